@@ -1,0 +1,60 @@
+// Lint: typescript-eslint's recommended rules plus the determinism rule of
+// DESIGN.md principle 1. Protocol code gets time, randomness and sockets only
+// through injected interfaces; the files listed in REAL_IO may touch the real ones.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+/** Files allowed to read real time, real randomness and real sockets. */
+const REAL_IO = [
+  'packages/kit/src/real-clock.ts',
+  'packages/kit/src/real-random.ts',
+  'packages/sim/src/**',
+  'packages/*/src/**/*.test.ts',
+  'packages/*/src/**/real-*.ts',
+  'packages/*/src/**/*-real.ts',
+  'packages/cli/src/**',
+  'bench/**',
+  'interop/**',
+  'scripts/**',
+];
+
+const forbiddenCalls = [
+  { object: 'Date', property: 'now', message: 'Inject a Clock (DESIGN.md principle 1).' },
+  { object: 'performance', property: 'now', message: 'Inject a Clock (DESIGN.md principle 1).' },
+  { object: 'Math', property: 'random', message: 'Inject a Random (DESIGN.md principle 1).' },
+  { object: 'globalThis', property: 'setTimeout', message: 'Use clock.after (DESIGN.md principle 1).' },
+  { object: 'globalThis', property: 'setInterval', message: 'Use clock.every (DESIGN.md principle 1).' },
+];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'interop/bin/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-constant-condition': ['error', { checkLoops: false }],
+      'no-restricted-properties': ['error', ...forbiddenCalls],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Use clock.after (DESIGN.md principle 1).' },
+        { name: 'setInterval', message: 'Use clock.every (DESIGN.md principle 1).' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:dgram', 'dgram', 'node:net', 'net'].map((name) => ({
+            name,
+            message: 'Sockets only in the real transports (DESIGN.md principle 1).',
+          })),
+        },
+      ],
+    },
+  },
+  {
+    files: REAL_IO,
+    rules: { 'no-restricted-properties': 'off', 'no-restricted-globals': 'off', 'no-restricted-imports': 'off' },
+  },
+);

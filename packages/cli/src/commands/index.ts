@@ -1,0 +1,5 @@
+import type { Command } from '../command.js';
+export type { Command } from '../command.js';
+
+// Each command lives in its own file; add it here to make it reachable.
+export const commands: Command[] = [];

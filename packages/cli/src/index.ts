@@ -1,0 +1,2 @@
+export { commands, type Command } from './commands/index.js';
+export { main } from './main.js';

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { crc32, crc32Update } from './crc32.js';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
+
+test('known vectors', () => {
+  assert.equal(crc32(new Uint8Array()), 0);
+  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+  assert.equal(crc32(new TextEncoder().encode('The quick brown fox jumps over the lazy dog')), 0x414fa339);
+  // memberlist spec §3.2: the CRC wrapper of ping_min is 0c e3c32310.
+  assert.equal(crc32(hex('0082a44e6f6465a66e6f64652d62a55365714e6f01')), 0xe3c32310);
+});
+
+test('incremental equals one-shot at every split', () => {
+  const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 31 + 7) & 0xff);
+  const whole = crc32(data);
+  for (let split = 0; split <= data.length; split += 13) {
+    assert.equal(crc32Update(crc32(data.subarray(0, split)), data.subarray(split)), whole);
+  }
+});

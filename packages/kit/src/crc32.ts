@@ -1,0 +1,41 @@
+/**
+ * CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as Go's hash/crc32
+ * ChecksumIEEE computes it. node:zlib gained crc32 only in Node 22, and we
+ * support 20, so this slice-by-8 table version is ours.
+ */
+const TABLES: Uint32Array[] = (() => {
+  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    tables[0]![i] = c >>> 0;
+  }
+  for (let i = 0; i < 256; i++) {
+    for (let t = 1; t < 8; t++) {
+      const prev = tables[t - 1]![i]!;
+      tables[t]![i] = (tables[0]![prev & 0xff]! ^ (prev >>> 8)) >>> 0;
+    }
+  }
+  return tables;
+})();
+
+/** Continues a CRC-32 over `data`; start with crc = 0. */
+export function crc32Update(crc: number, data: Uint8Array): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  let c = ~crc >>> 0;
+  let i = 0;
+  const n = data.length;
+  for (; i + 8 <= n; i += 8) {
+    const a = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
+    c =
+      t7[a & 0xff]! ^ t6[(a >>> 8) & 0xff]! ^ t5[(a >>> 16) & 0xff]! ^ t4[a >>> 24]! ^
+      t3[data[i + 4]!]! ^ t2[data[i + 5]!]! ^ t1[data[i + 6]!]! ^ t0[data[i + 7]!]!;
+  }
+  for (; i < n; i++) c = t0[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** CRC-32 IEEE of `data`, as an unsigned 32-bit number. */
+export function crc32(data: Uint8Array): number {
+  return crc32Update(0, data);
+}
