@@ -235,7 +235,9 @@ func handleCommand(nodes []*node, sink *metrics.InmemSink, line string) {
 		v["self"] = n.name
 		emit(v)
 	}
-	fail := func(err error) { reply(map[string]interface{}{"event": "error", "cmd": parts[0], "error": err.Error()}) }
+	fail := func(err error) {
+		reply(map[string]interface{}{"event": "error", "cmd": parts[0], "error": err.Error()})
+	}
 	switch parts[0] {
 	case "members":
 		var ms []map[string]interface{}
