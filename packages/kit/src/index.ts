@@ -10,3 +10,4 @@ export * from './metrics.js';
 export * from './deferred.js';
 export * from './timeout.js';
 export * from './async-queue.js';
+export * from './msgpack/index.js';
