@@ -25,6 +25,7 @@ export { Writer, utf8Length, type EncodeOptions, type IntStyle, type TimeFormat 
 export { Reader, type DecodeOptions } from './reader.js';
 export type { AnyValue, AnyOptions, MsgpackExt } from './any.js';
 export { t, type MsgType, type Infer, type CustomTypeSpec } from './types.js';
+export { goTime, GO_ZERO_TIME, isGoZeroTime, goTimeFromDate, goTimeToDate, type GoTime } from './time.js';
 export { field, struct, StructType, type Field, type FieldOptions, type StructValue } from './struct.js';
 export {
   encode,

@@ -1,5 +1,6 @@
 import { MsgpackEncodeError } from './errors.js';
 import { hex, type Reader } from './reader.js';
+import { goTime } from './time.js';
 import { checkInt, type Writer } from './writer.js';
 
 /**
@@ -236,6 +237,8 @@ function custom<T>(spec: CustomTypeSpec<T>): MsgType<T> {
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const uint64Type: MsgType<number> = new UintType(64, MAX_SAFE);
+const int64Type: MsgType<number> = new IntType(64, -MAX_SAFE, MAX_SAFE);
 
 /** Built-in field types. Integer types check their Go range on encode and decode. */
 export const t = {
@@ -250,22 +253,24 @@ export const t = {
   uint16: new UintType(16, 0xffff) as MsgType<number>,
   uint32: new UintType(32, 0xffff_ffff) as MsgType<number>,
   /** Go `uint64`, limited to 2^53-1 (larger values → ERR_MSGPACK_OVERFLOW). */
-  uint64: new UintType(64, MAX_SAFE) as MsgType<number>,
+  uint64: uint64Type,
   /** Alias of `uint64`. */
-  uint: new UintType(64, MAX_SAFE) as MsgType<number>,
+  uint: uint64Type,
   int8: new IntType(8, -0x80, 0x7f) as MsgType<number>,
   int16: new IntType(16, -0x8000, 0x7fff) as MsgType<number>,
   int32: new IntType(32, -0x8000_0000, 0x7fff_ffff) as MsgType<number>,
   /** Go `int64`/`int` (64-bit), limited to ±(2^53-1). Written per the writer's IntStyle. */
-  int64: new IntType(64, -MAX_SAFE, MAX_SAFE) as MsgType<number>,
+  int64: int64Type,
   /** Alias of `int64`. */
-  int: new IntType(64, -MAX_SAFE, MAX_SAFE) as MsgType<number>,
+  int: int64Type,
   /** Go slice `[]T`: `undefined` ⇄ nil. */
   array: <T>(of: MsgType<T>): MsgType<T[] | undefined> => new ArrayType(of),
   /** Go `map[K]V`: `undefined` ⇄ nil. */
   map: <K, V>(key: MsgType<K>, value: MsgType<V>): MsgType<Map<K, V> | undefined> => new MapType(key, value),
   /** Go pointer `*T`: `undefined` ⇄ nil. */
   nullable: <T>(inner: MsgType<T>): MsgType<T | undefined> => new NullableType(inner),
+  /** Go `time.Time` (see time.ts): encoded per the writer's `timeFormat`, decodes both forms. */
+  goTime,
   /** Escape hatch: your own encode/decode for one Go type. */
   custom,
 };
