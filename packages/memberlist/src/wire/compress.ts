@@ -1,0 +1,31 @@
+import { Writer } from '@shoal/kit';
+import { WireError, WireErrorCode } from './errors.js';
+import { Limits } from './limits.js';
+import { lzwCompress, lzwDecompress } from './lzw.js';
+import { CompressSchema, decodeStruct, type Compress } from './messages.js';
+import { MessageType } from './types.js';
+
+/** The only compression algorithm memberlist defines. */
+export const LZW_ALGO = 0;
+
+/** compressPayload: `[9][msgpack compress{Algo: 0, Buf: lzw(payload)}]`. */
+export function encodeCompressMsg(payload: Uint8Array): Uint8Array {
+  const buf = lzwCompress(payload);
+  const w = new Writer({ initialCapacity: buf.length + 16 });
+  w.u8(MessageType.Compress);
+  w.encode(CompressSchema, { algo: LZW_ALGO, buf });
+  return w.toBytes();
+}
+
+/** decompressBuffer: an unknown algorithm, a malformed stream, empty output or output over the limit are errors. */
+export function decompressBuffer(c: Compress, maxOutput: number = Limits.decompressedMaxBytes): Uint8Array {
+  if (c.algo !== LZW_ALGO) throw new WireError(WireErrorCode.CompressAlgo, `cannot decompress unknown algorithm ${c.algo}`);
+  const out = lzwDecompress(c.buf ?? new Uint8Array(0), maxOutput);
+  if (out.length === 0) throw new WireError(WireErrorCode.LzwEmpty, 'decompressed payload is empty');
+  return out;
+}
+
+/** decompressPayload: the body of a compressMsg (after its type byte) to the payload it wraps. */
+export function decompressMsgBody(body: Uint8Array, maxOutput?: number): Uint8Array {
+  return decompressBuffer(decodeStruct(CompressSchema, body, 0, 'compress').value, maxOutput);
+}

@@ -1,0 +1,342 @@
+import { secureRandomBytes, Writer, type DecodeOptions } from '@shoal/kit';
+import { decompressBuffer, encodeCompressMsg } from './compress.js';
+import { WireError, WireErrorCode } from './errors.js';
+import { checkInboundLabel, labelHeader, parseLabelHeader } from './label.js';
+import { Limits } from './limits.js';
+import {
+  AckRespSchema,
+  CompressSchema,
+  decodeStruct,
+  decodeValueStep,
+  ErrRespSchema,
+  PingSchema,
+  PushNodeStateSchema,
+  PushPullHeaderSchema,
+  UserMsgHeaderSchema,
+  type AckResp,
+  type ErrResp,
+  type Ping,
+  type PushNodeState,
+  type PushPullHeader,
+} from './messages.js';
+import { encryptsOutgoing, type WireSecurity } from './packet.js';
+import { decryptPayload, encryptedLength, encryptPayload } from './security.js';
+import { MessageType } from './types.js';
+
+// TCP framing (spec §6). One request and at most one reply per connection,
+// with no length prefix on plaintext: the reader parses msgpack values as the
+// bytes arrive. Layers, outermost first: label header (dialer only), encrypted
+// frame [10][u32 L][payload] (AAD = those 5 bytes + label), compressMsg, body.
+
+export type StreamMessage =
+  | {
+      readonly type: typeof MessageType.PushPull;
+      readonly join: boolean;
+      readonly nodes: PushNodeState[];
+      /** Delegate state; empty when the sender had none. */
+      readonly userState: Uint8Array;
+    }
+  | { readonly type: typeof MessageType.User; readonly payload: Uint8Array }
+  | { readonly type: typeof MessageType.Ping; readonly body: Ping }
+  | { readonly type: typeof MessageType.AckResp; readonly body: AckResp }
+  | { readonly type: typeof MessageType.Err; readonly body: ErrResp };
+
+const STREAM_DECODE: DecodeOptions = { maxDepth: 16, maxBytesLength: Limits.decompressedMaxBytes };
+
+/** `[6] pushPullHeader pushNodeState×N userState` (sendLocalState). */
+export function encodePushPull(join: boolean, nodes: readonly PushNodeState[], userState: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const w = new Writer({ initialCapacity: 64 + nodes.length * 96 + userState.length });
+  w.u8(MessageType.PushPull);
+  const header: PushPullHeader = { nodes: nodes.length, userStateLen: userState.length, join };
+  w.encode(PushPullHeaderSchema, header);
+  for (const n of nodes) w.encode(PushNodeStateSchema, n);
+  w.bytes(userState);
+  return w.toBytes();
+}
+
+/** `[8] userMsgHeader payload` (sendUserMsg). */
+export function encodeUserMsgStream(payload: Uint8Array): Uint8Array {
+  const w = new Writer({ initialCapacity: 24 + payload.length });
+  w.u8(MessageType.User);
+  w.encode(UserMsgHeaderSchema, { userMsgLen: payload.length });
+  w.bytes(payload);
+  return w.toBytes();
+}
+
+export interface EncodeStreamOptions extends WireSecurity {
+  /** EnableCompression: on streams it is applied always, even when not smaller. */
+  readonly compress?: boolean;
+  /** Write the label header first: true for the dialer, false for replies. */
+  readonly writeLabelHeader?: boolean;
+}
+
+/** rawSendMsgStream (plus the dialer's label header): frames one complete stream message. */
+export function encodeStream(message: Uint8Array, options: EncodeStreamOptions = {}): Uint8Array {
+  let msg = options.compress ? encodeCompressMsg(message) : message;
+  const label = new TextEncoder().encode(options.label ?? '');
+  if (encryptsOutgoing(options)) {
+    const version = options.encryptionVersion ?? 1;
+    const length = encryptedLength(version, msg.length);
+    const header = new Uint8Array(5);
+    header[0] = MessageType.Encrypt;
+    new DataView(header.buffer).setUint32(1, length);
+    const aad = concat(header, label);
+    const sealed = encryptPayload(version, options.keyring!.getPrimaryKey()!, msg, aad, options.randomBytes ?? secureRandomBytes);
+    msg = concat(header, sealed);
+  }
+  return options.writeLabelHeader ? concat(labelHeader(label), msg) : msg;
+}
+
+export interface DecodedStream {
+  readonly message: StreamMessage;
+  /** The label used (received, or configured when skipping the check / reading a reply). */
+  readonly label: string;
+  readonly encrypted: boolean;
+  readonly compressed: boolean;
+  /** Bytes received after the message (Go never reads them). */
+  readonly rest: Uint8Array;
+}
+
+export interface StreamDecodeOptions extends WireSecurity {
+  /** Accept a label header first (the responder side). Replies carry none: pass false. Default true. */
+  readonly readLabelHeader?: boolean;
+}
+
+type Phase = 'label' | 'type' | 'compressed' | 'body' | 'done';
+
+/**
+ * Incremental reader of one stream message. Feed it chunks as they arrive;
+ * each `push` returns 'need-more' or the decoded message with the bytes that
+ * followed it. Memory grows only with bytes actually received: claimed counts
+ * and lengths are checked against the limits and never preallocated.
+ */
+export class StreamDecoder {
+  private buf = new Uint8Array(0);
+  private len = 0;
+  private pos = 0;
+  private phase: Phase;
+  private aad: Uint8Array;
+  private body: BodyParser | undefined;
+  private encrypted = false;
+  private compressed = false;
+
+  constructor(private readonly options: StreamDecodeOptions = {}) {
+    this.phase = options.readLabelHeader === false ? 'type' : 'label';
+    this.aad = new TextEncoder().encode(options.label ?? '');
+  }
+
+  push(chunk: Uint8Array): DecodedStream | 'need-more' {
+    if (this.phase === 'done') throw new Error('StreamDecoder: message already complete');
+    this.append(chunk);
+    const r = this.advance();
+    if (r !== 'need-more') this.phase = 'done';
+    return r;
+  }
+
+  /** Call at EOF: fails with ERR_TRUNCATED unless a message was completed. */
+  end(): void {
+    if (this.phase !== 'done') throw new WireError(WireErrorCode.Truncated, `stream ended in phase ${this.phase} after ${this.len} bytes`);
+  }
+
+  private advance(): DecodedStream | 'need-more' {
+    for (;;) {
+      switch (this.phase) {
+        case 'label': {
+          const r = parseLabelHeader(this.view());
+          if (r === 'need-more') return r;
+          this.aad = checkInboundLabel(r.labelBytes, this.options.label ?? '', this.options.skipInboundLabelCheck);
+          this.pos = this.len - r.rest.length;
+          this.phase = 'type';
+          break;
+        }
+        case 'type': {
+          if (this.pos >= this.len) return 'need-more';
+          const type = this.buf[this.pos]!;
+          const keyring = this.options.keyring;
+          if (type === MessageType.Encrypt) {
+            if (!keyring?.enabled) throw new WireError(WireErrorCode.EncryptionNotConfigured, 'remote state is encrypted and encryption is not configured');
+            if (this.len - this.pos < 5) return 'need-more';
+            const length = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos + 1, 4).getUint32(0);
+            if (length > Limits.encryptedStreamMaxBytes) {
+              throw new WireError(WireErrorCode.TooLarge, `encrypted stream of ${length} bytes exceeds ${Limits.encryptedStreamMaxBytes}`);
+            }
+            if (this.len - this.pos < 5 + length) return 'need-more';
+            const header = this.buf.subarray(this.pos, this.pos + 5);
+            const sealed = this.buf.subarray(this.pos + 5, this.pos + 5 + length);
+            const plain = decryptPayload(keyring.keysForDecrypt(), sealed, concat(header, this.aad));
+            this.pos += 5 + length;
+            this.encrypted = true;
+            return this.finish(this.unwrapComplete(plain));
+          }
+          if (keyring?.enabled && this.options.gossipVerifyIncoming !== false) {
+            throw new WireError(WireErrorCode.NotEncrypted, 'encryption is configured but remote state is not encrypted');
+          }
+          if (type === MessageType.Compress) {
+            this.phase = 'compressed';
+          } else {
+            this.body = new BodyParser(type, this.pos + 1);
+            this.phase = 'body';
+          }
+          break;
+        }
+        case 'compressed': {
+          const r = decodeValueStep(CompressSchema, this.buf.subarray(0, this.len), this.pos + 1, 'compress', STREAM_DECODE);
+          if (r === 'need-more') return r;
+          this.pos = r.offset;
+          this.compressed = true;
+          return this.finish(parseComplete(decompressBuffer(r.value)));
+        }
+        case 'body': {
+          const r = this.body!.step(this.buf.subarray(0, this.len));
+          if (r === 'need-more') return r;
+          this.pos = r.offset;
+          return this.finish(r.message);
+        }
+        case 'done':
+          throw new Error('unreachable');
+      }
+    }
+  }
+
+  /** Decrypted plaintext: itself a complete message, possibly compressed. */
+  private unwrapComplete(plain: Uint8Array): StreamMessage {
+    if (plain.length > 0 && plain[0] === MessageType.Compress) {
+      this.compressed = true;
+      return parseComplete(decompressBuffer(decodeStruct(CompressSchema, plain, 1, 'compress', STREAM_DECODE).value));
+    }
+    return parseComplete(plain);
+  }
+
+  private finish(message: StreamMessage): DecodedStream {
+    return {
+      message,
+      label: new TextDecoder().decode(this.aad),
+      encrypted: this.encrypted,
+      compressed: this.compressed,
+      rest: this.buf.slice(this.pos, this.len),
+    };
+  }
+
+  private view(): Uint8Array {
+    return this.buf.subarray(this.pos, this.len);
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.len + chunk.length > this.buf.length) {
+      let size = Math.max(256, this.buf.length * 2);
+      while (size < this.len + chunk.length) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    this.buf.set(chunk, this.len);
+    this.len += chunk.length;
+  }
+}
+
+/** Decodes a complete stream buffer; a message cut short is ERR_TRUNCATED. */
+export function decodeStream(bytes: Uint8Array, options: StreamDecodeOptions = {}): DecodedStream {
+  const d = new StreamDecoder(options);
+  const r = d.push(bytes);
+  if (r === 'need-more') throw new WireError(WireErrorCode.Truncated, `stream of ${bytes.length} bytes ends inside its message`);
+  return r;
+}
+
+function parseComplete(buf: Uint8Array): StreamMessage {
+  if (buf.length === 0) throw new WireError(WireErrorCode.EmptyPacket, 'missing message type byte');
+  const r = new BodyParser(buf[0]!, 1).step(buf);
+  if (r === 'need-more') throw new WireError(WireErrorCode.Truncated, `stream message of type ${buf[0]} is cut short`);
+  return r.message;
+}
+
+/** Incremental parser of one message body; resumes where the last call stopped. */
+class BodyParser {
+  private header: PushPullHeader | undefined;
+  private userMsgLen = -1;
+  private readonly nodes: PushNodeState[] = [];
+
+  constructor(private readonly type: number, private offset: number) {
+    if (type === MessageType.Compress || type === MessageType.Encrypt) {
+      throw new WireError(WireErrorCode.UnexpectedType, `message type ${type} cannot be nested here`);
+    }
+    if (type !== MessageType.PushPull && type !== MessageType.User && type !== MessageType.Ping && type !== MessageType.AckResp && type !== MessageType.Err) {
+      const code = type <= MessageType.Err ? WireErrorCode.UnexpectedType : WireErrorCode.UnknownType;
+      throw new WireError(code, `message type ${type} is not a stream message`);
+    }
+  }
+
+  step(buf: Uint8Array): { message: StreamMessage; offset: number } | 'need-more' {
+    switch (this.type) {
+      case MessageType.PushPull:
+        return this.pushPull(buf);
+      case MessageType.User:
+        return this.userMsg(buf);
+      case MessageType.Ping:
+        return this.single(buf, PingSchema, (body) => ({ type: MessageType.Ping, body }));
+      case MessageType.AckResp:
+        return this.single(buf, AckRespSchema, (body) => ({ type: MessageType.AckResp, body }));
+      default:
+        return this.single(buf, ErrRespSchema, (body) => ({ type: MessageType.Err, body }));
+    }
+  }
+
+  private single<T>(buf: Uint8Array, schema: Parameters<typeof decodeValueStep<T>>[0], make: (v: T) => StreamMessage): { message: StreamMessage; offset: number } | 'need-more' {
+    const r = decodeValueStep(schema, buf, this.offset, `message type ${this.type}`, STREAM_DECODE);
+    if (r === 'need-more') return r;
+    return { message: make(r.value), offset: r.offset };
+  }
+
+  private pushPull(buf: Uint8Array): { message: StreamMessage; offset: number } | 'need-more' {
+    if (this.header === undefined) {
+      const r = decodeValueStep(PushPullHeaderSchema, buf, this.offset, 'pushPullHeader', STREAM_DECODE);
+      if (r === 'need-more') return r;
+      const h = r.value;
+      if (h.nodes < 0 || h.nodes > Limits.pushPullMaxNodes) {
+        throw new WireError(WireErrorCode.TooLarge, `push/pull claims ${h.nodes} nodes (allowed 0..${Limits.pushPullMaxNodes})`);
+      }
+      if (h.userStateLen < 0 || h.userStateLen > Limits.userStateMaxBytes) {
+        throw new WireError(WireErrorCode.TooLarge, `push/pull claims ${h.userStateLen} bytes of user state (allowed 0..${Limits.userStateMaxBytes})`);
+      }
+      this.header = h;
+      this.offset = r.offset;
+    }
+    while (this.nodes.length < this.header.nodes) {
+      const r = decodeValueStep(PushNodeStateSchema, buf, this.offset, 'pushNodeState', STREAM_DECODE);
+      if (r === 'need-more') return r;
+      this.nodes.push(r.value);
+      this.offset = r.offset;
+    }
+    const n = this.header.userStateLen;
+    if (buf.length - this.offset < n) return 'need-more';
+    const userState = buf.slice(this.offset, this.offset + n);
+    return {
+      message: { type: MessageType.PushPull, join: this.header.join, nodes: this.nodes, userState },
+      offset: this.offset + n,
+    };
+  }
+
+  private userMsg(buf: Uint8Array): { message: StreamMessage; offset: number } | 'need-more' {
+    if (this.userMsgLen < 0) {
+      const r = decodeValueStep(UserMsgHeaderSchema, buf, this.offset, 'userMsgHeader', STREAM_DECODE);
+      if (r === 'need-more') return r;
+      const n = r.value.userMsgLen;
+      if (n < 0 || n > Limits.userMsgMaxBytes) {
+        throw new WireError(WireErrorCode.TooLarge, `user message claims ${n} bytes (allowed 0..${Limits.userMsgMaxBytes})`);
+      }
+      this.userMsgLen = n;
+      this.offset = r.offset;
+    }
+    if (buf.length - this.offset < this.userMsgLen) return 'need-more';
+    return {
+      message: { type: MessageType.User, payload: buf.slice(this.offset, this.offset + this.userMsgLen) },
+      offset: this.offset + this.userMsgLen,
+    };
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
