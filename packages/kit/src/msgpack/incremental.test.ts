@@ -39,8 +39,7 @@ test('incremental: a growing stream buffer yields consecutive objects in order',
     have = Math.min(stream.length, have + 1 + (have % 7));
     const buf = stream.subarray(0, have);
     for (;;) {
-      const type = got.length < 3 ? Ping : Alive;
-      const r = decodeFrom(type, buf, offset);
+      const r = got.length < 3 ? decodeFrom(Ping, buf, offset) : decodeFrom(Alive, buf, offset);
       if (r.needMore) break;
       got.push(r.value);
       offset = r.offset;
