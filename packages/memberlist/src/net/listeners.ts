@@ -1,0 +1,193 @@
+// Real sockets: UDP for packets and TCP for streams, on one port per bind
+// address, as Go's NetTransport binds them. The only memberlist file that
+// opens sockets; everything above it sees packets and streams.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Clock, Logger, Metrics } from '@shoal/kit';
+import { ShoalError } from '@shoal/kit';
+import { isIP } from './ip-text.js';
+import { joinHostPort, splitHostPort } from './host-port.js';
+
+/** Go reads UDP into 64 KiB buffers and asks the kernel for a 2 MiB receive buffer. */
+export const UDP_RECV_BUFFER_BYTES = 2 * 1024 * 1024;
+const PORT_ZERO_ATTEMPTS = 10;
+
+export class BindError extends ShoalError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_BIND', message, { cause });
+  }
+}
+
+export interface ListenerEvents {
+  /** A datagram arrived. `from` is "ip:port" ("[ip]:port" for IPv6); `timestampMs` is on the injected clock. */
+  onPacket(buf: Uint8Array, from: string, timestampMs: number): void;
+  /** A TCP connection was accepted. */
+  onStream(socket: Socket): void;
+}
+
+export interface ListenerOptions {
+  bindAddrs: readonly string[];
+  /** 0 picks a free port (the same one on every bind address, TCP and UDP). */
+  bindPort: number;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+interface BoundPair {
+  host: string;
+  tcp: Server;
+  udp: UdpSocket;
+}
+
+/** UDP and TCP listeners on each bind address, sharing one port. */
+export class Listeners {
+  readonly port: number;
+  readonly #pairs: BoundPair[];
+  #closed = false;
+
+  private constructor(port: number, pairs: BoundPair[]) {
+    this.port = port;
+    this.#pairs = pairs;
+  }
+
+  /**
+   * Binds every address. With port 0, the first TCP listener picks the port and
+   * the rest follow it; if another process holds that port for UDP, the whole
+   * set is released and tried again (Go retries 10 times too).
+   */
+  static async bind(options: ListenerOptions, events: ListenerEvents): Promise<Listeners> {
+    if (options.bindAddrs.length === 0) throw new BindError('at least one bind address is required');
+    for (const host of options.bindAddrs) {
+      if (isIP(host) === 0) throw new BindError(`bind address '${host}' is not an IP address`);
+    }
+    const attempts = options.bindPort === 0 ? PORT_ZERO_ATTEMPTS : 1;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const pairs: BoundPair[] = [];
+      let port = options.bindPort;
+      try {
+        for (const host of options.bindAddrs) {
+          const tcp = await listenTcp(host, port);
+          if (port === 0) port = (tcp.address() as { port: number }).port;
+          let udp: UdpSocket;
+          try {
+            udp = await bindUdp(host, port, options.logger);
+          } catch (error) {
+            tcp.close();
+            throw error;
+          }
+          pairs.push({ host, tcp, udp });
+        }
+      } catch (error) {
+        for (const p of pairs) closePair(p);
+        lastError = error;
+        continue;
+      }
+      const listeners = new Listeners(port, pairs);
+      listeners.#start(options, events);
+      return listeners;
+    }
+    const where = options.bindAddrs.join(', ');
+    throw new BindError(`failed to bind UDP and TCP on ${where} port ${options.bindPort}: ${(lastError as Error)?.message}`, lastError);
+  }
+
+  /** The first bind address: what advertise-address resolution starts from. */
+  get firstHost(): string {
+    return this.#pairs[0]!.host;
+  }
+
+  /** Sends a datagram from the socket whose address family matches the destination. */
+  send(buf: Uint8Array, to: string): Promise<void> {
+    const target = splitHostPort(to);
+    if (!target) return Promise.reject(new BindError(`bad packet destination '${to}'`));
+    const family = isIP(target.host);
+    const pair = this.#pairs.find((p) => isIP(p.host) === family) ?? this.#pairs[0]!;
+    return new Promise((resolve, reject) => {
+      pair.udp.send(buf, target.port, target.host, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const p of this.#pairs) closePair(p);
+  }
+
+  #start(options: ListenerOptions, events: ListenerEvents): void {
+    for (const { tcp, udp } of this.#pairs) {
+      udp.on('message', (msg, rinfo) => {
+        const now = options.clock.now();
+        if (msg.length < 1) {
+          options.metrics.incrCounter('memberlist.udp.dropped', 1, { reason: 'empty' });
+          return;
+        }
+        options.metrics.incrCounter('memberlist.udp.received', msg.length);
+        events.onPacket(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), joinHostPort(rinfo.address, rinfo.port), now);
+      });
+      udp.on('error', (error) => options.logger.error({ err: error }, 'memberlist: UDP socket error'));
+      tcp.on('connection', (socket) => {
+        options.metrics.incrCounter('memberlist.tcp.accept');
+        socket.setNoDelay(true);
+        events.onStream(socket);
+      });
+      tcp.on('error', (error) => options.logger.error({ err: error }, 'memberlist: TCP listener error'));
+    }
+  }
+}
+
+function closePair(p: BoundPair): void {
+  p.tcp.close();
+  for (const socket of openSockets.get(p.tcp) ?? []) socket.destroy();
+  try {
+    p.udp.close();
+  } catch {
+    // already closed
+  }
+}
+
+// Server.close() stops accepting but leaves accepted sockets open; shutdown must close everything.
+const openSockets = new WeakMap<Server, Set<Socket>>();
+
+function listenTcp(host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer({ noDelay: true });
+    const sockets = new Set<Socket>();
+    openSockets.set(server, sockets);
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true, ipv6Only: isIP(host) === 6 }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function bindUdp(host: string, port: number, logger: Logger): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const udp = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(host) === 6 });
+    udp.once('error', reject);
+    udp.bind({ address: host, port, exclusive: true }, () => {
+      udp.off('error', reject);
+      setReceiveBuffer(udp, logger);
+      resolve(udp);
+    });
+  });
+}
+
+/** Ask for 2 MiB, halving on refusal, as Go's setUDPRecvBuf does. */
+function setReceiveBuffer(udp: UdpSocket, logger: Logger): void {
+  for (let size = UDP_RECV_BUFFER_BYTES; size >= 64 * 1024; size >>= 1) {
+    try {
+      udp.setRecvBufferSize(size);
+      udp.setSendBufferSize(size);
+      return;
+    } catch {
+      // try a smaller size
+    }
+  }
+  logger.warn('memberlist: could not enlarge the UDP socket buffers');
+}
