@@ -4,4 +4,3 @@ export * from './trace.js';
 export * from './timer.js';
 export * from './simulation.js';
 export { promiseHooksAvailable } from './microtasks.js';
-export * from './lincheck/index.js';
