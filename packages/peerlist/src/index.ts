@@ -1,1 +1,14 @@
-export {};
+export * from './errors.js';
+export * from './transport.js';
+export * from './ref-counted-transport.js';
+export * from './fake-transport.js';
+export type { Implementation, ImplementationHost, ListPeer } from './implementation.js';
+export type { Chosen } from './peer-facade.js';
+export { PeerList, type PeerListOptions, type ChooseOptions, type ListUpdates, type ChooserStatus } from './peer-list.js';
+export { RoundRobin, roundRobin } from './round-robin.js';
+export { RandomPeer, randomPeer, type RandomOptions } from './random-peer.js';
+export { TwoRandomChoices, twoRandomChoices } from './two-random-choices.js';
+export { PendingHeap, pendingHeap } from './pending-heap.js';
+export { HashRing, hashRing, hashString, type HashRingOptions } from './hash-ring.js';
+export { PeakEwma, peakEwma, type PeakEwmaOptions } from './peak-ewma.js';
+export { OutlierEjection, outlierEjection, type OutlierEjectionOptions } from './outlier-ejection.js';
