@@ -42,8 +42,8 @@ export class Keyring {
   addKey(key: Uint8Array): void {
     validateKey(key);
     if (this.keys.some((k) => bytesEqual(k, key))) return;
-    const primary = this.keys[0] ?? key;
-    this.install([...this.keys, Uint8Array.from(key)], primary);
+    const copy = Uint8Array.from(key);
+    this.install([...this.keys, copy], this.keys[0] ?? copy);
   }
 
   /** UseKey: makes an installed key the primary (encrypting) key. */

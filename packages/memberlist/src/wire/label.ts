@@ -49,6 +49,7 @@ export interface Labelled {
 
 /** RemoveLabelHeaderFromPacket: strips a label header if present. An empty or truncated label is an error. */
 export function removeLabelHeaderFromPacket(packet: Uint8Array): Labelled {
+  if (packet.length === 0) return { labelBytes: new Uint8Array(0), label: '', rest: packet };
   const r = parseLabelHeader(packet);
   if (r === 'need-more') throw new WireError(WireErrorCode.LabelTruncated, 'packet ends inside its label header');
   return r;

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { hex, loadFixture, toHex } from './go-fixtures.js';
+import { lzwCompress, lzwDecompress } from './lzw.js';
+import { decompressMsgBody, encodeCompressMsg } from './compress.js';
+import { WireError, WireErrorCode } from './errors.js';
+
+interface LzwFixture {
+  name: string;
+  input?: string;
+  generator?: 'square-mod-251' | 'xorshift32';
+  length: number;
+  output?: string;
+  outputSha256: string;
+  frameSha256: string;
+  frameLength: number;
+}
+const fixtures = loadFixture<{ lzw: LzwFixture[] }>('lzw.json').lzw;
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+function squareMod251(n: number): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => (i * i + 7 * i) % 251);
+}
+function xorshift32(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = 2463534242;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+function inputOf(f: LzwFixture): Uint8Array {
+  if (f.generator === 'square-mod-251') return squareMod251(f.length);
+  if (f.generator === 'xorshift32') return xorshift32(f.length);
+  return hex(f.input ?? '');
+}
+
+for (const f of fixtures) {
+  test(`Go compress/lzw fixture ${f.name}: identical output, and it decompresses`, () => {
+    const input = inputOf(f);
+    const out = lzwCompress(input);
+    if (f.output !== undefined) assert.equal(toHex(out), f.output);
+    assert.equal(sha256(out), f.outputSha256);
+    const frame = encodeCompressMsg(input);
+    assert.equal(frame.length, f.frameLength);
+    assert.equal(sha256(frame), f.frameSha256);
+    const goBytes = f.output !== undefined ? hex(f.output) : out;
+    assert.deepEqual(lzwDecompress(goBytes), input);
+    if (input.length > 0) assert.deepEqual(decompressMsgBody(frame.subarray(1)), input);
+  });
+}
+
+test('spec §8 vectors (a) and (b), with their SHA-256', () => {
+  assert.equal(toHex(xorshift32(8)), '637aa07ee1eaf23d');
+  const a = lzwCompress(squareMod251(20000));
+  assert.equal(a.length, 4219);
+  assert.equal(sha256(a), '70e9fff56317452b4285b99edc40870e22e97108807515fa9a6771c3749fbfac');
+  const frameA = encodeCompressMsg(squareMod251(20000));
+  assert.equal(frameA.length, 4234);
+  assert.equal(sha256(frameA), 'd65aacf3f79241672c5aaed05aacf8f05ab7eec0eae961bd1853f76aaba470ab');
+  assert.ok(toHex(frameA).startsWith('0982a4416c676f00a3427566da107b'));
+  const b = lzwCompress(xorshift32(20000));
+  assert.equal(b.length, 27308);
+  assert.equal(sha256(b), '83f81a0b7f7d3b2a9257e46875b79d4329dbccb222feddcde0c251a45665e94f');
+  assert.deepEqual(lzwDecompress(b), xorshift32(20000));
+  assert.equal(toHex(lzwCompress(new Uint8Array(0))), '000302');
+  assert.equal(toHex(lzwCompress(new TextEncoder().encode('TOBEORNOTTOBEORTOBEORNOT'))), '00a93c1152e48914274fa80824687061c183090302');
+  assert.equal(
+    toHex(encodeCompressMsg(hex('0082a44e6f6465a66e6f64652d62a55365714e6f01'))),
+    '0982a4416c676f00a3427566b800010822e5e40d9932a6dc182cd3424ca92965e2140c1010',
+  );
+});
+
+function assertCode(fn: () => unknown, code: string): void {
+  assert.throws(fn, (e: unknown) => e instanceof WireError && e.code === code);
+}
+
+test('malformed LZW streams are typed errors', () => {
+  const good = lzwCompress(new TextEncoder().encode('hello hello hello'));
+  assertCode(() => lzwDecompress(good.subarray(0, good.length - 2)), WireErrorCode.LzwUnexpectedEof);
+  assertCode(() => lzwDecompress(new Uint8Array(0)), WireErrorCode.LzwUnexpectedEof);
+  // clear, then code 300 at 9 bits: past the table.
+  const bad = new Uint8Array(4);
+  const bits = 256 | (300 << 9);
+  bad[0] = bits & 0xff;
+  bad[1] = (bits >> 8) & 0xff;
+  bad[2] = (bits >> 16) & 0xff;
+  assertCode(() => lzwDecompress(bad), WireErrorCode.LzwInvalidCode);
+  // Empty payload and unknown algorithm in the compress wrapper.
+  assertCode(() => decompressMsgBody(encodeCompressMsg(new Uint8Array(0)).subarray(1)), WireErrorCode.LzwEmpty);
+  assertCode(() => decompressMsgBody(hex('82a4416c676f01a3427566a0')), WireErrorCode.CompressAlgo);
+});
+
+test('a compression bomb stops at the output limit', () => {
+  const zeros = new Uint8Array(2_000_000);
+  const bomb = lzwCompress(zeros);
+  assert.ok(bomb.length < 10_000, `bomb is ${bomb.length} bytes`);
+  assertCode(() => lzwDecompress(bomb, 1_000_000), WireErrorCode.TooLarge);
+  assert.equal(lzwDecompress(bomb, 2_000_000).length, 2_000_000);
+});
+
+test('property: decompress(compress(x)) = x', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ maxLength: 9000, min: 0, max: 3 })), (x) => {
+      assert.deepEqual(lzwDecompress(lzwCompress(x)), x);
+    }),
+    { numRuns: 300 },
+  );
+});
