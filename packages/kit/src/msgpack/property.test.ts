@@ -111,19 +111,26 @@ function isEmpty(type: MsgType<any>, v: unknown): boolean {
   return v == null || type.isEmpty(v);
 }
 
-/** What a value decodes back to: omitted-empty fields come back as their zero; builtin times lose their zone. */
-function expected(spec: Spec, v: unknown): unknown {
+/**
+ * What a value decodes back to: omitted-empty fields come back as their zero, and a pointer
+ * whose target is itself written as nil (the builtin-form zero time) comes back nil, as in Go.
+ */
+function expected(spec: Spec, v: unknown, options: EncodeOptions): unknown {
   switch (spec.k) {
-    case 'array': return v === undefined ? v : (v as unknown[]).map((x) => expected(spec.of, x));
-    case 'nullable': return v === undefined ? v : expected(spec.of, v);
-    case 'map': return v === undefined ? v : new Map([...(v as Map<unknown, unknown>)].map(([k, x]) => [k, expected(spec.of, x)]));
+    case 'array': return v === undefined ? v : (v as unknown[]).map((x) => expected(spec.of, x, options));
+    case 'nullable': {
+      if (v === undefined) return v;
+      const inner = encode(build(spec.of), v, options);
+      return inner.length === 1 && inner[0] === 0xc0 ? undefined : expected(spec.of, v, options);
+    }
+    case 'map': return v === undefined ? v : new Map([...(v as Map<unknown, unknown>)].map(([k, x]) => [k, expected(spec.of, x, options)]));
     case 'struct': {
       const o = v as Record<string, unknown>;
       return Object.fromEntries(
         spec.fields.map((f, i) => {
           const type = build(f.spec);
           const x = o[`p${i}`];
-          return [`p${i}`, f.omitEmpty && isEmpty(type, x) ? type.zero() : expected(f.spec, x)];
+          return [`p${i}`, f.omitEmpty && isEmpty(type, x) ? type.zero() : expected(f.spec, x, options)];
         }),
       );
     }
@@ -141,7 +148,7 @@ test('property: random schemas round-trip, and re-encoding is byte-identical', (
       const type = build(spec);
       const bytes = encode(type, value, options);
       const back = decode(type, bytes);
-      assert.deepEqual(back, expected(spec, value));
+      assert.deepEqual(back, expected(spec, value, options));
       assert.deepEqual(encode(type, back, options), bytes);
       // Generic decoders agree on where the value ends.
       assert.equal(skipValue(bytes, 0), bytes.length);

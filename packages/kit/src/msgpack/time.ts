@@ -115,7 +115,6 @@ function encodeTimestamp(w: Writer, t: GoTime): void {
     return;
   }
   const { unixSec: sec, nsec } = t;
-  const v = w.view;
   if (sec >= 0 && sec < TWO_34) {
     if (nsec === 0 && sec < TWO_32) {
       w.writeRawHeader(4);
@@ -124,6 +123,7 @@ function encodeTimestamp(w: Writer, t: GoTime): void {
     }
     w.writeRawHeader(8);
     w.ensure(8);
+    const v = w.view; // after ensure(): growing replaces the buffer and its view
     const hiSec = Math.floor(sec / TWO_32);
     v.setUint32(w.length, nsec * 4 + hiSec);
     v.setUint32(w.length + 4, sec - hiSec * TWO_32);
@@ -132,6 +132,7 @@ function encodeTimestamp(w: Writer, t: GoTime): void {
   }
   w.writeRawHeader(12);
   w.ensure(12);
+  const v = w.view;
   const hi = Math.floor(sec / TWO_32);
   v.setUint32(w.length, nsec);
   v.setInt32(w.length + 4, hi);
