@@ -22,11 +22,34 @@ export const NEED_MORE: NeedMore = Object.freeze({ needMore: true });
 
 export type DecodeStep<T> = Decoded<T> | NeedMore;
 
+// Scratch writers for `encode`, one per option combination, so a call allocates only its result.
+const scratch = new Map<string, Writer>();
+let scratchBusy = false;
+
 /** Encode one value to a fresh byte array. For framing or reuse, use `encodeInto` with a `Writer`. */
 export function encode<T>(type: MsgType<T>, value: T, options?: EncodeOptions): Uint8Array {
-  const w = new Writer(options);
-  type.encode(w, value);
-  return w.toBytes();
+  if (scratchBusy) {
+    // Re-entered from a custom codec: use a private writer.
+    const w = new Writer(options);
+    type.encode(w, value);
+    return w.toBytes();
+  }
+  const key = options === undefined ? '' : `${options.intStyle ?? ''}/${options.timeFormat ?? ''}`;
+  let w = scratch.get(key);
+  if (w === undefined) {
+    w = new Writer(options);
+    scratch.set(key, w);
+  }
+  scratchBusy = true;
+  try {
+    w.reset();
+    type.encode(w, value);
+    return w.toBytes();
+  } finally {
+    scratchBusy = false;
+    // Don't pin a huge buffer after one big message.
+    if (w.buf.length > 64 * 1024) scratch.delete(key);
+  }
 }
 
 /** Append one encoded value to `w` (which carries the encode options). */

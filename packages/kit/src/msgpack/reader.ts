@@ -1,4 +1,5 @@
 import { MsgpackDecodeError, type MsgpackDecodeCode } from './errors.js';
+import { copyBytes } from './writer.js';
 
 export interface DecodeOptions {
   /** Deepest container nesting accepted (struct/array/map/ext levels). Default 64. */
@@ -28,7 +29,7 @@ const textDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
  */
 export class Reader {
   readonly buf: Uint8Array;
-  readonly view: DataView;
+  private dataView: DataView | undefined;
   pos: number;
   readonly end: number;
   depth = 0;
@@ -39,13 +40,17 @@ export class Reader {
 
   constructor(buf: Uint8Array, offset = 0, options: DecodeOptions = {}) {
     this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = offset;
     this.end = buf.length;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxBytesLength = options.maxBytesLength ?? DEFAULT_MAX_BYTES;
     this.maxContainerLength = options.maxContainerLength ?? DEFAULT_MAX_CONTAINER;
     this.copyBytes = options.copyBytes ?? true;
+  }
+
+  /** A DataView over the input, created on first use (most messages never need one). */
+  get view(): DataView {
+    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   fail(code: MsgpackDecodeCode, message: string, at = this.pos): never {
@@ -70,16 +75,18 @@ export class Reader {
 
   u16(): number {
     this.need(2);
-    const v = this.view.getUint16(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return (b[p]! << 8) | b[p + 1]!;
   }
 
   u32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return b[p]! * 0x100_0000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
   }
 
   /** Consumes a nil (0xc0) and returns true, or returns false and consumes nothing. */
@@ -197,7 +204,7 @@ export class Reader {
   readRawBytes(len: number): Uint8Array {
     const p = this.pos;
     this.pos += len;
-    return this.copyBytes ? this.buf.slice(p, p + len) : this.buf.subarray(p, p + len);
+    return this.copyBytes ? copyBytes(this.buf, p, p + len) : this.buf.subarray(p, p + len);
   }
 
   /** A str or bin payload as a string; invalid UTF-8 becomes U+FFFD (see README note in index.ts). */
@@ -206,6 +213,7 @@ export class Reader {
     const p = this.pos;
     this.pos += len;
     if (len < 32) {
+      // Short ASCII (node names, IDs) is far cheaper without TextDecoder.
       let s = '';
       for (let i = p; i < p + len; i++) {
         const c = buf[i]!;

@@ -98,10 +98,14 @@ export class StructType<F extends Fields> implements MsgType<StructValue<F>> {
     const fields = this.sorted;
     let count = fields.length;
     if (this.anyOmitEmpty) {
-      for (const f of fields) if (f.omitEmpty && isEmpty(f, v[f.prop])) count--;
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i]!;
+        if (f.omitEmpty && isEmpty(f, v[f.prop])) count--;
+      }
     }
     w.writeMapHeader(count);
-    for (const f of fields) {
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
       const x = v[f.prop];
       if (f.omitEmpty && isEmpty(f, x)) continue;
       w.bytes(f.keyBytes);

@@ -104,9 +104,18 @@ export class Writer {
 
   /** Append raw bytes (no msgpack header). */
   bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
+    const n = b.length;
+    this.ensure(n);
+    if (n < 24) {
+      // TypedArray.set has a fixed cost that dominates for struct keys and addresses.
+      const buf = this.buf;
+      let p = this.length;
+      for (let i = 0; i < n; i++) buf[p++] = b[i]!;
+      this.length = p;
+    } else {
+      this.buf.set(b, this.length);
+      this.length += n;
+    }
   }
 
   /** Append one msgpack value of the given schema type. */
@@ -116,7 +125,7 @@ export class Writer {
 
   /** A copy of the bytes written so far (safe to keep after `reset()`). */
   toBytes(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    return copyBytes(this.buf, 0, this.length);
   }
 
   /** A view of the bytes written so far; invalidated by the next write or `reset()`. */
@@ -304,6 +313,36 @@ export class Writer {
       this.length = p + 5;
     }
   }
+}
+
+// V8 keeps typed arrays of up to 64 bytes on the JS heap (cheap); larger ones get an off-heap
+// backing store, which costs ~10x more to allocate. Medium copies are therefore carved out of
+// shared slabs, as Node does for small Buffers.
+const SLAB_SIZE = 16 * 1024;
+const SLAB_MAX_ITEM = 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+/**
+ * `src[start, end)` copied into a new array. Results of 65..1024 bytes are views into a shared
+ * 16 KiB slab (respect `byteOffset` if you touch `.buffer`, as with Node Buffers).
+ */
+export function copyBytes(src: Uint8Array, start: number, end: number): Uint8Array {
+  const n = end - start;
+  if (n <= 64) {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = src[start + i]!;
+    return out;
+  }
+  if (n > SLAB_MAX_ITEM) return src.slice(start, end);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  out.set(src.subarray(start, end));
+  slabUsed = (slabUsed + n + 7) & ~7;
+  return out;
 }
 
 /** Throws unless `v` is an integer in [min, max]. */
