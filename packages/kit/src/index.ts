@@ -11,3 +11,4 @@ export * from './deferred.js';
 export * from './timeout.js';
 export * from './async-queue.js';
 export * from './msgpack/index.js';
+export * from './fs.js';
