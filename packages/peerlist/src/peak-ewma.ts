@@ -17,14 +17,18 @@ interface EwmaEntry {
   /** Latency estimate in ms as of `stampMs`. */
   rttMs: number;
   stampMs: number;
+  /** False until the first sample, which replaces the default rather than averaging with it. */
+  measured: boolean;
 }
 
 /**
  * Latency-aware power of two choices (Finagle p2cPeakEwma, Linkerd2): of two
  * distinct random peers take the lower cost = latency estimate × (pending + 1).
  * The estimate jumps straight up to any slower sample ("peak") and otherwise
- * moves toward samples as an exponentially weighted average over time; between
- * samples it decays toward zero, so an idle peer is eventually retried.
+ * moves toward samples as an exponentially weighted average over time, so it
+ * comes down slowly (by design: about decayMs × ln(ratio)); between samples it
+ * decays toward zero, so an idle peer is eventually retried. A peer starts at
+ * defaultRttMs until its first sample, which replaces that prior outright.
  */
 export class PeakEwma implements Implementation<EwmaEntry> {
   readonly measuresLatency = true;
@@ -43,7 +47,7 @@ export class PeakEwma implements Implementation<EwmaEntry> {
   }
 
   add(peer: ListPeer): EwmaEntry {
-    const entry: EwmaEntry = { peer, index: this.#entries.length, rttMs: this.#defaultRttMs, stampMs: this.#clock.now() };
+    const entry: EwmaEntry = { peer, index: this.#entries.length, rttMs: this.#defaultRttMs, stampMs: this.#clock.now(), measured: false };
     this.#entries.push(entry);
     return entry;
   }
@@ -75,8 +79,9 @@ export class PeakEwma implements Implementation<EwmaEntry> {
     if (entry.index < 0 || !(latencyMs >= 0)) return;
     const now = this.#clock.now();
     const weight = Math.exp(-(now - entry.stampMs) / this.#decayMs);
-    entry.rttMs = latencyMs > entry.rttMs ? latencyMs : entry.rttMs * weight + latencyMs * (1 - weight);
+    entry.rttMs = !entry.measured || latencyMs > entry.rttMs ? latencyMs : entry.rttMs * weight + latencyMs * (1 - weight);
     entry.stampMs = now;
+    entry.measured = true;
   }
 
   choosable(): number {
