@@ -1,0 +1,257 @@
+/**
+ * The receiving side of replication: AppendEntries (log repair and commit),
+ * InstallSnapshot and TimeoutNow (Go's appendEntries, installSnapshot,
+ * timeoutNow), plus the RpcHandler that routes every RPC onto the main queue
+ * except heartbeats of the current leader, which take a fast path so a slow
+ * disk does not make followers time out (Go's heartbeat handler).
+ */
+import type {
+  AppendEntriesRequest,
+  AppendEntriesResponse,
+  InstallSnapshotRequest,
+  InstallSnapshotResponse,
+  TimeoutNowRequest,
+  TimeoutNowResponse,
+} from './commands.js';
+import { isHeartbeat } from './commands.js';
+import { SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from './config.js';
+import { hasVote } from './configuration.js';
+import { decodeConfiguration } from './configuration-codec.js';
+import type { RaftCore } from './core.js';
+import { handleRequestPreVote, handleRequestVote } from './election.js';
+import { invariant, LogNotFoundError, NotVoterError, RaftShutdownError, SnapshotError, UnsupportedProtocolError } from './errors.js';
+import type { Log } from './log.js';
+import { fromUtf8 } from './log.js';
+import type { RpcHandler } from './transport.js';
+
+function leaderIdentity(core: RaftCore, req: { id: Uint8Array; addr: Uint8Array; leader: Uint8Array }): { addr: string; id: string } {
+  const addrBytes = req.addr.length > 0 ? req.addr : req.leader;
+  return { addr: core.transport.decodePeer(addrBytes), id: req.id.length > 0 ? fromUtf8(req.id) : '' };
+}
+
+async function termOf(core: RaftCore, index: number): Promise<number | undefined> {
+  if (index === 0) return 0;
+  if (index === core.lastSnapshotIndex) return core.lastSnapshotTerm;
+  if (index === core.lastLogIndex) return core.lastLogTerm;
+  try {
+    return (await core.logs.getLog(index)).term;
+  } catch (err) {
+    if (err instanceof LogNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Whether our log holds the leader's entry at `index` with `term`. Entries at
+ * or before our snapshot are committed, so they match any legitimate leader's.
+ */
+async function matchesAt(core: RaftCore, index: number, term: number): Promise<boolean> {
+  if (index > core.lastLogIndex) return false;
+  const local = await termOf(core, index);
+  if (local === undefined) return index <= core.lastSnapshotIndex;
+  return local === term;
+}
+
+/** AppendEntries, on the main queue. */
+export async function handleAppendEntries(core: RaftCore, req: AppendEntriesRequest): Promise<AppendEntriesResponse> {
+  const resp: AppendEntriesResponse = { ...core.header, term: core.currentTerm, lastLog: core.lastLogIndex, success: false, noRetryBackoff: false };
+  if (req.term < core.currentTerm) return resp;
+  if (req.term > core.currentTerm || (core.state !== 'Follower' && !(core.campaign?.transfer ?? false))) {
+    await core.stepDownForTerm(req.term);
+    core.becomeFollower();
+    resp.term = req.term;
+  }
+  const leader = leaderIdentity(core, req);
+  core.setLeader(leader.addr, leader.id);
+  // The sender is the leader of our term: that is contact, whatever the log says.
+  core.touchContact();
+
+  if (req.prevLogEntry > 0) {
+    if (!(await matchesAt(core, req.prevLogEntry, req.prevLogTerm))) {
+      resp.noRetryBackoff = true;
+      return resp;
+    }
+  }
+
+  if (req.entries.length > 0) {
+    let fresh: Log[] = [];
+    for (let i = 0; i < req.entries.length; i++) {
+      const entry = req.entries[i]!;
+      // Entries covered by our snapshot are committed, hence identical: skip them.
+      if (entry.index <= core.lastSnapshotIndex) continue;
+      if (entry.index > core.lastLogIndex) {
+        fresh = req.entries.slice(i);
+        break;
+      }
+      const storedTerm = await termOf(core, entry.index);
+      if (storedTerm === undefined) {
+        core.logger.warn({ index: entry.index }, 'failed to get log entry');
+        return resp;
+      }
+      if (storedTerm !== entry.term) {
+        invariant(entry.index > core.commitIndex, () => `leader overwrites committed entry ${entry.index} (commit ${core.commitIndex})`);
+        core.logger.warn({ from: entry.index, to: core.lastLogIndex }, 'clearing log suffix');
+        await core.logs.deleteRange(entry.index, core.lastLogIndex);
+        if (entry.index <= core.configurations.latestIndex) {
+          core.setLatestConfiguration(core.configurations.committed, core.configurations.committedIndex);
+        }
+        const prev = await termOf(core, entry.index - 1);
+        core.setLastLog(entry.index - 1, prev ?? 0);
+        fresh = req.entries.slice(i);
+        break;
+      }
+    }
+    if (fresh.length > 0) {
+      invariant(fresh[0]!.index === core.lastLogIndex + 1 || core.lastLogIndex < core.lastSnapshotIndex, () => `appending ${fresh[0]!.index} after ${core.lastLogIndex}: gap`);
+      await core.logs.storeLogs(fresh);
+      for (const entry of fresh) core.processConfigurationEntry(entry);
+      const last = fresh[fresh.length - 1]!;
+      core.setLastLog(last.index, last.term);
+    }
+  }
+
+  if (req.leaderCommitIndex > core.commitIndex) {
+    // Only what this request proved matches the leader may be committed here
+    // (Raft's "index of last new entry"; Go uses the last log index, which can
+    // include a stale suffix the request did not cover).
+    const verified = req.prevLogEntry + req.entries.length;
+    const idx = Math.min(req.leaderCommitIndex, verified, core.lastLogIndex);
+    if (idx > core.commitIndex) {
+      core.setCommitIndex(idx);
+      if (core.configurations.latestIndex <= idx) {
+        core.setCommittedConfiguration(core.configurations.latest, core.configurations.latestIndex);
+      }
+      await core.processLogs(idx);
+    }
+  }
+  resp.success = true;
+  resp.lastLog = core.lastLogIndex;
+  resp.term = core.currentTerm;
+  return resp;
+}
+
+/** Consumes a stream to its end (a sender must never be left blocked). */
+async function drain(data: AsyncIterable<Uint8Array>): Promise<void> {
+  for await (const _chunk of data) {
+    // discard
+  }
+}
+
+/** InstallSnapshot, on the main queue. Always drains `data` before answering. */
+export async function handleInstallSnapshot(core: RaftCore, req: InstallSnapshotRequest, data: AsyncIterable<Uint8Array>): Promise<InstallSnapshotResponse> {
+  const resp: InstallSnapshotResponse = { ...core.header, term: core.currentTerm, success: false };
+  let consumed = false;
+  try {
+    if (req.snapshotVersion < SNAPSHOT_VERSION_MIN || req.snapshotVersion > SNAPSHOT_VERSION_MAX) {
+      throw new SnapshotError(`unsupported snapshot version ${req.snapshotVersion}`);
+    }
+    if (req.snapshotVersion < 1) throw new UnsupportedProtocolError();
+    if (req.term < core.currentTerm) return resp;
+    if (req.term > core.currentTerm) {
+      await core.stepDownForTerm(req.term);
+      resp.term = req.term;
+    }
+    if (core.state !== 'Follower') core.becomeFollower();
+    const leader = leaderIdentity(core, { id: req.id, addr: req.addr, leader: req.leader });
+    core.setLeader(leader.addr, leader.id);
+    core.touchContact();
+
+    if (req.lastLogIndex <= core.lastApplied) {
+      // We already hold (and applied) everything this snapshot covers.
+      resp.success = true;
+      return resp;
+    }
+    const configuration = decodeConfiguration(req.configuration);
+    const sink = await core.snapshots.create(req.snapshotVersion, req.lastLogIndex, req.lastLogTerm, configuration, req.configurationIndex, core.transport);
+    let received = 0;
+    try {
+      for await (const chunk of data) {
+        received += chunk.length;
+        if (received > req.size) break;
+        await sink.write(chunk);
+      }
+      consumed = true;
+    } catch (err) {
+      await sink.cancel();
+      throw err;
+    }
+    if (received !== req.size) {
+      await sink.cancel();
+      throw new SnapshotError('short read');
+    }
+    await sink.close();
+
+    const opened = await core.snapshots.open(sink.id);
+    await core.fsmRunner.restore(opened.source, req.lastLogIndex, req.lastLogTerm);
+
+    // Keep our log only if it contains the snapshot's last entry; otherwise it
+    // diverges from the leader's and must go entirely.
+    const localTerm = req.lastLogIndex <= core.lastLogIndex ? await termOfSafe(core, req.lastLogIndex) : undefined;
+    const keepSuffix = localTerm === req.lastLogTerm;
+    core.lastSnapshotIndex = req.lastLogIndex;
+    core.lastSnapshotTerm = req.lastLogTerm;
+    core.lastApplied = req.lastLogIndex;
+    if (core.commitIndex < req.lastLogIndex) core.setCommitIndex(req.lastLogIndex);
+    if (!keepSuffix || core.configurations.latestIndex <= req.lastLogIndex) core.setLatestConfiguration(configuration, req.configurationIndex);
+    core.setCommittedConfiguration(configuration, req.configurationIndex);
+    if (keepSuffix) await core.compactLogs(req.lastLogIndex);
+    else {
+      const first = await core.logs.firstIndex();
+      const last = await core.logs.lastIndex();
+      if (first > 0 && last >= first) await core.logs.deleteRange(first, last);
+      core.setLastLog(req.lastLogIndex, req.lastLogTerm);
+    }
+    core.logger.info({ index: req.lastLogIndex, term: req.lastLogTerm }, 'installed remote snapshot');
+    resp.success = true;
+    core.touchContact();
+    return resp;
+  } finally {
+    if (!consumed) await drain(data);
+  }
+}
+
+async function termOfSafe(core: RaftCore, index: number): Promise<number | undefined> {
+  try {
+    return await termOf(core, index);
+  } catch {
+    return undefined;
+  }
+}
+
+/** TimeoutNow: the leader hands us leadership; campaign at once, without pre-vote. */
+export async function handleTimeoutNow(core: RaftCore, _req: TimeoutNowRequest): Promise<TimeoutNowResponse> {
+  if (!hasVote(core.configurations.latest, core.localId)) throw new NotVoterError();
+  core.logger.info({}, 'received TimeoutNow, starting election');
+  core.touchContact();
+  await core.becomeCandidate(true);
+  return { ...core.header };
+}
+
+/** The RpcHandler a node installs on its transport. */
+export function makeRpcHandler(core: RaftCore): RpcHandler {
+  const onMain = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (core.isShutdown) return Promise.reject(new RaftShutdownError());
+    return core.serial.run(() => {
+      if (core.isShutdown) throw new RaftShutdownError();
+      return fn();
+    });
+  };
+  return {
+    appendEntries(req) {
+      if (isHeartbeat(req) && req.term === core.currentTerm && core.state === 'Follower' && !core.isShutdown) {
+        const leader = leaderIdentity(core, req);
+        core.setLeader(leader.addr, leader.id);
+        core.touchContact();
+        return Promise.resolve({ ...core.header, term: core.currentTerm, lastLog: core.lastLogIndex, success: true, noRetryBackoff: false });
+      }
+      return onMain(() => handleAppendEntries(core, req));
+    },
+    requestVote: (req) => onMain(() => handleRequestVote(core, req)),
+    requestPreVote: (req) => onMain(() => handleRequestPreVote(core, req)),
+    installSnapshot: (req, data) =>
+      core.isShutdown
+        ? drain(data).then(() => Promise.reject(new RaftShutdownError()))
+        : core.serial.run(() => handleInstallSnapshot(core, req, data)),
+    timeoutNow: (req) => onMain(() => handleTimeoutNow(core, req)),
+  };
+}

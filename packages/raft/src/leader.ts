@@ -1,0 +1,404 @@
+/**
+ * LeaderState: everything a node keeps only while it leads one term (Go's
+ * leaderState and leaderLoop): the queue of entries to append (group commit),
+ * the entries in flight, commitment, one Replicator per peer, the stability
+ * rule for membership changes, verify rounds (verifyLeader, readIndex), the
+ * check-quorum lease and the read lease.
+ */
+import type { Timer } from '@shoal/kit';
+import { Commitment } from './commitment.js';
+import type { ConfigurationChangeRequest, ServerID } from './configuration.js';
+import { hasVote, nextConfiguration, quorumSize, ServerSuffrage } from './configuration.js';
+import { encodeConfiguration } from './configuration-codec.js';
+import type { RaftCore } from './core.js';
+import {
+  AbortedByRestoreError,
+  invariant,
+  LeadershipLostError,
+  LeadershipTransferInProgressError,
+  NotLeaderError,
+} from './errors.js';
+import { LogType, makeLog } from './log.js';
+import { LogFuture } from './log-future.js';
+import { Replicator } from './replication.js';
+import { MIN_CHECK_INTERVAL_MS } from './timing.js';
+import { LeadershipTransfer } from './transfer.js';
+
+/** A confirmation that we still lead: done once a quorum acknowledged a message sent after it began. */
+interface VerifyRound {
+  seq: number;
+  acks: Set<ServerID>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class LeaderState {
+  readonly core: RaftCore;
+  readonly term: number;
+  readonly epoch: number;
+  active = true;
+  readonly commitment: Commitment;
+  readonly replicators = new Map<ServerID, Replicator>();
+  /** Appended, not yet committed, in index order. */
+  inflight: LogFuture[] = [];
+  /** Waiting to be appended (group commit). */
+  readonly #pending: LogFuture[] = [];
+  /** Membership changes waiting for a stable configuration. */
+  readonly #pendingChanges: { future: LogFuture; change: ConfigurationChangeRequest }[] = [];
+  /** The committed configuration no longer has us as a voter: take nothing new. */
+  stepDownPending = false;
+  transfer: LeadershipTransfer | undefined;
+  /** Once TimeoutNow has been sent this term, another server may lead: no lease reads. */
+  leaseRevoked = false;
+  #pumpScheduled = false;
+  #commitScheduled = false;
+  #leaseTimer: Timer | undefined;
+  /** Incremented when a verify round starts; each RPC remembers the value at send time. */
+  roundSeq = 0;
+  #rounds: VerifyRound[] = [];
+
+  constructor(core: RaftCore, term: number, epoch: number) {
+    this.core = core;
+    this.term = term;
+    this.epoch = epoch;
+    this.commitment = new Commitment(core.configurations.latest, core.lastLogIndex + 1, () => this.#scheduleCommit());
+  }
+
+  get live(): boolean {
+    return this.active && this.core.leader === this && !this.core.isShutdown;
+  }
+
+  start(): void {
+    this.startStopReplication();
+    // Commit entries of earlier terms through an entry of ours (Raft §5.4.2).
+    const noop = new LogFuture(makeLog({ index: 0, term: 0, type: LogType.Noop }));
+    this.#pending.unshift(noop);
+    this.#schedulePump();
+    this.#armLeaseCheck(this.core.config.leaderLeaseTimeoutMs);
+  }
+
+  /** Ends this leadership: fails waiting work. `error` overrides the default errors (shutdown). */
+  stop(error?: Error): void {
+    if (!this.active) return;
+    this.active = false;
+    this.#leaseTimer?.cancel();
+    for (const r of this.replicators.values()) r.stop();
+    this.replicators.clear();
+    for (const f of this.inflight) f.fail(error ?? new LeadershipLostError());
+    this.inflight = [];
+    const notLeader = (): Error => error ?? new NotLeaderError(this.core.leaderAddr === this.core.localAddr ? '' : this.core.leaderAddr, this.core.leaderAddr === this.core.localAddr ? '' : this.core.leaderId);
+    for (const f of this.#pending.splice(0)) f.fail(notLeader());
+    for (const c of this.#pendingChanges.splice(0)) c.future.fail(notLeader());
+    for (const round of this.#rounds.splice(0)) round.reject(error ?? new LeadershipLostError());
+    this.transfer?.onLeadershipLost();
+  }
+
+  // ---- replication set ----------------------------------------------------
+
+  /** Starts replicators for new servers of the latest configuration and stops those removed. */
+  startStopReplication(): void {
+    const core = this.core;
+    const inConfig = new Set<ServerID>();
+    for (const server of core.configurations.latest.servers) {
+      if (server.id === core.localId) continue;
+      inConfig.add(server.id);
+      const existing = this.replicators.get(server.id);
+      if (existing !== undefined) {
+        existing.peer = { ...server };
+        continue;
+      }
+      const r = new Replicator(this, { ...server }, core.lastLogIndex + 1);
+      this.replicators.set(server.id, r);
+      core.logger.info({ peer: server.id }, 'added peer, starting replication');
+      r.start();
+      core.observe({ type: 'peer', removed: false, peer: { ...server } });
+    }
+    for (const [id, r] of this.replicators) {
+      if (inConfig.has(id)) continue;
+      core.logger.info({ peer: id, lastIndex: core.lastLogIndex }, 'removed peer, stopping replication');
+      r.stop(core.lastLogIndex);
+      this.replicators.delete(id);
+      core.observe({ type: 'peer', removed: true, peer: { ...r.peer } });
+    }
+  }
+
+  // ---- appending ------------------------------------------------------------
+
+  /** Queues a user entry (apply, barrier). */
+  enqueue(future: LogFuture): void {
+    this.#pending.push(future);
+    future.onEnqueueTimeout = () => {
+      const at = this.#pending.indexOf(future);
+      if (at >= 0) this.#pending.splice(at, 1);
+    };
+    this.#schedulePump();
+  }
+
+  /** Queues a membership change; it is appended once the configuration is stable. */
+  enqueueChange(future: LogFuture, change: ConfigurationChangeRequest): void {
+    const item = { future, change };
+    this.#pendingChanges.push(item);
+    future.onEnqueueTimeout = () => {
+      const at = this.#pendingChanges.indexOf(item);
+      if (at >= 0) this.#pendingChanges.splice(at, 1);
+    };
+    this.#schedulePump();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled || !this.live) return;
+    this.#pumpScheduled = true;
+    this.core.runTask(async () => {
+      this.#pumpScheduled = false;
+      await this.#pump();
+    });
+  }
+
+  /** Go's configurationChangeChIfStable: the latest configuration is committed and so is our no-op. */
+  #configurationStable(): boolean {
+    const c = this.core.configurations;
+    return c.latestIndex === c.committedIndex && this.core.commitIndex >= this.commitment.startIndex;
+  }
+
+  async #pump(): Promise<void> {
+    while (this.live) {
+      if (this.#pendingChanges.length > 0 && this.#configurationStable()) {
+        const item = this.#pendingChanges.shift()!;
+        if (this.transfer !== undefined) item.future.fail(new LeadershipTransferInProgressError());
+        else await this.#appendConfiguration(item.future, item.change);
+        continue;
+      }
+      if (this.#pending.length === 0) return;
+      // The no-op always goes first; user entries wait while a transfer runs.
+      const first = this.#pending[0]!;
+      if (first.log.type !== LogType.Noop && (this.transfer !== undefined || this.stepDownPending)) {
+        const error = this.stepDownPending ? new NotLeaderError() : new LeadershipTransferInProgressError();
+        for (const f of this.#pending.splice(0)) f.fail(error);
+        return;
+      }
+      const batch = this.#pending.splice(0, this.core.config.maxAppendEntries);
+      await this.dispatch(batch);
+    }
+  }
+
+  async #appendConfiguration(future: LogFuture, change: ConfigurationChangeRequest): Promise<void> {
+    const core = this.core;
+    let next;
+    try {
+      next = nextConfiguration(core.configurations.latest, core.configurations.latestIndex, change);
+    } catch (err) {
+      future.fail(err);
+      return;
+    }
+    core.logger.info({ change, servers: next.servers }, 'updating configuration');
+    future.log.type = LogType.Configuration;
+    future.log.data = encodeConfiguration(next);
+    await this.dispatch([future]);
+    if (!this.live || !future.dispatched) return;
+    core.setLatestConfiguration(next, future.log.index);
+    this.commitment.setConfiguration(next);
+    this.startStopReplication();
+  }
+
+  /** Appends entries to our log, then lets the replicators send them (Go's dispatchLogs). */
+  async dispatch(futures: LogFuture[]): Promise<void> {
+    const core = this.core;
+    const live = futures.filter((f) => !f.settled || f.log.type === LogType.Noop);
+    if (live.length === 0) return;
+    invariant(core.currentTerm === this.term, 'leader dispatching in a term it does not lead');
+    let index = core.lastLogIndex;
+    const now = core.clock.wallTime();
+    for (const f of live) {
+      f.log.index = ++index;
+      f.log.term = this.term;
+      f.log.appendedAt = now;
+      f.dispatched = true;
+    }
+    try {
+      await core.logs.storeLogs(live.map((f) => f.log));
+    } catch (err) {
+      core.logger.error({ err }, 'failed to commit logs');
+      for (const f of live) f.fail(err);
+      if (this.live) core.becomeFollower();
+      return;
+    }
+    if (!this.live) {
+      for (const f of live) f.fail(new LeadershipLostError());
+      return;
+    }
+    core.setLastLog(index, this.term);
+    this.inflight.push(...live);
+    this.commitment.match(core.localId, index);
+    for (const r of this.replicators.values()) r.trigger();
+  }
+
+  // ---- commitment -------------------------------------------------------
+
+  #scheduleCommit(): void {
+    if (this.#commitScheduled) return;
+    this.#commitScheduled = true;
+    this.core.runTask(async () => {
+      this.#commitScheduled = false;
+      await this.#processCommit();
+    });
+  }
+
+  async #processCommit(): Promise<void> {
+    if (!this.live) return;
+    const core = this.core;
+    const oldCommit = core.commitIndex;
+    const newCommit = this.commitment.commitIndex;
+    if (newCommit <= oldCommit) return;
+    invariant(newCommit <= core.lastLogIndex, () => `commit index ${newCommit} beyond last log ${core.lastLogIndex}`);
+    core.setCommitIndex(newCommit);
+    const c = core.configurations;
+    if (c.latestIndex > oldCommit && c.latestIndex <= newCommit) {
+      core.setCommittedConfiguration(c.latest, c.latestIndex);
+      if (!hasVote(c.committed, core.localId)) this.stepDownPending = true;
+    }
+    let ready = 0;
+    while (ready < this.inflight.length && this.inflight[ready]!.log.index <= newCommit) ready++;
+    const committed = this.inflight.splice(0, ready);
+    await core.processLogs(newCommit, committed);
+    this.#settleReads();
+    if (this.stepDownPending && this.live) {
+      if (core.config.shutdownOnRemove) {
+        core.logger.info({}, 'removed ourself, shutting down');
+        void core.shutdown();
+      } else {
+        core.logger.info({}, 'removed ourself, transitioning to follower');
+        core.becomeFollower();
+      }
+      return;
+    }
+    if (this.#pendingChanges.length > 0) this.#schedulePump();
+  }
+
+  // ---- verify rounds and leases -----------------------------------------
+
+  /** Resolves once a quorum of voters acknowledged a message sent after this call (Go's VerifyLeader). */
+  verify(): Promise<void> {
+    const core = this.core;
+    const acks = new Set<ServerID>();
+    if (hasVote(core.configurations.latest, core.localId)) acks.add(core.localId);
+    if (acks.size >= quorumSize(core.configurations.latest)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const round: VerifyRound = { seq: ++this.roundSeq, acks, resolve, reject };
+      this.#rounds.push(round);
+      for (const r of this.replicators.values()) r.heartbeatNow();
+    });
+  }
+
+  /** A peer answered an RPC we sent when roundSeq was `sentSeq`, at clock time `sentAt`, accepting our term. */
+  acknowledge(peer: ServerID, sentSeq: number, sentAt: number): void {
+    const replicator = this.replicators.get(peer);
+    if (replicator !== undefined && sentAt > replicator.ackedSendTime) replicator.ackedSendTime = sentAt;
+    if (this.#rounds.length === 0) return;
+    const latest = this.core.configurations.latest;
+    if (!hasVote(latest, peer)) return;
+    const needed = quorumSize(latest);
+    const still: VerifyRound[] = [];
+    for (const round of this.#rounds) {
+      if (round.seq <= sentSeq) round.acks.add(peer);
+      let votes = 0;
+      for (const id of round.acks) if (hasVote(latest, id)) votes++;
+      if (votes >= needed) round.resolve();
+      else still.push(round);
+    }
+    this.#rounds = still;
+  }
+
+  /** Reads wait for our no-op to commit: before that, our commit index may lag the cluster's. */
+  #readWaiters: (() => void)[] = [];
+
+  /** Resolves once an entry of this term is committed. */
+  awaitTermCommitted(): Promise<void> {
+    if (this.core.commitIndex >= this.commitment.startIndex) return Promise.resolve();
+    return new Promise((resolve) => this.#readWaiters.push(resolve));
+  }
+
+  #settleReads(): void {
+    if (this.core.commitIndex < this.commitment.startIndex) return;
+    for (const w of this.#readWaiters.splice(0)) w();
+  }
+
+  /**
+   * The read lease: until when no other leader can exist, given the
+   * acknowledgements we hold (clock time), or -Infinity.
+   */
+  leaseExpiry(): number {
+    const core = this.core;
+    if (!core.config.leaseReads || this.leaseRevoked || this.transfer !== undefined) return Number.NEGATIVE_INFINITY;
+    if (core.commitIndex < this.commitment.startIndex) return Number.NEGATIVE_INFINITY;
+    const latest = core.configurations.latest;
+    const times: number[] = [];
+    for (const s of latest.servers) {
+      if (s.suffrage !== ServerSuffrage.Voter) continue;
+      if (s.id === core.localId) times.push(Number.POSITIVE_INFINITY);
+      else times.push(this.replicators.get(s.id)?.ackedSendTime ?? Number.NEGATIVE_INFINITY);
+    }
+    times.sort((a, b) => b - a);
+    const quorumTime = times[quorumSize(latest) - 1] ?? Number.NEGATIVE_INFINITY;
+    // A follower that acked at t refuses votes until it has seen heartbeatTimeout
+    // pass on its own clock; allow for that clock running fast.
+    return quorumTime + core.config.heartbeatTimeoutMs * (1 - core.config.maxClockDriftRatio);
+  }
+
+  #armLeaseCheck(delayMs: number): void {
+    this.#leaseTimer = this.core.clock.after(delayMs, () => this.core.runTask(() => this.#checkLease()));
+  }
+
+  /** Go's checkLeaderLease: step down without contact with a quorum within leaderLeaseTimeout. */
+  #checkLease(): void {
+    if (!this.live) return;
+    const core = this.core;
+    const now = core.clock.now();
+    const lease = core.config.leaderLeaseTimeoutMs;
+    let contacted = 0;
+    let maxDiff = 0;
+    for (const s of core.configurations.latest.servers) {
+      if (s.suffrage !== ServerSuffrage.Voter) continue;
+      if (s.id === core.localId) {
+        contacted++;
+        continue;
+      }
+      const r = this.replicators.get(s.id);
+      const diff = r === undefined ? Number.POSITIVE_INFINITY : now - r.lastContact;
+      if (diff <= lease) {
+        contacted++;
+        if (diff > maxDiff) maxDiff = diff;
+      } else core.logger.debug({ peer: s.id, sinceMs: diff }, 'failed to contact');
+    }
+    if (contacted < quorumSize(core.configurations.latest)) {
+      core.logger.warn({}, 'failed to contact quorum of nodes, stepping down');
+      core.becomeFollower();
+      return;
+    }
+    this.#armLeaseCheck(Math.max(lease - maxDiff, MIN_CHECK_INTERVAL_MS));
+  }
+
+  /** A user restore supersedes every entry in flight. */
+  abortInflightForRestore(): void {
+    for (const f of this.inflight) f.fail(new AbortedByRestoreError());
+    this.inflight = [];
+  }
+
+  /** No lease reads for the rest of this term (timing assumptions changed). */
+  revokeLease(): void {
+    this.leaseRevoked = true;
+  }
+
+  // ---- leadership transfer ------------------------------------------------
+
+  /** Starts a transfer to `target` (or the most up-to-date voter). */
+  startTransfer(targetId: ServerID | undefined, targetAddr: string | undefined): Promise<void> {
+    if (this.transfer !== undefined) return Promise.reject(new LeadershipTransferInProgressError());
+    const t = new LeadershipTransfer(this, targetId, targetAddr);
+    this.transfer = t;
+    return t.run().finally(() => {
+      if (this.transfer === t) this.transfer = undefined;
+      // Entries queued during the transfer were refused; resume normal service.
+      this.#schedulePump();
+    });
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Loading a node's state from its stores at start (Go's NewRaft): term, last
+ * log entry, the newest loadable snapshot (restored into the FSM unless
+ * configured otherwise), and configurations from entries after it. Commands
+ * are not replayed: they are applied again once the leader's commit index
+ * arrives.
+ */
+import type { RaftCore } from './core.js';
+import { RaftError } from './errors.js';
+import { KEY_CURRENT_TERM } from './stores.js';
+
+export async function startUp(core: RaftCore): Promise<void> {
+  core.currentTerm = await core.readUint64(KEY_CURRENT_TERM);
+  const lastIndex = await core.logs.lastIndex();
+  if (lastIndex > 0) {
+    const last = await core.logs.getLog(lastIndex);
+    core.setLastLog(last.index, last.term);
+  }
+
+  const metas = await core.snapshots.list();
+  let restored = false;
+  for (const meta of metas) {
+    try {
+      const opened = await core.snapshots.open(meta.id);
+      if (core.config.noSnapshotRestoreOnStart) {
+        await opened.source.close();
+        core.fsmRunner.assumeApplied(meta.index, meta.term);
+      } else await core.fsmRunner.restore(opened.source, meta.index, meta.term);
+      core.lastSnapshotIndex = meta.index;
+      core.lastSnapshotTerm = meta.term;
+      core.lastApplied = meta.index;
+      core.commitIndex = meta.index;
+      core.setLatestConfiguration(meta.configuration, meta.configurationIndex);
+      core.setCommittedConfiguration(meta.configuration, meta.configurationIndex);
+      restored = true;
+      break;
+    } catch (err) {
+      core.logger.error({ err, id: meta.id }, 'failed to restore snapshot');
+    }
+  }
+  if (metas.length > 0 && !restored) throw new RaftError('ERR_SNAPSHOT', 'failed to load any existing snapshots');
+  if (core.lastLogIndex < core.lastSnapshotIndex) core.setLastLog(core.lastSnapshotIndex, core.lastSnapshotTerm);
+
+  const first = await core.logs.firstIndex();
+  if (first > 0) {
+    for (let i = Math.max(core.lastSnapshotIndex + 1, first); i <= lastIndex; i++) {
+      core.processConfigurationEntry(await core.logs.getLog(i));
+    }
+  }
+}
