@@ -1,6 +1,6 @@
 // Property tests: random schemas and values round-trip byte-stably; random or mutated input
 // never throws anything but MsgpackDecodeError. Replay a failure with FC_SEED=<seed> (and
-// FC_PATH=<path>) as printed by fast-check.
+// FC_PATH=<path>) as printed by fast-check; FC_SEED=random FC_RUNS_SCALE=10 for a longer hunt.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -23,9 +23,11 @@ import {
 import * as s from './testdata/schemas.js';
 import { GOLDEN } from './testdata/vectors.js';
 
+// A fixed default seed keeps CI deterministic; FC_SEED=random explores new cases.
+const seedEnv = process.env.FC_SEED;
 const params = (numRuns: number): fc.Parameters<unknown> => ({
-  numRuns,
-  ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH } : {}),
+  numRuns: Number(process.env.FC_RUNS_SCALE ?? 1) * numRuns,
+  ...(seedEnv === 'random' ? {} : { seed: seedEnv === undefined ? 0x5eed_0001 : Number(seedEnv), path: process.env.FC_PATH }),
 });
 
 type Spec =
@@ -138,18 +140,33 @@ function expected(spec: Spec, v: unknown, options: EncodeOptions): unknown {
   }
 }
 
+/** Only a pointer to a zero time (builtin form, written nil) can decode differently from what was encoded. */
+function hasPointerToTime(spec: Spec): boolean {
+  switch (spec.k) {
+    case 'nullable': return spec.of.k === 'goTime' || hasPointerToTime(spec.of);
+    case 'array': case 'map': return hasPointerToTime(spec.of);
+    case 'struct': return spec.fields.some((f) => hasPointerToTime(f.spec));
+    default: return false;
+  }
+}
+
 const caseArb = fc
   .tuple(specArb, fc.constantFrom<EncodeOptions>({}, { intStyle: 'v2' }, { timeFormat: 'builtin' }))
   .chain(([spec, options]) => valueArb(spec, options.timeFormat === 'builtin').map((value) => ({ spec, options, value })));
 
-test('property: random schemas round-trip, and re-encoding is byte-identical', () => {
+test('property: random schemas round-trip, and re-encoding is stable', () => {
   fc.assert(
     fc.property(caseArb, ({ spec, options, value }) => {
       const type = build(spec);
       const bytes = encode(type, value, options);
       const back = decode(type, bytes);
       assert.deepEqual(back, expected(spec, value, options));
-      assert.deepEqual(encode(type, back, options), bytes);
+      // Re-encoding is a fixpoint. (Not always equal to `bytes`: like Go, a non-nil pointer to a
+      // value written as nil comes back nil, and an omitempty field then drops its key.)
+      const again = encode(type, back, options);
+      assert.deepEqual(encode(type, decode(type, again), options), again);
+      assert.deepEqual(decode(type, again), back);
+      if (!(options.timeFormat === 'builtin' && hasPointerToTime(spec))) assert.deepEqual(again, bytes);
       // Generic decoders agree on where the value ends.
       assert.equal(skipValue(bytes, 0), bytes.length);
       const any = decodeAny(bytes, 0);

@@ -128,7 +128,10 @@ export class Writer {
     return copyBytes(this.buf, 0, this.length);
   }
 
-  /** A view of the bytes written so far; invalidated by the next write or `reset()`. */
+  /**
+   * A view of the bytes written so far, without copying; invalidated by the next write or
+   * `reset()`. The cheapest way to hand a packet to a socket (which copies it anyway).
+   */
   peekBytes(): Uint8Array {
     return this.buf.subarray(0, this.length);
   }
@@ -315,17 +318,13 @@ export class Writer {
   }
 }
 
-// V8 keeps typed arrays of up to 64 bytes on the JS heap (cheap); larger ones get an off-heap
-// backing store, which costs ~10x more to allocate. Medium copies are therefore carved out of
-// shared slabs, as Node does for small Buffers.
-const SLAB_SIZE = 16 * 1024;
-const SLAB_MAX_ITEM = 1024;
-let slab = new Uint8Array(SLAB_SIZE);
-let slabUsed = 0;
-
 /**
- * `src[start, end)` copied into a new array. Results of 65..1024 bytes are views into a shared
- * 16 KiB slab (respect `byteOffset` if you touch `.buffer`, as with Node Buffers).
+ * `src[start, end)` copied into a new, exclusively owned array (byteOffset 0, so code that
+ * uses `.buffer` directly stays correct). V8 keeps typed arrays of up to 64 bytes on the JS
+ * heap, where allocating and filling by hand is much cheaper than `slice()`; larger copies pay
+ * for an off-heap store either way. (A shared slab would be ~8x faster for 65..1024 bytes, but
+ * one `new DataView(x.buffer)` that ignores byteOffset would then corrupt unrelated messages.)
+ * For the packet hot path reuse a Writer and hand `peekBytes()` to the socket instead.
  */
 export function copyBytes(src: Uint8Array, start: number, end: number): Uint8Array {
   const n = end - start;
@@ -334,15 +333,7 @@ export function copyBytes(src: Uint8Array, start: number, end: number): Uint8Arr
     for (let i = 0; i < n; i++) out[i] = src[start + i]!;
     return out;
   }
-  if (n > SLAB_MAX_ITEM) return src.slice(start, end);
-  if (slabUsed + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + n);
-  out.set(src.subarray(start, end));
-  slabUsed = (slabUsed + n + 7) & ~7;
-  return out;
+  return src.slice(start, end);
 }
 
 /** Throws unless `v` is an integer in [min, max]. */
