@@ -37,13 +37,22 @@ test('keys match case-sensitively; missing keys give zero values', () => {
   assert.deepEqual(decode(Ping, spec('80')), Ping.zero());
 });
 
+test('duplicate keys: the last one wins; a non-string key is a type error (as Go 0.5.5)', () => {
+  const Pair = struct({ a: field('A', t.uint8), b: field('B', t.str) });
+  assert.deepEqual(decode(Pair, spec('82 a1"A" 07 a1"A" 08')), { a: 8, b: '' });
+  assert.deepEqual(decode(Pair, spec('81 d901"A" 07')), { a: 7, b: '' });
+  rejects(() => decode(Pair, spec('81 01 07')), 'ERR_MSGPACK_TYPE');
+  // Go 0.5.5 rejects a bin key; we accept it (as go-msgpack v2 does).
+  assert.deepEqual(decode(Pair, spec('81 c401"A" 07')), { a: 7, b: '' });
+});
+
 test('nil for any field gives its zero value (as Go does)', () => {
   const v = decode(PushNodeState, spec(`87 a4"Addr" c0 ab"Incarnation" c0 a4"Meta" c0 a4"Name" c0 a4"Port" c0 a5"State" c0 a3"Vsn" c0`));
   assert.deepEqual(v, PushNodeState.zero());
   assert.deepEqual(decode(Ping, spec('c0')), Ping.zero());
 });
 
-test('a struct sent as an array is read positionally in declaration order; extras skipped', () => {
+test('a struct sent as an array is read positionally in declaration order; extras skipped (as Go 0.5.5)', () => {
   const Pair = struct({ a: field('A', t.uint8), b: field('B', t.str) });
   assert.deepEqual(decode(Pair, spec('92 07 a1"x"')), { a: 7, b: 'x' });
   assert.deepEqual(decode(Pair, spec('91 07')), { a: 7, b: '' });

@@ -10,6 +10,17 @@
  * corrupt bytes on decode. This codec is schema-driven: each struct field declares its Go
  * name and type, which gives byte-identical output and correct str/bytes decoding.
  *
+ * Usage:
+ *   const Ping = struct({
+ *     seqNo: field('SeqNo', t.uint32),
+ *     node: field('Node', t.str),
+ *     sourceAddr: field('SourceAddr', t.bytes, { omitEmpty: true }),
+ *   });
+ *   type Ping = Infer<typeof Ping>;          // { seqNo: number; node: string; sourceAddr?: Uint8Array }
+ *   const w = new Writer();                  // reuse per connection; w.reset() between packets
+ *   w.u8(0); w.encode(Ping, { seqNo: 1, node: 'b' }); socket.send(w.peekBytes());
+ *   const r = decodeFrom(Ping, buf, 1);      // NEED_MORE or { value, offset }
+ *
  * Decisions:
  * - Missing keys and nil values decode to the Go zero value: 0, "", false, a zero struct,
  *   the zero time, and `undefined` for bytes, slices, maps and nullable (pointer) fields.
@@ -18,7 +29,13 @@
  * - Integers outside the field's Go range, negative into unsigned, or beyond ±2^53 are
  *   ERR_MSGPACK_OVERFLOW. Encoding rejects non-integers and out-of-range values.
  * - Unknown keys are skipped (any value, including nested and ext); a struct sent as an array
- *   is read positionally in declaration order (extra elements skipped).
+ *   is read positionally in declaration order (extra elements skipped); duplicate keys: last
+ *   wins; struct keys may be str or bin (0.5.5 rejects bin keys), anything else is a type error.
+ * - Encoding never emits str8, bin or ext. Signed ints follow `EncodeOptions.intStyle`
+ *   (default 'v0.5', as memberlist 0.2.2 / raft 1.1.2 write); decoding accepts both styles.
+ * - Untrusted input: every claimed length is checked against the bytes present (→ NEED_MORE /
+ *   ERR_MSGPACK_TRUNCATED) and against `DecodeOptions` limits (→ ERR_MSGPACK_LIMIT) before
+ *   anything is allocated; nesting is capped by `maxDepth` (ERR_MSGPACK_TOO_DEEP).
  */
 export { MsgpackDecodeError, MsgpackEncodeError, type MsgpackDecodeCode, type MsgpackEncodeCode } from './errors.js';
 export { Writer, utf8Length, type EncodeOptions, type IntStyle, type TimeFormat } from './writer.js';
