@@ -87,6 +87,9 @@ function step<T>(read: (r: Reader) => T, bytes: Uint8Array, offset: number, opti
  * first (nothing is consumed; append bytes and retry from the same offset), and throws
  * `MsgpackDecodeError` for anything malformed. Claimed lengths above the limits in
  * `options` throw ERR_MSGPACK_LIMIT even before their bytes arrive.
+ *
+ * Each retry re-parses from `offset`. For large values arriving in many chunks, call
+ * `skipValue` (no allocation) until it returns an end offset, then decode once.
  */
 export function decodeFrom<T>(type: MsgType<T>, bytes: Uint8Array, offset: number, options?: DecodeOptions): DecodeStep<T> {
   return step((r) => type.decode(r), bytes, offset, options);
