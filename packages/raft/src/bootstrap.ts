@@ -11,7 +11,7 @@ import { decodeConfiguration, encodeConfiguration } from './configuration-codec.
 import { CantBootstrapError, KeyNotFoundError, RaftError } from './errors.js';
 import type { FSM } from './fsm.js';
 import { FsmRunner } from './fsm-runner.js';
-import { silentLogger } from './config.js';
+import { silentLogger } from '@shoal/kit';
 import type { Log } from './log.js';
 import { EMPTY_BYTES, LogType } from './log.js';
 import type { SnapshotStore } from './snapshot.js';

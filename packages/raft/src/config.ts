@@ -1,17 +1,10 @@
 /** Raft's tunables: Go's Config, DefaultConfig and ValidateConfig, in milliseconds. */
+import type { Logger } from '@shoal/kit';
 import type { ServerID } from './configuration.js';
 import { InvalidConfigError } from './errors.js';
 
-/** Logging as pino does it (object first, then message); silent unless given. */
-export interface RaftLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-const noop = (): void => {};
-export const silentLogger: RaftLogger = { debug: noop, info: noop, warn: noop, error: noop };
+/** kit's Logger (pino-compatible); raft is silent unless given one. */
+export type RaftLogger = Logger;
 
 export const PROTOCOL_VERSION_MIN = 0;
 export const PROTOCOL_VERSION_MAX = 3;

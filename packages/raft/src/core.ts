@@ -9,7 +9,7 @@
 import type { Clock, Random, Timer } from '@shoal/kit';
 import type { RpcHeader } from './commands.js';
 import type { Config, RaftLogger } from './config.js';
-import { silentLogger } from './config.js';
+import { silentLogger } from '@shoal/kit';
 import type { Configuration, Configurations, ServerAddress, ServerID } from './configuration.js';
 import { cloneConfiguration, emptyConfigurations, hasVote } from './configuration.js';
 import { decodeConfiguration } from './configuration-codec.js';

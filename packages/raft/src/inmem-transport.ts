@@ -19,7 +19,7 @@ import type {
   TimeoutNowResponse,
 } from './commands.js';
 import type { ServerAddress, ServerID } from './configuration.js';
-import { PeerUnreachableError, PipelineShutdownError, RpcTimeoutError, TransportShutdownError } from './errors.js';
+import { PeerUnreachableError, PipelineReplicationNotSupportedError, PipelineShutdownError, RpcTimeoutError, TransportShutdownError } from './errors.js';
 import { fromUtf8, utf8 } from './log.js';
 import type { AppendFuture, AppendPipeline, RpcHandler, Transport } from './transport.js';
 
@@ -131,8 +131,10 @@ export class InmemTransport implements Transport {
 
   appendEntriesPipeline(id: ServerID, target: ServerAddress): AppendPipeline {
     if (this.#closed) throw new TransportShutdownError();
+    // As Go's MaxRPCsInFlight: 1 means strictly synchronous replication.
+    if (this.#maxInFlight <= 1) throw new PipelineReplicationNotSupportedError();
     if (!this.#peers.has(target)) throw new PeerUnreachableError(target);
-    const pipeline = new InmemPipeline(this, id, target, Math.max(1, this.#maxInFlight), this.#clock, () => this.#pipelines.delete(pipeline));
+    const pipeline = new InmemPipeline(this, id, target, this.#maxInFlight, this.#clock, () => this.#pipelines.delete(pipeline));
     this.#pipelines.add(pipeline);
     return pipeline;
   }
