@@ -1,7 +1,7 @@
 // Simulator throughput. Run: node --conditions=source --import tsx bench/sim.ts [--quick]
 // Prints one JSON object per result line.
 import { sleep, seededRandom } from '@shoal/kit';
-import { Simulation } from '@shoal/sim';
+import { SimNetwork, Simulation, logNormalLatency } from '@shoal/sim';
 
 const quick = process.argv.includes('--quick');
 const scale = quick ? 0.1 : 1;
@@ -72,8 +72,47 @@ async function asyncAwait(detection: 'promise-hooks' | 'always', coroutines: num
   report('sim.async-await', sim.stats.eventsRun, performance.now() - t0, { coroutines, mode: 'async', detection, drains: sim.stats.drains });
 }
 
+/**
+ * A memberlist-like packet workload: every node gossips to 3 random peers every
+ * 200 ms and probes one peer every second (which acks), over lossy log-normal links.
+ */
+function packetWorkload(nodeCount: number, virtualMs: number): void {
+  const sim = new Simulation({ seed: 9, maxEventsPerRun: Infinity });
+  const net = new SimNetwork(sim, { link: { latency: logNormalLatency(1, 0.5, 0.1), loss: 0.01 } });
+  const nodes = Array.from({ length: nodeCount }, () => net.addNode());
+  const addresses = nodes.map((n) => n.address(7946));
+  const gossip = new Uint8Array(120);
+  const ack = new Uint8Array([2, 0, 0, 0, 1]);
+  for (const node of nodes) {
+    const socket = node.bindPacket(7946, (packet) => {
+      if (packet.data[0] === 1) socket.send(ack, packet.from);
+    });
+    const rnd = node.random;
+    node.clock.after(rnd.float() * 200, () => {
+      node.clock.every(200, () => {
+        for (let i = 0; i < 3; i++) socket.send(gossip, addresses[rnd.int(nodeCount)]!);
+      });
+    });
+    node.clock.after(rnd.float() * 1000, () => {
+      node.clock.every(1000, () => socket.send(new Uint8Array([1, 0, 0, 0, 1, 2, 3]), addresses[rnd.int(nodeCount)]!));
+    });
+  }
+  const t0 = performance.now();
+  sim.runForSync(virtualMs);
+  const wallMs = performance.now() - t0;
+  report('sim.network-packets', sim.stats.eventsRun, wallMs, {
+    nodes: nodeCount,
+    virtual_s: virtualMs / 1000,
+    packets_sent: net.stats.packetsSent,
+    packets_per_s: Math.round((net.stats.packetsSent / wallMs) * 1000),
+    virtual_s_per_wall_s: Number((virtualMs / wallMs).toFixed(2)),
+  });
+}
+
 schedulerHold(10_000, Math.round(5_000_000 * scale));
 clockTimers(10_000, Math.round(2_000_000 * scale));
 await asyncCallbacks(10_000, Math.round(2_000_000 * scale));
 await asyncAwait('promise-hooks', 1_000, Math.round(300_000 * scale));
 await asyncAwait('always', 1_000, Math.round(300_000 * scale));
+packetWorkload(1_000, Math.round(30_000 * scale));
+packetWorkload(10_000, Math.round(10_000 * scale));

@@ -36,3 +36,18 @@ export function nthPrivateIPv4(n: number): string {
   if (!Number.isInteger(n) || n < 1 || n > 0xfffffe) throw new RangeError(`host number out of range: ${n}`);
   return `10.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
 }
+
+/** The 4 bytes of a dotted-quad IPv4 address, or undefined if `host` is not one. */
+export function ipv4Bytes(host: string): Uint8Array | undefined {
+  const parts = host.split('.');
+  if (parts.length !== 4) return undefined;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const part = parts[i]!;
+    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return undefined;
+    const value = Number(part);
+    if (value > 255) return undefined;
+    out[i] = value;
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { SimNetwork } from './network.js';
 import { constantLatency, logNormalLatency, normalLatency, uniformLatency } from './latency.js';
 import type { Packet } from './packet.js';
 import { SimNetworkError } from './errors.js';
-import { parseAddress } from './address.js';
+import { ipv4Bytes, parseAddress } from './address.js';
 
 // Seeded tests put the seed in their names; set SHOAL_SEED to replay another one.
 const SEED = Number(process.env['SHOAL_SEED'] ?? 20240601);
@@ -27,6 +27,8 @@ test('addresses: nodes get 10.0.0.x hosts; "host:port" parses, bad ones throw EI
   assert.equal(b.address(7946), '10.0.0.2:7946');
   assert.deepEqual(parseAddress('10.1.2.3:80'), { host: '10.1.2.3', port: 80 });
   assert.deepEqual(parseAddress('[fd00::1]:7946'), { host: 'fd00::1', port: 7946 });
+  assert.deepEqual(ipv4Bytes('10.0.1.255'), new Uint8Array([10, 0, 1, 255]));
+  for (const notIPv4 of ['10.0.1', '10.0.1.256', '10.0.01.1', 'host', '1.2.3.4.5']) assert.equal(ipv4Bytes(notIPv4), undefined, notIPv4);
   for (const bad of ['10.0.0.1', ':80', '10.0.0.1:x', '10.0.0.1:70000', 'fd00::1:80']) {
     assert.throws(() => parseAddress(bad), (e: unknown) => e instanceof SimNetworkError && e.code === 'EINVAL', bad);
   }

@@ -4,6 +4,7 @@
  * port when it lands (as with UDP, a restarted process can receive packets
  * sent to its predecessor).
  */
+import { copyBytes } from './copy-bytes.js';
 import { SimNetworkError } from './errors.js';
 import type { SimNode } from './node.js';
 import { TraceKind } from './trace.js';
@@ -18,14 +19,13 @@ export interface Packet {
 
 export type PacketHandler = (packet: Packet) => void;
 
-interface InFlight {
-  src: SimNode;
-  from: string;
-  dst: SimNode;
-  port: number;
-  data: Uint8Array;
-  /** Arrival time; -1 until the datagram reached the host. */
-  arrivedAt: number;
+/** A datagram on its way; handed to the receiver as its Packet (saves an allocation per delivery). */
+interface InFlight extends Packet {
+  readonly src: SimNode;
+  readonly dst: SimNode;
+  readonly port: number;
+  /** Arrival time at the host; -1 while in flight. */
+  timestamp: number;
   incarnation: number;
 }
 
@@ -104,8 +104,8 @@ export class PacketSocket {
         from: this.address,
         dst,
         port: target.port,
-        data: data.slice(),
-        arrivedAt: -1,
+        data: copyBytes(data),
+        timestamp: -1,
         incarnation: dst.incarnation,
       };
       sim.scheduleAt(now + delay, arrive, packet);
@@ -148,12 +148,12 @@ function drop(src: SimNode, dst: SimNode | undefined, data: Uint8Array, reason: 
 /** The datagram reaches its host: drop it, hand it over, or queue it behind a slow node's handling delay. */
 function arrive(packet: InFlight): void {
   const dst = packet.dst;
-  if (packet.arrivedAt < 0) {
+  if (packet.timestamp < 0) {
     if (!dst.alive) return drop(packet.src, dst, packet.data, DROP_NODE_DOWN);
-    packet.arrivedAt = dst.network.sim.now();
+    packet.timestamp = dst.network.sim.now();
     packet.incarnation = dst.incarnation;
     const handoff = dst.handoffTime();
-    if (handoff > packet.arrivedAt) return dst.network.sim.scheduleAt(handoff, arrive, packet);
+    if (handoff > packet.timestamp) return dst.network.sim.scheduleAt(handoff, arrive, packet);
   } else if (!dst.alive || dst.incarnation !== packet.incarnation) {
     return drop(packet.src, dst, packet.data, DROP_NODE_DOWN);
   }
@@ -170,5 +170,5 @@ function arrive(packet: InFlight): void {
   trace.word(dst.id);
   trace.word(packet.port);
   trace.bytes(packet.data);
-  socket.deliver({ data: packet.data, from: packet.from, timestamp: packet.arrivedAt });
+  socket.deliver(packet);
 }

@@ -181,3 +181,17 @@ test('a dial that times out after its SYN was accepted resets the server end', a
   await assert.rejects(sim.settle(serverEnd.read()), isCode('ECONNRESET'));
   assert.equal(sim.now(), 30, 'the SYN-ACK arrived at 20 and was answered with a reset');
 });
+
+test('a read aborted by its signal consumes nothing: the next read gets the data', async () => {
+  const { sim, client, server } = setup(11, { link: { latency: constantLatency(5) } });
+  let serverEnd: SimStream | undefined;
+  server.listen(8300, (s) => (serverEnd = s));
+  const conn = await sim.settle(client.dial(server.address(8300)));
+  const deadline = new AbortController();
+  sim.after(3, () => deadline.abort(new Error('read deadline')));
+  sim.after(4, () => serverEnd!.write(new Uint8Array([42])));
+  await assert.rejects(sim.settle(conn.read(deadline.signal)), /read deadline/);
+  assert.equal(sim.now(), 13);
+  assert.deepEqual([...(await sim.settle(conn.read()))!], [42]);
+  assert.equal(sim.now(), 19, 'written at 14, one latency to arrive');
+});

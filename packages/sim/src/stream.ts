@@ -8,6 +8,8 @@
  * Read either by pulling (`read()`, or `for await`) or by pushing
  * (`setHandlers`): choose one per stream.
  */
+import { abortReason } from '@shoal/kit';
+import { copyBytes } from './copy-bytes.js';
 import { SimNetworkError } from './errors.js';
 import type { SimNode } from './node.js';
 import { TraceKind } from './trace.js';
@@ -100,7 +102,7 @@ export class SimStream implements AsyncIterable<Uint8Array> {
     if (this.#error !== undefined) throw this.#error;
     if (this.#localEnded || this.#closed) throw new SimNetworkError('EPIPE', `stream ${this.localAddress} -> ${this.remoteAddress} is ended`);
     if (data.length === 0) return;
-    const copy = data.slice();
+    const copy = copyBytes(data);
     this.node.stats.streamBytesSent += copy.length;
     this.#transmit(DATA, copy);
   }
@@ -131,12 +133,39 @@ export class SimStream implements AsyncIterable<Uint8Array> {
     this.fail(new SimNetworkError('ECONNABORTED', `stream ${this.localAddress} -> ${this.remoteAddress} was reset locally`));
   }
 
-  /** The next chunk; null at end of stream. Rejects once the connection is broken. */
-  read(): Promise<Uint8Array | null> {
+  /**
+   * The next chunk; null at end of stream. Rejects once the connection is
+   * broken, or with the signal's reason if it aborts first (the read then
+   * consumes nothing, so a deadline never loses data).
+   */
+  read(signal?: AbortSignal): Promise<Uint8Array | null> {
     if (this.#head < this.#chunks.length) return Promise.resolve(this.#take());
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#remoteEnded || this.#closed) return Promise.resolve(null);
-    return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise((resolve, reject) => {
+      if (signal === undefined) {
+        this.#readers.push({ resolve, reject });
+        return;
+      }
+      const onAbort = (): void => {
+        const i = this.#readers.indexOf(reader);
+        if (i >= 0) this.#readers.splice(i, 1);
+        reject(abortReason(signal));
+      };
+      const reader: Reader = {
+        resolve: (chunk) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(chunk);
+        },
+        reject: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#readers.push(reader);
+    });
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
