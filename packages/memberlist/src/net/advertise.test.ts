@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { finalAdvertiseAddress, firstPrivateIP, isPrivateIPv4, unmapV4 } from './advertise.js';
-import { isIP } from './ip-text.js';
-import { joinHostPort, splitHostPort } from './host-port.js';
+import { ipFamily as isIP } from './ip-family.js';
+import { joinHostPort, splitHostPort } from '../address.js';
 
 test('explicit advertise address wins, IPv4-mapped becomes IPv4', () => {
   assert.deepEqual(finalAdvertiseAddress('10.1.2.3', 9000, '0.0.0.0', 7946), { host: '10.1.2.3', port: 9000 });

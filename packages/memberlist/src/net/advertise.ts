@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { ShoalError } from '@shoal/kit';
-import { isIP } from './ip-text.js';
+import { ipFamily as isIP } from './ip-family.js';
 
 /** The address other nodes should use to reach this one could not be determined. */
 export class AdvertiseAddressError extends ShoalError {

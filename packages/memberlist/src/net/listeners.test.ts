@@ -34,7 +34,8 @@ test('port 0 binds UDP and TCP on one port; packets and streams arrive; close re
   const l = await Listeners.bind({ bindAddrs: ['127.0.0.1'], bindPort: 0, clock, logger: silentLogger, metrics }, c.events);
   assert.ok(l.port > 0);
 
-  await l.send(new Uint8Array([1, 2, 3]), `127.0.0.1:${l.port}`);
+  assert.ok(l.send(new Uint8Array([1, 2, 3]), `127.0.0.1:${l.port}`, assert.fail));
+  assert.equal(l.send(new Uint8Array([1]), 'nowhere', assert.fail), false);
   await c.until(() => c.packets.length === 1);
   assert.deepEqual([...c.packets[0]!.buf], [1, 2, 3]);
   assert.equal(c.packets[0]!.from, `127.0.0.1:${l.port}`);
@@ -69,8 +70,8 @@ test('an explicit port held by another UDP socket is a clear bind error', async 
 test('IPv4 and IPv6 loopback together; sends pick the socket of the right family', async () => {
   const c = collect();
   const l = await Listeners.bind({ bindAddrs: ['127.0.0.1', '::1'], bindPort: 0, clock, logger: silentLogger, metrics: new InMemoryMetrics() }, c.events);
-  await l.send(new Uint8Array([4]), `127.0.0.1:${l.port}`);
-  await l.send(new Uint8Array([6]), `[::1]:${l.port}`);
+  l.send(new Uint8Array([4]), `127.0.0.1:${l.port}`, assert.fail);
+  l.send(new Uint8Array([6]), `[::1]:${l.port}`, assert.fail);
   await c.until(() => c.packets.length === 2);
   const froms = c.packets.map((p) => p.from).sort();
   assert.deepEqual(froms, [`127.0.0.1:${l.port}`, `[::1]:${l.port}`]);

@@ -2,11 +2,11 @@
 // address, as Go's NetTransport binds them. The only memberlist file that
 // opens sockets; everything above it sees packets and streams.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Clock, Logger, Metrics } from '@shoal/kit';
 import { ShoalError } from '@shoal/kit';
-import { isIP } from './ip-text.js';
-import { joinHostPort, splitHostPort } from './host-port.js';
+import { ipFamily as isIP } from './ip-family.js';
+import { joinHostPort, splitHostPort } from '../address.js';
 
 /** Go reads UDP into 64 KiB buffers and asks the kernel for a 2 MiB receive buffer. */
 export const UDP_RECV_BUFFER_BYTES = 2 * 1024 * 1024;
@@ -97,15 +97,20 @@ export class Listeners {
     return this.#pairs[0]!.host;
   }
 
-  /** Sends a datagram from the socket whose address family matches the destination. */
-  send(buf: Uint8Array, to: string): Promise<void> {
+  /**
+   * Sends a datagram from the socket whose address family matches the
+   * destination. The kernel reports failures later; they go to `onError`.
+   * Returns false, sending nothing, when `to` is not "ip:port".
+   */
+  send(buf: Uint8Array, to: string, onError: (error: Error) => void): boolean {
     const target = splitHostPort(to);
-    if (!target) return Promise.reject(new BindError(`bad packet destination '${to}'`));
+    if (!target || isIP(target.host) === 0) return false;
     const family = isIP(target.host);
     const pair = this.#pairs.find((p) => isIP(p.host) === family) ?? this.#pairs[0]!;
-    return new Promise((resolve, reject) => {
-      pair.udp.send(buf, target.port, target.host, (error) => (error ? reject(error) : resolve()));
+    pair.udp.send(buf, target.port, target.host, (error) => {
+      if (error) onError(error);
     });
+    return true;
   }
 
   close(): void {
@@ -190,4 +195,24 @@ function setReceiveBuffer(udp: UdpSocket, logger: Logger): void {
     }
   }
   logger.warn('memberlist: could not enlarge the UDP socket buffers');
+}
+
+/** Opens a TCP connection; rejects on refusal, or when `timeoutMs` passes on `clock`. */
+export function dialTcp(host: string, port: number, timeoutMs: number, clock: Clock): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, noDelay: true });
+    const timer = clock.after(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error(`dial ${joinHostPort(host, port)} timed out after ${timeoutMs} ms`));
+    });
+    socket.once('connect', () => {
+      timer.cancel();
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      timer.cancel();
+      reject(error);
+    });
+  });
 }
