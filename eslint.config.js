@@ -13,7 +13,7 @@ const REAL_IO = [
   'packages/*/src/**/*.test.ts',
   'packages/*/src/**/real-*.ts',
   'packages/*/src/**/*-real.ts',
-  'packages/memberlist/src/net/listeners.ts',
+  'packages/memberlist/src/net/**',
   'packages/cli/src/**',
   'bench/**',
   'interop/**',

@@ -58,7 +58,8 @@ export class NetTransport implements NodeAwareTransport {
       }
       allowed = parsed.nets;
     }
-    let transport: NetTransport | undefined;
+    // Sockets may deliver before the constructor below has run; those events go nowhere.
+    const ref: { transport?: NetTransport } = {};
     const listeners = await Listeners.bind(
       {
         bindAddrs: config.bindAddrs ?? ['0.0.0.0'],
@@ -69,16 +70,17 @@ export class NetTransport implements NodeAwareTransport {
       },
       {
         onPacket: (buf, from, timestampMs) => {
-          if (transport) transport.#onPacket(buf, from, timestampMs);
+          const t = ref.transport;
+          if (t) t.#onPacket(buf, from, timestampMs);
         },
         onStream: (socket) => {
-          if (transport) transport.#onStream(socket);
+          if (ref.transport) ref.transport.#onStream(socket);
           else socket.destroy();
         },
       },
     );
-    transport = new NetTransport(listeners, config, allowed);
-    return transport;
+    ref.transport = new NetTransport(listeners, config, allowed);
+    return ref.transport;
   }
 
   /** The bound port (the chosen one when bindPort was 0). Go's GetAutoBindPort. */
