@@ -1,0 +1,261 @@
+import type { Timer } from '@shoal/kit';
+import { askVerdict } from './delegates.js';
+import type { EngineContext } from './context.js';
+import { MemberlistError, MemberlistErrorCode, TransportError } from './errors.js';
+import type { Inbox } from './inbox.js';
+import { Node, NodeInfo } from './node.js';
+import type { Outbox } from './outbox.js';
+import type { Address, StreamConn } from './transport.js';
+import { verifyProtocol } from './versions.js';
+import { encodeMessage, type Ping, type PushNodeState } from './wire/messages.js';
+import { encodePushPull, encodeUserMsgStream, StreamDecoder, type StreamMessage } from './wire/stream.js';
+import { MessageType, NodeStateType } from './wire/types.js';
+
+/** A push/pull peer's answer: its table and its delegate state. */
+export interface RemoteState {
+  readonly join: boolean;
+  readonly nodes: PushNodeState[];
+  readonly userState: Uint8Array;
+}
+
+/**
+ * The stream side of the protocol (Go's handleConn, sendAndReceiveState,
+ * sendUserMsg, sendPingAndWaitForAck): one request and at most one reply per
+ * connection, every exchange bounded by TCPTimeout.
+ */
+export class Streams {
+  readonly #ctx: EngineContext;
+  readonly #outbox: Outbox;
+  readonly #inbox: Inbox;
+  #pushPulls = 0;
+
+  constructor(ctx: EngineContext, outbox: Outbox, inbox: Inbox) {
+    this.#ctx = ctx;
+    this.#outbox = outbox;
+    this.#inbox = inbox;
+  }
+
+  /** Push/pulls being served now. */
+  get activePushPulls(): number {
+    return this.#pushPulls;
+  }
+
+  /** An inbound connection from the transport. */
+  accept(conn: StreamConn): void {
+    void this.#serve(conn).finally(() => conn.close());
+  }
+
+  async #serve(conn: StreamConn): Promise<void> {
+    const ctx = this.#ctx;
+    if (ctx.stopped()) return;
+    const refused = this.#inbox.sourceRefused(conn.remoteAddr);
+    if (refused !== undefined) {
+      ctx.logger.warn({ from: conn.remoteAddr, reason: refused }, 'memberlist: blocked stream');
+      return;
+    }
+    ctx.metrics.incrCounter('memberlist.tcp.accept', 1, ctx.labels);
+    const deadline = this.#deadline(conn, ctx.config.tcpTimeoutMs);
+    try {
+      let msg: StreamMessage;
+      try {
+        msg = await this.#read(conn, true);
+      } catch (err) {
+        if (err instanceof TransportError) throw err;
+        // A bad request gets an error reply, as in Go.
+        ctx.logger.error({ err, from: conn.remoteAddr }, 'memberlist: failed to receive');
+        this.#reply(conn, encodeMessage({ type: MessageType.Err, body: { error: (err as Error).message } }));
+        return;
+      }
+      switch (msg.type) {
+        case MessageType.User:
+          if (msg.payload.length > 0) ctx.dispatch.run(() => ctx.config.delegate?.notifyMsg(msg.payload));
+          break;
+        case MessageType.PushPull:
+          await this.#servePushPull(conn, msg);
+          break;
+        case MessageType.Ping:
+          if (msg.body.node !== '' && msg.body.node !== ctx.config.name) {
+            ctx.logger.warn({ node: msg.body.node, from: conn.remoteAddr }, 'memberlist: got a stream ping for another node');
+            return;
+          }
+          this.#reply(conn, encodeMessage({ type: MessageType.AckResp, body: { seqNo: msg.body.seqNo, payload: undefined } }));
+          break;
+        default:
+          ctx.logger.error({ type: msg.type, from: conn.remoteAddr }, 'memberlist: invalid stream message type');
+      }
+    } catch (err) {
+      ctx.logger.warn({ err, from: conn.remoteAddr }, 'memberlist: inbound stream failed');
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  async #servePushPull(conn: StreamConn, remote: RemoteState): Promise<void> {
+    const ctx = this.#ctx;
+    this.#pushPulls++;
+    try {
+      if (this.#pushPulls > ctx.config.maxConcurrentPushPulls) {
+        ctx.logger.error({ from: conn.remoteAddr }, 'memberlist: too many pending push/pull requests');
+        ctx.metrics.incrCounter('memberlist.pushpull.dropped', 1, ctx.labels);
+        return;
+      }
+      // The responder replies first, then merges.
+      this.#reply(conn, this.localState(remote.join));
+      this.merge(remote);
+    } finally {
+      this.#pushPulls--;
+    }
+  }
+
+  /** Our side of a push/pull: every row of the table, then the delegate's state. */
+  localState(join: boolean): Uint8Array {
+    const { state, config } = this.#ctx;
+    const t = state.table;
+    const nodes: PushNodeState[] = new Array(t.length);
+    for (let i = 0; i < t.length; i++) {
+      const n = t.info(i);
+      nodes[i] = { name: n.name, addr: n.addr, port: n.port, meta: n.meta, incarnation: t.incarnation(i), state: t.state(i), vsn: n.vsn };
+    }
+    const user = config.delegate?.localState(join) ?? new Uint8Array(0);
+    return encodePushPull(join, nodes, user);
+  }
+
+  /**
+   * Merges a peer's state (Go's mergeRemoteState): version check, then the
+   * merge delegate's veto (joins only), the table, then the delegate state.
+   */
+  merge(remote: RemoteState): void {
+    const ctx = this.#ctx;
+    const nodes = remote.nodes;
+    for (const n of nodes) if (ctx.config.protocolVersion < 2 || n.port === 0) n.port = ctx.config.bindPort;
+    ctx.dispatch.run(() => {
+      const problem = verifyProtocol(nodes, ctx.state.table);
+      if (problem) throw new MemberlistError(MemberlistErrorCode.IncompatibleVersion, problem);
+      if (remote.join && ctx.config.merge) {
+        const peers = nodes.map((n) => new Node(new NodeInfo(n.name, n.addr ?? new Uint8Array(0), n.port, n.meta, n.vsn), n.state as NodeStateType));
+        const veto = askVerdict(() => ctx.config.merge!.notifyMerge(peers));
+        if (veto) throw new MemberlistError(MemberlistErrorCode.Vetoed, `merge refused: ${veto.message}`, { cause: veto });
+      }
+      ctx.state.mergeState(nodes);
+      if (remote.userState.length > 0) ctx.config.delegate?.mergeRemoteState(remote.userState, remote.join);
+    });
+  }
+
+  /** Initiates a push/pull with `to` and merges the answer (Go's pushPullNode). */
+  async pushPull(to: Address, join: boolean, signal?: AbortSignal): Promise<void> {
+    const remote = await this.sendAndReceiveState(to, join, signal);
+    signal?.throwIfAborted();
+    this.merge(remote);
+  }
+
+  /** Sends our state and reads the peer's (Go's sendAndReceiveState). */
+  async sendAndReceiveState(to: Address, join: boolean, signal?: AbortSignal): Promise<RemoteState> {
+    const ctx = this.#ctx;
+    this.#requireName(to);
+    const conn = await this.#dial(to, ctx.config.tcpTimeoutMs);
+    const deadline = this.#deadline(conn, ctx.config.tcpTimeoutMs);
+    const onAbort = (): void => conn.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      ctx.metrics.incrCounter('memberlist.tcp.connect', 1, ctx.labels);
+      this.#send(conn, this.localState(join), true);
+      const reply = await this.#read(conn, false);
+      if (reply.type === MessageType.Err) throw new MemberlistError(MemberlistErrorCode.Remote, `remote error: ${reply.body.error}`);
+      if (reply.type !== MessageType.PushPull) throw new MemberlistError(MemberlistErrorCode.Remote, `received message type ${reply.type}, expected push/pull`);
+      return reply;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      deadline.cancel();
+      conn.close();
+    }
+  }
+
+  /** A user message over a stream (Go's sendUserMsg). */
+  async sendUser(to: Address, payload: Uint8Array): Promise<void> {
+    const ctx = this.#ctx;
+    this.#requireName(to);
+    const conn = await this.#dial(to, ctx.config.tcpTimeoutMs);
+    try {
+      this.#send(conn, encodeUserMsgStream(payload), true);
+    } finally {
+      conn.close();
+    }
+  }
+
+  /**
+   * The TCP fallback probe (Go's sendPingAndWaitForAck): true if the target
+   * acked before `deadlineMs`, false if it could not be reached. Other
+   * failures reject.
+   */
+  async ping(to: Address, ping: Ping, deadlineMs: number): Promise<boolean> {
+    const ctx = this.#ctx;
+    this.#requireName(to);
+    const timeoutMs = deadlineMs - ctx.clock.now();
+    let conn: StreamConn;
+    try {
+      conn = await this.#dial(to, Math.max(0, timeoutMs));
+    } catch {
+      return false;
+    }
+    const deadline = this.#deadline(conn, Math.max(0, deadlineMs - ctx.clock.now()));
+    try {
+      this.#send(conn, encodeMessage({ type: MessageType.Ping, body: ping }), true);
+      const reply = await this.#read(conn, false);
+      if (reply.type !== MessageType.AckResp) throw new MemberlistError(MemberlistErrorCode.Remote, `unexpected message type ${reply.type} in reply to a ping`);
+      if (reply.body.seqNo !== ping.seqNo) throw new MemberlistError(MemberlistErrorCode.Remote, `sequence number from ack (${reply.body.seqNo}) doesn't match ping (${ping.seqNo})`);
+      return true;
+    } finally {
+      deadline.cancel();
+      conn.close();
+    }
+  }
+
+  #requireName(to: Address): void {
+    if (to.name === '' && this.#ctx.config.requireNodeNames) {
+      throw new MemberlistError(MemberlistErrorCode.NodeNameRequired, `node names are required by configuration but none was given for ${to.addr}`);
+    }
+  }
+
+  async #dial(to: Address, timeoutMs: number): Promise<StreamConn> {
+    try {
+      return await this.#ctx.transport.dialAddressTimeout(to, timeoutMs);
+    } catch (e) {
+      if (e instanceof TransportError) throw e;
+      throw new TransportError(`dial ${to.addr} failed: ${(e as Error).message}`, true, { cause: e });
+    }
+  }
+
+  #send(conn: StreamConn, message: Uint8Array, dialer: boolean): void {
+    const bytes = this.#outbox.streamBytes(message, dialer);
+    this.#ctx.metrics.incrCounter('memberlist.tcp.sent', bytes.length, this.#ctx.labels);
+    conn.write(bytes);
+  }
+
+  #reply(conn: StreamConn, message: Uint8Array): void {
+    try {
+      this.#send(conn, message, false);
+    } catch (err) {
+      this.#ctx.logger.error({ err, to: conn.remoteAddr }, 'memberlist: failed to reply on stream');
+    }
+  }
+
+  /** Reads one message; `request` when we are the responder (a label header may come first). */
+  async #read(conn: StreamConn, request: boolean): Promise<StreamMessage> {
+    const decoder = new StreamDecoder({ ...this.#ctx.security, readLabelHeader: request });
+    for (;;) {
+      const chunk = await conn.read();
+      if (chunk === null) {
+        decoder.end();
+        throw new TransportError(`stream from ${conn.remoteAddr} ended early`, true);
+      }
+      const r = decoder.push(chunk);
+      if (r !== 'need-more') return r.message;
+    }
+  }
+
+  /** Closes `conn` if the exchange is not over in `ms` (Go's SetDeadline). */
+  #deadline(conn: StreamConn, ms: number): Timer {
+    return this.#ctx.clock.after(ms, () => conn.close());
+  }
+}
+
