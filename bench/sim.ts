@@ -6,8 +6,32 @@ import { SimNetwork, Simulation, logNormalLatency } from '@shoal/sim';
 const quick = process.argv.includes('--quick');
 const scale = quick ? 0.1 : 1;
 
+let cpuMark = process.cpuUsage();
+
+/** Starts a measurement: the wall clock is returned, CPU time is remembered for `report`. */
+function start(): number {
+  cpuMark = process.cpuUsage();
+  return performance.now();
+}
+
+/**
+ * One result line. events_per_s is per wall second; events_per_cpu_s per second
+ * of this process's CPU time, which is steadier when other work shares the cores.
+ */
 function report(bench: string, events: number, wallMs: number, extra: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ bench, events, wall_ms: Math.round(wallMs), events_per_s: Math.round((events / wallMs) * 1000), ...extra }));
+  const cpu = process.cpuUsage(cpuMark);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  console.log(
+    JSON.stringify({
+      bench,
+      events,
+      wall_ms: Math.round(wallMs),
+      events_per_s: Math.round((events / wallMs) * 1000),
+      cpu_ms: Math.round(cpuMs),
+      events_per_cpu_s: Math.round((events / cpuMs) * 1000),
+      ...extra,
+    }),
+  );
 }
 
 /** Hold model: a steady population of pending events; each one schedules a successor at a random delay. */
@@ -19,7 +43,7 @@ function schedulerHold(population: number, total: number): void {
     if (left-- > 0) sim.scheduleAt(sim.now() + rnd.float() * 100, step, undefined);
   };
   for (let i = 0; i < population; i++) sim.scheduleAt(rnd.float() * 100, step, undefined);
-  const t0 = performance.now();
+  const t0 = start();
   sim.runSync();
   report('sim.scheduler', sim.stats.eventsRun, performance.now() - t0, { population, mode: 'sync', api: 'scheduleAt' });
 }
@@ -38,7 +62,7 @@ function clockTimers(population: number, total: number): void {
     }
   };
   for (let i = 0; i < population; i++) sim.after(rnd.float() * 100, step);
-  const t0 = performance.now();
+  const t0 = start();
   sim.runSync();
   report('sim.timers', sim.stats.eventsRun, performance.now() - t0, { population, mode: 'sync', api: 'after', cancelled_fraction: 0.2 });
 }
@@ -52,7 +76,7 @@ async function asyncCallbacks(population: number, total: number): Promise<void> 
     if (left-- > 0) sim.scheduleAt(sim.now() + rnd.float() * 100, step, undefined);
   };
   for (let i = 0; i < population; i++) sim.scheduleAt(rnd.float() * 100, step, undefined);
-  const t0 = performance.now();
+  const t0 = start();
   await sim.run();
   report('sim.async-callbacks', sim.stats.eventsRun, performance.now() - t0, { population, mode: 'async', drains: sim.stats.drains });
 }
@@ -66,7 +90,7 @@ async function asyncAwait(detection: 'promise-hooks' | 'always', coroutines: num
     while (left-- > 0) await sleep(sim, rnd.float() * 100);
   };
   const workers = Array.from({ length: coroutines }, worker);
-  const t0 = performance.now();
+  const t0 = start();
   await sim.run();
   await Promise.all(workers);
   report('sim.async-await', sim.stats.eventsRun, performance.now() - t0, { coroutines, mode: 'async', detection, drains: sim.stats.drains });
@@ -97,7 +121,7 @@ function packetWorkload(nodeCount: number, virtualMs: number): void {
       node.clock.every(1000, () => socket.send(new Uint8Array([1, 0, 0, 0, 1, 2, 3]), addresses[rnd.int(nodeCount)]!));
     });
   }
-  const t0 = performance.now();
+  const t0 = start();
   sim.runForSync(virtualMs);
   const wallMs = performance.now() - t0;
   report('sim.network-packets', sim.stats.eventsRun, wallMs, {

@@ -207,6 +207,15 @@ for (const asyncDetection of ['promise-hooks', 'always'] as const) {
   });
 }
 
+test("async ('always'): queueMicrotask and nextTick work also finishes before time advances", async () => {
+  const sim = new Simulation({ seed: 15, asyncDetection: 'always' });
+  const seen: number[] = [];
+  sim.after(5, () => queueMicrotask(() => process.nextTick(() => queueMicrotask(() => seen.push(sim.now())))));
+  sim.after(6, () => seen.push(sim.now()));
+  await sim.run();
+  assert.deepEqual(seen, [5, 6]);
+});
+
 test('sync mode: callback-driven code runs without yielding', () => {
   const sim = new Simulation({ seed: 12 });
   let pings = 0;

@@ -22,7 +22,6 @@ export const TraceKind = {
   diskSynced: 13,
   note: 14,
   partition: 15,
-  event: 16,
 } as const;
 export type TraceKind = (typeof TraceKind)[keyof typeof TraceKind];
 
