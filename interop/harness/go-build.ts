@@ -1,0 +1,54 @@
+// Builds our Go harness programs against the Debian-packaged HashiCorp
+// libraries (GOPATH mode), caching binaries under interop/bin by source hash.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const INTEROP_DIR = new URL('..', import.meta.url).pathname;
+const BIN_DIR = join(INTEROP_DIR, 'bin');
+export const GO_ENV = { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '-mod=mod' };
+
+/** Whether `go` and the HashiCorp memberlist sources are installed. */
+export function goAvailable(): boolean {
+  return existsSync('/usr/share/gocode/src/github.com/hashicorp/memberlist') && ['/usr/bin/go', '/usr/local/go/bin/go'].some(existsSync);
+}
+
+/**
+ * Why interop tests cannot run here, or undefined when they can. In CI a
+ * missing toolchain is a failure, never a skip: `.ci/run` installs it.
+ */
+export function goMissingReason(): string | undefined {
+  if (goAvailable()) return undefined;
+  const reason = 'go toolchain or hashicorp Go libraries not installed (run scripts/setup.sh)';
+  if (process.env.CI) throw new Error(`interop: ${reason}`);
+  return reason;
+}
+
+const building = new Map<string, Promise<string>>();
+
+/** Builds interop/<dir> into interop/bin/<name>-<hash>, once per source version; returns the path. */
+export function buildGoProgram(dir: string, name: string): Promise<string> {
+  const key = `${dir}:${name}`;
+  let p = building.get(key);
+  if (!p) {
+    p = build(dir, name);
+    building.set(key, p);
+  }
+  return p;
+}
+
+async function build(dir: string, name: string): Promise<string> {
+  const src = join(INTEROP_DIR, dir);
+  const hash = createHash('sha256');
+  for (const file of readdirSync(src).filter((f) => f.endsWith('.go')).sort()) hash.update(file).update(readFileSync(join(src, file)));
+  const out = join(BIN_DIR, `${name}-${hash.digest('hex').slice(0, 12)}`);
+  if (existsSync(out)) return out;
+  mkdirSync(BIN_DIR, { recursive: true });
+  const env = { ...GO_ENV };
+  delete (env as Record<string, string | undefined>).GOFLAGS;
+  await run('go', ['build', '-o', out, '.'], { cwd: src, env, timeout: 300_000 });
+  return out;
+}
