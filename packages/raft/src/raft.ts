@@ -198,7 +198,9 @@ export class Raft {
     const future = new LogFuture(makeLog({ index: 0, term: 0, type: LogType.Configuration }));
     future.armTimeout((ms, fn) => core.clock.after(ms, fn), timeoutMs ?? 0);
     leader.enqueueChange(future, change);
-    return future.promise.then((r) => ({ index: r.index }));
+    const result = future.promise.then((r) => ({ index: r.index }));
+    result.catch(() => undefined);
+    return result;
   }
 
   /** Adds a server as a voter (or updates its address). Leader only. */
