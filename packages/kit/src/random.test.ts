@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from './random.js';
+import { createRandom, cryptoSeed } from './real-random.js';
 
 test('same seed, same sequence; different seed, different sequence', () => {
   const a = seededRandom(42), b = seededRandom(42), c = seededRandom(43);
@@ -53,4 +54,13 @@ test('fork gives an independent, reproducible stream', () => {
   const f1 = seededRandom(5).fork(), f2 = seededRandom(5).fork();
   assert.equal(f1.seed, f2.seed);
   assert.equal(f1.uint32(), f2.uint32());
+});
+
+test('crypto seeds are safe integers, vary, and replay', () => {
+  const seeds = Array.from({ length: 200 }, () => cryptoSeed());
+  for (const s of seeds) assert.ok(Number.isSafeInteger(s) && s >= 0, String(s));
+  assert.ok(new Set(seeds).size > 195);
+  assert.ok(seeds.some((s) => s > 2 ** 40), 'high bits are used');
+  const r = createRandom();
+  assert.equal(seededRandom(r.seed).uint32(), r.uint32());
 });
