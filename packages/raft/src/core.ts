@@ -142,9 +142,9 @@ export class RaftCore {
   async setCurrentTerm(term: number): Promise<void> {
     invariant(term >= this.currentTerm, () => `term must not decrease (${this.currentTerm} -> ${term})`);
     if (term === this.currentTerm) return;
+    invariant(this.state !== 'Leader' || this.leader === undefined, 'a leader must not change its term');
     await this.stable.setUint64(KEY_CURRENT_TERM, term);
     this.currentTerm = term;
-    this.onStateChange?.(this.state, term);
   }
 
   /** Persists a vote before it is granted. */
@@ -332,8 +332,9 @@ export class RaftCore {
   /** A message carried a newer term: adopt it and follow. */
   async stepDownForTerm(term: number): Promise<void> {
     if (term <= this.currentTerm || this.isShutdown) return;
-    await this.setCurrentTerm(term);
+    // Leave the role first (as Go does): nobody may see us lead in the new term.
     this.becomeFollower();
+    await this.setCurrentTerm(term);
   }
 
   #taskFailed(err: unknown): void {

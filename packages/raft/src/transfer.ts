@@ -53,8 +53,11 @@ export class LeadershipTransfer {
       // From here another server may win an election while we still think we lead.
       leader.leaseRevoked = true;
       try {
-        await core.transport.timeoutNow(target.peer.id, target.peer.address, { ...core.header });
+        // The RPC itself may hang: the transfer's own deadline still applies.
+        await Promise.race([core.transport.timeoutNow(target.peer.id, target.peer.address, { ...core.header }), this.#done.promise]);
+        if (this.#done.settled) return await this.#done.promise;
       } catch (err) {
+        if (this.#done.settled) return await this.#done.promise;
         throw new RaftError('ERR_LEADERSHIP_TRANSFER_FAILED', `failed to make TimeoutNow RPC to ${target.peer.id}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
       await this.#done.promise;

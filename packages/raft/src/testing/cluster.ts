@@ -165,6 +165,17 @@ export class TestCluster {
     this.checkLogs();
   }
 
+  /** Advances virtual time until `promise` settles (or throws after `timeoutMs`), and returns its outcome. */
+  async run<T>(promise: Promise<T>, timeoutMs = 5000, stepMs = 5): Promise<T> {
+    let done = false;
+    promise.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await this.waitFor(() => done, 'a promise to settle', timeoutMs, stepMs);
+    return promise;
+  }
+
   async waitForLeader(timeoutMs = 5000): Promise<TestNode> {
     await this.waitFor(() => this.leader() !== undefined, 'a leader', timeoutMs);
     return this.leader()!;
