@@ -1,5 +1,8 @@
 import type { Command } from '../command.js';
 export type { Command } from '../command.js';
+import { memberCommand } from './member.js';
 
 // Each command lives in its own file; add it here to make it reachable.
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  memberCommand,
+];

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { parseMemberArgs } from './member.js';
+
+const RUN = new URL('../run.ts', import.meta.url).pathname;
+
+test('bad arguments are usage errors', () => {
+  const bad = [
+    [],
+    ['--name', 'a'],
+    ['--name', 'a', '--bind', 'nope'],
+    ['--name', 'a', '--bind', '127.0.0.1:99999'],
+    ['--name', 'a', '--bind', '127.0.0.1:0', '--profile', 'moon'],
+    ['--name', 'a', '--bind', '127.0.0.1:0', '--key', 'AAAA'],
+    ['--name', 'a', '--bind', '127.0.0.1:0', '--key', '!!'],
+    ['--name', 'a', '--bind', '127.0.0.1:0', 'extra'],
+    ['--name', 'a', '--bind', '127.0.0.1:0', '--label', 'x'.repeat(256)],
+  ];
+  for (const args of bad) assert.throws(() => parseMemberArgs(args), (e: Error & { code?: string }) => e.code === 'ERR_USAGE', args.join(' '));
+  const ok = parseMemberArgs(['--name', 'a', '--bind', '[::1]:7946', '--join', '1.2.3.4:1,5.6.7.8:2', '--key', Buffer.alloc(32).toString('base64')]);
+  assert.deepEqual(ok.bind, { host: '::1', port: 7946 });
+  assert.deepEqual(ok.join, ['1.2.3.4:1', '5.6.7.8:2']);
+  assert.equal(ok.key?.length, 32);
+});
+
+interface Proc {
+  child: ChildProcessWithoutNullStreams;
+  events: Record<string, unknown>[];
+  until(pred: (e: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>>;
+  exit: Promise<number | null>;
+}
+
+function member(args: string[]): Proc {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', RUN, 'member', '--profile', 'local', ...args], { stdio: 'pipe' });
+  const events: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    events.push(JSON.parse(line) as Record<string, unknown>);
+    for (const w of waiters) w();
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child, events, exit,
+    until: (pred, what) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; events ${JSON.stringify(events)}; stderr ${stderr}`)), 20_000);
+      const check = (): void => {
+        const e = events.find(pred);
+        if (e) { clearTimeout(timer); waiters.delete(check); resolve(e); }
+      };
+      waiters.add(check);
+      check();
+    }),
+  };
+}
+
+test('two `shoal member` processes: own join first, see each other, SIGTERM leaves gracefully, SIGINT exits 0', { timeout: 60_000 }, async () => {
+  const a = member(['--name', 'alpha', '--bind', '127.0.0.1:0', '--meta', 'role=seed']);
+  try {
+    const self = await a.until((e) => e.event === 'join', 'alpha starts');
+    assert.equal(a.events[0], self, 'the first line is its own join');
+    assert.equal(self.node, 'alpha');
+    assert.equal(self.meta, 'role=seed');
+    assert.ok(typeof self.t === 'number' && self.t > 1_600_000_000_000);
+    const b = member(['--name', 'beta', '--bind', '127.0.0.1:0', '--join', String(self.addr)]);
+    try {
+      await b.until((e) => e.event === 'join' && e.node === 'alpha', 'beta sees alpha');
+      await a.until((e) => e.event === 'join' && e.node === 'beta', 'alpha sees beta');
+      b.child.kill('SIGTERM');
+      assert.equal(await b.exit, 0);
+      await a.until((e) => e.event === 'leave' && e.node === 'beta', 'alpha sees beta leave');
+    } finally {
+      b.child.kill('SIGKILL');
+    }
+    a.child.kill('SIGINT');
+    assert.equal(await a.exit, 0);
+  } finally {
+    a.child.kill('SIGKILL');
+  }
+});
+
+test('a join to nobody fails with a clear line and exit 1', { timeout: 30_000 }, async () => {
+  const p = member(['--name', 'lonely', '--bind', '127.0.0.1:0', '--join', '127.0.0.1:1']);
+  let stderr = '';
+  p.child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  assert.equal(await p.exit, 1);
+  assert.match(stderr, /join failed/);
+});
