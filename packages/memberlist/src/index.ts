@@ -13,3 +13,4 @@ export { TransmitLimitedQueue, type Broadcast } from './queue.js';
 export * from './transport.js';
 export { pushPullScale, retransmitLimit, suspicionTimeout } from './util.js';
 export * from './sim/cluster.js';
+export * from './net/index.js';
