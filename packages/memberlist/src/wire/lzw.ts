@@ -10,51 +10,32 @@ const EOF_CODE = 257;
 const MAX_WIDTH = 12;
 const MAX_CODE = (1 << MAX_WIDTH) - 1; // 4095
 const NO_CODE = -1;
-
-/** A growable byte sink that starts small and doubles. */
-class ByteSink {
-  private buf: Uint8Array;
-  length = 0;
-  constructor(initial: number) {
-    this.buf = new Uint8Array(Math.max(16, initial));
-  }
-  push(b: number): void {
-    if (this.length === this.buf.length) this.grow(1);
-    this.buf[this.length++] = b;
-  }
-  /** Makes room for n more bytes and returns the backing array. */
-  reserve(n: number): Uint8Array {
-    if (this.length + n > this.buf.length) this.grow(n);
-    return this.buf;
-  }
-  private grow(n: number): void {
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-  }
-  bytes(): Uint8Array {
-    return this.buf.slice(0, this.length);
-  }
-}
+// The compressor's dictionary: open addressing over (prefix << 8 | byte) << 12 | code, as Go does.
+const TABLE_SIZE = 4 << 12;
+const TABLE_MASK = TABLE_SIZE - 1;
 
 /** Compresses `input` exactly as Go's `lzw.NewWriter(w, lzw.LSB, 8)` followed by Close. */
 export function lzwCompress(input: Uint8Array): Uint8Array {
-  const out = new ByteSink((input.length >>> 1) + 16);
+  // Worst case is 12 bits per input byte plus clears: 1.5x + slack.
+  let out = new Uint8Array(Math.max(64, ((input.length * 3) >>> 1) + 64));
+  let outLen = 0;
   let bits = 0;
   let nBits = 0;
   let width = 9;
   let hi = EOF_CODE;
   let overflow = 1 << 9;
-  // Dictionary: key (prefixCode << 8 | byte) → code. Cleared on reset.
-  let table = new Map<number, number>();
+  const table = new Uint32Array(TABLE_SIZE);
 
   const write = (code: number): void => {
     bits |= code << nBits;
     nBits += width;
     while (nBits >= 8) {
-      out.push(bits & 0xff);
+      if (outLen === out.length) {
+        const next = new Uint8Array(out.length * 2);
+        next.set(out);
+        out = next;
+      }
+      out[outLen++] = bits & 0xff;
       bits >>>= 8;
       nBits -= 8;
     }
@@ -71,47 +52,59 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       width = 9;
       hi = EOF_CODE;
       overflow = 1 << 9;
-      table = new Map();
+      table.fill(0);
       return false;
     }
     return true;
   };
 
-  if (input.length === 0) {
-    write(CLEAR);
-  } else {
-    write(CLEAR);
+  write(CLEAR);
+  if (input.length > 0) {
     let code = input[0]!;
-    for (let i = 1; i < input.length; i++) {
+    outer: for (let i = 1; i < input.length; i++) {
       const literal = input[i]!;
       const key = (code << 8) | literal;
-      const found = table.get(key);
-      if (found !== undefined) {
-        code = found;
-        continue;
+      let hash = ((key >>> 12) ^ key) & TABLE_MASK;
+      for (let t = table[hash]!; t !== 0; t = table[hash]!) {
+        if (t >>> 12 === key) {
+          code = t & MAX_CODE;
+          continue outer;
+        }
+        hash = (hash + 1) & TABLE_MASK;
       }
       write(code);
       code = literal;
-      if (incHi()) table.set(key, hi);
+      if (incHi()) table[hash] = ((key << 12) | hi) >>> 0;
     }
     write(code);
     incHi();
   }
   write(EOF_CODE);
-  if (nBits > 0) out.push(bits & 0xff);
-  return out.bytes();
+  if (nBits > 0) {
+    if (outLen === out.length) {
+      const next = new Uint8Array(out.length + 1);
+      next.set(out);
+      out = next;
+    }
+    out[outLen++] = bits & 0xff;
+  }
+  return out.slice(0, outLen);
 }
 
 /**
  * Decompresses Go LSB/8 LZW. A stream without the EOF code is an error, as in
- * Go; so is output beyond `maxOutput` bytes (checked as it grows, so a bomb
- * costs at most `maxOutput` bytes of memory). Bytes after EOF are ignored.
+ * Go; so is output beyond `maxOutput` bytes (checked before each write, so a
+ * bomb costs at most `maxOutput` bytes of memory). Bytes after EOF are ignored.
+ *
+ * Every table entry is the previous code's string plus one byte, and that
+ * string already sits contiguously in the output; so entries are kept as
+ * (offset, length) into the output and expanded with copyWithin.
  */
 export function lzwDecompress(input: Uint8Array, maxOutput: number = Limits.decompressedMaxBytes): Uint8Array {
-  const suffix = new Uint8Array(1 << MAX_WIDTH);
-  const prefix = new Uint16Array(1 << MAX_WIDTH);
-  const scratch = new Uint8Array(1 << MAX_WIDTH);
-  const out = new ByteSink(Math.min(maxOutput, input.length * 3 + 16));
+  const entryStart = new Int32Array(1 << MAX_WIDTH);
+  const entryLength = new Int32Array(1 << MAX_WIDTH).fill(1, 0, CLEAR);
+  let out = new Uint8Array(Math.min(maxOutput, Math.max(64, input.length * 4)));
+  let outLen = 0;
   let bits = 0;
   let nBits = 0;
   let pos = 0;
@@ -119,12 +112,11 @@ export function lzwDecompress(input: Uint8Array, maxOutput: number = Limits.deco
   let hi = EOF_CODE;
   let overflow = 1 << 9;
   let last = NO_CODE;
+  let lastStart = 0;
 
   for (;;) {
     while (nBits < width) {
-      if (pos >= input.length) {
-        throw new WireError(WireErrorCode.LzwUnexpectedEof, 'lzw: stream ended before the EOF code');
-      }
+      if (pos >= input.length) throw new WireError(WireErrorCode.LzwUnexpectedEof, 'lzw: stream ended before the EOF code');
       bits |= input[pos++]! << nBits;
       nBits += 8;
     }
@@ -139,41 +131,38 @@ export function lzwDecompress(input: Uint8Array, maxOutput: number = Limits.deco
       last = NO_CODE;
       continue;
     }
-    if (code === EOF_CODE) return out.bytes();
+    if (code === EOF_CODE) return out.slice(0, outLen);
     if (code > hi) throw new WireError(WireErrorCode.LzwInvalidCode, `lzw: invalid code ${code} (next is ${hi})`);
 
-    let first: number;
-    if (code < CLEAR) {
-      if (out.length + 1 > maxOutput) throw tooLarge(maxOutput);
-      out.push(code);
-      first = code;
-    } else {
-      // Walk the prefix chain backwards into scratch; prefix[c] < c, so this ends.
-      let i = scratch.length;
-      let c = code;
-      if (code === hi && last !== NO_CODE) {
-        // KwKwK: the entry being defined is last + first byte of last.
-        let head = last;
-        while (head >= CLEAR) head = prefix[head]!;
-        scratch[--i] = head;
-        c = last;
-      }
-      while (c >= CLEAR) {
-        scratch[--i] = suffix[c]!;
-        c = prefix[c]!;
-      }
-      scratch[--i] = c;
-      first = c;
-      const n = scratch.length - i;
-      if (out.length + n > maxOutput) throw tooLarge(maxOutput);
-      out.reserve(n).set(scratch.subarray(i), out.length);
-      out.length += n;
+    // KwKwK: the code being defined right now is last's string plus its own first byte.
+    const kwkwk = code === hi && last !== NO_CODE;
+    const n = code < CLEAR ? 1 : kwkwk ? entryLength[last]! + 1 : entryLength[code]!;
+    if (outLen + n > out.length) {
+      if (outLen + n > maxOutput) throw new WireError(WireErrorCode.TooLarge, `lzw: decompressed output exceeds ${maxOutput} bytes`);
+      let size = out.length * 2;
+      while (size < outLen + n) size *= 2;
+      const next = new Uint8Array(Math.min(size, maxOutput));
+      next.set(out.subarray(0, outLen));
+      out = next;
     }
+    const start = outLen;
+    if (code < CLEAR) {
+      out[outLen] = code;
+    } else {
+      const from = kwkwk ? lastStart : entryStart[code]!; // last was just written at lastStart
+      const copy = kwkwk ? n - 1 : n;
+      if (copy < 16) for (let i = 0; i < copy; i++) out[start + i] = out[from + i]!;
+      else out.copyWithin(start, from, from + copy);
+      if (kwkwk) out[start + n - 1] = out[start]!;
+    }
+    outLen += n;
+
     if (last !== NO_CODE) {
-      suffix[hi] = first;
-      prefix[hi] = last;
+      entryStart[hi] = lastStart;
+      entryLength[hi] = entryLength[last]! + 1;
     }
     last = code;
+    lastStart = start;
     hi++;
     if (hi >= overflow) {
       if (width === MAX_WIDTH) {
@@ -185,8 +174,4 @@ export function lzwDecompress(input: Uint8Array, maxOutput: number = Limits.deco
       }
     }
   }
-}
-
-function tooLarge(max: number): WireError {
-  return new WireError(WireErrorCode.TooLarge, `lzw: decompressed output exceeds ${max} bytes`);
 }
