@@ -12,3 +12,14 @@ export { PendingHeap, pendingHeap } from './pending-heap.js';
 export { HashRing, hashRing, hashString, type HashRingOptions } from './hash-ring.js';
 export { PeakEwma, peakEwma, type PeakEwmaOptions } from './peak-ewma.js';
 export { OutlierEjection, outlierEjection, type OutlierEjectionOptions } from './outlier-ejection.js';
+export { MembershipGate, GatedPeer } from './membership-gate.js';
+export {
+  MemberlistBinding,
+  type MemberlistBindingOptions,
+  type MembershipSource,
+  type MemberSnapshot,
+  type MemberState,
+  type MembershipEventType,
+  type AvailabilityGate,
+  type UpdatableList,
+} from './memberlist-binding.js';
