@@ -1,0 +1,149 @@
+// Elections and pre-vote (spec §6 "pre-vote"): partitioned servers rejoining
+// without disrupting the leader, vote handler rules, leader stickiness.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RequestPreVoteRequest, RequestVoteRequest } from './commands.js';
+import { handleRequestPreVote, handleRequestVote } from './election.js';
+import { utf8 } from './log.js';
+import { TestCluster } from './testing/cluster.js';
+
+function voteReq(c: TestCluster, from: string, term: number, lastLogIndex: number, lastLogTerm: number, transfer = false): RequestVoteRequest {
+  const addr = utf8(c.node(from).addr);
+  return { protocolVersion: 3, id: utf8(from), addr, term, candidate: addr, lastLogIndex, lastLogTerm, leadershipTransfer: transfer };
+}
+
+function preVoteReq(c: TestCluster, from: string, term: number, lastLogIndex: number, lastLogTerm: number): RequestPreVoteRequest {
+  return { protocolVersion: 3, id: utf8(from), addr: utf8(c.node(from).addr), term, lastLogIndex, lastLogTerm };
+}
+
+test('with pre-vote, a partitioned server rejoins without raising the term or deposing the leader', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 101 });
+  const leader = await c.waitForLeader();
+  await leader.raft.barrier();
+  const loner = c.followers()[0]!;
+  const term = leader.raft.currentTerm();
+  c.disconnect(loner.id);
+  await c.advance(2000);
+  assert.equal(loner.raft.currentTerm(), term, 'pre-votes fail, so the term never moves');
+  c.heal();
+  await c.advance(500);
+  assert.equal(leader.raft.state, 'Leader');
+  assert.equal(leader.raft.currentTerm(), term);
+  await c.shutdown();
+});
+
+test('without pre-vote, the rejoining server forces a new election (the disruption pre-vote prevents)', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 102, config: { preVoteDisabled: true } });
+  const leader = await c.waitForLeader();
+  await leader.raft.barrier();
+  const loner = c.followers()[0]!;
+  const term = leader.raft.currentTerm();
+  c.disconnect(loner.id);
+  await c.advance(2000);
+  assert.ok(loner.raft.currentTerm() > term + 5, 'the isolated server keeps campaigning');
+  c.heal();
+  await c.waitFor(() => (c.leader()?.raft.currentTerm() ?? 0) > term, 'a new term after rejoining');
+  assert.ok(c.checker.ok, JSON.stringify(c.checker.violations));
+  await c.shutdown();
+});
+
+test('a voter that knows a leader refuses votes (but not for a leadership transfer)', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 103 });
+  const leader = await c.waitForLeader();
+  await leader.raft.barrier();
+  await c.advance(100);
+  const [f1, f2] = c.followers();
+  const core = f1!.raft.internals;
+  const term = core.currentTerm;
+  const r1 = await core.serial.run(() => handleRequestVote(core, voteReq(c, f2!.id, term + 1, core.lastLogIndex, core.lastLogTerm)));
+  assert.equal(r1.granted, false);
+  assert.equal(core.currentTerm, term, 'a refused vote does not touch the term');
+  const r2 = await core.serial.run(() => handleRequestVote(core, voteReq(c, f2!.id, term + 1, core.lastLogIndex, core.lastLogTerm, true)));
+  assert.equal(r2.granted, true);
+  assert.equal(core.currentTerm, term + 1);
+  await c.shutdown();
+});
+
+test('vote rules: older term, stale log, one vote per term, unknown candidate', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 104 });
+  const leader = await c.waitForLeader();
+  await leader.raft.barrier();
+  // Forget the leader so stickiness does not hide the other rules.
+  await c.crash(leader.id);
+  await c.advance(300);
+  const voter = c.nodes.find((n) => n.up)!;
+  const other = c.nodes.find((n) => n.up && n.id !== voter.id)!;
+  const core = voter.raft.internals;
+  await core.serial.run(() => core.setLeader('', ''));
+  core.voteQuietUntil = 0;
+  const t = core.currentTerm + 5;
+  const last = core.lastLogIndex;
+  const lastTerm = core.lastLogTerm;
+  const vote = (req: RequestVoteRequest) => core.serial.run(async () => {
+    core.setLeader('', '');
+    return handleRequestVote(core, req);
+  });
+  assert.equal((await vote(voteReq(c, other.id, 1, last, lastTerm))).granted, false, 'older term');
+  assert.equal((await vote(voteReq(c, other.id, t, last - 1, lastTerm))).granted, false, 'shorter log, same last term');
+  assert.equal((await vote(voteReq(c, other.id, t, last + 10, lastTerm - 1))).granted, false, 'older last term');
+  const unknown: RequestVoteRequest = { ...voteReq(c, other.id, t, last, lastTerm), id: utf8('stranger') };
+  assert.equal((await vote(unknown)).granted, false, 'not in the configuration');
+  assert.equal((await vote(voteReq(c, other.id, t, last, lastTerm))).granted, true);
+  assert.equal((await vote(voteReq(c, other.id, t, last, lastTerm))).granted, true, 'same candidate again: still granted');
+  assert.equal((await vote(voteReq(c, leader.id, t, last + 5, lastTerm))).granted, false, 'one vote per term');
+  assert.equal(await core.readUint64('LastVoteTerm'), t);
+  await c.shutdown();
+});
+
+test('pre-vote rules: grants change nothing; the same checks apply', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 105 });
+  const leader = await c.waitForLeader();
+  await leader.raft.barrier();
+  await c.crash(leader.id);
+  await c.advance(300);
+  const voter = c.nodes.find((n) => n.up)!;
+  const other = c.nodes.find((n) => n.up && n.id !== voter.id)!;
+  const core = voter.raft.internals;
+  core.voteQuietUntil = 0;
+  const pre = (req: RequestPreVoteRequest) => core.serial.run(async () => {
+    core.setLeader('', '');
+    return handleRequestPreVote(core, req);
+  });
+  const term = core.currentTerm;
+  const voteTerm = await core.readUint64('LastVoteTerm');
+  const r = await pre(preVoteReq(c, other.id, term + 1, core.lastLogIndex, core.lastLogTerm));
+  assert.equal(r.granted, true);
+  assert.equal(core.currentTerm, term, 'a pre-vote never changes the term');
+  assert.equal(await core.readUint64('LastVoteTerm'), voteTerm, 'nor records a vote');
+  assert.equal((await pre(preVoteReq(c, other.id, term - 1, core.lastLogIndex, core.lastLogTerm))).granted, false);
+  assert.equal((await pre(preVoteReq(c, other.id, term + 1, core.lastLogIndex, core.lastLogTerm - 1))).granted, false);
+  await c.shutdown();
+});
+
+test('a non-voter never campaigns, even with no leader', async () => {
+  const c = await TestCluster.create({ nodes: 3, nonVoters: 1, seed: 106 });
+  const leader = await c.waitForLeader();
+  await leader.raft.barrier();
+  for (const n of c.nodes) if (n.id !== 'node2') await c.crash(n.id);
+  const learner = c.node('node2');
+  const term = learner.raft.currentTerm();
+  await c.advance(3000);
+  assert.equal(learner.raft.state, 'Follower');
+  assert.equal(learner.raft.currentTerm(), term);
+  await c.shutdown();
+});
+
+test('split votes resolve: 5 servers, many seeds, one leader per term', async () => {
+  for (let seed = 1; seed <= 10; seed++) {
+    const c = await TestCluster.create({ nodes: 5, seed: 1000 + seed });
+    await c.waitForLeader();
+    for (let round = 0; round < 3; round++) {
+      const leader = c.leader()!;
+      await c.crash(leader.id);
+      await c.waitFor(() => c.leader() !== undefined, `a leader after crash ${round} (seed ${1000 + seed})`);
+      await c.restart(leader.id);
+    }
+    assert.ok(c.checker.ok, `seed ${1000 + seed}: ${JSON.stringify(c.checker.violations)}`);
+    await c.shutdown();
+  }
+});
