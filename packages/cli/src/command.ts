@@ -6,6 +6,8 @@ export interface CommandIO {
   err(text: string): void;
   /** Aborted on SIGINT/SIGTERM by the bin; commands that run until stopped watch it. */
   signal: AbortSignal;
+  /** Standard output is a terminal: a command may redraw the screen instead of printing lines. */
+  interactive?: boolean;
 }
 
 export interface Command {

@@ -10,6 +10,7 @@ const io = {
   out: (text: string) => void process.stdout.write(text),
   err: (text: string) => void process.stderr.write(text),
   signal: controller.signal,
+  interactive: process.stdout.isTTY === true,
 };
 main(process.argv.slice(2), io).then(
   (code) => {

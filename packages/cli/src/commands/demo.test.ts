@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+
+const RUN = new URL('../run.ts', import.meta.url).pathname;
+
+function shoal(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 110_000);
+    child.on('exit', (code) => { clearTimeout(killer); resolve({ code, out, err }); });
+  });
+}
+
+test('the demo crashes a node, sees it suspect then dead, restarts it, and ends by itself', { timeout: 120_000 }, async () => {
+  const { code, out, err } = await shoal(['demo']);
+  assert.equal(code, 0, `${out}\n${err}`);
+  const order = ['converged: every node sees 5 members', 'crashing dogwood', 'ash sees dogwood alive/1 -> suspect/1', '-> dead/1', 'dogwood rejoined', 'demo finished'];
+  let at = 0;
+  for (const marker of order) {
+    const i = out.indexOf(marker, at);
+    assert.ok(i >= 0, `missing (in order) '${marker}' in:\n${out}`);
+    at = i;
+  }
+  assert.match(out, /ash sees dogwood dead\/1 -> alive\/[2-9]/, 'it comes back above the incarnation it was declared dead at');
+});
+
+test('demo arguments are checked', async () => {
+  for (const args of [['demo', '--nodes', '1'], ['demo', '--host', '10.0.0.1'], ['demo', 'x']]) {
+    const { code, err } = await shoal(args);
+    assert.equal(code, 2, args.join(' '));
+    assert.equal(err.trim().split('\n').length, 1);
+  }
+});
