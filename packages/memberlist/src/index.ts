@@ -13,4 +13,5 @@ export { TransmitLimitedQueue, type Broadcast } from './queue.js';
 export * from './transport.js';
 export { pushPullScale, retransmitLimit, suspicionTimeout } from './util.js';
 export * from './sim/cluster.js';
+export * from './sim/scenario.js';
 export * from './net/index.js';

@@ -53,7 +53,20 @@ export class SimCluster {
 
   /** Starts a member on a new host. Names default to "node-<index>". */
   async add(name = `node-${this.members.length}`, overrides: Partial<Config> = {}): Promise<SimMember> {
-    const transport = this.mock.newTransport(name);
+    return this.#start(name, this.mock.newTransport(overrides.name ?? name), overrides);
+  }
+
+  /** Restarts a killed member on the same host and address, as a fresh process (incarnation 1). */
+  async restart(name: string, overrides: Partial<Config> = {}): Promise<SimMember> {
+    const old = this.member(name);
+    if (!old.killed) throw new Error(`${name} is running`);
+    old.host.restart();
+    const i = this.members.indexOf(old);
+    this.members.splice(i, 1);
+    return this.#start(name, this.mock.newTransport(overrides.name ?? name, old.host), overrides);
+  }
+
+  async #start(name: string, transport: MockTransport, overrides: Partial<Config>): Promise<SimMember> {
     const host = transport.node;
     const profile = CONFIG_PROFILES[this.#options.profile ?? 'lan'];
     const config = profile({
