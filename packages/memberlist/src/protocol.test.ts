@@ -113,7 +113,7 @@ test('CRC: a good checksum is accepted, a bad one dropped; empty and garbage pac
   const ping = (seqNo: number) => encodeMessage({ type: MessageType.Ping, body: { seqNo, node: 'a' } });
   raw.sendBytes(a.transport.address, encodePacket(ping(1), { crc: true }));
   const bad = encodePacket(ping(2), { crc: true });
-  bad[2] ^= 0xff;
+  bad[2] = bad[2]! ^ 0xff;
   raw.sendBytes(a.transport.address, bad);
   raw.sendBytes(a.transport.address, new Uint8Array(0));
   raw.sendBytes(a.transport.address, Uint8Array.of(0xff, 1, 2, 3));
