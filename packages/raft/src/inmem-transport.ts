@@ -19,9 +19,10 @@ import type {
   TimeoutNowResponse,
 } from './commands.js';
 import type { ServerAddress, ServerID } from './configuration.js';
-import { PeerUnreachableError, PipelineReplicationNotSupportedError, PipelineShutdownError, RpcTimeoutError, TransportShutdownError } from './errors.js';
+import { PeerUnreachableError, PipelineReplicationNotSupportedError, RpcTimeoutError, TransportShutdownError } from './errors.js';
+import { OrderedPipeline } from './ordered-pipeline.js';
 import { fromUtf8, utf8 } from './log.js';
-import type { AppendFuture, AppendPipeline, RpcHandler, Transport } from './transport.js';
+import type { AppendPipeline, RpcHandler, Transport } from './transport.js';
 
 export interface InmemTransportOptions {
   clock: Clock;
@@ -43,7 +44,7 @@ export class InmemTransport implements Transport {
   readonly #timeoutMs: number;
   readonly #maxInFlight: number;
   readonly #peers = new Map<ServerAddress, InmemTransport>();
-  readonly #pipelines = new Set<InmemPipeline>();
+  readonly #pipelines = new Set<OrderedPipeline>();
   #handler: RpcHandler | undefined;
   #closed = false;
 
@@ -134,7 +135,7 @@ export class InmemTransport implements Transport {
     // As Go's MaxRPCsInFlight: 1 means strictly synchronous replication.
     if (this.#maxInFlight <= 1) throw new PipelineReplicationNotSupportedError();
     if (!this.#peers.has(target)) throw new PeerUnreachableError(target);
-    const pipeline = new InmemPipeline(this, id, target, this.#maxInFlight, this.#clock, () => this.#pipelines.delete(pipeline));
+    const pipeline = new OrderedPipeline((req) => this.appendEntries(id, target, req), target, this.#maxInFlight, this.#clock, () => this.#pipelines.delete(pipeline));
     this.#pipelines.add(pipeline);
     return pipeline;
   }
@@ -151,58 +152,6 @@ export class InmemTransport implements Transport {
     this.#closed = true;
     this.#handler = undefined;
     for (const p of this.#pipelines) await p.close();
-  }
-}
-
-/** In-order, bounded AppendEntries stream to one peer. */
-class InmemPipeline implements AppendPipeline {
-  readonly target: ServerAddress;
-  readonly #transport: InmemTransport;
-  readonly #id: ServerID;
-  readonly #max: number;
-  readonly #clock: Clock;
-  readonly #onClose: () => void;
-  #inFlight = 0;
-  #tail: Promise<unknown> = Promise.resolve();
-  #closed = false;
-  readonly #waiters: (() => void)[] = [];
-  readonly #rejectors = new Set<(e: unknown) => void>();
-
-  constructor(transport: InmemTransport, id: ServerID, target: ServerAddress, max: number, clock: Clock, onClose: () => void) {
-    this.#transport = transport;
-    this.#id = id;
-    this.target = target;
-    this.#max = max;
-    this.#clock = clock;
-    this.#onClose = onClose;
-  }
-
-  async appendEntries(req: AppendEntriesRequest): Promise<AppendFuture> {
-    while (this.#inFlight >= this.#max && !this.#closed) await new Promise<void>((r) => this.#waiters.push(r));
-    if (this.#closed) throw new PipelineShutdownError();
-    this.#inFlight++;
-    const startMs = this.#clock.now();
-    const raw = this.#transport.appendEntries(this.#id, this.target, req);
-    const previous = this.#tail;
-    const response = new Promise<AppendEntriesResponse>((resolve, reject) => {
-      this.#rejectors.add(reject);
-      // Answers are released in send order, whatever order they arrive in.
-      previous.then(() => raw).then(resolve, reject).finally(() => {
-        this.#rejectors.delete(reject);
-        this.#inFlight--;
-        this.#waiters.shift()?.();
-      });
-    });
-    this.#tail = response.catch(() => undefined);
-    return { startMs, request: req, response };
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#onClose();
-    for (const reject of this.#rejectors) reject(new PipelineShutdownError());
-    for (const w of this.#waiters.splice(0)) w();
   }
 }
 
