@@ -8,6 +8,7 @@ export * from './label.js';
 export * from './lzw.js';
 export * from './compress.js';
 export * from './security.js';
+export * from './nonce.js';
 export * from './keyring.js';
 export * from './packet.js';
 export * from './stream.js';

@@ -1,4 +1,4 @@
-import { secureRandomBytes } from '@shoal/kit';
+import { defaultNonceSource } from './nonce.js';
 import { decompressMsgBody, encodeCompressMsg } from './compress.js';
 import { decodeCompound, encodeCompound } from './compound.js';
 import { hasCrc, unwrapCrc, wrapCrc } from './crc.js';
@@ -60,7 +60,7 @@ export function encodePacket(parts: Uint8Array | readonly Uint8Array[], options:
   if (encryptsOutgoing(options)) {
     const key = options.keyring!.getPrimaryKey()!;
     const aad = new TextEncoder().encode(label);
-    msg = encryptPayload(options.encryptionVersion ?? 1, key, msg, aad, options.randomBytes ?? secureRandomBytes);
+    msg = encryptPayload(options.encryptionVersion ?? 1, key, msg, aad, options.randomBytes ?? defaultNonceSource);
   }
   return addLabelHeaderToPacket(msg, label);
 }

@@ -106,3 +106,18 @@ test('ValidateKey and keyring error codes', () => {
   mine[0] = 99;
   assert.equal(r2.getPrimaryKey()![0], 1, 'keys are copied in');
 });
+
+test('pooled nonce source: distinct nonces, drawn in blocks', async () => {
+  const { pooledSecureRandom } = await import('./nonce.js');
+  let draws = 0;
+  let counter = 0;
+  const source = (n: number): Uint8Array => {
+    draws++;
+    return Uint8Array.from({ length: n }, () => counter++ & 0xff);
+  };
+  const next = pooledSecureRandom(48, source);
+  const nonces = Array.from({ length: 8 }, () => toHex(next(12)));
+  assert.equal(new Set(nonces).size, 8);
+  assert.equal(draws, 2);
+  assert.equal(next(100).length, 100, 'larger than a block: drawn directly');
+});

@@ -1,4 +1,5 @@
-import { secureRandomBytes, Writer, type DecodeOptions } from '@shoal/kit';
+import { Writer, type DecodeOptions } from '@shoal/kit';
+import { defaultNonceSource } from './nonce.js';
 import { decompressBuffer, encodeCompressMsg } from './compress.js';
 import { WireError, WireErrorCode } from './errors.js';
 import { checkInboundLabel, labelHeader, parseLabelHeader } from './label.js';
@@ -81,7 +82,7 @@ export function encodeStream(message: Uint8Array, options: EncodeStreamOptions =
     header[0] = MessageType.Encrypt;
     new DataView(header.buffer).setUint32(1, length);
     const aad = concat(header, label);
-    const sealed = encryptPayload(version, options.keyring!.getPrimaryKey()!, msg, aad, options.randomBytes ?? secureRandomBytes);
+    const sealed = encryptPayload(version, options.keyring!.getPrimaryKey()!, msg, aad, options.randomBytes ?? defaultNonceSource);
     msg = concat(header, sealed);
   }
   return options.writeLabelHeader ? concat(labelHeader(label), msg) : msg;
