@@ -90,6 +90,7 @@ export class LeaderState {
     for (const f of this.#pending.splice(0)) f.fail(notLeader());
     for (const c of this.#pendingChanges.splice(0)) c.future.fail(notLeader());
     for (const round of this.#rounds.splice(0)) round.reject(error ?? new LeadershipLostError());
+    for (const w of this.#readWaiters.splice(0)) w.reject(error ?? new LeadershipLostError());
     this.transfer?.onLeadershipLost();
   }
 
@@ -309,17 +310,18 @@ export class LeaderState {
   }
 
   /** Reads wait for our no-op to commit: before that, our commit index may lag the cluster's. */
-  #readWaiters: (() => void)[] = [];
+  #readWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
 
-  /** Resolves once an entry of this term is committed. */
+  /** Resolves once an entry of this term is committed; rejects if we stop leading first. */
   awaitTermCommitted(): Promise<void> {
+    if (!this.active) return Promise.reject(new LeadershipLostError());
     if (this.core.commitIndex >= this.commitment.startIndex) return Promise.resolve();
-    return new Promise((resolve) => this.#readWaiters.push(resolve));
+    return new Promise((resolve, reject) => this.#readWaiters.push({ resolve, reject }));
   }
 
   #settleReads(): void {
     if (this.core.commitIndex < this.commitment.startIndex) return;
-    for (const w of this.#readWaiters.splice(0)) w();
+    for (const w of this.#readWaiters.splice(0)) w.resolve();
   }
 
   /**

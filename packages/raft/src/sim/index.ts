@@ -1,0 +1,10 @@
+// The raft simulation harness (issue 7, item 5).
+export { runRaftSimulation, simConfig } from './harness.js';
+export type { RaftSimOptions, RaftSimResult, LinearizabilityVerdict } from './harness.js';
+export type { HistoryOp } from './sim-clients.js';
+export { KvFsm, encodeKvCommand, decodeKvCommand } from './kv-fsm.js';
+export type { KvCommand } from './kv-fsm.js';
+export { SimRaftNetwork, SimTransport } from './sim-transport.js';
+export type { SimRaftNetworkOptions } from './sim-transport.js';
+export { SimServer } from './sim-server.js';
+export { Nemesis } from './nemesis.js';
