@@ -199,3 +199,45 @@ test('a restarted server refuses votes for one heartbeat timeout (lease safety)'
   assert.equal(leader.raft.state, 'Leader');
   await c.shutdown();
 });
+
+test('a deposed leader that has not noticed yet cannot serve a read-index read', async () => {
+  // The old leader keeps a long lease; the others time out fast and elect a new leader.
+  const c = await TestCluster.create({ nodes: 3, seed: 85, config: { heartbeatTimeoutMs: 10, electionTimeoutMs: 10, leaderLeaseTimeoutMs: 10 } });
+  const first = await c.waitForLeader();
+  await first.raft.barrier();
+  const slowConfig = { ...first.raft.reloadableConfig(), heartbeatTimeoutMs: 200, electionTimeoutMs: 200 };
+  // Only reloadable fields can change at runtime; the lease stays 10 ms, so widen it through the config object.
+  first.raft.reloadConfig(slowConfig);
+  first.raft.internals.config.leaderLeaseTimeoutMs = 200;
+  await first.raft.apply(text('old'));
+  await c.waitForReplication(1);
+  c.partition([first.id]);
+  await c.waitFor(() => c.leader() !== undefined && c.leader()!.id !== first.id, 'a new leader in the majority', 1000, 1);
+  const second = c.leader()!;
+  await second.raft.apply(text('new'));
+  assert.equal(first.raft.state, 'Leader', 'the old leader has not noticed yet');
+  const read = first.raft.readIndex({ timeoutMs: 20 });
+  const outcome = read.then((r) => r, (e: unknown) => e);
+  await c.clock.advance(25);
+  assert.ok((await outcome) instanceof ReadTimeoutError, 'the read must not complete without a quorum');
+  await c.shutdown();
+});
+
+test('lease reads rely on equal heartbeat timeouts: a leader assuming a longer one can read stale data', async () => {
+  // The documented clock assumption, shown to matter: same set-up as above, with a lease read.
+  const c = await TestCluster.create({ nodes: 3, seed: 85, config: { heartbeatTimeoutMs: 10, electionTimeoutMs: 10, leaderLeaseTimeoutMs: 10, leaseReads: true } });
+  const first = await c.waitForLeader();
+  await first.raft.barrier();
+  first.raft.reloadConfig({ ...first.raft.reloadableConfig(), heartbeatTimeoutMs: 200, electionTimeoutMs: 200 });
+  first.raft.internals.config.leaderLeaseTimeoutMs = 200;
+  await c.clock.advance(2);
+  await first.raft.apply(text('old'));
+  await c.waitForReplication(1);
+  c.partition([first.id]);
+  await c.waitFor(() => c.leader() !== undefined && c.leader()!.id !== first.id, 'a new leader in the majority', 1000, 1);
+  await c.leader()!.raft.apply(text('new'));
+  const r = await first.raft.readIndex({ lease: true });
+  assert.equal(r.viaLease, true, 'the misconfigured leader still believes in its lease');
+  assert.deepEqual(first.fsm.texts(), ['old'], 'and would serve a stale read: hence the equal-timeouts requirement');
+  await c.shutdown();
+});

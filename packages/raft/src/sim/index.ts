@@ -8,3 +8,5 @@ export { SimRaftNetwork, SimTransport } from './sim-transport.js';
 export type { SimRaftNetworkOptions } from './sim-transport.js';
 export { SimServer } from './sim-server.js';
 export { Nemesis } from './nemesis.js';
+export { findKvChecker } from './lincheck-adapter.js';
+export type { HistoryChecker } from './lincheck-adapter.js';

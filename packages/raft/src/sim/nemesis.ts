@@ -88,11 +88,13 @@ export class Nemesis {
       this.#later(50, 1500, () => victim.restart().catch((e: unknown) => void this.errors.push(e)));
     } else if (roll < 70) {
       this.stats.linkFaults++;
-      const max = r.intBetween(2, 40);
+      // Sometimes mild, sometimes beyond the election timeout: late answers are what tempt stale reads.
+      const max = r.chance(0.3) ? r.intBetween(100, 250) : r.intBetween(2, 40);
       this.#network.setDefaultLink({
         loss: r.float() * 0.15,
         latency: uniformLatency(1, max),
         reorder: r.float() * 0.3,
+        reorderDelay: uniformLatency(0, r.intBetween(10, 300)),
         duplicate: r.float() * 0.05,
       });
       this.#later(300, 2000, () => this.#normalLinks());
