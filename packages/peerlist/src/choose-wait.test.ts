@@ -175,8 +175,8 @@ function checked<S>(inner: Implementation<S>, transport: FakeTransport): Impleme
       return inner.add(peer);
     },
     remove: (peer, state) => inner.remove(peer, state),
-    choose: (key) => {
-      const p: ListPeer | undefined = inner.choose(key);
+    choose: (key, now) => {
+      const p: ListPeer | undefined = inner.choose(key, now);
       if (p !== undefined) assert.equal(transport.peer(p.id)?.status, 'available', `chose ${p.id} while not available`);
       return p;
     },

@@ -31,16 +31,21 @@ export interface ImplementationHost {
 export interface Implementation<S = unknown> {
   add(peer: ListPeer): S;
   remove(peer: ListPeer, state: S): void;
-  choose(key: string | undefined): ListPeer | undefined;
+  /**
+   * `nowMs` is the list's clock reading for this choose when any of its
+   * implementations `measuresLatency`, NaN otherwise (one read serves the
+   * list and the strategy: a real clock read costs a boxed number).
+   */
+  choose(key: string | undefined, nowMs: number): ListPeer | undefined;
 
   /** Called after the peer's pending count changed (a request started or finished). */
   pendingChanged?(state: S, peer: ListPeer): void;
   /**
    * Called when a request on this peer finishes. `failed` is true when onFinish
-   * got an error. `latencyMs` is measured on the list's Clock when
-   * `measuresLatency` is true, otherwise it is NaN.
+   * got an error. `latencyMs` and `nowMs` come from the list's Clock when
+   * `measuresLatency` is true, otherwise they are NaN.
    */
-  finished?(state: S, peer: ListPeer, failed: boolean, latencyMs: number): void;
+  finished?(state: S, peer: ListPeer, failed: boolean, latencyMs: number, nowMs: number): void;
   /** Ask the list to read its Clock at choose and finish (costs a clock read per request). */
   readonly measuresLatency?: boolean;
   /** How many peers `choose` can return now; defaults to the number added. Used by the panic threshold. */

@@ -5,22 +5,35 @@ export interface IndexedPeer {
   index: number;
 }
 
-/** A dense array of peers with O(1) add and swap-with-last removal, for the random strategies. */
+/**
+ * A dense array of peers with O(1) add and swap-with-last removal, for the
+ * random strategies. `peers` holds the peers themselves (one load per pick);
+ * `entries` runs parallel to it so a removal can fix the moved peer's index.
+ */
 export class IndexedPeers {
-  readonly items: IndexedPeer[] = [];
+  readonly peers: ListPeer[] = [];
+  readonly #entries: IndexedPeer[] = [];
+
+  get size(): number {
+    return this.peers.length;
+  }
 
   add(peer: ListPeer): IndexedPeer {
-    const entry: IndexedPeer = { peer, index: this.items.length };
-    this.items.push(entry);
+    const entry: IndexedPeer = { peer, index: this.peers.length };
+    this.peers.push(peer);
+    this.#entries.push(entry);
     return entry;
   }
 
   remove(entry: IndexedPeer): void {
-    const items = this.items;
-    const last = items.pop()!;
+    const i = entry.index;
+    if (i < 0) return;
+    const lastPeer = this.peers.pop()!;
+    const last = this.#entries.pop()!;
     if (last !== entry) {
-      items[entry.index] = last;
-      last.index = entry.index;
+      this.peers[i] = lastPeer;
+      this.#entries[i] = last;
+      last.index = i;
     }
     entry.index = -1;
   }

@@ -87,16 +87,16 @@ export class OutlierEjection<S> implements Implementation<OutlierEntry<S>> {
     entry.inInner = false;
   }
 
-  choose(key: string | undefined): ListPeer | undefined {
-    return this.#inner.choose(key);
+  choose(key: string | undefined, nowMs: number): ListPeer | undefined {
+    return this.#inner.choose(key, nowMs);
   }
 
   pendingChanged(entry: OutlierEntry<S>, peer: ListPeer): void {
     if (entry.inInner) this.#inner.pendingChanged?.(entry.innerState as S, peer);
   }
 
-  finished(entry: OutlierEntry<S>, peer: ListPeer, failed: boolean, latencyMs: number): void {
-    if (entry.inInner) this.#inner.finished?.(entry.innerState as S, peer, failed, latencyMs);
+  finished(entry: OutlierEntry<S>, peer: ListPeer, failed: boolean, latencyMs: number, nowMs: number): void {
+    if (entry.inInner) this.#inner.finished?.(entry.innerState as S, peer, failed, latencyMs, nowMs);
     if (!failed) {
       entry.failures = 0;
       return;

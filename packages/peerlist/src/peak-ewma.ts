@@ -1,5 +1,6 @@
-import type { Clock, Random } from '@shoal/kit';
+import type { Clock } from '@shoal/kit';
 import type { Implementation, ListPeer } from './implementation.js';
+import { IndexSource } from './index-source.js';
 import { randomSource, type RandomOptions } from './random-peer.js';
 
 export interface PeakEwmaOptions extends RandomOptions {
@@ -34,13 +35,13 @@ export class PeakEwma implements Implementation<EwmaEntry> {
   readonly measuresLatency = true;
   readonly #entries: EwmaEntry[] = [];
   readonly #clock: Clock;
-  readonly #random: Random;
+  readonly #index: IndexSource;
   readonly #decayMs: number;
   readonly #defaultRttMs: number;
 
   constructor(options: PeakEwmaOptions) {
     this.#clock = options.clock;
-    this.#random = randomSource(options);
+    this.#index = new IndexSource(randomSource(options));
     this.#decayMs = options.decayMs ?? 10_000;
     this.#defaultRttMs = options.defaultRttMs ?? 30;
     if (!(this.#decayMs > 0)) throw new RangeError(`decayMs must be > 0, got ${this.#decayMs}`);
@@ -61,23 +62,26 @@ export class PeakEwma implements Implementation<EwmaEntry> {
     entry.index = -1;
   }
 
-  choose(_key: string | undefined): ListPeer | undefined {
+  choose(_key: string | undefined, nowMs = NaN): ListPeer | undefined {
     const entries = this.#entries;
     const n = entries.length;
     if (n === 0) return undefined;
     if (n === 1) return entries[0]!.peer;
-    const i = this.#random.int(n);
-    let j = this.#random.int(n - 1);
+    const i = this.#index.next(n);
+    let j = this.#index.next(n - 1);
     if (j >= i) j++;
     const a = entries[i]!;
     const b = entries[j]!;
-    const now = this.#clock.now();
-    return this.#cost(b, now) < this.#cost(a, now) ? b.peer : a.peer;
+    const now = nowMs === nowMs ? nowMs : this.#clock.now(); // NaN: called outside a list
+    // Cost = decayed estimate × (pending + 1), written out so no double crosses a call.
+    const costA = a.rttMs * Math.exp((a.stampMs - now) / this.#decayMs) * (a.peer.pending + 1);
+    const costB = b.rttMs * Math.exp((b.stampMs - now) / this.#decayMs) * (b.peer.pending + 1);
+    return costB < costA ? b.peer : a.peer;
   }
 
-  finished(entry: EwmaEntry, _peer: ListPeer, _failed: boolean, latencyMs: number): void {
+  finished(entry: EwmaEntry, _peer: ListPeer, _failed: boolean, latencyMs: number, nowMs = NaN): void {
     if (entry.index < 0 || !(latencyMs >= 0)) return;
-    const now = this.#clock.now();
+    const now = nowMs === nowMs ? nowMs : this.#clock.now();
     const weight = Math.exp(-(now - entry.stampMs) / this.#decayMs);
     entry.rttMs = !entry.measured || latencyMs > entry.rttMs ? latencyMs : entry.rttMs * weight + latencyMs * (1 - weight);
     entry.stampMs = now;
@@ -94,10 +98,6 @@ export class PeakEwma implements Implementation<EwmaEntry> {
     return e === undefined ? undefined : e.rttMs * Math.exp(-(this.#clock.now() - e.stampMs) / this.#decayMs);
   }
 
-  #cost(e: EwmaEntry, now: number): number {
-    const rtt = e.rttMs * Math.exp(-(now - e.stampMs) / this.#decayMs);
-    return rtt * (e.peer.pending + 1);
-  }
 }
 
 export function peakEwma(options: PeakEwmaOptions): PeakEwma {

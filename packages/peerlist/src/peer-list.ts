@@ -142,22 +142,32 @@ export class PeerList<P extends TransportPeer = TransportPeer> {
   /** A peer now if one is available (no Promise, no allocation), else a Promise that waits. */
   choose(options?: ChooseOptions): Chosen<P> | Promise<Chosen<P>> {
     if (this.#lifecycle === 'Running') {
-      const facade = this.#pick(options === undefined ? undefined : options.key);
-      if (facade !== undefined) return this.#lease(facade);
+      const chosen = this.#chooseNow(options === undefined ? undefined : options.key);
+      if (chosen !== undefined) return chosen;
     }
     return this.#wait(options);
   }
 
   /** A peer if one is available right now, else undefined. Never waits, never throws. */
   tryChoose(key?: string): Chosen<P> | undefined {
-    if (this.#lifecycle !== 'Running') return undefined;
-    const facade = this.#pick(key);
-    return facade === undefined ? undefined : this.#lease(facade);
+    return this.#lifecycle === 'Running' ? this.#chooseNow(key) : undefined;
   }
 
-  #pick(key: string | undefined): PeerFacade<P> | undefined {
-    if (this.#panicImpl !== undefined && this.#panicking()) return this.#panicImpl.choose(key) as PeerFacade<P> | undefined;
-    return this.#impl.choose(key) as PeerFacade<P> | undefined;
+  // Times travel as the literal NaN unless a strategy measures latency: V8
+  // boxes a computed double passed to a call, but not a constant.
+  #chooseNow(key: string | undefined): Lease<P> | undefined {
+    if (this.#measuresLatency) {
+      const now = this.#clock.now();
+      const facade = this.#pick(key, now);
+      return facade === undefined ? undefined : this.#lease(facade, now);
+    }
+    const facade = this.#pick(key, NaN);
+    return facade === undefined ? undefined : this.#lease(facade, NaN);
+  }
+
+  #pick(key: string | undefined, now: number): PeerFacade<P> | undefined {
+    if (this.#panicImpl !== undefined && this.#panicking()) return this.#panicImpl.choose(key, now) as PeerFacade<P> | undefined;
+    return this.#impl.choose(key, now) as PeerFacade<P> | undefined;
   }
 
   #panicking(): boolean {
@@ -166,14 +176,14 @@ export class PeerList<P extends TransportPeer = TransportPeer> {
     return retained > 0 && healthy < this.#panicThreshold * retained;
   }
 
-  #lease(facade: PeerFacade<P>): Lease<P> {
+  #lease(facade: PeerFacade<P>, now: number): Lease<P> {
     facade.pending++;
     if (this.#hasPendingHook) this.#pendingHooks(facade);
     const lease = this.#pool.pop() ?? new Lease<P>(this.#finishLease);
     lease.peer = facade.peer!;
     lease.id = facade.id;
     lease.facade = facade;
-    lease.startedAt = this.#measuresLatency ? this.#clock.now() : 0;
+    lease.startedAt = now;
     return lease;
   }
 
@@ -187,10 +197,18 @@ export class PeerList<P extends TransportPeer = TransportPeer> {
     if (this.#hasPendingHook) this.#pendingHooks(facade);
     if (this.#hasFinishedHook) {
       const failed = error !== undefined && error !== null;
-      const latencyMs = this.#measuresLatency ? this.#clock.now() - lease.startedAt : NaN;
-      if (facade.inImplementation) this.#impl.finished?.(facade.state, facade, failed, latencyMs);
-      if (this.#panicImpl !== undefined) this.#panicImpl.finished?.(facade.panicState, facade, failed, latencyMs);
+      if (this.#measuresLatency) {
+        const now = this.#clock.now();
+        this.#finishedHooks(facade, failed, now - lease.startedAt, now);
+      } else {
+        this.#finishedHooks(facade, failed, NaN, NaN);
+      }
     }
+  }
+
+  #finishedHooks(facade: PeerFacade<P>, failed: boolean, latencyMs: number, now: number): void {
+    if (facade.inImplementation) this.#impl.finished?.(facade.state, facade, failed, latencyMs, now);
+    if (this.#panicImpl !== undefined) this.#panicImpl.finished?.(facade.panicState, facade, failed, latencyMs, now);
   }
 
   #pendingHooks(facade: PeerFacade<P>): void {
@@ -235,10 +253,10 @@ export class PeerList<P extends TransportPeer = TransportPeer> {
   #serveWaiters(): void {
     if (this.#waiters.size === 0 || this.#lifecycle !== 'Running') return;
     this.#waiters.serve((waiter) => {
-      const facade = this.#pick(waiter.key);
-      if (facade === undefined) return false;
+      const chosen = this.#chooseNow(waiter.key);
+      if (chosen === undefined) return false;
       detachAbort(waiter);
-      waiter.resolve(this.#lease(facade));
+      waiter.resolve(chosen);
       return true;
     });
   }

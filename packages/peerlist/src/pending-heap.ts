@@ -21,12 +21,15 @@ export class PendingHeap implements Implementation<HeapEntry> {
   readonly #heap: HeapEntry[] = [];
   readonly #random: Random;
   #sequence = 0;
+  /** The root's key grew in choose and it has not been sifted down yet. */
+  #rootDirty = false;
 
   constructor(options: RandomOptions = {}) {
     this.#random = randomSource(options);
   }
 
   add(peer: ListPeer): HeapEntry {
+    this.#settle();
     const entry: HeapEntry = { peer, pending: peer.pending, last: ++this.#sequence, index: -1 };
     // Swap turns with a random peer, so a batch of additions does not line up
     // behind everyone else in insertion order (anti-herding, as yarpc does).
@@ -45,6 +48,7 @@ export class PendingHeap implements Implementation<HeapEntry> {
   }
 
   remove(_peer: ListPeer, entry: HeapEntry): void {
+    this.#settle();
     const i = entry.index;
     if (i < 0) return;
     const last = this.#heap.pop()!;
@@ -56,11 +60,17 @@ export class PendingHeap implements Implementation<HeapEntry> {
     }
   }
 
+  /**
+   * Takes the root and bumps its turn. The sift is deferred: the list's
+   * pendingChanged for the same peer follows at once, and one sift then covers
+   * both key changes (a third of the work of a choose + finish).
+   */
   choose(_key: string | undefined): ListPeer | undefined {
+    this.#settle();
     const top = this.#heap[0];
     if (top === undefined) return undefined;
     top.last = ++this.#sequence;
-    this.#down(0);
+    this.#rootDirty = true;
     return top.peer;
   }
 
@@ -68,8 +78,20 @@ export class PendingHeap implements Implementation<HeapEntry> {
     if (entry.index < 0) return;
     const before = entry.pending;
     entry.pending = peer.pending;
+    if (this.#rootDirty && entry.index === 0) {
+      this.#rootDirty = false;
+      this.#down(0); // only the root's key changed, and a root can only move down
+      return;
+    }
+    this.#settle();
     if (entry.pending > before) this.#down(entry.index);
     else this.#up(entry.index);
+  }
+
+  #settle(): void {
+    if (!this.#rootDirty) return;
+    this.#rootDirty = false;
+    if (this.#heap.length > 0) this.#down(0);
   }
 
   choosable(): number {
@@ -78,11 +100,13 @@ export class PendingHeap implements Implementation<HeapEntry> {
 
   /** Ids in heap order (tests). */
   order(): string[] {
+    this.#settle();
     return this.#heap.map((e) => e.peer.id);
   }
 
   /** Throws if the heap property or index bookkeeping is broken (tests). */
   validate(): void {
+    this.#settle();
     this.#heap.forEach((e, i) => {
       if (e.index !== i) throw new Error(`entry ${e.peer.id} has index ${e.index}, sits at ${i}`);
       if (i > 0 && less(e, this.#heap[(i - 1) >> 1]!)) throw new Error(`heap property broken at ${i}`);

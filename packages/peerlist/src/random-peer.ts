@@ -1,5 +1,6 @@
 import { secureRandomBytes, seededRandom, type Random } from '@shoal/kit';
 import type { Implementation, ListPeer } from './implementation.js';
+import { IndexSource } from './index-source.js';
 import { IndexedPeers, type IndexedPeer } from './indexed-peers.js';
 
 export interface RandomOptions {
@@ -24,10 +25,10 @@ export function freshSeed(): number {
 /** Uniformly random choice among available peers (yarpc randpeer). O(1). */
 export class RandomPeer implements Implementation<IndexedPeer> {
   readonly #peers = new IndexedPeers();
-  readonly #random: Random;
+  readonly #index: IndexSource;
 
   constructor(options: RandomOptions = {}) {
-    this.#random = randomSource(options);
+    this.#index = new IndexSource(randomSource(options));
   }
 
   add(peer: ListPeer): IndexedPeer {
@@ -39,14 +40,14 @@ export class RandomPeer implements Implementation<IndexedPeer> {
   }
 
   choose(_key: string | undefined): ListPeer | undefined {
-    const items = this.#peers.items;
-    const n = items.length;
+    const peers = this.#peers.peers;
+    const n = peers.length;
     if (n === 0) return undefined;
-    return items[n === 1 ? 0 : this.#random.int(n)]!.peer;
+    return peers[this.#index.next(n)];
   }
 
   choosable(): number {
-    return this.#peers.items.length;
+    return this.#peers.size;
   }
 }
 

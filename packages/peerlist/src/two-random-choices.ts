@@ -1,5 +1,5 @@
-import type { Random } from '@shoal/kit';
 import type { Implementation, ListPeer } from './implementation.js';
+import { IndexSource } from './index-source.js';
 import { IndexedPeers, type IndexedPeer } from './indexed-peers.js';
 import { randomSource, type RandomOptions } from './random-peer.js';
 
@@ -10,10 +10,10 @@ import { randomSource, type RandomOptions } from './random-peer.js';
  */
 export class TwoRandomChoices implements Implementation<IndexedPeer> {
   readonly #peers = new IndexedPeers();
-  readonly #random: Random;
+  readonly #index: IndexSource;
 
   constructor(options: RandomOptions = {}) {
-    this.#random = randomSource(options);
+    this.#index = new IndexSource(randomSource(options));
   }
 
   add(peer: ListPeer): IndexedPeer {
@@ -25,21 +25,21 @@ export class TwoRandomChoices implements Implementation<IndexedPeer> {
   }
 
   choose(_key: string | undefined): ListPeer | undefined {
-    const items = this.#peers.items;
-    const n = items.length;
-    if (n === 0) return undefined;
-    if (n === 1) return items[0]!.peer;
-    const i = this.#random.int(n);
+    const peers = this.#peers.peers;
+    const n = peers.length;
+    if (n <= 1) return peers[0];
+    const index = this.#index;
+    const i = index.next(n);
     // The second draw skips the first, so the pair is always distinct and uniform.
-    let j = this.#random.int(n - 1);
+    let j = index.next(n - 1);
     if (j >= i) j++;
-    const a = items[i]!.peer;
-    const b = items[j]!.peer;
+    const a = peers[i]!;
+    const b = peers[j]!;
     return b.pending < a.pending ? b : a;
   }
 
   choosable(): number {
-    return this.#peers.items.length;
+    return this.#peers.size;
   }
 }
 
