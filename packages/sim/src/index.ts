@@ -15,3 +15,4 @@ export * from './listener.js';
 export type { DialOptions } from './dial.js';
 export { SimDisk, type SimDiskOptions, type DiskOp, type DiskStats } from './disk.js';
 export { SimFileSystem } from './disk-fs.js';
+export * from './lincheck/index.js';
