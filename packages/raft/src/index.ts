@@ -27,3 +27,7 @@ export type { RaftOptions, TimeoutOptions, ApplyOptions, ChangeOptions, ReadInde
 export { bootstrapCluster, recoverCluster, getConfiguration, bootstrapEntry } from './bootstrap.js';
 export { InvariantChecker } from './invariants.js';
 export type { InvariantViolation, InvariantKind, LogView } from './invariants.js';
+export { parsePeersJson, parseConfigJson, readPeersJson, readConfigJson } from './peers-json.js';
+export { FileStore } from './file-store.js';
+export { FileSnapshotStore } from './file-snapshot.js';
+export { OrderedPipeline } from './ordered-pipeline.js';
