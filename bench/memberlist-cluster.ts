@@ -1,0 +1,133 @@
+// Cluster benchmark: shoal memberlist against HashiCorp memberlist 0.2.2 (Go),
+// N real nodes on loopback, in the same run.
+//
+//   node --conditions=source --import tsx bench/memberlist-cluster.ts \
+//     [--nodes 50] [--kill 5] [--layout multi|single|both] [--impl shoal|go|both]
+//     [--profile local] [--runs 1] [--window-ms 30000] [--settle-ms 5000]
+//
+// Layouts: `multi` runs all N nodes in one process per implementation (one
+// Node.js process; one Go process); `single` runs one node per process. Hosts:
+// bench/memberlist-cluster/node-host.ts (shoal) and interop/memberlist-bench
+// (Go); both print every membership change as it happens, stamped with the
+// wall-clock time the node saw it, and answer stats requests over stdin.
+//
+// Scenario, per implementation and layout:
+//   1. start N nodes (nothing joined), wait --idle-ms;
+//   2. burst join: every node but the seed (node 0) calls join([seed]) at once;
+//   3. after convergence, wait --settle-ms, then measure a --window-ms quiet window;
+//   4. kill K nodes, spread over the cluster, never the seed. multi: the node is
+//      shut down abruptly, no leave broadcast (Go: Shutdown(); shoal: shutdown());
+//      single: its process gets SIGKILL.
+//
+// Figures (one JSON object per line; then one "shoal/go" line of ratios per layout):
+//   converge_ms         from the moment the join commands are sent until every
+//                       node's members() holds all N nodes (the latest time any
+//                       node completed its view, all views being complete then).
+//   detect_all_dead_ms  from the moment the kills are issued until every
+//                       survivor has dropped all K killed nodes from members()
+//                       (marked dead or left: Go's and shoal's NotifyLeave).
+//   steady_bytes_per_node_s
+//                       bytes sent per node per second over the quiet window,
+//                       UDP + TCP, counted where Go's memberlist counts
+//                       memberlist.udp.sent and memberlist.tcp.sent (whole
+//                       packets and stream messages after compression/encryption;
+//                       no IP/UDP/TCP headers). Split out as steady_udp_/steady_tcp_.
+//   steady_cpu_ms_per_node_s
+//                       process CPU time (user + system; process.cpuUsage for
+//                       shoal, getrusage(RUSAGE_SELF) for Go) per node per second
+//                       over the same window, summed over the implementation's
+//                       processes. One-per-process includes each runtime's idle cost.
+// Each host's rates use its own elapsed window; the window defaults to 30 s,
+// the scaled push/pull period at 50 nodes under the local profile (15 s × 2),
+// so every node does about one push/pull in it.
+// Also reported: join_failures, false_dead_events (leave events about nodes
+// never killed), members_check (each node's members() count equalled N right
+// after convergence, cross-checking the event-built view).
+// null means the step timed out (--converge-timeout-ms, --detect-timeout-ms).
+//
+// Targets (issue 5): converge_ms ≤ 2000 in every run; detect_all_dead_ms ≤ Go's;
+// steady bytes ≤ Go's; steady CPU ≤ 1.5 × Go's. Findings: /work/notes/memberlist-bench-findings.md.
+import { parseArgs } from 'node:util';
+import { goLauncher, type Impl, type Launcher, shoalLauncher } from './memberlist-cluster/launch.js';
+import { type Layout, runScenario, type ScenarioResult } from './memberlist-cluster/scenario.js';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '50' },
+    kill: { type: 'string', default: '5' },
+    layout: { type: 'string', default: 'both' },
+    impl: { type: 'string', default: 'both' },
+    profile: { type: 'string', default: 'local' },
+    runs: { type: 'string', default: '1' },
+    'idle-ms': { type: 'string', default: '1000' },
+    'settle-ms': { type: 'string', default: '5000' },
+    'window-ms': { type: 'string', default: '30000' },
+    'converge-timeout-ms': { type: 'string', default: '90000' },
+    'detect-timeout-ms': { type: 'string', default: '60000' },
+    'start-concurrency': { type: 'string', default: '4' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+function positiveInt(flag: string, text: string | undefined, min = 1): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer ≥ ${min}, got '${text}'`);
+  return n;
+}
+
+function choice<T extends string>(flag: string, text: string | undefined, options: readonly T[]): T[] {
+  if (text === 'both') return [...options];
+  if (!options.includes(text as T)) throw new Error(`--${flag} must be ${options.join(', ')} or both, got '${text}'`);
+  return [text as T];
+}
+
+const nodes = positiveInt('nodes', values.nodes, 2);
+const kill = positiveInt('kill', values.kill, 0);
+if (kill >= nodes) throw new Error('--kill must be less than --nodes');
+const layouts = choice<Layout>('layout', values.layout, ['multi', 'single']);
+const impls = choice<Impl>('impl', values.impl, ['shoal', 'go']);
+const runs = positiveInt('runs', values.runs);
+const log = values.quiet ? (): void => {} : (m: string): void => void process.stderr.write(`# ${m}\n`);
+
+const launchers = new Map<Impl, Launcher>();
+for (const impl of impls) launchers.set(impl, impl === 'shoal' ? await shoalLauncher() : await goLauncher());
+
+const RATIO_FIELDS = ['converge_ms', 'detect_all_dead_ms', 'steady_bytes_per_node_s', 'steady_cpu_ms_per_node_s'] as const;
+
+function ratios(shoal: ScenarioResult, go: ScenarioResult): Record<string, unknown> {
+  const line: Record<string, unknown> = { impl: 'shoal/go', layout: shoal.layout, profile: shoal.profile, nodes, killed: kill };
+  for (const f of RATIO_FIELDS) {
+    const s = shoal[f];
+    const g = go[f];
+    line[f] = s === null || g === null || g === 0 ? null : Number((s / g).toFixed(3));
+  }
+  return line;
+}
+
+for (let run = 0; run < runs; run++) {
+  for (const layout of layouts) {
+    const results = new Map<Impl, ScenarioResult>();
+    for (const impl of impls) {
+      const result = await runScenario({
+        impl,
+        layout,
+        launcher: launchers.get(impl)!,
+        profile: values.profile!,
+        nodes,
+        kill,
+        idleMs: positiveInt('idle-ms', values['idle-ms'], 0),
+        settleMs: positiveInt('settle-ms', values['settle-ms'], 0),
+        windowMs: positiveInt('window-ms', values['window-ms'], 100),
+        convergeTimeoutMs: positiveInt('converge-timeout-ms', values['converge-timeout-ms']),
+        detectTimeoutMs: positiveInt('detect-timeout-ms', values['detect-timeout-ms']),
+        startConcurrency: positiveInt('start-concurrency', values['start-concurrency']),
+        log,
+      });
+      results.set(impl, result);
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    }
+    const shoal = results.get('shoal');
+    const go = results.get('go');
+    if (shoal && go) process.stdout.write(`${JSON.stringify(ratios(shoal, go))}\n`);
+  }
+}

@@ -1,0 +1,158 @@
+// Hosts one or more shoal memberlist nodes for bench/memberlist-cluster.ts.
+// Same line protocol as the Go host (interop/memberlist-bench/main.go), so the
+// coordinator drives both implementations alike:
+//
+//   args:     --name PREFIX --first I --nodes M --bind HOST --profile lan|wan|local
+//   stdout:   {"event":"ready","nodes":[{name,addr}]}, {"event":"join"|"leave","self","node","t"},
+//             {"event":"joined","ok","failed","errors","t"}, {"event":"stats","udp_sent","tcp_sent","cpu_ms","t"},
+//             {"event":"members","counts":{name:n}}, {"event":"killed","names","t"}
+//   stdin:    join ADDR | stats | members | kill NAME,... | exit   (closing stdin = exit)
+//
+// "t" is wall-clock epoch ms with a fraction. Bytes are counted where Go's
+// memberlist counts them (memberlist.udp.sent / memberlist.tcp.sent emitted
+// by the engine, after compression and encryption); the transport gets a
+// sink of its own because it also reports memberlist.udp.sent, which would
+// otherwise be counted twice.
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { noopMetrics, type Metrics } from '@shoal/kit';
+import { CONFIG_PROFILES, type ConfigProfile, createNetMemberlist, ipPortString, type Memberlist } from '@shoal/memberlist';
+
+const wallMs = (): number => performance.timeOrigin + performance.now();
+
+/** Batches output lines; the first buffered line schedules a flush, so an idle host pays nothing. */
+class Output {
+  #lines: string[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  emit(obj: Record<string, unknown>): void {
+    this.#lines.push(JSON.stringify(obj));
+    this.#timer ??= setTimeout(() => this.flush(), 10);
+  }
+
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#lines.length === 0) return;
+    process.stdout.write(`${this.#lines.join('\n')}\n`);
+    this.#lines = [];
+  }
+}
+
+/** Counts the two byte counters Go reports; every other metric is dropped. */
+class ByteCounter implements Metrics {
+  udpSent = 0;
+  tcpSent = 0;
+  incrCounter(name: string, value = 1): void {
+    if (name === 'memberlist.udp.sent') this.udpSent += value;
+    else if (name === 'memberlist.tcp.sent') this.tcpSent += value;
+  }
+  setGauge(): void {}
+  addTiming(): void {}
+}
+
+interface HostedNode {
+  name: string;
+  addr: string;
+  list: Memberlist;
+  killed: boolean;
+}
+
+const { values } = parseArgs({
+  options: {
+    name: { type: 'string', default: 'shoal' },
+    first: { type: 'string', default: '0' },
+    nodes: { type: 'string', default: '1' },
+    bind: { type: 'string', default: '127.0.0.1' },
+    profile: { type: 'string', default: 'local' },
+  },
+});
+if (!(values.profile! in CONFIG_PROFILES)) throw new Error(`unknown profile '${values.profile}'`);
+const profile = CONFIG_PROFILES[values.profile as ConfigProfile];
+const out = new Output();
+const bytes = new ByteCounter();
+const nodes: HostedNode[] = [];
+
+for (let i = 0; i < Number(values.nodes); i++) {
+  const name = `${values.name}-${Number(values.first) + i}`;
+  const list = await createNetMemberlist(
+    profile({
+      name,
+      bindAddr: values.bind!,
+      bindPort: 0,
+      metrics: bytes,
+      events: {
+        notifyJoin: (n) => out.emit({ event: 'join', self: name, node: n.name, t: wallMs() }),
+        notifyLeave: (n) => out.emit({ event: 'leave', self: name, node: n.name, t: wallMs() }),
+        notifyUpdate: () => {},
+      },
+    }),
+    { metrics: noopMetrics },
+  );
+  const local = list.localNode();
+  nodes.push({ name, addr: ipPortString(local.addr, local.port), list, killed: false });
+}
+out.emit({ event: 'ready', nodes: nodes.map(({ name, addr }) => ({ name, addr })) });
+out.flush();
+
+async function joinAll(seed: string): Promise<void> {
+  const errors: string[] = [];
+  const results = await Promise.allSettled(nodes.filter((n) => n.addr !== seed).map((n) => n.list.join([seed])));
+  for (const r of results) if (r.status === 'rejected') errors.push((r.reason as Error).message);
+  out.emit({ event: 'joined', ok: results.length - errors.length, failed: errors.length, errors, t: wallMs() });
+}
+
+async function shutdownAll(): Promise<void> {
+  await Promise.all(nodes.filter((n) => !n.killed).map((n) => n.list.shutdown()));
+  out.flush();
+}
+
+function handle(args: string[]): boolean {
+  switch (args[0]) {
+    case undefined:
+      break;
+    case 'join':
+      if (!args[1]) throw new Error('join needs an address');
+      void joinAll(args[1]);
+      break;
+    case 'stats': {
+      const cpu = process.cpuUsage();
+      out.emit({ event: 'stats', udp_sent: bytes.udpSent, tcp_sent: bytes.tcpSent, cpu_ms: (cpu.user + cpu.system) / 1000, t: wallMs() });
+      break;
+    }
+    case 'members':
+      out.emit({ event: 'members', counts: Object.fromEntries(nodes.filter((n) => !n.killed).map((n) => [n.name, n.list.numMembers()])) });
+      break;
+    case 'kill': {
+      const names = new Set((args[1] ?? '').split(',').filter((s) => s !== ''));
+      for (const n of nodes) {
+        if (names.has(n.name) && !n.killed) {
+          n.killed = true;
+          void n.list.shutdown();
+        }
+      }
+      out.emit({ event: 'killed', names: [...names], t: wallMs() });
+      break;
+    }
+    case 'exit':
+      return false;
+    default:
+      throw new Error(`unknown command '${args[0]}'`);
+  }
+  out.flush();
+  return true;
+}
+
+const lines = createInterface({ input: process.stdin });
+let exiting = false;
+const exit = (): void => {
+  if (exiting) return;
+  exiting = true;
+  lines.close();
+  void shutdownAll().then(() => process.exit(0));
+};
+lines.on('line', (line) => {
+  if (!handle(line.trim().split(/\s+/).filter((s) => s !== ''))) exit();
+});
+lines.on('close', exit);

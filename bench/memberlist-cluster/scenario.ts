@@ -1,0 +1,167 @@
+// One run of the cluster scenario for one implementation and layout:
+// start N nodes, burst-join them through one seed, wait for convergence,
+// measure a quiet window, kill K nodes, wait for every survivor to drop them.
+// Definitions of the figures are in bench/memberlist-cluster.ts.
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Host, type HostStats } from './host.js';
+import type { Impl, Launcher } from './launch.js';
+import { ClusterView } from './view.js';
+
+export type Layout = 'multi' | 'single';
+
+export interface ScenarioOptions {
+  impl: Impl;
+  layout: Layout;
+  launcher: Launcher;
+  profile: string;
+  nodes: number;
+  kill: number;
+  /** Quiet time after startup, before the burst join. */
+  idleMs: number;
+  /** Time after convergence before the steady window opens (broadcast queues drain). */
+  settleMs: number;
+  windowMs: number;
+  convergeTimeoutMs: number;
+  detectTimeoutMs: number;
+  /** Hosts started at once in the one-per-process layout. */
+  startConcurrency: number;
+  log: (message: string) => void;
+}
+
+export interface ScenarioResult {
+  impl: Impl;
+  layout: Layout;
+  profile: string;
+  nodes: number;
+  killed: number;
+  /** null: not converged within convergeTimeoutMs. */
+  converge_ms: number | null;
+  /** null: not every survivor dropped every killed node within detectTimeoutMs. */
+  detect_all_dead_ms: number | null;
+  steady_bytes_per_node_s: number;
+  steady_cpu_ms_per_node_s: number;
+  steady_udp_bytes_per_node_s: number;
+  steady_tcp_bytes_per_node_s: number;
+  steady_window_ms: number;
+  /** Nodes whose join call failed. */
+  join_failures: number;
+  /** Leave events about nodes that were never killed (false failure detections). */
+  false_dead_events: number;
+  /** Every node's own members() count equalled N at convergence (a cross-check of the event view). */
+  members_check: boolean;
+}
+
+const wallMs = (): number => performance.timeOrigin + performance.now();
+const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
+
+/** Nodes to kill: spread over the cluster, never the seed (node 0). */
+export function victims(nodes: number, kill: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < kill; j++) out.push(1 + Math.floor((j * (nodes - 1)) / kill));
+  return out;
+}
+
+export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
+  if (o.kill >= o.nodes) throw new Error('--kill must be less than --nodes');
+  const names = Array.from({ length: o.nodes }, (_, i) => `${o.impl}-${i}`);
+  const view = new ClusterView(names);
+  const hosts: Host[] = [];
+  const startHost = async (first: number, count: number): Promise<Host> => {
+    const spec = o.launcher({ prefix: o.impl, first, nodes: count, profile: o.profile });
+    const host = await Host.start(spec, (e) => view.apply(e), 60_000);
+    hosts.push(host);
+    return host;
+  };
+  try {
+    // 1. Start every node, alone.
+    if (o.layout === 'multi') await startHost(0, o.nodes);
+    else {
+      for (let next = 0; next < o.nodes; ) {
+        const batch: Promise<Host>[] = [];
+        for (; next < o.nodes && batch.length < o.startConcurrency; next++) batch.push(startHost(next, 1));
+        await Promise.all(batch);
+      }
+      hosts.sort((a, b) => nodeIndex(a) - nodeIndex(b));
+    }
+    const byName = new Map(hosts.flatMap((h) => h.nodes.map((n) => [n.name, h] as const)));
+    const seed = hosts[0]!.nodes[0]!;
+    o.log(`${o.impl}/${o.layout}: ${o.nodes} nodes up in ${hosts.length} process(es); seed ${seed.name} at ${seed.addr}`);
+    await sleep(o.idleMs);
+
+    // 2. Burst join: every node but the seed joins the seed at once.
+    const joiners = o.layout === 'multi' ? hosts : hosts.slice(1);
+    const joinResults = joiners.map((h) => h.next('joined', o.convergeTimeoutMs + 10_000));
+    const joinStart = wallMs();
+    for (const h of joiners) h.send(`join ${seed.addr}`);
+    const convergedAt = await view.waitUntil(() => view.convergedAt(), o.convergeTimeoutMs);
+    const converge = convergedAt === undefined ? null : round(convergedAt - joinStart);
+    let joinFailures = 0;
+    const joinErrors = new Set<string>();
+    for (const r of await Promise.allSettled(joinResults)) {
+      if (r.status === 'rejected') joinErrors.add(String(r.reason));
+      else for (const e of r.value.errors as string[]) joinErrors.add(e.replace(/\d+\.\d+\.\d+\.\d+:\d+|[a-z]+-\d+/g, '*'));
+      joinFailures += r.status === 'fulfilled' ? Number(r.value.failed) : 1;
+    }
+    o.log(`${o.impl}/${o.layout}: converge ${converge ?? `not within ${o.convergeTimeoutMs}`} ms (${JSON.stringify(view.lagging())}), join failures ${joinFailures}`);
+    for (const e of joinErrors) o.log(`  join error: ${e}`);
+    const counts = Object.assign({}, ...(await Promise.all(hosts.map((h) => h.memberCounts())))) as Record<string, number>;
+    const membersCheck = names.every((n) => counts[n] === o.nodes);
+
+    // 3. Steady window: quiet cluster, all N alive.
+    await sleep(o.settleMs);
+    const before = await Promise.all(hosts.map((h) => h.stats()));
+    await sleep(o.windowMs);
+    const after = await Promise.all(hosts.map((h) => h.stats()));
+    const rates = steadyRates(before, after, o.nodes);
+
+    // 4. Kill K nodes without a leave and wait until every survivor drops them.
+    const killed = victims(o.nodes, o.kill).map((i) => names[i]!);
+    const killStart = wallMs();
+    view.markKilled(killed, killStart);
+    if (o.layout === 'single') for (const name of killed) byName.get(name)!.kill();
+    else hosts[0]!.send(`kill ${killed.join(',')}`);
+    const clearedAt = await view.waitUntil(() => view.clearedAt(), o.detectTimeoutMs);
+    const detect = clearedAt === undefined ? null : round(clearedAt - killStart);
+    o.log(`${o.impl}/${o.layout}: detect ${detect ?? `not within ${o.detectTimeoutMs}`} ms (${JSON.stringify(view.lagging())})`);
+
+    return {
+      impl: o.impl,
+      layout: o.layout,
+      profile: o.profile,
+      nodes: o.nodes,
+      killed: o.kill,
+      converge_ms: converge,
+      detect_all_dead_ms: detect,
+      steady_bytes_per_node_s: round(rates.udp + rates.tcp),
+      steady_cpu_ms_per_node_s: round(rates.cpu, 3),
+      steady_udp_bytes_per_node_s: round(rates.udp),
+      steady_tcp_bytes_per_node_s: round(rates.tcp),
+      steady_window_ms: o.windowMs,
+      join_failures: joinFailures,
+      false_dead_events: view.falseLeaves,
+      members_check: membersCheck,
+    };
+  } finally {
+    await Promise.all(hosts.map((h) => h.stop()));
+  }
+}
+
+function nodeIndex(host: Host): number {
+  return Number(host.nodes[0]!.name.split('-').pop());
+}
+
+/** Per-node, per-second rates over the window: each host's delta over its own elapsed time, summed, over N. */
+function steadyRates(before: HostStats[], after: HostStats[], nodes: number): { udp: number; tcp: number; cpu: number } {
+  let udp = 0;
+  let tcp = 0;
+  let cpu = 0;
+  before.forEach((b, i) => {
+    const a = after[i]!;
+    const seconds = (a.t - b.t) / 1000;
+    udp += (a.udpSent - b.udpSent) / seconds;
+    tcp += (a.tcpSent - b.tcpSent) / seconds;
+    cpu += (a.cpuMs - b.cpuMs) / seconds;
+  });
+  return { udp: udp / nodes, tcp: tcp / nodes, cpu: cpu / nodes };
+}
