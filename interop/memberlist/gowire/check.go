@@ -96,44 +96,58 @@ func stripLabel(buf []byte) ([]byte, string, error) {
 	return buf[2+n:], string(buf[2 : 2+n]), nil
 }
 
-// checkPacket follows ingestPacket and handleCommand.
-func checkPacket(c checkCase) error {
-	buf, label, err := stripLabel(mustHex(c.Hex))
+type decodedPacket struct {
+	crc, compressed bool
+	messages        []expectMsg
+	leaves          [][]byte
+}
+
+// decodePacketGo follows ingestPacket and handleCommand (label per v0.3+).
+func decodePacketGo(raw []byte, keys [][]byte, wantLabel string) (*decodedPacket, error) {
+	buf, label, err := stripLabel(raw)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if label != c.Label {
-		return fmt.Errorf("label %q, want %q", label, c.Label)
+	if label != wantLabel {
+		return nil, fmt.Errorf("label %q, want %q", label, wantLabel)
 	}
-	if keys := keysOf(c); len(keys) > 0 {
+	if len(keys) > 0 {
 		plain, err := decryptPayload(keys, buf, []byte(label))
 		if err != nil {
-			return fmt.Errorf("decrypt: %v", err)
+			return nil, fmt.Errorf("decrypt: %v", err)
 		}
 		buf = plain
 	}
-	hasCrc := len(buf) >= 5 && buf[0] == hasCrcMsg
-	if hasCrc != c.Crc {
-		return fmt.Errorf("crc present %v, want %v", hasCrc, c.Crc)
-	}
-	if hasCrc {
+	d := &decodedPacket{}
+	d.crc = len(buf) >= 5 && buf[0] == hasCrcMsg
+	if d.crc {
 		if crc32.ChecksumIEEE(buf[5:]) != binary.BigEndian.Uint32(buf[1:5]) {
-			return fmt.Errorf("crc mismatch")
+			return nil, fmt.Errorf("crc mismatch")
 		}
 		buf = buf[5:]
 	}
-	var got []expectMsg
-	var leaves [][]byte
-	if err := handleCommand(buf, &got, &leaves, 0); err != nil {
+	d.compressed = len(buf) > 0 && buf[0] == compressMsg
+	if err := handleCommand(buf, &d.messages, &d.leaves, 0); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func checkPacket(c checkCase) error {
+	d, err := decodePacketGo(mustHex(c.Hex), keysOf(c), c.Label)
+	if err != nil {
 		return err
 	}
-	if err := sameJSON(got, c.Messages); err != nil {
+	if d.crc != c.Crc {
+		return fmt.Errorf("crc present %v, want %v", d.crc, c.Crc)
+	}
+	if err := sameJSON(d.messages, c.Messages); err != nil {
 		return err
 	}
-	if len(leaves) != len(c.Parts) {
-		return fmt.Errorf("%d leaf messages, want %d", len(leaves), len(c.Parts))
+	if len(d.leaves) != len(c.Parts) {
+		return fmt.Errorf("%d leaf messages, want %d", len(d.leaves), len(c.Parts))
 	}
-	for i, leaf := range leaves {
+	for i, leaf := range d.leaves {
 		if hx(leaf) != c.Parts[i] {
 			return fmt.Errorf("leaf %d bytes differ", i)
 		}
@@ -194,121 +208,123 @@ func handleCommand(buf []byte, got *[]expectMsg, leaves *[][]byte, depth int) er
 	return nil
 }
 
-// checkStream follows readStream, readRemoteState and readUserMsg.
-func checkStream(c checkCase) error {
-	buf, label, err := stripLabel(mustHex(c.Hex))
+type decodedStream struct {
+	compressed bool
+	value      map[string]interface{} // kind + the fields a checkCase names
+}
+
+// decodeStreamGo follows readStream, readRemoteState and readUserMsg.
+func decodeStreamGo(raw []byte, keys [][]byte, wantLabel string) (*decodedStream, error) {
+	buf, label, err := stripLabel(raw)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if label != c.Label {
-		return fmt.Errorf("label %q, want %q", label, c.Label)
+	if label != wantLabel {
+		return nil, fmt.Errorf("label %q, want %q", label, wantLabel)
 	}
 	var r io.Reader = bufio.NewReader(bytes.NewReader(buf))
 	var tb [1]byte
 	if _, err := io.ReadFull(r, tb[:]); err != nil {
-		return err
+		return nil, err
 	}
 	msgType := tb[0]
-	keys := keysOf(c)
 	if msgType == encryptMsg {
 		if len(keys) == 0 {
-			return fmt.Errorf("encrypted stream, no keys")
+			return nil, fmt.Errorf("encrypted stream, no keys")
 		}
 		header := make([]byte, 5)
 		header[0] = encryptMsg
 		if _, err := io.ReadFull(r, header[1:]); err != nil {
-			return err
+			return nil, err
 		}
-		n := binary.BigEndian.Uint32(header[1:])
-		sealed := make([]byte, n)
+		sealed := make([]byte, binary.BigEndian.Uint32(header[1:]))
 		if _, err := io.ReadFull(r, sealed); err != nil {
-			return err
+			return nil, err
 		}
 		plain, err := decryptPayload(keys, sealed, append(header, []byte(label)...))
 		if err != nil {
-			return fmt.Errorf("decrypt: %v", err)
+			return nil, fmt.Errorf("decrypt: %v", err)
 		}
 		msgType = plain[0]
 		r = bytes.NewReader(plain[1:])
 	} else if len(keys) > 0 {
-		return fmt.Errorf("stream not encrypted")
+		return nil, fmt.Errorf("stream not encrypted")
 	}
 	hd := codec.MsgpackHandle{}
 	dec := codec.NewDecoder(r, &hd)
+	d := &decodedStream{}
 	if msgType == compressMsg {
 		var cm compress
 		if err := dec.Decode(&cm); err != nil {
-			return err
+			return nil, err
 		}
 		payload, err := decompressBuffer(&cm)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		d.compressed = true
 		msgType = payload[0]
 		r = bytes.NewReader(payload[1:])
 		dec = codec.NewDecoder(r, &hd)
 	}
-	switch c.StreamKind {
-	case "pushPull":
-		if msgType != pushPullMsg {
-			return fmt.Errorf("type %d, want pushPull", msgType)
-		}
+	switch msgType {
+	case pushPullMsg:
 		var h pushPullHeader
 		if err := dec.Decode(&h); err != nil {
-			return err
+			return nil, err
 		}
 		nodes := []map[string]interface{}{}
 		for i := 0; i < h.Nodes; i++ {
 			var n pushNodeState
 			if err := dec.Decode(&n); err != nil {
-				return err
+				return nil, err
 			}
 			nodes = append(nodes, toJSONValue(&n))
 		}
 		user := make([]byte, h.UserStateLen)
 		if _, err := io.ReadFull(r, user); err != nil {
-			return fmt.Errorf("user state: %v", err)
+			return nil, fmt.Errorf("user state: %v", err)
 		}
-		if err := sameJSON(toJSONValue(&h), c.Header); err != nil {
-			return err
-		}
-		if err := sameJSON(nodes, c.Nodes); err != nil {
-			return err
-		}
-		if hx(user) != c.UserState {
-			return fmt.Errorf("user state %x, want %s", user, c.UserState)
-		}
-	case "user":
-		if msgType != userMsg {
-			return fmt.Errorf("type %d, want user", msgType)
-		}
+		d.value = map[string]interface{}{"kind": "pushPull", "header": toJSONValue(&h), "nodes": nodes, "userState": hx(user)}
+	case userMsg:
 		var h userMsgHeader
 		if err := dec.Decode(&h); err != nil {
-			return err
+			return nil, err
 		}
 		msg := make([]byte, h.UserMsgLen)
 		if _, err := io.ReadFull(r, msg); err != nil {
-			return err
+			return nil, err
 		}
-		if hx(msg) != c.UserMsg {
-			return fmt.Errorf("user message %x, want %s", msg, c.UserMsg)
-		}
-	case "message":
+		d.value = map[string]interface{}{"kind": "user", "userMsg": hx(msg)}
+	default:
 		name := structForType(msgType)
-		if name == "" || c.Message == nil || msgType != c.Message.Type {
-			return fmt.Errorf("unexpected type %d", msgType)
+		if name == "" || msgType == compressMsg {
+			return nil, fmt.Errorf("unexpected stream message type %d", msgType)
 		}
 		v, _ := newStruct(name)
 		if err := dec.Decode(v); err != nil {
-			return err
+			return nil, err
 		}
-		if err := sameJSON(expectMsg{Type: msgType, Struct: name, Value: toJSONValue(v)}, *c.Message); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("unknown stream kind %q", c.StreamKind)
+		d.value = map[string]interface{}{"kind": "message", "message": expectMsg{Type: msgType, Struct: name, Value: toJSONValue(v)}}
 	}
-	return nil
+	return d, nil
+}
+
+func checkStream(c checkCase) error {
+	d, err := decodeStreamGo(mustHex(c.Hex), keysOf(c), c.Label)
+	if err != nil {
+		return err
+	}
+	want := map[string]interface{}{"kind": c.StreamKind}
+	switch c.StreamKind {
+	case "pushPull":
+		want["header"], want["nodes"], want["userState"] = c.Header, c.Nodes, c.UserState
+	case "user":
+		want["userMsg"] = c.UserMsg
+	case "message":
+		want["message"] = c.Message
+	}
+	return sameJSON(d.value, want)
 }
 
 func checkLZW(c checkCase) error {

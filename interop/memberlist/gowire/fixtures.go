@@ -308,4 +308,8 @@ func runFixtures(dir string) {
 	writeJSON(dir, "keyring.json", map[string]interface{}{"note": generatorNote, "keyrings": allKeyrings()})
 	writeJSON(dir, "packets.json", map[string]interface{}{"note": generatorNote, "packets": allPackets()})
 	writeJSON(dir, "streams.json", map[string]interface{}{"note": generatorNote, "streams": allStreams()})
+	writeJSON(dir, "captured.json", map[string]interface{}{
+		"note":     "Captured from two live memberlist 0.2.2 nodes on its MockNetwork (interop/memberlist/gowire capture.go); nonces and sequence numbers vary per run. Do not edit.",
+		"captured": allCaptures(),
+	})
 }
