@@ -51,6 +51,10 @@ function corpus(): Seed[] {
   for (const l of loadFixture<{ lzw: { output?: string }[] }>('lzw.json').lzw) {
     if (l.output !== undefined && l.output.length < 20000) seeds.push({ bytes: hex(l.output), target: 'lzw', security: {} });
   }
+  // Captured plaintext traffic only: mutating ciphertext mostly exercises GCM's tag check, which packets.json already covers.
+  for (const c of loadFixture<{ captured: { kind: string; hex: string; keys: string[] }[] }>('captured.json').captured) {
+    if (c.keys.length === 0) seeds.push({ bytes: hex(c.hex), target: c.kind === 'packet' ? 'packet' : 'stream', security: { keyring: ring(c.keys) } });
+  }
   seeds.push({ bytes: hex('f40470726f640082a44e6f6465a66e6f64652d62a55365714e6f01'), target: 'label', security: {} });
   return seeds;
 }
