@@ -33,7 +33,12 @@ export class HashRing implements Implementation<Member> {
   readonly #random: Random;
   #hashes = new Uint32Array(0);
   #owners = new Int32Array(0);
+  /** First ring index of each bucket of hashes (top bits), so a lookup searches one bucket. */
+  #bucketStart = new Int32Array(2);
+  #bucketShift = 31;
   readonly #slots: (Member | undefined)[] = [];
+  /** The peer of each slot, one hop closer than through the member. */
+  readonly #peerOfSlot: (ListPeer | undefined)[] = [];
   readonly #freeSlots: number[] = [];
   readonly #fresh = new Set<Member>();
   readonly #gone: Member[] = [];
@@ -51,6 +56,7 @@ export class HashRing implements Implementation<Member> {
     if (slot >= SLOT_LIMIT) throw new RangeError(`hash ring holds at most ${SLOT_LIMIT} peers`);
     const member: Member = { peer, points: virtualNodes(peer.id, this.#replicas), slot, fresh: true };
     this.#slots[slot] = member;
+    this.#peerOfSlot[slot] = peer;
     this.#fresh.add(member);
     this.#members++;
     return member;
@@ -76,8 +82,9 @@ export class HashRing implements Implementation<Member> {
       i = this.#random.int(n);
     } else {
       const h = hashString(key);
-      let lo = 0;
-      let hi = n;
+      const bucket = h >>> this.#bucketShift;
+      let lo = this.#bucketStart[bucket]!;
+      let hi = this.#bucketStart[bucket + 1]!;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         if (hashes[mid]! < h) lo = mid + 1;
@@ -85,7 +92,7 @@ export class HashRing implements Implementation<Member> {
       }
       i = lo === n ? 0 : lo;
     }
-    return this.#slots[this.#owners[i]!]!.peer;
+    return this.#peerOfSlot[this.#owners[i]!];
   }
 
   choosable(): number {
@@ -105,6 +112,7 @@ export class HashRing implements Implementation<Member> {
 
   #releaseSlot(member: Member): void {
     this.#slots[member.slot] = undefined;
+    this.#peerOfSlot[member.slot] = undefined;
     this.#freeSlots.push(member.slot);
     member.slot = -1;
   }
@@ -167,6 +175,23 @@ export class HashRing implements Implementation<Member> {
     }
     this.#hashes = hashes;
     this.#owners = owners;
+    this.#indexBuckets();
+  }
+
+  /** About eight points per bucket, at most 2^20 buckets. */
+  #indexBuckets(): void {
+    const n = this.#hashes.length;
+    const bits = Math.min(20, Math.max(1, Math.ceil(Math.log2(Math.max(n, 2))) - 3));
+    const buckets = 2 ** bits;
+    this.#bucketShift = 32 - bits;
+    const start = new Int32Array(buckets + 1);
+    let b = 0;
+    for (let i = 0; i < n; i++) {
+      const bucket = this.#hashes[i]! >>> this.#bucketShift;
+      while (b <= bucket) start[b++] = i;
+    }
+    while (b <= buckets) start[b++] = n;
+    this.#bucketStart = start;
   }
 
   /** Equal hashes (rare) are ordered by peer id, not by slot, so the ring is order-independent. */
