@@ -118,7 +118,7 @@ export async function runRaftSimulation(options: RaftSimOptions): Promise<RaftSi
   // Heal everything and let the cluster converge.
   const calm = nemesis?.calm() ?? Promise.resolve();
   await sim.settle(calm);
-  await settleFor(sim, 2000);
+  await settleFor(sim, Math.min(2000, Math.max(500, options.durationMs)));
   const converged = await converge(sim, servers);
   checking = false;
   await sim.runFor(200);

@@ -14,7 +14,7 @@ test(`${COUNT} chaos seeds from ${FIRST}: invariants hold, histories linearizabl
   for (let seed = FIRST; seed < FIRST + COUNT; seed++) {
     const nodes = seed % 3 === 0 ? 5 : 3;
     const r = await runRaftSimulation({ nodes, seed, durationMs: 1000, chaos: true, checkHistory });
-    if (r.invariant_violations > 0 || !r.converged || r.linearizable === false) {
+    if (r.invariant_violations > 0 || !r.converged || r.linearizable !== true) {
       failures.push(`seed ${seed} nodes ${nodes}: violations ${JSON.stringify(r.violations)} converged ${r.converged} linearizable ${String(r.linearizable)}`);
     }
   }
