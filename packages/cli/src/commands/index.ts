@@ -3,10 +3,12 @@ export type { Command } from '../command.js';
 import { memberCommand } from './member.js';
 import { demoCommand } from './demo.js';
 import { simRaftCommand } from './sim-raft.js';
+import { lincheckCommand } from './lincheck.js';
 
 // Each command lives in its own file; add it here to make it reachable.
 export const commands: Command[] = [
   memberCommand,
   demoCommand,
   simRaftCommand,
+  lincheckCommand,
 ];

@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateKvHistory, kvHistoryToJson } from '@shoal/sim';
+import { main } from '../main.js';
+import { lincheckCommand } from './lincheck.js';
+
+const repo = fileURLToPath(new URL('../../../../', import.meta.url));
+const fixtures = join(repo, 'packages/sim/src/lincheck/fixtures');
+const scratch = mkdtempSync(join(tmpdir(), 'shoal-lincheck-'));
+
+function capture(signal = new AbortController().signal) {
+  let out = '';
+  let err = '';
+  return {
+    io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t), signal },
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
+  };
+}
+
+function file(name: string, text: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+test('exit 0 for every linearizable fixture', async () => {
+  for (const name of readdirSync(join(fixtures, 'linearizable'))) {
+    const c = capture();
+    assert.equal(await lincheckCommand.run([join(fixtures, 'linearizable', name)], c.io), 0, name);
+    assert.match(c.out, /^linearizable: \d+ operations? on \d+ keys? from \d+ clients? \(\d+ ms\)\n$/, name);
+    assert.equal(c.err, '');
+  }
+});
+
+test('exit 1 for every non-linearizable fixture, with the witness', async () => {
+  for (const name of readdirSync(join(fixtures, 'not-linearizable'))) {
+    const c = capture();
+    assert.equal(await lincheckCommand.run(['--model', 'kv', join(fixtures, 'not-linearizable', name)], c.io), 1, name);
+    assert.match(c.out, /^not linearizable: .*\nkey ".+": \d+ of its \d+ operations cannot be linearized/, name);
+    assert.match(c.out, /<- not linearizable once this returned/, name);
+  }
+});
+
+test('the witness names the stale read among thousands of operations', async () => {
+  const { ops, injected } = generateKvHistory({ seed: 2, ops: 3000, clients: 10, keys: 30, violation: 'stale-read' });
+  const c = capture();
+  assert.equal(await lincheckCommand.run([file('stale.json', kvHistoryToJson(ops))], c.io), 1);
+  assert.match(c.out, new RegExp(`^key "${injected!.key}": \\d of its \\d+ operations`, 'm'));
+  assert.match(c.out, new RegExp(`op ${injected!.id} .*get\\("${injected!.key}"\\) -> "${injected!.staleValue}" +<- not linearizable once this returned`));
+});
+
+test('--json prints one object with the verdict and the witness', async () => {
+  const c = capture();
+  assert.equal(await lincheckCommand.run(['--json', join(fixtures, 'not-linearizable', 'stale-read.json')], c.io), 1);
+  const lines = c.out.trim().split('\n');
+  assert.equal(lines.length, 1);
+  const result = JSON.parse(lines[0]!);
+  assert.equal(result.linearizable, false);
+  assert.deepEqual({ ...result, ms: 0, steps: 0 }, {
+    linearizable: false,
+    verdict: 'illegal',
+    ops: 3,
+    keys: 1,
+    clients: 3,
+    ms: 0,
+    steps: 0,
+    violating_keys: ['x'],
+    undecided_keys: [],
+    witness: { key: 'x', ops: [0, 1, 2], culprits: [2], running_at_cut: [], cut: 5, cut_is_earliest: true, minimal: true },
+  });
+});
+
+test('exit 3 when the budget runs out or the check is interrupted', async () => {
+  const path = file('big.json', kvHistoryToJson(generateKvHistory({ seed: 9, ops: 3000, clients: 10, keys: 3 }).ops));
+  const c = capture();
+  assert.equal(await lincheckCommand.run(['--max-steps', '100', path], c.io), 3);
+  assert.match(c.out, /^undecided: the search budget ran out \(--max-steps 100\) with \d keys? unchecked: "k\d"/);
+
+  const controller = new AbortController();
+  controller.abort();
+  const interrupted = capture(controller.signal);
+  assert.equal(await lincheckCommand.run([path], interrupted.io), 3);
+  assert.match(interrupted.out, /^undecided: interrupted/);
+
+  const json = capture();
+  assert.equal(await lincheckCommand.run(['--json', '--max-steps', '100', path], json.io), 3);
+  assert.equal(JSON.parse(json.out).linearizable, null);
+});
+
+test('exit 2 with one line for bad arguments and bad input', async () => {
+  const good = join(fixtures, 'linearizable', 'cas-race.json');
+  const cases: [string[], RegExp][] = [
+    [[], /missing FILE\.json/],
+    [[good, good], /expected one FILE, got 2/],
+    [['--model', 'queue', good], /unknown model 'queue'/],
+    [['--timeout-ms', 'soon', good], /--timeout-ms must be an integer/],
+    [['--max-steps', '0', good], /--max-steps must be an integer from 1/],
+    [['--bogus', good], /Unknown option '--bogus'/],
+    [[join(scratch, 'absent.json')], /cannot read .*absent\.json: ENOENT/],
+    [[file('bad.json', '[{"client":0,')], /bad\.json: not valid JSON/],
+    [[file('obj.json', '{}')], /obj\.json: the history must be a JSON array/],
+    [[file('order.json', '[{"client":0,"op":"get","key":"k","output":null,"call":5,"return":4}]')], /operation 0: "return" \(4\) is before "call" \(5\)/],
+    [[file('op.json', '[{"client":0,"op":"del","key":"k","output":null,"call":1,"return":4}]')], /operation 0: "op" must be/],
+    [[file('types.json', '[{"client":"a","op":"get","key":"k","output":null,"call":1,"return":4}]')], /operation 0: "client" must be an integer/],
+    [[file('missing.json', '[{"client":0,"op":"get","key":"k","call":1,"return":4}]')], /operation 0: missing field "output"/],
+  ];
+  for (const [args, message] of cases) {
+    const c = capture();
+    assert.equal(await main(['lincheck', ...args], c.io), 2, args.join(' '));
+    assert.equal(c.out, '');
+    assert.match(c.err, /^shoal lincheck: [^\n]+\n$/, args.join(' '));
+    assert.match(c.err, message, args.join(' '));
+  }
+});
+
+test('end to end: the command run as a process exits 1 on a violation and 2 on bad input', () => {
+  const script = [
+    "import { main } from './packages/cli/src/main.ts';",
+    'const io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), signal: new AbortController().signal };',
+    'process.exitCode = await main(process.argv.slice(1), io);',
+  ].join('\n');
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script, 'lincheck', ...args], { cwd: repo, encoding: 'utf8' });
+  const violation = run(join(fixtures, 'not-linearizable', 'lost-update-cas.json'));
+  assert.equal(violation.status, 1, violation.stderr);
+  assert.match(violation.stdout, /cas\("x", "0" -> "2"\) -> true +<- not linearizable once this returned/);
+  const bad = run(file('e2e-bad.json', 'nope'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^shoal lincheck: .*e2e-bad\.json: not valid JSON/);
+});
