@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { main } from '../main.js';
+import { commands } from './index.js';
 
 const RUN = new URL('../run.ts', import.meta.url).pathname;
 
@@ -28,10 +30,12 @@ test('the demo crashes a node, sees it suspect then dead, restarts it, and ends 
   assert.match(out, /ash sees dogwood dead\/1 -> alive\/[2-9]/, 'it comes back above the incarnation it was declared dead at');
 });
 
-test('demo arguments are checked', async () => {
-  for (const args of [['demo', '--nodes', '1'], ['demo', '--host', '10.0.0.1'], ['demo', 'x']]) {
-    const { code, err } = await shoal(args);
-    assert.equal(code, 2, args.join(' '));
-    assert.equal(err.trim().split('\n').length, 1);
+test('demo arguments are checked before any node starts', async () => {
+  for (const args of [['demo', '--nodes', '1'], ['demo', '--nodes', '10'], ['demo', '--host', '10.0.0.1'], ['demo', 'x']]) {
+    let out = '', err = '';
+    const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t), signal: new AbortController().signal };
+    assert.equal(await main(args, io, commands), 2, args.join(' '));
+    assert.equal(err.trim().split('\n').length, 1, err);
+    assert.equal(out, '');
   }
 });
