@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { silentLogger, noopMetrics, type Clock, type Logger, type Metrics, type Random, type Labels } from '@shoal/kit';
 import type { AliveDelegate, ConflictDelegate, Delegate, EventDelegate, MergeDelegate, PingDelegate } from './delegates.js';
 import { MemberlistError, MemberlistErrorCode } from './errors.js';
+import type { NameRegistry } from './names.js';
 import type { Transport } from './transport.js';
 import type { Keyring } from './wire/keyring.js';
 
@@ -123,6 +124,12 @@ export interface Config {
   clock?: Clock | undefined;
   /** Randomness for probe order, gossip targets and staggering; seeded in tests. */
   random?: Random | undefined;
+  /**
+   * Where member names are interned. Lists in one process may share one
+   * registry to store each name once (the simulator does); by default each
+   * list has its own.
+   */
+  names?: NameRegistry | undefined;
 }
 
 /** Go's DefaultLANConfig: conservative values for a LAN (spec §12). */

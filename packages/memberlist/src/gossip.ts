@@ -10,6 +10,8 @@ import { NodeStateType } from './wire/types.js';
  * still hear and refute — each get their own fill of queued broadcasts.
  */
 export function gossipRound(ctx: EngineContext, outbox: Outbox): void {
+  // Go picks targets first and then finds nothing to send; skipping that changes no message.
+  if (ctx.broadcasts.numQueued() === 0 && !ctx.config.delegate) return;
   const t = ctx.state.table;
   const me = ctx.config.name;
   const now = ctx.clock.now();

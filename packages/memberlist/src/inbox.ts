@@ -1,7 +1,7 @@
 import { formatIP, ipPortString, netContains, parseIP, splitHostPort, type IPNet } from './address.js';
 import type { EngineContext } from './context.js';
 import type { Outbox } from './outbox.js';
-import type { Packet } from './transport.js';
+import type { Frame, Packet } from './transport.js';
 import type { Alive, IndirectPingReq, PacketMessage, Ping } from './wire/messages.js';
 import { decodePacket } from './wire/packet.js';
 import { MessageType } from './wire/types.js';
@@ -63,6 +63,17 @@ export class Inbox {
     for (const err of decoded.errors) ctx.logger.warn({ err, from: p.from }, 'memberlist: bad message in packet');
     ctx.dispatch.run(() => {
       for (const msg of decoded.messages) this.handle(msg, p.from, p.timestampMs);
+      this.drain();
+    });
+  }
+
+  /** A frame-mode packet: the messages come as objects. */
+  frame(frame: Frame, from: string, timestampMs: number): void {
+    const ctx = this.#ctx;
+    if (ctx.stopped()) return;
+    ctx.metrics.incrCounter('memberlist.udp.received', frame.length, ctx.labels);
+    ctx.dispatch.run(() => {
+      for (const msg of frame.messages) this.handle(msg, from, timestampMs);
       this.drain();
     });
   }

@@ -132,7 +132,7 @@ export class Memberlist {
     const prober = new Prober(ctx, outbox, streams);
     const m = new Memberlist(config, ctx, outbox, inbox, streams, prober);
     m.#onStop = () => (stopped = true);
-    transport.listen({ packet: (p) => inbox.packet(p), stream: (conn) => streams.accept(conn) });
+    transport.listen({ packet: (p) => inbox.packet(p), stream: (conn) => streams.accept(conn), frame: (f, from, ts) => inbox.frame(f, from, ts) });
     try {
       m.#setAlive();
     } catch (e) {
@@ -423,9 +423,23 @@ export class Memberlist {
     if (this.#stopped) throw new MemberlistError(MemberlistErrorCode.Shutdown, 'memberlist is shut down');
   }
 
-  /** For tests and the simulator: run one probe, gossip or push/pull round now. */
-  get internals(): { probe(): void; gossip(): void; pushPull(): void; inbox: Inbox; context: EngineContext } {
+  /** For tests and the simulator: run one probe, gossip or push/pull round now; preload members (warm start). */
+  get internals(): {
+    probe(): void;
+    gossip(): void;
+    pushPull(): void;
+    preload(entries: readonly { id: number; infoId: number; incarnation: number }[]): void;
+    localEntry(): { id: number; infoId: number; incarnation: number };
+    inbox: Inbox;
+    context: EngineContext;
+  } {
+    const t = this.#ctx.state.table;
     return {
+      preload: (entries) => this.#ctx.state.preload(entries),
+      localEntry: () => {
+        const i = t.indexOf(this.config.name);
+        return t.entry(i);
+      },
       probe: () => this.#guard(() => this.#prober.probe()),
       gossip: () => this.#guard(() => gossipRound(this.#ctx, this.#outbox)),
       pushPull: () => this.#guard(() => this.#pushPullRandom()),

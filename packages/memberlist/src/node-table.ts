@@ -1,4 +1,5 @@
 import type { Random } from '@shoal/kit';
+import { NameRegistry } from './names.js';
 import { Node, type NodeInfo } from './node.js';
 import { NodeStateType } from './wire/types.js';
 
@@ -6,20 +7,31 @@ const INITIAL_CAPACITY = 16;
 
 /**
  * The members a list knows, in probe order (Go's nodes slice and nodeMap).
- * Rows live in parallel typed arrays, indexed by position: a row is a few
- * bytes plus one shared NodeInfo reference, so a simulation of thousands of
- * lists each knowing thousands of members stays within memory. Positions
- * change on swaps (random insertion, shuffles, reaping); names are stable.
+ * Rows live in parallel typed arrays indexed by position; names and
+ * identities are integers into a NameRegistry. A row is ~25 bytes with no
+ * pointer, so a simulation of thousands of lists each knowing thousands of
+ * members stays within memory and out of the garbage collector's way.
+ * Positions change on swaps (random insertion, shuffles, reaping); names are
+ * stable.
  */
 export class NodeTable {
-  #index = new Map<string, number>();
-  #info: NodeInfo[] = [];
+  readonly names: NameRegistry;
+  /** Row + 1 of each name id (0: absent), so lookups need no per-table map. */
+  #rowOf = new Int32Array(INITIAL_CAPACITY);
+  /** Name id of each row. */
+  #id = new Int32Array(INITIAL_CAPACITY);
+  /** Info id (identity record) of each row. */
+  #infoId = new Int32Array(INITIAL_CAPACITY);
   #incarnation = new Uint32Array(INITIAL_CAPACITY);
   #state = new Uint8Array(INITIAL_CAPACITY);
   #stateChangeMs = new Float64Array(INITIAL_CAPACITY);
   #length = 0;
   /** Rows not dead or left, kept up to date on every state change. */
   #live = 0;
+
+  constructor(names: NameRegistry = new NameRegistry()) {
+    this.names = names;
+  }
 
   /** Rows, including dead and left ones not yet reaped (Go's numNodes estimate). */
   get length(): number {
@@ -33,15 +45,21 @@ export class NodeTable {
 
   /** The row of `name`, or -1. */
   indexOf(name: string): number {
-    return this.#index.get(name) ?? -1;
+    const id = this.names.lookup(name);
+    return id < 0 || id >= this.#rowOf.length ? -1 : this.#rowOf[id]! - 1;
   }
 
   info(i: number): NodeInfo {
-    return this.#info[i]!;
+    return this.names.info(this.#infoId[i]!);
   }
 
   name(i: number): string {
-    return this.#info[i]!.name;
+    return this.names.info(this.#infoId[i]!).name;
+  }
+
+  /** Name id of a row (see NameRegistry). */
+  nameId(i: number): number {
+    return this.#id[i]!;
   }
 
   incarnation(i: number): number {
@@ -62,11 +80,13 @@ export class NodeTable {
 
   /** A snapshot for callers outside the table. */
   node(i: number): Node {
-    return new Node(this.#info[i]!, this.state(i));
+    return new Node(this.info(i), this.state(i));
   }
 
   setInfo(i: number, info: NodeInfo): void {
-    this.#info[i] = info;
+    const old = this.#infoId[i]!;
+    this.#infoId[i] = this.names.internInfo(this.#id[i]!, info);
+    this.names.releaseInfo(old);
   }
 
   setIncarnation(i: number, incarnation: number): void {
@@ -86,14 +106,17 @@ export class NodeTable {
    * random index) so new members are not all probed last. Returns its index.
    */
   insertRandom(info: NodeInfo, state: NodeStateType, incarnation: number, nowMs: number, random: Random): number {
-    if (this.#index.has(info.name)) throw new Error(`node table: ${info.name} already present`);
+    if (this.indexOf(info.name) >= 0) throw new Error(`node table: ${info.name} already present`);
     const n = this.#length;
-    if (n === this.#incarnation.length) this.#grow();
-    this.#info[n] = info;
+    if (n === this.#incarnation.length) this.#grow(n + 1);
+    const id = this.names.acquire(info.name);
+    this.#ensureIds(id);
+    this.#rowOf[id] = n + 1;
+    this.#id[n] = id;
+    this.#infoId[n] = this.names.internInfo(id, info);
     this.#incarnation[n] = incarnation;
     this.#state[n] = state;
     this.#stateChangeMs[n] = nowMs;
-    this.#index.set(info.name, n);
     this.#length = n + 1;
     if (state < NodeStateType.Dead) this.#live++;
     const offset = n === 0 ? 0 : random.int(n);
@@ -101,15 +124,57 @@ export class NodeTable {
     return offset;
   }
 
+  /**
+   * Appends rows for names not present, all alive, in a random order: a bulk
+   * form of insertRandom for warm starts. Entries carry ids already held in
+   * this table's registry.
+   */
+  preload(entries: readonly { id: number; infoId: number; incarnation: number }[], nowMs: number, random: Random): void {
+    const fresh = entries.filter((e) => e.id >= this.#rowOf.length || this.#rowOf[e.id] === 0);
+    const total = this.#length + fresh.length;
+    if (total > this.#incarnation.length) this.#grow(total);
+    let maxId = -1;
+    for (const e of fresh) if (e.id > maxId) maxId = e.id;
+    this.#ensureIds(maxId);
+    random.shuffle(fresh);
+    const names = this.names;
+    const rowOf = this.#rowOf;
+    const ids = this.#id;
+    const infoIds = this.#infoId;
+    const incs = this.#incarnation;
+    const states = this.#state;
+    const changes = this.#stateChangeMs;
+    let row = this.#length;
+    for (const e of fresh) {
+      names.retain(e.id);
+      names.retainInfo(e.infoId);
+      rowOf[e.id] = row + 1;
+      ids[row] = e.id;
+      infoIds[row] = e.infoId;
+      incs[row] = e.incarnation;
+      states[row] = NodeStateType.Alive;
+      changes[row] = nowMs;
+      row++;
+    }
+    this.#length = row;
+    this.#live += fresh.length;
+  }
+
+  /** The ids of a row, for preloading other tables that share the registry. */
+  entry(i: number): { id: number; infoId: number; incarnation: number } {
+    return { id: this.#id[i]!, infoId: this.#infoId[i]!, incarnation: this.#incarnation[i]! };
+  }
+
   swap(i: number, j: number): void {
     if (i === j) return;
-    const info = this.#info;
-    const a = info[i]!;
-    const b = info[j]!;
-    info[i] = b;
-    info[j] = a;
-    this.#index.set(b.name, i);
-    this.#index.set(a.name, j);
+    const ids = this.#id;
+    const idI = ids[i]!;
+    const idJ = ids[j]!;
+    ids[i] = idJ;
+    ids[j] = idI;
+    this.#rowOf[idJ] = i + 1;
+    this.#rowOf[idI] = j + 1;
+    swapIn(this.#infoId, i, j);
     swapIn(this.#incarnation, i, j);
     swapIn(this.#state, i, j);
     swapIn(this.#stateChangeMs, i, j);
@@ -136,18 +201,38 @@ export class NodeTable {
     }
     const removed: string[] = [];
     for (let i = n; i < this.#length; i++) {
-      const name = this.#info[i]!.name;
-      removed.push(name);
-      this.#index.delete(name);
-      this.#info[i] = undefined as unknown as NodeInfo;
+      removed.push(this.name(i));
+      this.#drop(i);
     }
-    this.#info.length = n;
     this.#length = n;
     return removed;
   }
 
-  #grow(): void {
-    const cap = this.#incarnation.length * 2;
+  /** Releases every row's ids (the list is being discarded), so a shared registry can reuse them. */
+  clear(): void {
+    for (let i = 0; i < this.#length; i++) this.#drop(i);
+    this.#length = 0;
+    this.#live = 0;
+  }
+
+  #drop(i: number): void {
+    const id = this.#id[i]!;
+    this.#rowOf[id] = 0;
+    this.names.releaseInfo(this.#infoId[i]!);
+    this.names.release(id);
+  }
+
+  #ensureIds(maxId: number): void {
+    if (maxId < this.#rowOf.length) return;
+    let cap = this.#rowOf.length * 2;
+    while (cap <= maxId) cap *= 2;
+    this.#rowOf = grown(this.#rowOf, new Int32Array(cap));
+  }
+
+  #grow(atLeast: number): void {
+    const cap = Math.max(this.#incarnation.length * 2, atLeast);
+    this.#id = grown(this.#id, new Int32Array(cap));
+    this.#infoId = grown(this.#infoId, new Int32Array(cap));
     this.#incarnation = grown(this.#incarnation, new Uint32Array(cap));
     this.#state = grown(this.#state, new Uint8Array(cap));
     this.#stateChangeMs = grown(this.#stateChangeMs, new Float64Array(cap));
@@ -160,7 +245,7 @@ function swapIn(a: { [i: number]: number }, i: number, j: number): void {
   a[j] = t;
 }
 
-function grown<T extends Uint8Array | Uint32Array | Float64Array>(from: T, to: T): T {
+function grown<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }

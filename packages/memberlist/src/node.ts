@@ -99,17 +99,25 @@ export class NodeInfo {
     this.dCur = v[5]!;
   }
 
+  #address: Address | undefined;
+
+  /** Same address, port, meta and versions (the name is assumed equal). */
+  sameIdentity(o: NodeInfo): boolean {
+    return this.port === o.port && bytesEqual(this.addr, o.addr) && bytesEqual(this.meta, o.meta) && bytesEqual(this.vsn, o.vsn);
+  }
+
   /** The same identity with some fields replaced. */
   with(change: { addr?: Uint8Array; port?: number; meta?: Uint8Array; vsn?: Uint8Array }): NodeInfo {
     return new NodeInfo(this.name, change.addr ?? this.addr, change.port ?? this.port, change.meta ?? this.meta, change.vsn ?? this.vsn);
   }
 
   get address(): string {
-    return ipPortString(this.addr, this.port);
+    return this.fullAddress.addr;
   }
 
+  /** Name and "host:port"; built once, as every probe and gossip round asks for it. */
   get fullAddress(): Address {
-    return { addr: this.address, name: this.name };
+    return (this.#address ??= { addr: ipPortString(this.addr, this.port), name: this.name });
   }
 }
 

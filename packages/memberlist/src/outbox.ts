@@ -10,6 +10,10 @@ import { encodePackets, encryptsOutgoing } from './wire/packet.js';
 import { encryptOverhead } from './wire/security.js';
 import { encodeStream } from './wire/stream.js';
 import { MessageType } from './wire/types.js';
+import { messageLength } from './sizes.js';
+import { carriesFrames, type FrameTransport } from './transport.js';
+import { CRC_OVERHEAD } from './wire/crc.js';
+import { Limits } from './wire/limits.js';
 
 /** One message of an outgoing packet: its content, its bytes (built on demand), and their length. */
 export interface OutPart {
@@ -18,19 +22,16 @@ export interface OutPart {
   readonly messageLength: number;
 }
 
-/** A message sent once (pings, acks, user messages): encoded at once, since its length is needed. */
+/** A message sent once (pings, acks, nacks): its length computed, its bytes built when sent. */
 export class OneOffPart implements OutPart {
   readonly msg: PacketMessage;
-  readonly #bytes: Uint8Array;
+  readonly messageLength: number;
   constructor(msg: PacketMessage) {
     this.msg = msg;
-    this.#bytes = encodeMessage(msg);
+    this.messageLength = messageLength(msg);
   }
   message(): Uint8Array {
-    return this.#bytes;
-  }
-  get messageLength(): number {
-    return this.#bytes.length;
+    return encodeMessage(this.msg);
   }
 }
 
@@ -59,25 +60,33 @@ class UserPart implements OutPart {
  */
 export class Outbox {
   readonly #ctx: EngineContext;
+  /** Set in frame mode: messages go out as objects. */
+  readonly #frames: FrameTransport | undefined;
+
+  // Computed once: the label cannot change; encryption can be switched on by adding keys, so both forms are kept.
+  readonly #label: number;
+  readonly #encryption: number;
 
   constructor(ctx: EngineContext) {
     this.#ctx = ctx;
+    this.#frames = carriesFrames(ctx.transport) ? ctx.transport : undefined;
+    this.#label = labelOverhead(ctx.config.label);
+    this.#encryption = encryptOverhead(ctx.security.encryptionVersion ?? 1);
+  }
+
+  /** True in the simulator's frame mode. */
+  get framed(): boolean {
+    return this.#frames !== undefined;
   }
 
   /** Bytes the envelope takes from every packet: label, and encryption when we encrypt. */
   get envelopeOverhead(): number {
-    const { config, security } = this.#ctx;
-    let n = labelOverhead(config.label);
-    if (encryptsOutgoing(security)) n += encryptOverhead(security.encryptionVersion ?? 1);
-    return n;
+    return this.#label + (encryptsOutgoing(this.#ctx.security) ? this.#encryption : 0);
   }
 
   /** Room for gossip in one packet (Go's gossip bytesAvail). */
   get gossipBudget(): number {
-    const { config, security } = this.#ctx;
-    let n = config.udpBufferSize - COMPOUND_HEADER_OVERHEAD - labelOverhead(config.label);
-    if (encryptionEnabled(config)) n -= encryptOverhead(security.encryptionVersion ?? 1);
-    return n;
+    return this.#ctx.config.udpBufferSize - COMPOUND_HEADER_OVERHEAD - this.#label - (encryptionEnabled(this.#ctx.config) ? this.#encryption : 0);
   }
 
   /**
@@ -126,9 +135,23 @@ export class Outbox {
       throw new MemberlistError(MemberlistErrorCode.NodeNameRequired, `node names are required by configuration but none was given for ${to.addr}`);
     }
     const receiver = node ?? this.#nodeByHost(to.addr);
+    const crc = receiver !== undefined && receiver.pMax >= 5;
+    const frames = this.#frames;
+    if (frames) {
+      for (let i = 0; i < parts.length; i += Limits.compoundMaxParts) {
+        const chunk = parts.length <= Limits.compoundMaxParts ? parts : parts.slice(i, i + Limits.compoundMaxParts);
+        let length = chunk.length === 1 ? 0 : COMPOUND_HEADER_OVERHEAD + COMPOUND_PART_OVERHEAD * chunk.length;
+        for (const p of chunk) length += p.messageLength;
+        if (crc) length += CRC_OVERHEAD;
+        length += this.envelopeOverhead;
+        frames.writeFrame({ messages: chunk.map((p) => p.msg), length }, to);
+        ctx.metrics.incrCounter('memberlist.udp.sent', length, ctx.labels);
+      }
+      return;
+    }
     const packets = encodePackets(
       parts.map((p) => p.message()),
-      { ...ctx.security, compress: ctx.config.enableCompression, crc: receiver !== undefined && receiver.pMax >= 5 },
+      { ...ctx.security, compress: ctx.config.enableCompression, crc },
     );
     for (const buf of packets) this.#write(buf, to);
   }

@@ -24,6 +24,7 @@ export interface Broadcast {
 
 class Item {
   heapIndex = -1;
+  bucket: Bucket | undefined = undefined;
   constructor(
     public transmits: number,
     readonly msgLen: number,
@@ -113,7 +114,7 @@ class Tier {
 
   add(item: Item): void {
     let bucket = this.buckets.get(item.msgLen);
-    if (!bucket) {
+    if (bucket === undefined) {
       bucket = new Bucket();
       this.buckets.set(item.msgLen, bucket);
       const lens = this.lengths;
@@ -122,12 +123,14 @@ class Tier {
       lens.splice(i, 0, item.msgLen);
     }
     bucket.push(item);
+    item.bucket = bucket;
     this.size++;
   }
 
   remove(item: Item): void {
-    const bucket = this.buckets.get(item.msgLen)!;
+    const bucket = item.bucket!;
     bucket.remove(item);
+    item.bucket = undefined;
     this.size--;
     if (bucket.size === 0) {
       this.buckets.delete(item.msgLen);
@@ -227,15 +230,16 @@ export class TransmitLimitedQueue {
       }
       bytesUsed += overhead + keep.msgLen;
       out.push(keep.b);
-      this.#delete(keep);
+      this.#detach(keep);
       if (keep.transmits + 1 >= transmitLimit) {
+        this.#forget(keep);
         keep.b.finished();
       } else {
         keep.transmits++;
         reinsert.push(keep);
       }
     }
-    for (const item of reinsert) this.#add(item);
+    for (const item of reinsert) this.#attach(item);
     return out;
   }
 
@@ -276,29 +280,48 @@ export class TransmitLimitedQueue {
   }
 
   #minTier(): number {
-    for (let t = 0; t < this.#tiers.length; t++) if ((this.#tiers[t]?.size ?? 0) > 0) return t;
-    return this.#tiers.length;
+    const tiers = this.#tiers;
+    for (let t = 0; t < tiers.length; t++) {
+      const tier = tiers[t];
+      if (tier !== undefined && tier.size > 0) return t;
+    }
+    return tiers.length;
   }
 
   #add(item: Item): void {
+    this.#attach(item);
+    if (item.name !== undefined) this.#byName.set(item.name, item);
+  }
+
+  #delete(item: Item): void {
+    this.#detach(item);
+    this.#forget(item);
+  }
+
+  /** Puts an item in its tier (and counts it). */
+  #attach(item: Item): void {
     let tier = this.#tiers[item.transmits];
-    if (!tier) {
+    if (tier === undefined) {
       while (this.#tiers.length <= item.transmits) this.#tiers.push(undefined);
       tier = new Tier();
       this.#tiers[item.transmits] = tier;
     }
     tier.add(item);
-    if (item.name !== undefined) this.#byName.set(item.name, item);
     this.#size++;
   }
 
-  #delete(item: Item): void {
+  /** Takes an item out of its tier; like Go, the id generator restarts whenever the queue empties. */
+  #detach(item: Item): void {
     this.#tiers[item.transmits]!.remove(item);
-    if (item.name !== undefined && this.#byName.get(item.name) === item) this.#byName.delete(item.name);
     this.#size--;
     if (this.#size === 0) {
       this.#idGen = 0;
       this.#tiers.length = 0;
     }
+  }
+
+  /** Drops the name index entry of an item leaving for good. */
+  #forget(item: Item): void {
+    if (item.name !== undefined && this.#byName.get(item.name) === item) this.#byName.delete(item.name);
   }
 }

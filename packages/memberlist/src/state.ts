@@ -37,7 +37,7 @@ export interface StateContext {
  * events for the dispatcher.
  */
 export class MemberState {
-  readonly table = new NodeTable();
+  readonly table: NodeTable;
   readonly #ctx: StateContext;
   readonly #name: string;
   readonly #timers = new Map<string, Suspicion>();
@@ -47,6 +47,7 @@ export class MemberState {
   constructor(ctx: StateContext) {
     this.#ctx = ctx;
     this.#name = ctx.config.name;
+    this.table = new NodeTable(ctx.config.names);
   }
 
   get localName(): string {
@@ -85,7 +86,8 @@ export class MemberState {
 
     const vsn = a.vsn;
     if (vsn !== undefined && vsn.length >= 3) {
-      const [pMin, pMax] = [vsn[0]!, vsn[1]!];
+      const pMin = vsn[0]!;
+      const pMax = vsn[1]!;
       if (pMin === 0 || pMax === 0 || pMin > pMax) {
         ctx.logger.warn({ node: a.node, vsn: Array.from(vsn) }, 'memberlist: ignoring an alive message with bad protocol versions');
         return;
@@ -107,8 +109,16 @@ export class MemberState {
     }
 
     const t = this.table;
-    const now = ctx.clock.now();
     let i = t.indexOf(a.node);
+    // Most alive messages are gossip about known members at a known incarnation: drop those first.
+    if (i >= 0 && !isLocalNode && a.incarnation <= t.incarnation(i)) {
+      const info = t.info(i);
+      if (info.port === a.port && ipEqual(info.addr, a.addr ?? EMPTY)) {
+        this.#regossipAccusation(i, a.incarnation);
+        return;
+      }
+    }
+    const now = ctx.clock.now();
     let updatesNode = false;
     const addr = a.addr ?? EMPTY;
     if (i < 0) {
@@ -292,6 +302,15 @@ export class MemberState {
     const me = this.table.info(i);
     const a: Alive = { incarnation: inc, node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
     this.#broadcast(formatIP(me.addr), { type: MessageType.Alive, body: a }, aliveLength(a));
+  }
+
+  /**
+   * Adds members known from elsewhere as alive, with no events and no
+   * broadcasts: the simulator's warm start of a cluster that converged
+   * before time 0. Names already present are left alone.
+   */
+  preload(entries: readonly { id: number; infoId: number; incarnation: number }[]): void {
+    this.table.preload(entries, this.#ctx.clock.now(), this.#ctx.random);
   }
 
   /** Stops every suspicion timer (shutdown). */

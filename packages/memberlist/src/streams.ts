@@ -7,9 +7,43 @@ import { Node, NodeInfo } from './node.js';
 import type { Outbox } from './outbox.js';
 import type { Address, StreamConn } from './transport.js';
 import { verifyProtocol } from './versions.js';
+import { messageLength, pushNodeStateLength } from './sizes.js';
 import { encodeMessage, type Ping, type PushNodeState } from './wire/messages.js';
 import { encodePushPull, encodeUserMsgStream, StreamDecoder, type StreamMessage } from './wire/stream.js';
 import { MessageType, NodeStateType } from './wire/types.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** `[type][body]` of a stream message, before compression and encryption. */
+export function encodeStreamMessage(msg: StreamMessage): Uint8Array {
+  switch (msg.type) {
+    case MessageType.PushPull:
+      return encodePushPull(msg.join, msg.nodes, msg.userState);
+    case MessageType.User:
+      return encodeUserMsgStream(msg.payload);
+    default:
+      return encodeMessage(msg);
+  }
+}
+
+/** The length {@link encodeStreamMessage} would produce, without encoding. */
+export function streamMessageLength(msg: StreamMessage): number {
+  switch (msg.type) {
+    case MessageType.PushPull: {
+      let n = 1 + 1 + 5 + 1 + 6 + uintLen(msg.nodes.length) + 13 + uintLen(msg.userState.length) + msg.userState.length;
+      for (const node of msg.nodes) n += pushNodeStateLength(node);
+      return n;
+    }
+    case MessageType.User:
+      return 1 + 1 + 11 + uintLen(msg.payload.length) + msg.payload.length;
+    default:
+      return messageLength(msg);
+  }
+}
+
+function uintLen(v: number): number {
+  return v < 0x80 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : 5;
+}
 
 /** A push/pull peer's answer: its table and its delegate state. */
 export interface RemoteState {
@@ -63,7 +97,7 @@ export class Streams {
         if (err instanceof TransportError) throw err;
         // A bad request gets an error reply, as in Go.
         ctx.logger.error({ err, from: conn.remoteAddr }, 'memberlist: failed to receive');
-        this.#reply(conn, encodeMessage({ type: MessageType.Err, body: { error: (err as Error).message } }));
+        this.#reply(conn, { type: MessageType.Err, body: { error: (err as Error).message } });
         return;
       }
       switch (msg.type) {
@@ -78,7 +112,7 @@ export class Streams {
             ctx.logger.warn({ node: msg.body.node, from: conn.remoteAddr }, 'memberlist: got a stream ping for another node');
             return;
           }
-          this.#reply(conn, encodeMessage({ type: MessageType.AckResp, body: { seqNo: msg.body.seqNo, payload: undefined } }));
+          this.#reply(conn, { type: MessageType.AckResp, body: { seqNo: msg.body.seqNo, payload: undefined } });
           break;
         default:
           ctx.logger.error({ type: msg.type, from: conn.remoteAddr }, 'memberlist: invalid stream message type');
@@ -108,7 +142,7 @@ export class Streams {
   }
 
   /** Our side of a push/pull: every row of the table, then the delegate's state. */
-  localState(join: boolean): Uint8Array {
+  localState(join: boolean): StreamMessage {
     const { state, config } = this.#ctx;
     const t = state.table;
     const nodes: PushNodeState[] = new Array(t.length);
@@ -116,8 +150,8 @@ export class Streams {
       const n = t.info(i);
       nodes[i] = { name: n.name, addr: n.addr, port: n.port, meta: n.meta, incarnation: t.incarnation(i), state: t.state(i), vsn: n.vsn };
     }
-    const user = config.delegate?.localState(join) ?? new Uint8Array(0);
-    return encodePushPull(join, nodes, user);
+    const userState = config.delegate?.localState(join) ?? EMPTY;
+    return { type: MessageType.PushPull, join, nodes, userState };
   }
 
   /**
@@ -126,8 +160,9 @@ export class Streams {
    */
   merge(remote: RemoteState): void {
     const ctx = this.#ctx;
-    const nodes = remote.nodes;
-    for (const n of nodes) if (ctx.config.protocolVersion < 2 || n.port === 0) n.port = ctx.config.bindPort;
+    // Messages may be shared (frame mode): replace rather than mutate.
+    const fixPort = (n: PushNodeState): PushNodeState => (ctx.config.protocolVersion < 2 || n.port === 0 ? { ...n, port: ctx.config.bindPort } : n);
+    const nodes = remote.nodes.map(fixPort);
     ctx.dispatch.run(() => {
       const problem = verifyProtocol(nodes, ctx.state.table);
       if (problem) throw new MemberlistError(MemberlistErrorCode.IncompatibleVersion, problem);
@@ -176,7 +211,7 @@ export class Streams {
     this.#requireName(to);
     const conn = await this.#dial(to, ctx.config.tcpTimeoutMs);
     try {
-      this.#send(conn, encodeUserMsgStream(payload), true);
+      this.#send(conn, { type: MessageType.User, payload }, true);
     } finally {
       conn.close();
     }
@@ -199,7 +234,7 @@ export class Streams {
     }
     const deadline = this.#deadline(conn, Math.max(0, deadlineMs - ctx.clock.now()));
     try {
-      this.#send(conn, encodeMessage({ type: MessageType.Ping, body: ping }), true);
+      this.#send(conn, { type: MessageType.Ping, body: ping }, true);
       const reply = await this.#read(conn, false);
       if (reply.type !== MessageType.AckResp) throw new MemberlistError(MemberlistErrorCode.Remote, `unexpected message type ${reply.type} in reply to a ping`);
       if (reply.body.seqNo !== ping.seqNo) throw new MemberlistError(MemberlistErrorCode.Remote, `sequence number from ack (${reply.body.seqNo}) doesn't match ping (${ping.seqNo})`);
@@ -225,13 +260,19 @@ export class Streams {
     }
   }
 
-  #send(conn: StreamConn, message: Uint8Array, dialer: boolean): void {
-    const bytes = this.#outbox.streamBytes(message, dialer);
+  #send(conn: StreamConn, msg: StreamMessage, dialer: boolean): void {
+    if (this.#outbox.framed && conn.writeMessage) {
+      const length = streamMessageLength(msg);
+      this.#ctx.metrics.incrCounter('memberlist.tcp.sent', length, this.#ctx.labels);
+      conn.writeMessage(msg, length);
+      return;
+    }
+    const bytes = this.#outbox.streamBytes(encodeStreamMessage(msg), dialer);
     this.#ctx.metrics.incrCounter('memberlist.tcp.sent', bytes.length, this.#ctx.labels);
     conn.write(bytes);
   }
 
-  #reply(conn: StreamConn, message: Uint8Array): void {
+  #reply(conn: StreamConn, message: StreamMessage): void {
     try {
       this.#send(conn, message, false);
     } catch (err) {
@@ -241,6 +282,11 @@ export class Streams {
 
   /** Reads one message; `request` when we are the responder (a label header may come first). */
   async #read(conn: StreamConn, request: boolean): Promise<StreamMessage> {
+    if (this.#outbox.framed && conn.readMessage) {
+      const msg = await conn.readMessage();
+      if (msg === null) throw new TransportError(`stream from ${conn.remoteAddr} ended early`, true);
+      return msg;
+    }
     const decoder = new StreamDecoder({ ...this.#ctx.security, readLabelHeader: request });
     for (;;) {
       const chunk = await conn.read();

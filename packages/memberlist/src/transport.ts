@@ -1,4 +1,6 @@
 import type { Address } from './address.js';
+import type { PacketMessage } from './wire/messages.js';
+import type { StreamMessage } from './wire/stream.js';
 
 export type { Address } from './address.js';
 
@@ -28,6 +30,10 @@ export interface StreamConn {
   read(): Promise<Uint8Array | null>;
   /** Closes both directions; pending and later reads reject. Safe to call twice. */
   close(): void;
+  /** Frame mode only (see {@link FrameTransport}): sends a message object; `length` is its encoded size. */
+  writeMessage?(msg: StreamMessage, length: number): void;
+  /** Frame mode only: the next message object; null at end of stream. */
+  readMessage?(): Promise<StreamMessage | null>;
 }
 
 /**
@@ -38,6 +44,31 @@ export interface StreamConn {
 export interface TransportHandler {
   packet(packet: Packet): void;
   stream(conn: StreamConn): void;
+  /** Frame mode only: a packet whose messages travel as objects. */
+  frame?(frame: Frame, from: string, timestampMs: number): void;
+}
+
+/** A packet as message objects: what frame mode sends instead of bytes. */
+export interface Frame {
+  readonly messages: readonly PacketMessage[];
+  /** Bytes the packet would take on the wire, before compression. */
+  readonly length: number;
+}
+
+/**
+ * The simulator's fast path (MockNetwork with `frames: true`): packets and
+ * stream messages travel as objects, so large simulations skip encoding,
+ * compression and decoding. Everything above the codec runs unchanged; the
+ * codec itself is exercised by the default byte mode and by the wire tests.
+ * Message objects are shared between sender and receivers and never mutated.
+ */
+export interface FrameTransport extends NodeAwareTransport {
+  readonly carriesFrames: boolean;
+  writeFrame(frame: Frame, to: Address): number;
+}
+
+export function carriesFrames(t: Transport): t is FrameTransport {
+  return (t as Partial<FrameTransport>).carriesFrames === true && typeof (t as Partial<FrameTransport>).writeFrame === 'function';
 }
 
 /** What an advertise address resolves to (Go's FinalAdvertiseAddr result). */
@@ -80,7 +111,7 @@ export function isNodeAware(t: Transport): t is NodeAwareTransport {
 
 /** Wraps a plain Transport so the list can always address by name (Go's shimNodeAwareTransport). */
 export function nodeAware(t: Transport): NodeAwareTransport {
-  if (isNodeAware(t)) return t;
+  if (isNodeAware(t) || carriesFrames(t)) return t as NodeAwareTransport;
   return {
     finalAdvertiseAddr: (ip, port) => t.finalAdvertiseAddr(ip, port),
     writeTo: (buf, addr) => t.writeTo(buf, addr),

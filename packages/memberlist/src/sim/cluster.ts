@@ -3,6 +3,7 @@ import { constantLatency, SimNetwork, Simulation, type LinkOptions, type SimNode
 import { CONFIG_PROFILES, type Config, type ConfigProfile } from '../config.js';
 import { Memberlist } from '../memberlist.js';
 import { MockNetwork, type MockTransport } from '../mock-transport.js';
+import { NameRegistry } from '../names.js';
 import { NodeStateType } from '../wire/types.js';
 
 export interface SimClusterOptions {
@@ -15,6 +16,8 @@ export interface SimClusterOptions {
   link?: LinkOptions;
   /** Async drain mode of the simulation (see @shoal/sim). */
   asyncDetection?: 'promise-hooks' | 'always';
+  /** Frame mode: messages travel as objects, skipping the codec (see MockNetwork). Default false. */
+  frames?: boolean;
 }
 
 /** One member of a simulated cluster. */
@@ -37,6 +40,8 @@ export class SimCluster {
   readonly network: SimNetwork;
   readonly mock: MockNetwork;
   readonly members: SimMember[] = [];
+  /** Shared by every member: each name is stored once. */
+  readonly names = new NameRegistry();
   readonly #byName = new Map<string, SimMember>();
   readonly #options: SimClusterOptions;
 
@@ -44,7 +49,7 @@ export class SimCluster {
     this.#options = options;
     this.sim = new Simulation({ seed: options.seed, asyncDetection: options.asyncDetection });
     this.network = new SimNetwork(this.sim, { link: options.link ?? { latency: constantLatency(1) } });
-    this.mock = new MockNetwork(this.network);
+    this.mock = new MockNetwork(this.network, { frames: options.frames ?? false });
   }
 
   get random(): Random {
@@ -74,6 +79,7 @@ export class SimCluster {
       transport,
       clock: host.clock,
       random: host.random,
+      names: this.names,
       ...this.#options.config,
       ...overrides,
     });
@@ -104,16 +110,34 @@ export class SimCluster {
     return this.members.filter((m) => !m.killed);
   }
 
+  /**
+   * Makes every member know every other as alive, as if the cluster had
+   * converged before time 0 (no join storm). Members share the identity
+   * records, so a large cluster costs a few bytes per (member, member) pair.
+   */
+  warmStart(): void {
+    const entries = this.live.map((m) => m.list.internals.localEntry());
+    for (const m of this.live) m.list.internals.preload(entries);
+  }
+
   /** True when every running member sees exactly the running members as alive, and nobody else as live. */
   converged(): boolean {
     const live = this.live;
     // Cheap count check first: full comparison only when every count is right.
     for (const m of live) if (m.list.numMembers() !== live.length) return false;
-    const names = new Set(live.map((m) => m.name));
+    // Then every live row of every table must be a running member, alive (name ids are shared).
+    const running = new Uint8Array(this.names.capacity);
     for (const m of live) {
-      const members = m.list.members();
-      if (members.length !== names.size) return false;
-      for (const n of members) if (!names.has(n.name) || n.state !== NodeStateType.Alive) return false;
+      const id = this.names.lookup(m.name);
+      if (id < 0) return false;
+      running[id] = 1;
+    }
+    for (const m of live) {
+      const t = m.list.internals.context.state.table;
+      for (let i = 0; i < t.length; i++) {
+        if (t.deadOrLeft(i)) continue;
+        if (t.state(i) !== NodeStateType.Alive || running[t.nameId(i)] !== 1) return false;
+      }
     }
     return true;
   }

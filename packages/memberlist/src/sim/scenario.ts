@@ -22,12 +22,19 @@ export interface ScenarioOptions {
   lifeguard?: boolean;
   /** Members join through member 0 at random times in [0, joinWindowMs). Default: 5 ms per member, at most 10 s. */
   joinWindowMs?: number;
+  /**
+   * How the cluster forms: 'join' (default), everyone joins through member 0;
+   * 'warm', everyone starts knowing everyone, as if converged before time 0.
+   */
+  start?: 'join' | 'warm';
   /** When to kill; default: as soon as the cluster converged (or half the duration if it never does). */
   killAtMs?: number;
   /** One-way link latency range in ms (uniform). Default 0.5–2. */
   latencyMs?: [number, number];
   /** Extra config for every member. */
   config?: Partial<Config>;
+  /** Frame mode: skip the codec (see MockNetwork); byte counts are then uncompressed sizes. */
+  frames?: boolean;
   /** Called with progress lines (virtual time, convergence), for long runs. */
   progress?: (line: string) => void;
 }
@@ -48,6 +55,8 @@ export interface ScenarioResult {
   bytes_per_node_per_s: number;
   profile: ConfigProfile;
   lifeguard: boolean;
+  frames: boolean;
+  start: 'join' | 'warm';
   loss: number;
   kill: number;
   slow: number;
@@ -85,6 +94,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     profile,
     config: { ...swim, ...o.config },
     link: { latency: latMax > latMin ? uniformLatency(latMin, latMax) : constantLatency(latMin), loss },
+    frames: o.frames ?? false,
   });
   const { sim } = cluster;
   const n = o.nodes;
@@ -114,16 +124,20 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   };
 
   for (let i = 0; i < n; i++) watch(await cluster.add(`node-${i}`));
-  const seedAddr = cluster.members[0]!.transport.address;
-  const joinWindow = o.joinWindowMs ?? Math.min(10_000, 5 * n);
-  const rnd = sim.fork();
-  for (const m of cluster.members.slice(1)) {
-    const at = rnd.float() * joinWindow;
-    const attempt = (): void => {
-      if (m.killed) return;
-      m.list.join([seedAddr]).catch(() => sim.after(1_000, attempt));
-    };
-    sim.after(at, attempt);
+  if (o.start === 'warm') {
+    cluster.warmStart();
+  } else {
+    const seedAddr = cluster.members[0]!.transport.address;
+    const joinWindow = o.joinWindowMs ?? Math.min(10_000, 5 * n);
+    const rnd = sim.fork();
+    for (const m of cluster.members.slice(1)) {
+      const at = rnd.float() * joinWindow;
+      const attempt = (): void => {
+        if (m.killed) return;
+        m.list.join([seedAddr]).catch(() => sim.after(1_000, attempt));
+      };
+      sim.after(at, attempt);
+    }
   }
 
   let convergedAt: number | null = null;
@@ -193,6 +207,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     bytes_per_node_per_s: Math.round(bytes / n / (end / 1000)),
     profile,
     lifeguard,
+    frames: o.frames ?? false,
+    start: o.start ?? 'join',
     loss,
     kill: o.kill ?? 0,
     slow: o.slow ?? 0,
