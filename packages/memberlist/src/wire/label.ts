@@ -7,6 +7,7 @@ import { MessageType } from './types.js';
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
+const NO_LABEL = new Uint8Array(0);
 
 /** Bytes a label adds on the wire: 0 when empty, else 2 + its length (Go's labelOverhead). */
 export function labelOverhead(label: string): number {
@@ -81,6 +82,7 @@ export const streamLabelHeader = labelHeader;
  * Returns the label to use as encryption AAD.
  */
 export function checkInboundLabel(received: Uint8Array, expected: string | Uint8Array, skipInboundLabelCheck = false): Uint8Array {
+  if (received.length === 0 && expected.length === 0) return NO_LABEL; // the common case, without encoding
   const want = typeof expected === 'string' ? utf8.encode(expected) : expected;
   if (skipInboundLabelCheck) {
     if (received.length > 0) throw new WireError(WireErrorCode.LabelMismatch, 'unexpected label on input while the inbound label check is skipped');

@@ -143,10 +143,13 @@ export function writeMessage(w: Writer, msg: PacketMessage): void {
 
 /** `[type][body]` as one array, the form compound parts and packets take. */
 export function encodeMessage(msg: PacketMessage): Uint8Array {
-  const w = new Writer({ initialCapacity: 128 });
+  const w = scratch.reset();
   writeMessage(w, msg);
   return w.toBytes();
 }
+
+/** Reused by encodeMessage: encoding is synchronous and toBytes copies out. */
+const scratch = new Writer({ initialCapacity: 1024 });
 
 /**
  * Decodes the body of a struct message. Like Go's decode(), bytes after the

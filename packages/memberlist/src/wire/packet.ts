@@ -38,6 +38,10 @@ export interface EncodePacketOptions extends WireSecurity {
   readonly crc?: boolean;
 }
 
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+const NO_LABEL = new Uint8Array(0);
+
 export function encryptsOutgoing(s: WireSecurity): boolean {
   return (s.keyring?.enabled ?? false) && s.gossipVerifyOutgoing !== false;
 }
@@ -58,8 +62,8 @@ export function encodePacket(parts: Uint8Array | readonly Uint8Array[], options:
   if (options.crc) msg = wrapCrc(msg);
   const label = options.label ?? '';
   if (encryptsOutgoing(options)) {
-    const key = options.keyring!.getPrimaryKey()!;
-    const aad = new TextEncoder().encode(label);
+    const key = options.keyring!.keysForDecrypt()[0]!; // the primary, without a defensive copy
+    const aad = label === '' ? NO_LABEL : utf8.encode(label);
     msg = encryptPayload(options.encryptionVersion ?? 1, key, msg, aad, options.randomBytes ?? defaultNonceSource);
   }
   return addLabelHeaderToPacket(msg, label);
@@ -107,7 +111,7 @@ export function unwrapPacket(packet: Uint8Array, options: WireSecurity = {}): Un
   const crc = hasCrc(buf);
   if (crc) buf = unwrapCrc(buf);
   if (buf.length === 0) throw new WireError(WireErrorCode.EmptyPacket, 'packet has no message');
-  return { payload: buf, label: new TextDecoder().decode(aad), encrypted, crc };
+  return { payload: buf, label: aad.length === 0 ? '' : fromUtf8.decode(aad), encrypted, crc };
 }
 
 export interface DecodedMessages {
@@ -123,8 +127,9 @@ export type DecodedPacket = DecodedMessages & Omit<UnwrappedPacket, 'payload'>;
 
 /** The whole receive path: {@link unwrapPacket} then {@link decodeMessages}. */
 export function decodePacket(packet: Uint8Array, options: WireSecurity = {}): DecodedPacket {
-  const { payload, ...envelope } = unwrapPacket(packet, options);
-  return { ...envelope, ...decodeMessages(payload) };
+  const { payload, label, encrypted, crc } = unwrapPacket(packet, options);
+  const { messages, errors, truncatedParts } = decodeMessages(payload);
+  return { messages, errors, truncatedParts, label, encrypted, crc };
 }
 
 /**

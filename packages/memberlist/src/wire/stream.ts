@@ -42,6 +42,9 @@ export type StreamMessage =
   | { readonly type: typeof MessageType.AckResp; readonly body: AckResp }
   | { readonly type: typeof MessageType.Err; readonly body: ErrResp };
 
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
 const STREAM_DECODE: DecodeOptions = { maxDepth: 16, maxBytesLength: Limits.decompressedMaxBytes };
 
 /** `[6] pushPullHeader pushNodeState×N userState` (sendLocalState). */
@@ -74,7 +77,7 @@ export interface EncodeStreamOptions extends WireSecurity {
 /** rawSendMsgStream (plus the dialer's label header): frames one complete stream message. */
 export function encodeStream(message: Uint8Array, options: EncodeStreamOptions = {}): Uint8Array {
   let msg = options.compress ? encodeCompressMsg(message) : message;
-  const label = new TextEncoder().encode(options.label ?? '');
+  const label = utf8.encode(options.label ?? '');
   if (encryptsOutgoing(options)) {
     const version = options.encryptionVersion ?? 1;
     const length = encryptedLength(version, msg.length);
@@ -82,7 +85,7 @@ export function encodeStream(message: Uint8Array, options: EncodeStreamOptions =
     header[0] = MessageType.Encrypt;
     new DataView(header.buffer).setUint32(1, length);
     const aad = concat(header, label);
-    const sealed = encryptPayload(version, options.keyring!.getPrimaryKey()!, msg, aad, options.randomBytes ?? defaultNonceSource);
+    const sealed = encryptPayload(version, options.keyring!.keysForDecrypt()[0]!, msg, aad, options.randomBytes ?? defaultNonceSource);
     msg = concat(header, sealed);
   }
   return options.writeLabelHeader ? concat(labelHeader(label), msg) : msg;
@@ -123,7 +126,7 @@ export class StreamDecoder {
 
   constructor(private readonly options: StreamDecodeOptions = {}) {
     this.phase = options.readLabelHeader === false ? 'type' : 'label';
-    this.aad = new TextEncoder().encode(options.label ?? '');
+    this.aad = utf8.encode(options.label ?? '');
   }
 
   push(chunk: Uint8Array): DecodedStream | 'need-more' {
@@ -211,7 +214,7 @@ export class StreamDecoder {
   private finish(message: StreamMessage): DecodedStream {
     return {
       message,
-      label: new TextDecoder().decode(this.aad),
+      label: fromUtf8.decode(this.aad),
       encrypted: this.encrypted,
       compressed: this.compressed,
       rest: this.buf.slice(this.pos, this.len),
