@@ -4,6 +4,7 @@
 //   node --conditions=source --import tsx bench/memberlist-cluster.ts \
 //     [--nodes 50] [--kill 5] [--layout multi|single|both] [--impl shoal|go|both]
 //     [--profile local] [--runs 1] [--window-ms 30000] [--settle-ms 5000]
+//     [--cpu-prof DIR]   (V8 CPU profiles of the shoal seed host, per phase: join, steady, detect)
 //
 // Layouts: `multi` runs all N nodes in one process per implementation (one
 // Node.js process; one Go process); `single` runs one node per process. Hosts:
@@ -47,7 +48,10 @@
 //
 // Targets (issue 5): converge_ms ≤ 2000 in every run; detect_all_dead_ms ≤ Go's;
 // steady bytes ≤ Go's; steady CPU ≤ 1.5 × Go's. Findings: /work/notes/memberlist-bench-findings.md.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { killAllHosts } from './memberlist-cluster/host.js';
 import { goLauncher, type Impl, type Launcher, shoalLauncher } from './memberlist-cluster/launch.js';
 import { type Layout, runScenario, type ScenarioResult } from './memberlist-cluster/scenario.js';
 
@@ -65,6 +69,7 @@ const { values } = parseArgs({
     'converge-timeout-ms': { type: 'string', default: '90000' },
     'detect-timeout-ms': { type: 'string', default: '60000' },
     'start-concurrency': { type: 'string', default: '4' },
+    'cpu-prof': { type: 'string' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -89,6 +94,23 @@ const impls = choice<Impl>('impl', values.impl, ['shoal', 'go']);
 const runs = positiveInt('runs', values.runs);
 const log = values.quiet ? (): void => {} : (m: string): void => void process.stderr.write(`# ${m}\n`);
 
+const cpuProfileDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
+if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
+
+// Never leave host processes behind: on exit, on Ctrl-C, and after a hard deadline.
+process.on('exit', killAllHosts);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAllHosts();
+    process.exit(130);
+  });
+}
+const SCENARIO_BUDGET_MS = 8 * 60_000;
+setTimeout(() => {
+  process.stderr.write('memberlist-cluster: hard deadline reached, stopping\n');
+  process.exit(1);
+}, runs * layouts.length * impls.length * SCENARIO_BUDGET_MS).unref();
+
 const launchers = new Map<Impl, Launcher>();
 for (const impl of impls) launchers.set(impl, impl === 'shoal' ? await shoalLauncher() : await goLauncher());
 
@@ -104,27 +126,28 @@ function ratios(shoal: ScenarioResult, go: ScenarioResult): Record<string, unkno
   return line;
 }
 
+const timing = {
+  idleMs: positiveInt('idle-ms', values['idle-ms'], 0),
+  settleMs: positiveInt('settle-ms', values['settle-ms'], 0),
+  windowMs: positiveInt('window-ms', values['window-ms'], 100),
+  convergeTimeoutMs: positiveInt('converge-timeout-ms', values['converge-timeout-ms']),
+  detectTimeoutMs: positiveInt('detect-timeout-ms', values['detect-timeout-ms']),
+  startConcurrency: positiveInt('start-concurrency', values['start-concurrency']),
+};
+
 for (let run = 0; run < runs; run++) {
   for (const layout of layouts) {
     const results = new Map<Impl, ScenarioResult>();
     for (const impl of impls) {
-      const result = await runScenario({
-        impl,
-        layout,
-        launcher: launchers.get(impl)!,
-        profile: values.profile!,
-        nodes,
-        kill,
-        idleMs: positiveInt('idle-ms', values['idle-ms'], 0),
-        settleMs: positiveInt('settle-ms', values['settle-ms'], 0),
-        windowMs: positiveInt('window-ms', values['window-ms'], 100),
-        convergeTimeoutMs: positiveInt('converge-timeout-ms', values['converge-timeout-ms']),
-        detectTimeoutMs: positiveInt('detect-timeout-ms', values['detect-timeout-ms']),
-        startConcurrency: positiveInt('start-concurrency', values['start-concurrency']),
-        log,
-      });
-      results.set(impl, result);
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      const launcher = launchers.get(impl)!;
+      try {
+        const result = await runScenario({ impl, layout, launcher, profile: values.profile!, nodes, kill, ...timing, cpuProfileDir, log });
+        results.set(impl, result);
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } catch (error) {
+        const message = (error as Error).message.slice(0, 500);
+        process.stdout.write(`${JSON.stringify({ impl, layout, profile: values.profile, nodes, killed: kill, error: message })}\n`);
+      }
     }
     const shoal = results.get('shoal');
     const go = results.get('go');

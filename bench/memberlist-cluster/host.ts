@@ -34,6 +34,14 @@ export interface LaunchSpec {
   args: string[];
 }
 
+/** Every host not yet exited, so the coordinator can kill them all if it dies or is interrupted. */
+const live = new Set<Host>();
+
+/** SIGKILLs every host still running (synchronous: safe in an 'exit' handler). */
+export function killAllHosts(): void {
+  for (const h of live) h.kill();
+}
+
 export class Host {
   readonly nodes: HostedNodeInfo[] = [];
   readonly #child: ChildProcessWithoutNullStreams;
@@ -63,8 +71,10 @@ export class Host {
       this.#stderr = (this.#stderr + d.toString()).slice(-4000);
     });
     child.stdin.on('error', () => {}); // a killed host closes its pipe; writes after that are moot
+    live.add(this);
     this.#exited = new Promise((resolve) =>
       child.on('exit', (code) => {
+        live.delete(this);
         this.#exitCode = code;
         for (const list of this.#replyWaiters.values()) list.length = 0;
         resolve();
@@ -99,12 +109,12 @@ export class Host {
     return reply;
   }
 
-  async stats(timeoutMs = 10_000): Promise<HostStats> {
+  async stats(timeoutMs = 30_000): Promise<HostStats> {
     const r = await this.request('stats', 'stats', timeoutMs);
     return { udpSent: Number(r.udp_sent), tcpSent: Number(r.tcp_sent), cpuMs: Number(r.cpu_ms), t: Number(r.t) };
   }
 
-  async memberCounts(timeoutMs = 10_000): Promise<Record<string, number>> {
+  async memberCounts(timeoutMs = 30_000): Promise<Record<string, number>> {
     return (await this.request('members', 'members', timeoutMs)).counts as Record<string, number>;
   }
 

@@ -7,12 +7,16 @@
 //             {"event":"joined","ok","failed","errors","t"}, {"event":"stats","udp_sent","tcp_sent","cpu_ms","t"},
 //             {"event":"members","counts":{name:n}}, {"event":"killed","names","t"}
 //   stdin:    join ADDR | stats | members | kill NAME,... | exit   (closing stdin = exit)
+//             prof-start | prof-stop PATH   (V8 CPU profile of this process, written to PATH;
+//                                            replies {"event":"profiled","path"})
 //
 // "t" is wall-clock epoch ms with a fraction. Bytes are counted where Go's
 // memberlist counts them (memberlist.udp.sent / memberlist.tcp.sent emitted
 // by the engine, after compression and encryption); the transport gets a
 // sink of its own because it also reports memberlist.udp.sent, which would
 // otherwise be counted twice.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -103,6 +107,24 @@ async function joinAll(seed: string): Promise<void> {
   out.emit({ event: 'joined', ok: results.length - errors.length, failed: errors.length, errors, t: wallMs() });
 }
 
+let profiler: Session | undefined;
+
+async function startProfile(): Promise<void> {
+  profiler ??= new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
+
+async function stopProfile(path: string): Promise<void> {
+  if (!profiler) throw new Error('prof-stop without prof-start');
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  writeFileSync(path, JSON.stringify(profile));
+  out.emit({ event: 'profiled', path });
+  out.flush();
+}
+
 async function shutdownAll(): Promise<void> {
   await Promise.all(nodes.filter((n) => !n.killed).map((n) => n.list.shutdown()));
   out.flush();
@@ -135,6 +157,13 @@ function handle(args: string[]): boolean {
       out.emit({ event: 'killed', names: [...names], t: wallMs() });
       break;
     }
+    case 'prof-start':
+      void startProfile();
+      break;
+    case 'prof-stop':
+      if (!args[1]) throw new Error('prof-stop needs a path');
+      void stopProfile(args[1]);
+      break;
     case 'exit':
       return false;
     default:

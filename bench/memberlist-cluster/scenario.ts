@@ -2,6 +2,8 @@
 // start N nodes, burst-join them through one seed, wait for convergence,
 // measure a quiet window, kill K nodes, wait for every survivor to drop them.
 // Definitions of the figures are in bench/memberlist-cluster.ts.
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Host, type HostStats } from './host.js';
@@ -26,6 +28,8 @@ export interface ScenarioOptions {
   detectTimeoutMs: number;
   /** Hosts started at once in the one-per-process layout. */
   startConcurrency: number;
+  /** When set, shoal hosts (the seed's, and one joiner's in the single layout) write V8 CPU profiles of each phase here. */
+  cpuProfileDir?: string | undefined;
   log: (message: string) => void;
 }
 
@@ -50,8 +54,11 @@ export interface ScenarioResult {
   false_dead_events: number;
   /** Every node's own members() count equalled N at convergence (a cross-check of the event view). */
   members_check: boolean;
+  /** The machine's 1-minute load average when the run started (the machine may be shared). */
+  loadavg_1m: number;
 }
 
+const NAME_PREFIX = 'node';
 const wallMs = (): number => performance.timeOrigin + performance.now();
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 
@@ -64,11 +71,13 @@ export function victims(nodes: number, kill: number): number[] {
 
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   if (o.kill >= o.nodes) throw new Error('--kill must be less than --nodes');
-  const names = Array.from({ length: o.nodes }, (_, i) => `${o.impl}-${i}`);
+  const load = loadavg()[0]!;
+  // The same names for both implementations: names travel in pings and push/pulls, so they weigh on bytes.
+  const names = Array.from({ length: o.nodes }, (_, i) => `${NAME_PREFIX}-${i}`);
   const view = new ClusterView(names);
   const hosts: Host[] = [];
   const startHost = async (first: number, count: number): Promise<Host> => {
-    const spec = o.launcher({ prefix: o.impl, first, nodes: count, profile: o.profile });
+    const spec = o.launcher({ prefix: NAME_PREFIX, first, nodes: count, profile: o.profile });
     const host = await Host.start(spec, (e) => view.apply(e), 60_000);
     hosts.push(host);
     return host;
@@ -84,6 +93,14 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       }
       hosts.sort((a, b) => nodeIndex(a) - nodeIndex(b));
     }
+    const profiled = o.cpuProfileDir !== undefined && o.impl === 'shoal' ? hosts.slice(0, o.layout === 'single' ? 2 : 1) : [];
+    const profileStart = async (): Promise<void> => {
+      for (const h of profiled) h.send('prof-start');
+      if (profiled.length > 0) await sleep(100);
+    };
+    const profileStop = async (phase: string): Promise<void> => {
+      await Promise.all(profiled.map((h, i) => h.request(`prof-stop ${join(o.cpuProfileDir!, `${o.impl}-${o.layout}-${phase}-host${i}.cpuprofile`)}`, 'profiled', 30_000)));
+    };
     const byName = new Map(hosts.flatMap((h) => h.nodes.map((n) => [n.name, h] as const)));
     const seed = hosts[0]!.nodes[0]!;
     o.log(`${o.impl}/${o.layout}: ${o.nodes} nodes up in ${hosts.length} process(es); seed ${seed.name} at ${seed.addr}`);
@@ -92,9 +109,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     // 2. Burst join: every node but the seed joins the seed at once.
     const joiners = o.layout === 'multi' ? hosts : hosts.slice(1);
     const joinResults = joiners.map((h) => h.next('joined', o.convergeTimeoutMs + 10_000));
+    await profileStart();
     const joinStart = wallMs();
     for (const h of joiners) h.send(`join ${seed.addr}`);
     const convergedAt = await view.waitUntil(() => view.convergedAt(), o.convergeTimeoutMs);
+    await profileStop('join');
     const converge = convergedAt === undefined ? null : round(convergedAt - joinStart);
     let joinFailures = 0;
     const joinErrors = new Set<string>();
@@ -110,19 +129,23 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 
     // 3. Steady window: quiet cluster, all N alive.
     await sleep(o.settleMs);
+    await profileStart();
     const before = await Promise.all(hosts.map((h) => h.stats()));
     await sleep(o.windowMs);
     const after = await Promise.all(hosts.map((h) => h.stats()));
+    await profileStop('steady');
     const rates = steadyRates(before, after, o.nodes);
 
     // 4. Kill K nodes without a leave and wait until every survivor drops them.
     const killed = victims(o.nodes, o.kill).map((i) => names[i]!);
+    await profileStart();
     const killStart = wallMs();
     view.markKilled(killed, killStart);
     if (o.layout === 'single') for (const name of killed) byName.get(name)!.kill();
     else hosts[0]!.send(`kill ${killed.join(',')}`);
     const clearedAt = await view.waitUntil(() => view.clearedAt(), o.detectTimeoutMs);
     const detect = clearedAt === undefined ? null : round(clearedAt - killStart);
+    await profileStop('detect');
     o.log(`${o.impl}/${o.layout}: detect ${detect ?? `not within ${o.detectTimeoutMs}`} ms (${JSON.stringify(view.lagging())})`);
 
     return {
@@ -141,6 +164,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       join_failures: joinFailures,
       false_dead_events: view.falseLeaves,
       members_check: membersCheck,
+      loadavg_1m: round(load, 2),
     };
   } finally {
     await Promise.all(hosts.map((h) => h.stop()));
