@@ -108,7 +108,7 @@ export class RaftCore {
     this.localAddr = deps.transport.localAddr;
     this.localAddrBytes = deps.transport.encodePeer(this.localId, this.localAddr);
     this.header = { protocolVersion: deps.config.protocolVersion, id: utf8(this.localId), addr: this.localAddrBytes };
-    this.fsmRunner = new FsmRunner(deps.fsm, this.logger);
+    this.fsmRunner = new FsmRunner(deps.fsm, this.logger, (err) => void this.shutdown(err));
     const now = deps.clock.now();
     this.lastContact = now;
     this.voteQuietUntil = now + deps.config.heartbeatTimeoutMs;

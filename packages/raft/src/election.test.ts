@@ -147,3 +147,15 @@ test('split votes resolve: 5 servers, many seeds, one leader per term', async ()
     await c.shutdown();
   }
 });
+
+test('RPCs from protocol versions we cannot speak are refused with ErrUnsupportedProtocol', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 107 });
+  const leader = await c.waitForLeader();
+  await leader.raft.barrier();
+  const f = c.followers()[0]!;
+  const req = { ...voteReq(c, leader.id, 99, 0, 0), protocolVersion: 1 };
+  await assert.rejects(leader.transport.requestVote(f.id, f.addr, req), (e: unknown) => e instanceof Error && e.message === 'operation not supported with current protocol version');
+  await assert.rejects(leader.transport.requestVote(f.id, f.addr, { ...req, protocolVersion: 4 }), /operation not supported/);
+  assert.equal(f.raft.currentTerm(), leader.raft.currentTerm(), 'nothing changed');
+  await c.shutdown();
+});

@@ -14,7 +14,7 @@ import type {
   TimeoutNowResponse,
 } from './commands.js';
 import { isHeartbeat } from './commands.js';
-import { SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from './config.js';
+import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from './config.js';
 import { hasVote } from './configuration.js';
 import { decodeConfiguration } from './configuration-codec.js';
 import type { RaftCore } from './core.js';
@@ -229,8 +229,17 @@ export async function handleTimeoutNow(core: RaftCore, _req: TimeoutNowRequest):
 
 /** The RpcHandler a node installs on its transport. */
 export function makeRpcHandler(core: RaftCore): RpcHandler {
-  const onMain = <T>(fn: () => Promise<T>): Promise<T> => {
+  // Go's checkRPCHeader: speak versions own-1 .. max.
+  const checkVersion = (v: number): void => {
+    if (v < PROTOCOL_VERSION_MIN || v > PROTOCOL_VERSION_MAX || v < core.config.protocolVersion - 1) throw new UnsupportedProtocolError();
+  };
+  const onMain = <T>(fn: () => Promise<T>, version: number): Promise<T> => {
     if (core.isShutdown) return Promise.reject(new RaftShutdownError());
+    try {
+      checkVersion(version);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return core.serial.run(() => {
       if (core.isShutdown) throw new RaftShutdownError();
       return fn();
@@ -238,20 +247,25 @@ export function makeRpcHandler(core: RaftCore): RpcHandler {
   };
   return {
     appendEntries(req) {
-      if (isHeartbeat(req) && req.term === core.currentTerm && core.state === 'Follower' && !core.isShutdown) {
+      if (isHeartbeat(req) && req.term === core.currentTerm && core.state === 'Follower' && !core.isShutdown && req.protocolVersion >= core.config.protocolVersion - 1 && req.protocolVersion <= PROTOCOL_VERSION_MAX) {
         const leader = leaderIdentity(core, req);
         core.setLeader(leader.addr, leader.id);
         core.touchContact();
         return Promise.resolve({ ...core.header, term: core.currentTerm, lastLog: core.lastLogIndex, success: true, noRetryBackoff: false });
       }
-      return onMain(() => handleAppendEntries(core, req));
+      return onMain(() => handleAppendEntries(core, req), req.protocolVersion);
     },
-    requestVote: (req) => onMain(() => handleRequestVote(core, req)),
-    requestPreVote: (req) => onMain(() => handleRequestPreVote(core, req)),
-    installSnapshot: (req, data) =>
-      core.isShutdown
-        ? drain(data).then(() => Promise.reject(new RaftShutdownError()))
-        : core.serial.run(() => handleInstallSnapshot(core, req, data)),
-    timeoutNow: (req) => onMain(() => handleTimeoutNow(core, req)),
+    requestVote: (req) => onMain(() => handleRequestVote(core, req), req.protocolVersion),
+    requestPreVote: (req) => onMain(() => handleRequestPreVote(core, req), req.protocolVersion),
+    installSnapshot: (req, data) => {
+      if (core.isShutdown) return drain(data).then(() => Promise.reject(new RaftShutdownError()));
+      try {
+        checkVersion(req.protocolVersion);
+      } catch (err) {
+        return drain(data).then(() => Promise.reject(err));
+      }
+      return core.serial.run(() => handleInstallSnapshot(core, req, data));
+    },
+    timeoutNow: (req) => onMain(() => handleTimeoutNow(core, req), req.protocolVersion),
   };
 }

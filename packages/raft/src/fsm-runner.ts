@@ -35,9 +35,13 @@ export class FsmRunner {
   /** Observers of applied entries (the simulator's state-machine-safety check). */
   onApplied: ((log: Log) => void) | undefined;
 
-  constructor(fsm: FSM, logger: RaftLogger) {
+  readonly #onFatal: (err: unknown) => void;
+
+  /** `onFatal` hears of failures that leave the FSM out of step with the log (the node must stop). */
+  constructor(fsm: FSM, logger: RaftLogger, onFatal: (err: unknown) => void = () => {}) {
     this.#fsm = fsm;
     this.#logger = logger;
+    this.#onFatal = onFatal;
   }
 
   get appliedIndex(): number {
@@ -58,6 +62,7 @@ export class FsmRunner {
     if (entries.length === 0) return;
     void this.#queue.run(() => this.#applyAll(entries)).catch((err: unknown) => {
       this.#logger.error({ err }, 'failed to apply entries to the FSM');
+      this.#onFatal(err);
     });
   }
 

@@ -18,7 +18,7 @@ import {
 import type { Configuration, ConfigurationChangeRequest, ServerAddress, ServerID } from './configuration.js';
 import { cloneConfiguration, ConfigurationChangeCommand, formatConfiguration, ServerSuffrage } from './configuration.js';
 import { RaftCore } from './core.js';
-import { CantBootstrapError, LeadershipTransferInProgressError, NotLeaderError, RaftError, RaftShutdownError, ReadTimeoutError, SnapshotError } from './errors.js';
+import { CantBootstrapError, EnqueueTimeoutError, LeadershipTransferInProgressError, NotLeaderError, RaftError, RaftShutdownError, ReadTimeoutError, SnapshotError } from './errors.js';
 import { makeRpcHandler } from './follower-rpc.js';
 import type { FSM } from './fsm.js';
 import type { ApplyResult } from './log-future.js';
@@ -317,7 +317,7 @@ export class Raft {
         if (first > 0 && last >= first) await core.logs.deleteRange(first, last);
       }
     });
-    await withTimeout(core.clock, work, options.timeoutMs, () => new RaftError('ERR_ENQUEUE_TIMEOUT', 'timed out enqueuing operation'));
+    await withTimeout(core.clock, work, options.timeoutMs, () => new EnqueueTimeoutError());
     const noop = new LogFuture(makeLog({ index: 0, term: 0, type: LogType.Noop }));
     await this.#submit(noop, options.timeoutMs);
   }
