@@ -217,3 +217,20 @@ test('compression bombs: one packet decompresses at most 40 MiB in total, howeve
   const n = decodeMessages(nested);
   assert.ok(n.errors.length === 1 && n.errors[0] instanceof WireError);
 });
+
+test('compounds of compounds: 255 × 255 parts decode, and nesting has a bound', () => {
+  const nack = Uint8Array.of(0x0b, 0x81, 0xa5, 0x53, 0x65, 0x71, 0x4e, 0x6f, 0x07);
+  const inner = encodeCompound(Array(255).fill(nack));
+  const outer = encodeCompound(Array(255).fill(inner));
+  const r = decodeMessages(outer);
+  assert.equal(r.messages.length, 255 * 255);
+  assert.deepEqual(r.errors, []);
+  // Go recurses without a limit; we stop at Limits.maxNesting.
+  let nested: Uint8Array = nack;
+  for (let i = 0; i < 12; i++) nested = encodeCompound([nested]);
+  const deep = decodeMessages(nested);
+  assert.equal(deep.messages.length, 0);
+  assert.deepEqual(deep.errors.map((e) => e.code), [WireErrorCode.NestingTooDeep]);
+  // A count byte of 255 with no length table behind it.
+  assert.deepEqual(decodeMessages(Uint8Array.of(7, 255, 0, 1)).errors.map((e) => e.code), [WireErrorCode.CompoundTruncated]);
+});
