@@ -11,7 +11,7 @@ import type { LinWitness } from './witness.js';
  */
 export function formatLinWitness<S, I, O>(model: LinModel<S, I, O>, witness: LinWitness<I, O>): string {
   const describe = model.describe ?? ((op: LinOperation<I, O>) => `${JSON.stringify(op.input)} -> ${op.return === null ? '?' : JSON.stringify(op.output)}`);
-  const where = witness.label === '' && !model.partition ? 'the history' : `${partitionNoun(model)} ${JSON.stringify(witness.label)}`;
+  const where = witness.label === '' && !model.partition ? 'the history' : `${model.partitionName ?? 'partition'} ${JSON.stringify(witness.label)}`;
   const together = witness.ops.length === 1 ? '' : ' together';
   const header = `${where}: ${witness.ops.length} of its ${witness.partitionSize} operations cannot be linearized${together}:`;
   const culprits = new Set(witness.culprits);
@@ -27,8 +27,4 @@ export function formatLinWitness<S, I, O>(model: LinModel<S, I, O>, witness: Lin
   const lines = rows.map((row) => `  ${row.map((cell, column) => (column < 4 ? cell.padEnd(widths[column]!) : cell)).join('  ').trimEnd()}`);
   const footer = witness.minimal ? [] : ['  (the search budget ran out while shrinking: this witness may not be minimal)'];
   return [header, ...lines, ...footer].join('\n');
-}
-
-function partitionNoun<S, I, O>(model: LinModel<S, I, O>): string {
-  return model.name === 'kv' ? 'key' : 'partition';
 }

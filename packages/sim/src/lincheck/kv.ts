@@ -39,6 +39,7 @@ interface MarkedInput {
  */
 export const kvModel: LinModel<KvState, KvInput, KvOutput> = {
   name: 'kv',
+  partitionName: 'key',
   init: () => null,
   step(state, input, output) {
     const unobserved = (input as MarkedInput).unobserved === true;

@@ -28,6 +28,8 @@ export interface LinOperation<I, O> {
  */
 export interface LinModel<S, I, O> {
   readonly name: string;
+  /** What one partition is called in reports ('key' for the KV model). Default 'partition'. */
+  readonly partitionName?: string;
   init(): S;
   /**
    * The states that can follow `state` when `input` takes effect and yields

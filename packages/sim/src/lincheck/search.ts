@@ -1,4 +1,5 @@
 import { ConfigCache, LinearizedSet } from './config-cache.js';
+import { EventList } from './event-list.js';
 import type { SearchBudget } from './budget.js';
 import type { LinModel, LinOperation, LinVerdict } from './model.js';
 
@@ -70,15 +71,7 @@ export class LinSearch<S, I, O> {
   /** 1 for known operations the model says never change the state. */
   readonly #readOnly: Uint8Array;
 
-  // The event list. Entry `#head` is a sentinel; -1 ends the list.
-  readonly #head: number;
-  readonly #entryOp: Int32Array;
-  readonly #isCall: Uint8Array;
-  readonly #callEntry: Int32Array;
-  readonly #returnEntry: Int32Array;
-  readonly #next: Int32Array;
-  readonly #prev: Int32Array;
-
+  readonly #events: EventList;
   readonly #linearized: LinearizedSet;
   readonly #cache: ConfigCache<S>;
   #knownLeft: number;
@@ -136,31 +129,10 @@ export class LinSearch<S, I, O> {
     // Unknown candidates last, the latest called first: a read that needs one usually needs a recent one.
     for (let i = known.length; i < n; i++) this.#rank[i] = known.length + (n - 1 - i);
 
-    const events: { time: number; op: number; isCall: boolean }[] = [];
-    ordered.forEach((op, i) => {
-      events.push({ time: op.call, op: i, isCall: true });
-      if (op.return !== null) events.push({ time: op.return, op: i, isCall: false });
-    });
-    // Calls sort before returns at equal times, so touching intervals count as concurrent.
-    events.sort((a, b) => a.time - b.time || Number(b.isCall) - Number(a.isCall) || a.op - b.op);
-    const size = events.length;
-    this.#head = size;
-    this.#entryOp = new Int32Array(size);
-    this.#isCall = new Uint8Array(size);
-    this.#callEntry = new Int32Array(n);
-    this.#returnEntry = new Int32Array(n).fill(-1);
-    this.#next = new Int32Array(size + 1);
-    this.#prev = new Int32Array(size + 1);
-    events.forEach((event, e) => {
-      this.#entryOp[e] = event.op;
-      this.#isCall[e] = event.isCall ? 1 : 0;
-      if (event.isCall) this.#callEntry[event.op] = e;
-      else this.#returnEntry[event.op] = e;
-      this.#next[e] = e + 1 < size ? e + 1 : -1;
-      this.#prev[e] = e === 0 ? this.#head : e - 1;
-    });
-    this.#next[this.#head] = size > 0 ? 0 : -1;
-    this.#prev[this.#head] = -1;
+    this.#events = new EventList(
+      ordered.map((op) => op.call),
+      ordered.map((op) => op.return),
+    );
 
     this.#linearized = new LinearizedSet(known.length, unknown.length);
     this.#cache = new ConfigCache(model.equal.bind(model));
@@ -218,7 +190,7 @@ export class LinSearch<S, I, O> {
       if (op >= this.#knownCount && this.#afterUselessUnknown(d, op, successor)) continue;
       this.#linearized.toggle(op);
       if (this.#cache.addUnlessSubsumed(this.#linearized, successor, model.hash(successor))) {
-        this.#lift(op);
+        this.#events.lift(op);
         this.#pushFrame(successor, op);
       } else {
         this.#linearized.toggle(op);
@@ -265,7 +237,7 @@ export class LinSearch<S, I, O> {
   #popFrame(): void {
     const d = this.#depth;
     const via = this.#frameVia[d]!;
-    this.#unlift(via);
+    this.#events.unlift(via);
     this.#linearized.toggle(via);
     this.#knownLeft += via < this.#knownCount ? 1 : 0;
     this.#depth = d - 1;
@@ -282,14 +254,15 @@ export class LinSearch<S, I, O> {
     let end = start;
     const stamp = ++this.#gathered;
     const rank = this.#rank;
-    for (let e = this.#next[this.#head]!; e !== -1 && this.#isCall[e] === 1; e = this.#next[e]!) {
+    const events = this.#events;
+    for (let e = events.next[events.head]!; e !== -1 && events.isCall(e); e = events.next[e]!) {
       if (end === this.#pool.length) {
         const grown = new Int32Array(this.#pool.length * 2);
         grown.set(this.#pool);
         this.#pool = grown;
       }
       // Insertion sort by rank: candidate lists are as short as the concurrency.
-      const op = this.#entryOp[e]!;
+      const op = events.op(e);
       const effectClass = this.#effectClass[op]!;
       if (effectClass !== -1) {
         // Another unknown operation with the same effect is already a candidate here.
@@ -314,33 +287,6 @@ export class LinSearch<S, I, O> {
       }
     }
     return end;
-  }
-
-  #lift(op: number): void {
-    this.#unlink(this.#callEntry[op]!);
-    const ret = this.#returnEntry[op]!;
-    if (ret !== -1) this.#unlink(ret);
-  }
-
-  #unlift(op: number): void {
-    // Dancing links: relink in the reverse order of #lift.
-    const ret = this.#returnEntry[op]!;
-    if (ret !== -1) this.#relink(ret);
-    this.#relink(this.#callEntry[op]!);
-  }
-
-  #unlink(entry: number): void {
-    const before = this.#prev[entry]!;
-    const after = this.#next[entry]!;
-    this.#next[before] = after;
-    if (after !== -1) this.#prev[after] = before;
-  }
-
-  #relink(entry: number): void {
-    const before = this.#prev[entry]!;
-    const after = this.#next[entry]!;
-    this.#next[before] = entry;
-    if (after !== -1) this.#prev[after] = entry;
   }
 }
 
