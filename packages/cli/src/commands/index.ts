@@ -3,6 +3,7 @@ export type { Command } from '../command.js';
 import { memberCommand } from './member.js';
 import { demoCommand } from './demo.js';
 import { simRaftCommand } from './sim-raft.js';
+import { simMemberlistCommand } from './sim-memberlist.js';
 import { lincheckCommand } from './lincheck.js';
 
 // Each command lives in its own file; add it here to make it reachable.
@@ -10,5 +11,6 @@ export const commands: Command[] = [
   memberCommand,
   demoCommand,
   simRaftCommand,
+  simMemberlistCommand,
   lincheckCommand,
 ];
