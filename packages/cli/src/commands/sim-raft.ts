@@ -45,34 +45,62 @@ export const simRaftCommand: Command = {
     const durationMs = intOption('duration-ms', values['duration-ms'], 5000, 1, 3_600_000);
     const count = intOption('seeds', values.seeds, 1, 1, 1_000_000);
     const clients = intOption('clients', values.clients, 4, 1, 64);
-    const checker = findKvChecker();
-    let failures = 0;
-    for (let i = 0; i < count; i++) {
-      if (io.signal.aborted) break;
-      const started = performance.now();
-      const r = await runRaftSimulation({ nodes, seed: seed + i, durationMs, chaos: values.chaos === true, clients, checkHistory: checker });
-      const wall_ms = Math.round(performance.now() - started);
-      const line = {
-        seed: r.seed,
-        trace_hash: r.trace_hash,
-        ops_ok: r.ops_ok,
-        ops_failed: r.ops_failed,
-        ops_unknown: r.ops_unknown,
-        elections: r.elections,
-        linearizable: r.linearizable,
-        invariant_violations: r.invariant_violations,
-        wall_ms,
-      };
-      io.out(`${JSON.stringify(line)}\n`);
-      const bad = r.invariant_violations > 0 || r.linearizable === false || !r.converged;
-      if (bad) {
-        failures++;
-        if (r.violations.length > 0) io.err(`seed ${r.seed}: ${r.violations.map((v) => `${v.kind}: ${v.message}`).join('; ')}\n`);
-        if (!r.converged) io.err(`seed ${r.seed}: the cluster did not converge after healing\n`);
-        if (r.linearizable === false) io.err(`seed ${r.seed}: history is not linearizable (write it with --history and run shoal lincheck)\n`);
-      }
-      if (values.history !== undefined && i === count - 1) writeFileSync(values.history, `${JSON.stringify(r.history)}\n`);
+    const settings: RunSettings = { nodes, seed, durationMs, count, clients, chaos: values.chaos === true, history: values.history };
+    // A simulation waiting on something no event will ever bring would let the
+    // process exit silently with status 0: make that a loud failure.
+    let finished = false;
+    const stalled = (): void => {
+      if (finished) return;
+      io.err('shoal sim raft: the simulation stalled (nothing left to run while waiting)\n');
+      process.exitCode = 1;
+    };
+    process.once('beforeExit', stalled);
+    try {
+      return await runSeeds(settings, io);
+    } finally {
+      finished = true;
+      process.off('beforeExit', stalled);
     }
-    return failures > 0 ? 1 : 0;
   },
 };
+
+interface RunSettings {
+  nodes: number;
+  seed: number;
+  durationMs: number;
+  count: number;
+  clients: number;
+  chaos: boolean;
+  history: string | undefined;
+}
+
+/** Runs the seeds one after another, one JSON line each; 1 if any run went wrong. */
+async function runSeeds(settings: RunSettings, io: CommandIO): Promise<number> {
+  const checker = findKvChecker();
+  let failures = 0;
+  for (let i = 0; i < settings.count; i++) {
+    if (io.signal.aborted) break;
+    const started = performance.now();
+    const r = await runRaftSimulation({ nodes: settings.nodes, seed: settings.seed + i, durationMs: settings.durationMs, chaos: settings.chaos, clients: settings.clients, checkHistory: checker });
+    const line = {
+      seed: r.seed,
+      trace_hash: r.trace_hash,
+      ops_ok: r.ops_ok,
+      ops_failed: r.ops_failed,
+      ops_unknown: r.ops_unknown,
+      elections: r.elections,
+      linearizable: r.linearizable,
+      invariant_violations: r.invariant_violations,
+      wall_ms: Math.round(performance.now() - started),
+    };
+    io.out(`${JSON.stringify(line)}\n`);
+    if (r.invariant_violations > 0 || r.linearizable === false || !r.converged) {
+      failures++;
+      if (r.violations.length > 0) io.err(`seed ${r.seed}: ${r.violations.map((v) => `${v.kind}: ${v.message}`).join('; ')}\n`);
+      if (!r.converged) io.err(`seed ${r.seed}: the cluster did not converge after healing\n`);
+      if (r.linearizable === false) io.err(`seed ${r.seed}: history is not linearizable (write it with --history and run shoal lincheck)\n`);
+    }
+    if (settings.history !== undefined && i === settings.count - 1) writeFileSync(settings.history, `${JSON.stringify(r.history)}\n`);
+  }
+  return failures > 0 ? 1 : 0;
+}

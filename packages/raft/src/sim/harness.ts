@@ -51,6 +51,8 @@ export interface RaftSimResult {
   nemesis: NemesisStats | null;
   history: HistoryOp[];
   virtual_ms: number;
+  /** Restarts that cut a torn write off the end of a log file. */
+  torn_tails: number;
 }
 
 /** Timing for simulations: Go's test profile, snapshots often, small logs. */
@@ -76,7 +78,8 @@ async function settleFor(sim: SimulationType, ms: number): Promise<void> {
 /** Runs one seeded simulation and reports what happened. */
 export async function runRaftSimulation(options: RaftSimOptions): Promise<RaftSimResult> {
   const sim = new Simulation({ seed: options.seed });
-  const network = new SimNetwork(sim, { link: { latency: uniformLatency(1, 5) } });
+  // Disks take time to sync, so a crash can land mid-write (and tear it).
+  const network = new SimNetwork(sim, { link: { latency: uniformLatency(1, 5) }, disk: { syncLatency: uniformLatency(0.2, 3) } });
   const rnet = new SimRaftNetwork(network, { timeoutMs: 300 });
   const checker = new InvariantChecker();
   const servers: SimServer[] = [];
@@ -87,8 +90,13 @@ export async function runRaftSimulation(options: RaftSimOptions): Promise<RaftSi
   }
   for (const s of servers) s.onLeader = (_id, term) => sim.note('leader', term);
   const configuration = { servers: servers.map((s) => ({ id: s.id, address: s.address, suffrage: ServerSuffrage.Voter })) };
-  for (const s of servers) await s.bootstrap(configuration);
-  for (const s of servers) await s.start();
+  // Disk operations are simulator events: drive them through the simulation.
+  await sim.settle(
+    (async () => {
+      for (const s of servers) await s.bootstrap(configuration);
+      for (const s of servers) await s.start();
+    })(),
+  );
 
   const checkLogs = (): void => {
     const views = servers.map((s) => s.logView()).filter((v) => v !== undefined);
@@ -144,6 +152,7 @@ export async function runRaftSimulation(options: RaftSimOptions): Promise<RaftSi
     nemesis: nemesis?.stats ?? null,
     history: clients.history,
     virtual_ms: sim.now(),
+    torn_tails: servers.reduce((n, s) => n + s.tornTails, 0),
   };
 }
 

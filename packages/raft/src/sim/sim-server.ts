@@ -29,6 +29,8 @@ export class SimServer {
   /** Called when this server becomes leader (for traces and counters). */
   onLeader: ((id: string, term: number) => void) | undefined;
   crashes = 0;
+  /** Restarts that found a torn record at the end of the log file (and cut it off). */
+  tornTails = 0;
 
   constructor(id: string, node: SimNode, net: SimRaftNetwork, config: Config, checker: InvariantChecker) {
     this.id = id;
@@ -57,6 +59,7 @@ export class SimServer {
   async start(): Promise<void> {
     const fs = this.node.disk.fileSystem();
     const store = await FileStore.open(fs, 'raft/store.log');
+    if (store.truncatedBytes > 0) this.tornTails++;
     const snapshots = await FileSnapshotStore.open(fs, 'raft/snapshots');
     const transport = this.#net.attach(this.node);
     const fsm = new KvFsm();
