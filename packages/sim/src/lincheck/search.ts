@@ -187,7 +187,11 @@ export class LinSearch<S, I, O> {
       this.#frameChoice[d] = choice + 1;
       const op = this.#frameOp[d]!;
       const successor = successors[choice]!;
-      if (op >= this.#knownCount && this.#afterUselessUnknown(d, op, successor)) continue;
+      if (op >= this.#knownCount) {
+        // An unknown operation that changes nothing here is covered by not linearizing it.
+        if (model.equal(successor, this.#frameState[d]!)) continue;
+        if (this.#afterUselessUnknown(d, op, successor)) continue;
+      }
       this.#linearized.toggle(op);
       if (this.#cache.addUnlessSubsumed(this.#linearized, successor, model.hash(successor))) {
         this.#events.lift(op);
