@@ -91,7 +91,7 @@ export class RaftCore {
   /** Hooks for the simulator: called after every state or term change. */
   onStateChange: ((state: RaftState, term: number) => void) | undefined;
   readonly #shutdownHooks: (() => void)[] = [];
-  /** Applies queued while the node was not the leader are answered through this. */
+  /** Campaigns started and leaderships won by this node (for reports). */
   readonly stats = { elections: 0, leaderships: 0 };
 
   constructor(deps: RaftDeps) {
