@@ -20,6 +20,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	metrics "github.com/armon/go-metrics"
 	"github.com/hashicorp/memberlist"
@@ -73,11 +74,33 @@ func (n *node) MergeRemoteState(buf []byte, join bool) {
 
 type events struct{ self string }
 
+// nodeStateView mirrors memberlist 0.2.2's unexported nodeState, whose first
+// field is the embedded Node that events receive a pointer to. Node.State is
+// never updated in 0.2.2 (nodeState.State shadows it), so this is the only way
+// an event delegate can tell a failed node ("dead") from one that left.
+type nodeStateView struct {
+	memberlist.Node
+	Incarnation uint32
+	State       memberlist.NodeStateType
+	StateChange time.Time
+}
+
+var stateNames = map[memberlist.NodeStateType]string{
+	memberlist.StateAlive: "alive", memberlist.StateSuspect: "suspect",
+	memberlist.StateDead: "dead", memberlist.StateLeft: "left",
+}
+
 func nodeEvent(kind, self string, m *memberlist.Node) {
+	// Events are called with &nodeState.Node while memberlist holds its node lock.
+	view := (*nodeStateView)(unsafe.Pointer(m))
+	state, ok := stateNames[view.State]
+	if !ok {
+		state = fmt.Sprintf("unknown(%d)", view.State)
+	}
 	emit(map[string]interface{}{
 		"event": kind, "self": self, "node": m.Name,
 		"addr": net.JoinHostPort(m.Addr.String(), strconv.Itoa(int(m.Port))),
-		"meta": string(m.Meta), "t": nowMs(),
+		"meta": string(m.Meta), "state": state, "incarnation": view.Incarnation, "t": nowMs(),
 	})
 }
 func (e events) NotifyJoin(m *memberlist.Node)   { nodeEvent("join", e.self, m) }
@@ -107,6 +130,7 @@ func main() {
 	metaText := flag.String("meta", "", "node meta")
 	stateText := flag.String("state", "", "delegate local state sent in push/pull")
 	count := flag.Int("nodes", 1, "number of nodes in this process")
+	pushPullMs := flag.Int("pushpull", -1, "push/pull interval in ms (default: the profile's; 0 disables)")
 	verbose := flag.Bool("v", false, "memberlist logs to stderr")
 	flag.Parse()
 
@@ -148,6 +172,9 @@ func main() {
 			cfg.AdvertiseAddr, cfg.AdvertisePort = ah, ap+i
 		}
 		cfg.EnableCompression = *compression
+		if *pushPullMs >= 0 {
+			cfg.PushPullInterval = time.Duration(*pushPullMs) * time.Millisecond
+		}
 		if *key != "" {
 			k, err := base64.StdEncoding.DecodeString(*key)
 			if err != nil {
