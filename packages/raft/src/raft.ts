@@ -7,18 +7,11 @@ import type { Clock, Random } from '@shoal/kit';
 import { createRandom, realClock } from '@shoal/kit';
 import { bootstrapCluster, hasExistingState } from './bootstrap.js';
 import type { Config, ReloadableConfig } from './config.js';
-import {
-  PROTOCOL_VERSION_MAX,
-  PROTOCOL_VERSION_MIN,
-  reloadableOf,
-  SNAPSHOT_VERSION_MAX,
-  SNAPSHOT_VERSION_MIN,
-  validateConfig,
-} from './config.js';
+import { reloadableOf, validateConfig } from './config.js';
 import type { Configuration, ConfigurationChangeRequest, ServerAddress, ServerID } from './configuration.js';
-import { cloneConfiguration, ConfigurationChangeCommand, formatConfiguration, ServerSuffrage } from './configuration.js';
+import { cloneConfiguration, ConfigurationChangeCommand } from './configuration.js';
 import { RaftCore } from './core.js';
-import { CantBootstrapError, EnqueueTimeoutError, LeadershipTransferInProgressError, NotLeaderError, RaftError, RaftShutdownError, ReadTimeoutError, SnapshotError } from './errors.js';
+import { CantBootstrapError, EnqueueTimeoutError, NotLeaderError, RaftShutdownError, ReadTimeoutError } from './errors.js';
 import { makeRpcHandler } from './follower-rpc.js';
 import type { FSM } from './fsm.js';
 import type { ApplyResult } from './log-future.js';
@@ -26,10 +19,11 @@ import { LogFuture } from './log-future.js';
 import { EMPTY_BYTES, LogType, makeLog } from './log.js';
 import type { Observer } from './observer.js';
 import type { SnapshotMeta, SnapshotSource, SnapshotStore } from './snapshot.js';
-import { copyTo } from './snapshot.js';
 import type { SnapshotResult } from './snapshotter.js';
 import { Snapshotter } from './snapshotter.js';
 import { startUp } from './startup.js';
+import { statsOf } from './stats.js';
+import { restoreUserSnapshot } from './user-restore.js';
 import type { RaftState } from './state.js';
 import type { LogStore, StableStore } from './stores.js';
 import type { Transport } from './transport.js';
@@ -278,45 +272,7 @@ export class Raft {
   async restore(meta: SnapshotMeta, source: SnapshotSource, options: TimeoutOptions = {}): Promise<void> {
     const core = this.#core;
     if (core.isShutdown) throw new RaftShutdownError();
-    const work = core.serial.run(async () => {
-      const leader = core.leader;
-      if (leader === undefined || !leader.live) throw this.#notLeader();
-      if (leader.transfer !== undefined) throw new LeadershipTransferInProgressError();
-      if (meta.version < SNAPSHOT_VERSION_MIN || meta.version > SNAPSHOT_VERSION_MAX) throw new SnapshotError(`unsupported snapshot version ${meta.version}`);
-      const c = core.configurations;
-      if (c.committedIndex !== c.latestIndex) {
-        throw new RaftError('ERR_CONFIGURATION_CHANGING', `cannot restore snapshot now, wait until the configuration entry at ${c.latestIndex} has been applied (have applied ${c.committedIndex})`);
-      }
-      leader.abortInflightForRestore();
-      const term = core.currentTerm;
-      const index = Math.max(core.lastLogIndex, meta.index) + 1;
-      const sink = await core.snapshots.create(meta.version, index, term, c.latest, c.latestIndex, core.transport);
-      let n: number;
-      try {
-        n = await copyTo(sink, source);
-      } catch (err) {
-        await sink.cancel();
-        throw new SnapshotError(`failed to write snapshot: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
-      if (n !== meta.size) {
-        await sink.cancel();
-        throw new SnapshotError(`failed to write snapshot, size didn't match (${n} != ${meta.size})`);
-      }
-      await sink.close();
-      const opened = await core.snapshots.open(sink.id);
-      await core.fsmRunner.restore(opened.source, index, term);
-      // Leave a hole at `index`: followers fault on it and receive the snapshot.
-      core.setLastLog(index, term);
-      core.lastApplied = index;
-      core.setCommitIndex(Math.max(core.commitIndex, index));
-      core.lastSnapshotIndex = index;
-      core.lastSnapshotTerm = term;
-      if (core.logs.isMonotonic?.() === true) {
-        const first = await core.logs.firstIndex();
-        const last = await core.logs.lastIndex();
-        if (first > 0 && last >= first) await core.logs.deleteRange(first, last);
-      }
-    });
+    const work = core.serial.run(() => restoreUserSnapshot(core, meta, source));
     await withTimeout(core.clock, work, options.timeoutMs, () => new EnqueueTimeoutError());
     const noop = new LogFuture(makeLog({ index: 0, term: 0, type: LogType.Noop }));
     await this.#submit(noop, options.timeoutMs);
@@ -394,37 +350,7 @@ export class Raft {
 
   /** Go's Stats(): string values under Go's keys. */
   stats(): Record<string, string> {
-    const core = this.#core;
-    const latest = core.configurations.latest;
-    let hasUs = false;
-    let peers = 0;
-    for (const s of latest.servers) {
-      if (s.suffrage !== ServerSuffrage.Voter) continue;
-      if (s.id === core.localId) hasUs = true;
-      else peers++;
-    }
-    const lastContact =
-      core.state === 'Leader' ? '0' : !core.everContacted ? 'never' : `${Math.max(0, core.clock.now() - core.lastContact).toFixed(3)}ms`;
-    return {
-      state: core.state,
-      term: String(core.currentTerm),
-      last_log_index: String(core.lastLogIndex),
-      last_log_term: String(core.lastLogTerm),
-      commit_index: String(core.commitIndex),
-      applied_index: String(core.fsmRunner.appliedIndex),
-      fsm_pending: String(core.fsmRunner.pending),
-      last_snapshot_index: String(core.lastSnapshotIndex),
-      last_snapshot_term: String(core.lastSnapshotTerm),
-      protocol_version: String(core.config.protocolVersion),
-      protocol_version_min: String(PROTOCOL_VERSION_MIN),
-      protocol_version_max: String(PROTOCOL_VERSION_MAX),
-      snapshot_version_min: String(SNAPSHOT_VERSION_MIN),
-      snapshot_version_max: String(SNAPSHOT_VERSION_MAX),
-      latest_configuration_index: String(core.configurations.latestIndex),
-      latest_configuration: formatConfiguration(latest),
-      num_peers: String(hasUs ? peers : 0),
-      last_contact: lastContact,
-    };
+    return statsOf(this.#core);
   }
 
   reloadableConfig(): ReloadableConfig {
