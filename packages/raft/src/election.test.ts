@@ -159,3 +159,23 @@ test('RPCs from protocol versions we cannot speak are refused with ErrUnsupporte
   assert.equal(f.raft.currentTerm(), leader.raft.currentTerm(), 'nothing changed');
   await c.shutdown();
 });
+
+test('a vote request from a non-voter with a higher term is refused, but its term is adopted (Go PR #526)', async () => {
+  const c = await TestCluster.create({ nodes: 3, nonVoters: 1, seed: 108 });
+  const leader = await c.waitForLeader();
+  await leader.raft.barrier();
+  await c.crash(leader.id);
+  await c.advance(300);
+  const voter = c.nodes.find((n) => n.up && n.id !== 'node2')!;
+  const core = voter.raft.internals;
+  core.voteQuietUntil = 0;
+  const term = core.currentTerm;
+  const resp = await core.serial.run(async () => {
+    core.setLeader('', '');
+    return handleRequestVote(core, voteReq(c, 'node2', term + 3, core.lastLogIndex + 5, core.lastLogTerm + 1));
+  });
+  assert.equal(resp.granted, false);
+  assert.equal(core.currentTerm, term + 3);
+  assert.equal(voter.raft.state, 'Follower');
+  await c.shutdown();
+});
