@@ -212,6 +212,7 @@ export class Replicator {
   #updateLastAppended(req: AppendEntriesRequest): void {
     const last = req.entries[req.entries.length - 1];
     const matched = last === undefined ? req.prevLogEntry : last.index;
+    invariant(matched <= this.#leader.core.lastLogIndex, () => `${this.peer.id} matched ${matched}, beyond our last index ${this.#leader.core.lastLogIndex}`);
     if (last !== undefined) this.nextIndex = Math.max(this.nextIndex, last.index + 1);
     if (matched > this.matchIndex) {
       this.matchIndex = matched;
@@ -387,11 +388,5 @@ export class Replicator {
       }
       if (resp.success) leader.acknowledge(this.peer.id, sentSeq, sentAt);
     }
-  }
-
-  /** For tests: the replicator's view (nextIndex, matchIndex). */
-  snapshotView(): { nextIndex: number; matchIndex: number } {
-    invariant(this.matchIndex < this.nextIndex || this.nextIndex === 1, 'matchIndex must be below nextIndex');
-    return { nextIndex: this.nextIndex, matchIndex: this.matchIndex };
   }
 }
