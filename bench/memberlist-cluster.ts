@@ -3,7 +3,7 @@
 //
 //   node --conditions=source --import tsx bench/memberlist-cluster.ts \
 //     [--nodes 50] [--kill 5] [--layout multi|single|both] [--impl shoal|go|both]
-//     [--profile local] [--runs 1] [--window-ms 30000] [--settle-ms 5000]
+//     [--profile local] [--runs 1] [--window-ms MS] [--steady-not-before-ms MS] [--settle-ms 5000]
 //     [--cpu-prof DIR]   (V8 CPU profiles of the shoal seed host, per phase: join, steady, detect)
 //
 // Layouts: `multi` runs all N nodes in one process per implementation (one
@@ -38,12 +38,16 @@
 //                       shoal, getrusage(RUSAGE_SELF) for Go) per node per second
 //                       over the same window, summed over the implementation's
 //                       processes. One-per-process includes each runtime's idle cost.
-// Each host's rates use its own elapsed window; the window defaults to 30 s,
-// the scaled push/pull period at 50 nodes under the local profile (15 s × 2),
-// so every node does about one push/pull in it.
-// Also reported: join_failures, false_dead_events (leave events about nodes
-// never killed), members_check (each node's members() count equalled N right
-// after convergence, cross-checking the event-built view).
+// Each host's rates use its own elapsed window. The window defaults to one
+// scaled push/pull period (local profile, 50 nodes: 15 s × 2 = 30 s) and opens
+// no earlier than one unscaled period (15 s) after the last node started, when
+// every node's staggered push/pull timer has begun to tick: so each node does
+// exactly one push/pull in it, in both implementations (steady_push_pulls).
+// Also reported: steady_push_pulls (push/pulls started in the window, all
+// nodes), join_failures (join calls that failed), false_dead_events (leave
+// events about nodes never killed), members_check (each node's members()
+// count equalled N right after convergence, cross-checking the event-built
+// view), loadavg_1m (the machine may be shared: read timings with it).
 // null means the step timed out (--converge-timeout-ms, --detect-timeout-ms).
 //
 // Targets (issue 5): converge_ms ≤ 2000 in every run; detect_all_dead_ms ≤ Go's;
@@ -51,6 +55,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CONFIG_PROFILES, type ConfigProfile, pushPullScale } from '@shoal/memberlist';
 import { killAllHosts } from './memberlist-cluster/host.js';
 import { goLauncher, type Impl, type Launcher, shoalLauncher } from './memberlist-cluster/launch.js';
 import { type Layout, runScenario, type ScenarioResult } from './memberlist-cluster/scenario.js';
@@ -65,7 +70,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     'idle-ms': { type: 'string', default: '1000' },
     'settle-ms': { type: 'string', default: '5000' },
-    'window-ms': { type: 'string', default: '30000' },
+    'window-ms': { type: 'string' },
+    'steady-not-before-ms': { type: 'string' },
     'converge-timeout-ms': { type: 'string', default: '90000' },
     'detect-timeout-ms': { type: 'string', default: '60000' },
     'start-concurrency': { type: 'string', default: '4' },
@@ -126,10 +132,14 @@ function ratios(shoal: ScenarioResult, go: ScenarioResult): Record<string, unkno
   return line;
 }
 
+if (!(values.profile! in CONFIG_PROFILES)) throw new Error(`--profile must be lan, wan or local, got '${values.profile}'`);
+const pushPullMs = CONFIG_PROFILES[values.profile as ConfigProfile]().pushPullIntervalMs;
 const timing = {
   idleMs: positiveInt('idle-ms', values['idle-ms'], 0),
   settleMs: positiveInt('settle-ms', values['settle-ms'], 0),
-  windowMs: positiveInt('window-ms', values['window-ms'], 100),
+  // One scaled push/pull period, opening once every node's push/pull timer is periodic (see scenario.ts).
+  windowMs: values['window-ms'] === undefined ? pushPullScale(pushPullMs, nodes) : positiveInt('window-ms', values['window-ms'], 100),
+  steadyNotBeforeMs: values['steady-not-before-ms'] === undefined ? pushPullMs : positiveInt('steady-not-before-ms', values['steady-not-before-ms'], 0),
   convergeTimeoutMs: positiveInt('converge-timeout-ms', values['converge-timeout-ms']),
   detectTimeoutMs: positiveInt('detect-timeout-ms', values['detect-timeout-ms']),
   startConcurrency: positiveInt('start-concurrency', values['start-concurrency']),

@@ -20,6 +20,7 @@ export interface MembershipEvent {
 export interface HostStats {
   udpSent: number;
   tcpSent: number;
+  pushPulls: number;
   cpuMs: number;
   t: number;
 }
@@ -111,7 +112,7 @@ export class Host {
 
   async stats(timeoutMs = 30_000): Promise<HostStats> {
     const r = await this.request('stats', 'stats', timeoutMs);
-    return { udpSent: Number(r.udp_sent), tcpSent: Number(r.tcp_sent), cpuMs: Number(r.cpu_ms), t: Number(r.t) };
+    return { udpSent: Number(r.udp_sent), tcpSent: Number(r.tcp_sent), pushPulls: Number(r.push_pulls), cpuMs: Number(r.cpu_ms), t: Number(r.t) };
   }
 
   async memberCounts(timeoutMs = 30_000): Promise<Record<string, number>> {

@@ -4,7 +4,7 @@
 //
 //   args:     --name PREFIX --first I --nodes M --bind HOST --profile lan|wan|local
 //   stdout:   {"event":"ready","nodes":[{name,addr}]}, {"event":"join"|"leave","self","node","t"},
-//             {"event":"joined","ok","failed","errors","t"}, {"event":"stats","udp_sent","tcp_sent","cpu_ms","t"},
+//             {"event":"joined","ok","failed","errors","t"}, {"event":"stats","udp_sent","tcp_sent","push_pulls","cpu_ms","t"},
 //             {"event":"members","counts":{name:n}}, {"event":"killed","names","t"}
 //   stdin:    join ADDR | stats | members | kill NAME,... | exit   (closing stdin = exit)
 //             prof-start | prof-stop PATH   (V8 CPU profile of this process, written to PATH;
@@ -44,13 +44,15 @@ class Output {
   }
 }
 
-/** Counts the two byte counters Go reports; every other metric is dropped. */
+/** Counts the two byte counters Go reports, and push/pulls started (memberlist.tcp.connect); drops the rest. */
 class ByteCounter implements Metrics {
   udpSent = 0;
   tcpSent = 0;
+  pushPulls = 0;
   incrCounter(name: string, value = 1): void {
     if (name === 'memberlist.udp.sent') this.udpSent += value;
     else if (name === 'memberlist.tcp.sent') this.tcpSent += value;
+    else if (name === 'memberlist.tcp.connect') this.pushPulls += value;
   }
   setGauge(): void {}
   addTiming(): void {}
@@ -140,7 +142,7 @@ function handle(args: string[]): boolean {
       break;
     case 'stats': {
       const cpu = process.cpuUsage();
-      out.emit({ event: 'stats', udp_sent: bytes.udpSent, tcp_sent: bytes.tcpSent, cpu_ms: (cpu.user + cpu.system) / 1000, t: wallMs() });
+      out.emit({ event: 'stats', udp_sent: bytes.udpSent, tcp_sent: bytes.tcpSent, push_pulls: bytes.pushPulls, cpu_ms: (cpu.user + cpu.system) / 1000, t: wallMs() });
       break;
     }
     case 'members':

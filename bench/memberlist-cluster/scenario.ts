@@ -23,6 +23,13 @@ export interface ScenarioOptions {
   idleMs: number;
   /** Time after convergence before the steady window opens (broadcast queues drain). */
   settleMs: number;
+  /**
+   * The window opens no earlier than this long after the last node started:
+   * the unscaled push/pull interval, by when every node's first push/pull
+   * stagger has run out, so a window one scaled interval long holds exactly
+   * one push/pull per node in both implementations.
+   */
+  steadyNotBeforeMs: number;
   windowMs: number;
   convergeTimeoutMs: number;
   detectTimeoutMs: number;
@@ -48,6 +55,8 @@ export interface ScenarioResult {
   steady_udp_bytes_per_node_s: number;
   steady_tcp_bytes_per_node_s: number;
   steady_window_ms: number;
+  /** Push/pulls started during the window, all nodes together (Go: memberlist.tcp.connect). */
+  steady_push_pulls: number;
   /** Nodes whose join call failed. */
   join_failures: number;
   /** Leave events about nodes that were never killed (false failure detections). */
@@ -104,6 +113,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const byName = new Map(hosts.flatMap((h) => h.nodes.map((n) => [n.name, h] as const)));
     const seed = hosts[0]!.nodes[0]!;
     o.log(`${o.impl}/${o.layout}: ${o.nodes} nodes up in ${hosts.length} process(es); seed ${seed.name} at ${seed.addr}`);
+    const upAt = wallMs();
     await sleep(o.idleMs);
 
     // 2. Burst join: every node but the seed joins the seed at once.
@@ -128,7 +138,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const membersCheck = names.every((n) => counts[n] === o.nodes);
 
     // 3. Steady window: quiet cluster, all N alive.
-    await sleep(o.settleMs);
+    await sleep(Math.max(o.settleMs, upAt + o.steadyNotBeforeMs - wallMs()));
     await profileStart();
     const before = await Promise.all(hosts.map((h) => h.stats()));
     await sleep(o.windowMs);
@@ -161,6 +171,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       steady_udp_bytes_per_node_s: round(rates.udp),
       steady_tcp_bytes_per_node_s: round(rates.tcp),
       steady_window_ms: o.windowMs,
+      steady_push_pulls: rates.pushPulls,
       join_failures: joinFailures,
       false_dead_events: view.falseLeaves,
       members_check: membersCheck,
@@ -176,7 +187,8 @@ function nodeIndex(host: Host): number {
 }
 
 /** Per-node, per-second rates over the window: each host's delta over its own elapsed time, summed, over N. */
-function steadyRates(before: HostStats[], after: HostStats[], nodes: number): { udp: number; tcp: number; cpu: number } {
+function steadyRates(before: HostStats[], after: HostStats[], nodes: number): { udp: number; tcp: number; cpu: number; pushPulls: number } {
+  let pushPulls = 0;
   let udp = 0;
   let tcp = 0;
   let cpu = 0;
@@ -186,6 +198,7 @@ function steadyRates(before: HostStats[], after: HostStats[], nodes: number): { 
     udp += (a.udpSent - b.udpSent) / seconds;
     tcp += (a.tcpSent - b.tcpSent) / seconds;
     cpu += (a.cpuMs - b.cpuMs) / seconds;
+    pushPulls += a.pushPulls - b.pushPulls;
   });
-  return { udp: udp / nodes, tcp: tcp / nodes, cpu: cpu / nodes };
+  return { udp: udp / nodes, tcp: tcp / nodes, cpu: cpu / nodes, pushPulls };
 }

@@ -10,7 +10,7 @@
 //	{"event":"ready","nodes":[{"name":N,"addr":"ip:port"},...]}
 //	{"event":"join"|"leave","self":N,"node":M,"t":T}  membership changes as each node sees them
 //	{"event":"joined","ok":K,"failed":F,"errors":[...],"t":T}
-//	{"event":"stats","udp_sent":B,"tcp_sent":B,"cpu_ms":C,"t":T}
+//	{"event":"stats","udp_sent":B,"tcp_sent":B,"push_pulls":P,"cpu_ms":C,"t":T}
 //	{"event":"members","counts":{N:K,...}}
 //	{"event":"killed","names":[...],"t":T}
 //
@@ -80,21 +80,24 @@ func (o *output) flush() {
 func nowMs() float64 { return float64(time.Now().UnixNano()) / 1e6 }
 
 // byteSink counts the bytes memberlist reports as sent (go-metrics counters
-// memberlist.udp.sent and memberlist.tcp.sent) and ignores everything else.
+// memberlist.udp.sent and memberlist.tcp.sent) and the push/pulls it starts
+// (memberlist.tcp.connect), and ignores everything else.
 type byteSink struct {
-	udp, tcp uint64
+	udp, tcp, connects uint64
 }
 
 func (s *byteSink) count(key []string, val float32) {
 	n := len(key)
-	if n < 2 || key[n-1] != "sent" {
+	if n < 2 {
 		return
 	}
-	switch key[n-2] {
-	case "udp":
+	switch key[n-2] + "." + key[n-1] {
+	case "udp.sent":
 		atomic.AddUint64(&s.udp, uint64(val))
-	case "tcp":
+	case "tcp.sent":
 		atomic.AddUint64(&s.tcp, uint64(val))
+	case "tcp.connect": // push/pulls initiated
+		atomic.AddUint64(&s.connects, uint64(val))
 	}
 }
 func (s *byteSink) SetGauge([]string, float32)                            {}
@@ -232,7 +235,8 @@ func handle(nodes []*node, sink *byteSink, args []string) bool {
 		cpuMs := float64(ru.Utime.Sec+ru.Stime.Sec)*1000 + float64(ru.Utime.Usec+ru.Stime.Usec)/1000
 		out.emit(map[string]interface{}{
 			"event": "stats", "udp_sent": atomic.LoadUint64(&sink.udp), "tcp_sent": atomic.LoadUint64(&sink.tcp),
-			"cpu_ms": cpuMs, "t": nowMs(),
+			"push_pulls": atomic.LoadUint64(&sink.connects),
+			"cpu_ms":     cpuMs, "t": nowMs(),
 		})
 	case "members":
 		counts := map[string]int{}
