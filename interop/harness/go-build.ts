@@ -2,7 +2,7 @@
 // libraries (GOPATH mode), caching binaries under interop/bin by source hash.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -49,6 +49,15 @@ async function build(dir: string, name: string): Promise<string> {
   mkdirSync(BIN_DIR, { recursive: true });
   const env = { ...GO_ENV };
   delete (env as Record<string, string | undefined>).GOFLAGS;
-  await run('go', ['build', '-o', out, '.'], { cwd: src, env, timeout: 300_000 });
+  // Test files run in parallel processes and may build at once: each builds
+  // its own file and renames it into place, which is atomic and leaves a
+  // binary another process is already running untouched.
+  const tmp = `${out}.tmp-${process.pid}`;
+  try {
+    await run('go', ['build', '-o', tmp, '.'], { cwd: src, env, timeout: 300_000 });
+    renameSync(tmp, out);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
   return out;
 }

@@ -2,11 +2,14 @@
 // registration that skips (with the reason in the name) only outside CI when
 // Go is missing, and cleanup of every node a test started, pass or fail.
 import { randomBytes } from 'node:crypto';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { EventLog, MemberEvent } from '../harness/event-log.js';
-import { goMissingReason } from '../harness/go-build.js';
+import { buildGoProgram, goMissingReason } from '../harness/go-build.js';
 
 const missing = goMissingReason();
+
+// A cold build of the Go program takes 15-60 s; do it before any scenario's clock starts.
+if (missing === undefined) before(() => buildGoProgram('memberlist-node', 'memberlist-node'), { timeout: 300_000 });
 
 /** Scenarios still running: a test that timed out has not cleaned up, so the file's end does. */
 const running = new Set<Nodes>();
