@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock, realClock } from '@shoal/kit';
 import {
   FakeTransport,
+  FewestPending,
   HashRing,
   OutlierEjection,
   PeakEwma,
@@ -64,6 +65,7 @@ const STRATEGIES: Strategy[] = [
   { name: 'random', make: () => new RandomPeer({ seed: 1 }) },
   { name: 'two-random-choices', make: () => new TwoRandomChoices({ seed: 1 }) },
   { name: 'fewest-pending-heap', make: () => new PendingHeap({ seed: 1 }) },
+  { name: 'fewest-pending-buckets', make: () => new FewestPending() },
   { name: 'hash-ring(100 vnodes, keyed)', make: () => new HashRing({ seed: 1, replicas: 100 }), keyed: true },
   { name: 'peak-ewma(real clock)', make: () => new PeakEwma({ clock: realClock, seed: 1 }) },
   { name: 'peak-ewma(virtual clock)', make: () => new PeakEwma({ clock: manualClock, seed: 1 }), options: { clock: manualClock } },

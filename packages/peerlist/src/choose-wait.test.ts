@@ -6,6 +6,7 @@ import { ManualClock } from '@shoal/kit';
 import { Simulation } from '@shoal/sim';
 import { ChooseError, PeerListErrorCode as E } from './errors.js';
 import { FakeTransport } from './fake-transport.js';
+import { fewestPending } from './fewest-pending.js';
 import { hashRing } from './hash-ring.js';
 import type { Implementation, ListPeer } from './implementation.js';
 import type { Chosen } from './peer-facade.js';
@@ -189,6 +190,7 @@ const flapStrategies: Record<string, (seed: number) => Implementation<unknown>> 
   'round-robin': () => roundRobin() as Implementation<unknown>,
   'two-random-choices': (seed) => twoRandomChoices({ seed }) as Implementation<unknown>,
   'fewest-pending-heap': (seed) => pendingHeap({ seed }) as Implementation<unknown>,
+  'fewest-pending-buckets': () => fewestPending() as Implementation<unknown>,
   'hash-ring': (seed) => hashRing({ seed, replicas: 8 }) as Implementation<unknown>,
 };
 

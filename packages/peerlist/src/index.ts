@@ -9,6 +9,7 @@ export { RoundRobin, roundRobin } from './round-robin.js';
 export { RandomPeer, randomPeer, type RandomOptions } from './random-peer.js';
 export { TwoRandomChoices, twoRandomChoices } from './two-random-choices.js';
 export { PendingHeap, pendingHeap } from './pending-heap.js';
+export { FewestPending, fewestPending } from './fewest-pending.js';
 export { HashRing, hashRing, hashString, type HashRingOptions } from './hash-ring.js';
 export { PeakEwma, peakEwma, type PeakEwmaOptions } from './peak-ewma.js';
 export { OutlierEjection, outlierEjection, type OutlierEjectionOptions } from './outlier-ejection.js';

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ManualClock } from '@shoal/kit';
 import { FakeTransport } from './fake-transport.js';
+import { fewestPending } from './fewest-pending.js';
 import type { Chosen } from './peer-facade.js';
 import { PeerList } from './peer-list.js';
 import { pendingHeap } from './pending-heap.js';
@@ -29,6 +30,7 @@ for (const [name, make] of [
   ['round-robin', () => roundRobin()],
   ['two-random-choices', () => twoRandomChoices({ seed: 7 })],
   ['fewest-pending-heap', () => pendingHeap({ seed: 7 })],
+  ['fewest-pending-buckets', () => fewestPending()],
 ] as const) {
   test(`property (${name}): the list matches a model under any operations`, () => {
     fc.assert(

@@ -1,6 +1,7 @@
 // yarpc's per-strategy tables (TestRoundRobinList, TestRandPeer,
 // TestTwoRandomChoicesPeer, TestPeerHeapList), run against every strategy here.
 import { describe, test } from 'node:test';
+import { fewestPending } from './fewest-pending.js';
 import { hashRing } from './hash-ring.js';
 import { outlierEjection } from './outlier-ejection.js';
 import { peakEwma } from './peak-ewma.js';
@@ -17,6 +18,7 @@ const strategies: Record<string, MakeImplementation> = {
   random: (_clock, seed) => randomPeer({ seed }),
   'two-random-choices': (_clock, seed) => twoRandomChoices({ seed }),
   'fewest-pending-heap': (_clock, seed) => pendingHeap({ seed }),
+  'fewest-pending-buckets': () => fewestPending(),
   'hash-ring': (_clock, seed) => hashRing({ seed, replicas: 10 }),
   'peak-ewma': (clock, seed) => peakEwma({ clock, seed }),
   'outlier-ejection(round-robin)': (clock) => outlierEjection(roundRobin(), { clock }),
