@@ -15,7 +15,9 @@
 //   exponential, mean 10 ms (b0: 100 ms). Only the share of requests a chooser
 //   sends to b0 matters here.
 // Latency is measured from choose to answer. The first 10% of requests warm
-// up the choosers and are not counted.
+// up the choosers and are not counted. "reference: fast backends only" is an
+// oracle that never uses b0: its p99 is the floor any chooser can reach, so
+// floor_p99 is the best ratio possible in that model.
 import { Simulation } from '@shoal/sim';
 import { FakeTransport, PeakEwma, PeerList, RoundRobin, TwoRandomChoices, type Chosen, type Implementation } from '@shoal/peerlist';
 
@@ -116,10 +118,23 @@ function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
+/** Reference, not a strategy: round robin that never sees b0 (an oracle), i.e. the floor for any chooser here. */
+function withoutSlowBackend(): Implementation<unknown> {
+  const inner = new RoundRobin();
+  return {
+    add: (peer) => (peer.id === 'b0' ? undefined : inner.add(peer)),
+    remove: (peer, node) => {
+      if (node !== undefined) inner.remove(peer, node as never);
+    },
+    choose: (key) => inner.choose(key),
+  };
+}
+
 const strategies: Record<string, (sim: Simulation) => Implementation<unknown>> = {
   'round-robin': () => new RoundRobin() as Implementation<unknown>,
   'two-random-choices': () => new TwoRandomChoices({ seed }) as Implementation<unknown>,
   'peak-ewma': (sim) => new PeakEwma({ clock: sim, seed }) as Implementation<unknown>,
+  'reference: fast backends only': () => withoutSlowBackend(),
 };
 
 for (const model of ['queue', 'delay'] as const) {
@@ -135,6 +150,7 @@ for (const model of ['queue', 'delay'] as const) {
       two_choices_p99: ratio('two-random-choices', 'p99_ms'),
       peak_ewma_p50: ratio('peak-ewma', 'p50_ms'),
       peak_ewma_p99: ratio('peak-ewma', 'p99_ms'),
+      floor_p99: ratio('reference: fast backends only', 'p99_ms'),
       target_peak_ewma_p99_at_most: 0.2,
     }),
   );
