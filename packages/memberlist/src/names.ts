@@ -69,6 +69,21 @@ export class NameRegistry {
     this.#refs[id]!++;
   }
 
+  /** retain and retainInfo for rows [from, to) of a table's id arrays. */
+  retainRows(ids: Int32Array, infoIds: Int32Array, from: number, to: number): void {
+    const refs = this.#refs;
+    const infoRefs = this.#infoRefs;
+    const names = this.#names;
+    const infos = this.#infos;
+    for (let i = from; i < to; i++) {
+      const id = ids[i]!;
+      const infoId = infoIds[i]!;
+      if (names[id] === undefined || infos[infoId] === undefined) throw new Error(`name registry: row ${i} holds a freed id`);
+      refs[id]!++;
+      infoRefs[infoId]!++;
+    }
+  }
+
   /** Drops one reference; the id is freed for reuse when none is left. */
   release(id: number): void {
     const left = --this.#refs[id]!;

@@ -130,13 +130,24 @@ export class NodeTable {
    * this table's registry.
    */
   preload(entries: readonly { id: number; infoId: number; incarnation: number }[], nowMs: number, random: Random): void {
-    const fresh = entries.filter((e) => e.id >= this.#rowOf.length || this.#rowOf[e.id] === 0);
+    const fresh: { id: number; infoId: number; incarnation: number }[] = [];
+    let maxId = -1;
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k]!;
+      if (e.id < this.#rowOf.length && this.#rowOf[e.id] !== 0) continue;
+      fresh.push(e);
+      if (e.id > maxId) maxId = e.id;
+    }
     const total = this.#length + fresh.length;
     if (total > this.#incarnation.length) this.#grow(total);
-    let maxId = -1;
-    for (const e of fresh) if (e.id > maxId) maxId = e.id;
     this.#ensureIds(maxId);
-    random.shuffle(fresh);
+    // Fisher–Yates with one multiply per step (the bias of 32-bit scaling is negligible here).
+    for (let k = fresh.length - 1; k > 0; k--) {
+      const j = Math.floor((random.uint32() / 4294967296) * (k + 1));
+      const tmp = fresh[k]!;
+      fresh[k] = fresh[j]!;
+      fresh[j] = tmp;
+    }
     const names = this.names;
     const rowOf = this.#rowOf;
     const ids = this.#id;
@@ -145,9 +156,8 @@ export class NodeTable {
     const states = this.#state;
     const changes = this.#stateChangeMs;
     let row = this.#length;
-    for (const e of fresh) {
-      names.retain(e.id);
-      names.retainInfo(e.infoId);
+    for (let k = 0; k < fresh.length; k++) {
+      const e = fresh[k]!;
       rowOf[e.id] = row + 1;
       ids[row] = e.id;
       infoIds[row] = e.infoId;
@@ -156,6 +166,7 @@ export class NodeTable {
       changes[row] = nowMs;
       row++;
     }
+    names.retainRows(ids, infoIds, this.#length, row);
     this.#length = row;
     this.#live += fresh.length;
   }

@@ -105,10 +105,14 @@ class Bucket {
   }
 }
 
-/** All items with one transmit count, bucketed by message length. */
+/**
+ * All items with one transmit count, bucketed by message length. Buckets stay
+ * when they empty: items move tier to tier on every send, and re-creating
+ * buckets each time would churn the garbage collector.
+ */
 class Tier {
   readonly buckets = new Map<number, Bucket>();
-  /** Distinct lengths present, longest first. */
+  /** Lengths that have a bucket, longest first. */
   lengths: number[] = [];
   size = 0;
 
@@ -128,20 +132,20 @@ class Tier {
   }
 
   remove(item: Item): void {
-    const bucket = item.bucket!;
-    bucket.remove(item);
+    item.bucket!.remove(item);
     item.bucket = undefined;
     this.size--;
-    if (bucket.size === 0) {
-      this.buckets.delete(item.msgLen);
-      this.lengths.splice(this.lengths.indexOf(item.msgLen), 1);
-    }
   }
 
   /** The first item in queue order whose length is at most `free`: the longest that fits, newest first. */
   firstFitting(free: number): Item | undefined {
-    for (const len of this.lengths) {
-      if (len <= free) return this.buckets.get(len)!.top();
+    if (this.size === 0) return undefined;
+    const lens = this.lengths;
+    for (let i = 0; i < lens.length; i++) {
+      const len = lens[i]!;
+      if (len > free) continue;
+      const top = this.buckets.get(len)!.top();
+      if (top !== undefined) return top;
     }
     return undefined;
   }
@@ -218,7 +222,7 @@ export class TransmitLimitedQueue {
     const transmitLimit = retransmitLimit(this.retransmitMult, this.numNodes());
     const reinsert: Item[] = [];
     let bytesUsed = 0;
-    const maxT = this.#tiers.length - 1;
+    const maxT = this.#maxTier();
     for (let t = this.#minTier(); t <= maxT; ) {
       const free = limit - bytesUsed - overhead;
       if (free <= 0) break;
@@ -279,6 +283,15 @@ export class TransmitLimitedQueue {
     return all.sort((a, b) => (less(a, b) ? -1 : less(b, a) ? 1 : 0));
   }
 
+  #maxTier(): number {
+    const tiers = this.#tiers;
+    for (let t = tiers.length - 1; t >= 0; t--) {
+      const tier = tiers[t];
+      if (tier !== undefined && tier.size > 0) return t;
+    }
+    return -1;
+  }
+
   #minTier(): number {
     const tiers = this.#tiers;
     for (let t = 0; t < tiers.length; t++) {
@@ -314,10 +327,7 @@ export class TransmitLimitedQueue {
   #detach(item: Item): void {
     this.#tiers[item.transmits]!.remove(item);
     this.#size--;
-    if (this.#size === 0) {
-      this.#idGen = 0;
-      this.#tiers.length = 0;
-    }
+    if (this.#size === 0) this.#idGen = 0;
   }
 
   /** Drops the name index entry of an item leaving for good. */
