@@ -134,3 +134,15 @@ test('a choose without a key picks a random peer', () => {
 test('replicas must be a positive integer', () => {
   assert.throws(() => new HashRing({ replicas: 0 }), RangeError);
 });
+
+test('a key goes to the first point at or after hashString(key), wrapping around', () => {
+  const r = ring(ids(30), 50).ring;
+  const points = r.points();
+  assert.equal(points.length, 1500);
+  for (let i = 1; i < points.length; i++) assert.ok(points[i - 1]!.hash <= points[i]!.hash, 'ring is sorted');
+  for (const key of KEYS.slice(0, 2000)) {
+    const h = hashString(key);
+    const expected = points.find((p) => p.hash >= h) ?? points[0]!;
+    assert.equal(r.owner(key), expected.id, key);
+  }
+});

@@ -81,7 +81,15 @@ export class HashRing implements Implementation<Member> {
     if (key === undefined) {
       i = this.#random.int(n);
     } else {
-      const h = hashString(key);
+      // hashString, written out: a 32-bit result above 2^30 returned from a
+      // call that V8 did not inline would be boxed (16 B per choose).
+      let h = 0x811c9dc5;
+      for (let c = 0; c < key.length; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193);
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      h = (h ^ (h >>> 16)) >>> 0;
       const bucket = h >>> this.#bucketShift;
       let lo = this.#bucketStart[bucket]!;
       let hi = this.#bucketStart[bucket + 1]!;
@@ -102,6 +110,12 @@ export class HashRing implements Implementation<Member> {
   /** The peer id owning `key` (tests and tools). */
   owner(key: string): string | undefined {
     return this.choose(key)?.id;
+  }
+
+  /** Every point in ring order, as (hash, peer id) (tools and tests). */
+  points(): { hash: number; id: string }[] {
+    if (this.#fresh.size > 0 || this.#gone.length > 0) this.#rebuild();
+    return Array.from(this.#hashes, (hash, i) => ({ hash, id: this.#peerOfSlot[this.#owners[i]!]!.id }));
   }
 
   /** Number of points on the ring after pending changes are applied. */
