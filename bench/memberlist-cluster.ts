@@ -5,6 +5,8 @@
 //     [--nodes 50] [--kill 5] [--layout multi|single|both] [--impl shoal|go|both]
 //     [--profile local] [--runs 1] [--window-ms MS] [--steady-not-before-ms MS] [--settle-ms 5000]
 //     [--cpu-prof DIR]   (V8 CPU profiles of the shoal seed host, per phase: join, steady, detect)
+//     [--shoal-host-args '--post-join-sync-ms 300 --join-retries 2']
+//                        (experiments emulating proposed engine changes; results then carry "variant")
 //
 // Layouts: `multi` runs all N nodes in one process per implementation (one
 // Node.js process; one Go process); `single` runs one node per process. Hosts:
@@ -76,6 +78,7 @@ const { values } = parseArgs({
     'detect-timeout-ms': { type: 'string', default: '60000' },
     'start-concurrency': { type: 'string', default: '4' },
     'cpu-prof': { type: 'string' },
+    'shoal-host-args': { type: 'string', default: '' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -117,13 +120,16 @@ setTimeout(() => {
   process.exit(1);
 }, runs * layouts.length * impls.length * SCENARIO_BUDGET_MS).unref();
 
+const shoalHostArgs = values['shoal-host-args']!.split(/\s+/).filter((a) => a !== '');
+const variant = shoalHostArgs.length > 0 ? shoalHostArgs.join(' ') : undefined;
+
 const launchers = new Map<Impl, Launcher>();
-for (const impl of impls) launchers.set(impl, impl === 'shoal' ? await shoalLauncher() : await goLauncher());
+for (const impl of impls) launchers.set(impl, impl === 'shoal' ? await shoalLauncher(shoalHostArgs) : await goLauncher());
 
 const RATIO_FIELDS = ['converge_ms', 'detect_all_dead_ms', 'steady_bytes_per_node_s', 'steady_cpu_ms_per_node_s'] as const;
 
 function ratios(shoal: ScenarioResult, go: ScenarioResult): Record<string, unknown> {
-  const line: Record<string, unknown> = { impl: 'shoal/go', layout: shoal.layout, profile: shoal.profile, nodes, killed: kill };
+  const line: Record<string, unknown> = { impl: 'shoal/go', layout: shoal.layout, profile: shoal.profile, nodes, killed: kill, ...(variant ? { variant } : {}) };
   for (const f of RATIO_FIELDS) {
     const s = shoal[f];
     const g = go[f];
@@ -153,7 +159,7 @@ for (let run = 0; run < runs; run++) {
       try {
         const result = await runScenario({ impl, layout, launcher, profile: values.profile!, nodes, kill, ...timing, cpuProfileDir, log });
         results.set(impl, result);
-        process.stdout.write(`${JSON.stringify(result)}\n`);
+        process.stdout.write(`${JSON.stringify(impl === 'shoal' && variant ? { ...result, variant } : result)}\n`);
       } catch (error) {
         const message = (error as Error).message.slice(0, 500);
         process.stdout.write(`${JSON.stringify({ impl, layout, profile: values.profile, nodes, killed: kill, error: message })}\n`);

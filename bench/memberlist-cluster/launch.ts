@@ -29,10 +29,11 @@ const hostArgs = (o: HostOptions, flag: (name: string) => string): string[] => [
   flag('name'), o.prefix, flag('first'), String(o.first), flag('nodes'), String(o.nodes), flag('bind'), '127.0.0.1', flag('profile'), o.profile,
 ];
 
-export async function shoalLauncher(): Promise<Launcher> {
+/** `extraArgs`: experiment flags passed through to every shoal host (see node-host.ts). */
+export async function shoalLauncher(extraArgs: readonly string[] = []): Promise<Launcher> {
   const bundle = await bundleShoalHost();
   const base = bundle ? [bundle] : ['--conditions=source', '--import', 'tsx', SHOAL_HOST_SOURCE];
-  return (o) => ({ command: process.execPath, args: [...base, ...hostArgs(o, (n) => `--${n}`)] });
+  return (o) => ({ command: process.execPath, args: [...base, ...hostArgs(o, (n) => `--${n}`), ...extraArgs] });
 }
 
 export async function goLauncher(): Promise<Launcher> {

@@ -72,6 +72,12 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '1' },
     bind: { type: 'string', default: '127.0.0.1' },
     profile: { type: 'string', default: 'local' },
+    // Experiments only (off by default; the benchmark's figures never use them), emulating
+    // engine changes proposed in /work/notes/memberlist-bench-findings.md:
+    // one extra push/pull with a random member, a random [MS, 2·MS) after a successful join;
+    'post-join-sync-ms': { type: 'string', default: '0' },
+    // a failed join tried again, up to N more times, after a random 0.5–1.5 s.
+    'join-retries': { type: 'string', default: '0' },
   },
 });
 if (!(values.profile! in CONFIG_PROFILES)) throw new Error(`unknown profile '${values.profile}'`);
@@ -102,9 +108,25 @@ for (let i = 0; i < Number(values.nodes); i++) {
 out.emit({ event: 'ready', nodes: nodes.map(({ name, addr }) => ({ name, addr })) });
 out.flush();
 
+const postJoinSyncMs = Number(values['post-join-sync-ms']);
+const joinRetries = Number(values['join-retries']);
+
+async function joinOne(list: Memberlist, seed: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await list.join([seed]);
+      break;
+    } catch (error) {
+      if (attempt >= joinRetries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1000));
+    }
+  }
+  if (postJoinSyncMs > 0) setTimeout(() => list.internals.pushPull(), postJoinSyncMs * (1 + Math.random()));
+}
+
 async function joinAll(seed: string): Promise<void> {
   const errors: string[] = [];
-  const results = await Promise.allSettled(nodes.filter((n) => n.addr !== seed).map((n) => n.list.join([seed])));
+  const results = await Promise.allSettled(nodes.filter((n) => n.addr !== seed).map((n) => joinOne(n.list, seed)));
   for (const r of results) if (r.status === 'rejected') errors.push((r.reason as Error).message);
   out.emit({ event: 'joined', ok: results.length - errors.length, failed: errors.length, errors, t: wallMs() });
 }
