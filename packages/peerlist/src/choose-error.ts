@@ -5,7 +5,7 @@ export type Lifecycle = 'Idle' | 'Running' | 'Stopped';
 /**
  * Builds the error for a choose that found no peer, in yarpc's wording: the
  * code says why (not running, no peers, none available), `outcome` says how
- * the wait ended (fail-fast, deadline, aborted).
+ * the wait ended (fail-fast, deadline, aborted, stopped).
  */
 export function chooseError(
   name: string,

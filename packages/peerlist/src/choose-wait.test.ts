@@ -264,3 +264,14 @@ for (const [name, make] of Object.entries(flapStrategies)) {
       assert.ok(served > CHOOSES / 2 && expired > 0 && aborted > 0, `served ${served}, expired ${expired}, aborted ${aborted}`);
     }));
 }
+
+test('stop ends every wait with NotRunning, outcome stopped; later chooses fail at once the same way', async () => {
+  const { list } = setup();
+  const waiting = list.choose({ timeoutMs: 1000 });
+  list.stop();
+  const error = await failure(waiting);
+  assert.equal(error.code, E.NotRunning);
+  assert.equal(error.outcome, 'stopped');
+  assert.match(error.message, /has stopped/);
+  assert.equal((await failure(list.choose())).outcome, 'stopped');
+});

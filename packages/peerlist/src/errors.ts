@@ -34,11 +34,11 @@ export class PeerListError extends ShoalError {
 }
 
 /** Why a waiting choose gave up. */
-export type WaitOutcome = 'fail-fast' | 'deadline' | 'aborted';
+export type WaitOutcome = 'fail-fast' | 'deadline' | 'aborted' | 'stopped';
 
 /** Error from `choose`: which condition held when the wait ended, and how it ended. */
 export class ChooseError extends PeerListError {
-  /** How the wait ended: it never started (fail-fast), ran out of time, or was aborted. */
+  /** How the wait ended: it never started (fail-fast), ran out of time, was aborted, or the list stopped. */
   readonly outcome: WaitOutcome;
   /** Retained peers when the choose failed (available or not). */
   readonly retainedPeers: number;

@@ -167,7 +167,7 @@ export class PeerList<P extends TransportPeer = TransportPeer> {
   }
 
   #wait(options: ChooseOptions | undefined): Promise<Chosen<P>> {
-    if (this.#lifecycle === 'Stopped') return Promise.reject(this.#error('fail-fast'));
+    if (this.#lifecycle === 'Stopped') return Promise.reject(this.#error('stopped'));
     if (this.#failFast) return Promise.reject(this.#error('fail-fast'));
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(this.#error('aborted', abortReason(signal)));
@@ -339,7 +339,7 @@ export class PeerList<P extends TransportPeer = TransportPeer> {
     this.#lifecycle = 'Stopped';
     for (const waiter of this.#waiters.drain()) {
       detachAbort(waiter);
-      waiter.reject(this.#error('fail-fast'));
+      waiter.reject(this.#error('stopped'));
     }
     if (!wasRunning) return;
     const errors: unknown[] = [];
