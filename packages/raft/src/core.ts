@@ -28,7 +28,7 @@ import type { LogStore, StableStore } from './stores.js';
 import { KEY_CURRENT_TERM, KEY_LAST_VOTE_CAND, KEY_LAST_VOTE_TERM } from './stores.js';
 import { randomTimeout } from './timing.js';
 import type { Transport } from './transport.js';
-import { AsyncQueue } from './async-queue.js';
+import { AsyncQueue } from '@shoal/kit';
 // Role modules are imported for their classes; they import only types from here.
 import { Campaign } from './election.js';
 import { LeaderState } from './leader.js';
@@ -211,7 +211,7 @@ export class RaftCore {
   }
 
   #notifyLeadership(isLeader: boolean): void {
-    for (const q of this.#leaderSubscribers) q.push(isLeader);
+    for (const q of this.#leaderSubscribers) if (!q.closed) q.tryPush(isLeader);
     try {
       this.config.notify?.(isLeader);
     } catch (err) {

@@ -6,7 +6,7 @@
  * buffer grows instead), which avoids Go's deadlock when a consumer calls
  * back into raft.
  */
-import { AsyncQueue } from './async-queue.js';
+import { AsyncQueue } from '@shoal/kit';
 import type { RequestPreVoteRequest, RequestVoteRequest } from './commands.js';
 import type { Server, ServerAddress, ServerID } from './configuration.js';
 import type { RaftState } from './state.js';
@@ -78,12 +78,12 @@ export class Observer implements AsyncIterable<Observation> {
         // A broken callback must not break raft.
       }
     }
-    if (!this.#queue.push(o)) this.#dropped++;
+    if (this.#queue.closed || !this.#queue.tryPush(o)) this.#dropped++;
   }
 
   /** Next observation without waiting, if one is buffered. */
   poll(): Observation | undefined {
-    return this.#queue.poll();
+    return this.#queue.tryShift();
   }
 
   close(): void {
@@ -91,6 +91,6 @@ export class Observer implements AsyncIterable<Observation> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Observation> {
-    return this.#queue;
+    return this.#queue[Symbol.asyncIterator]();
   }
 }
