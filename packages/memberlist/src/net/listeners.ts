@@ -11,6 +11,8 @@ import { joinHostPort, splitHostPort } from '../address.js';
 /** Go reads UDP into 64 KiB buffers and asks the kernel for a 2 MiB receive buffer. */
 export const UDP_RECV_BUFFER_BYTES = 2 * 1024 * 1024;
 const PORT_ZERO_ATTEMPTS = 10;
+/** How long close() waits for datagrams already passed to send() to leave. */
+const CLOSE_DRAIN_MS = 1000;
 
 export class BindError extends ShoalError {
   constructor(message: string, cause?: unknown) {
@@ -44,11 +46,16 @@ interface BoundPair {
 export class Listeners {
   readonly port: number;
   readonly #pairs: BoundPair[];
+  readonly #clock: Clock;
   #closed = false;
+  /** Datagrams passed to send() whose callback has not run: Node sends them on a later tick. */
+  #sending = 0;
+  #drained: (() => void) | undefined;
 
-  private constructor(port: number, pairs: BoundPair[]) {
+  private constructor(port: number, pairs: BoundPair[], clock: Clock) {
     this.port = port;
     this.#pairs = pairs;
+    this.#clock = clock;
   }
 
   /**
@@ -84,7 +91,7 @@ export class Listeners {
         lastError = error;
         continue;
       }
-      const listeners = new Listeners(port, pairs);
+      const listeners = new Listeners(port, pairs, options.clock);
       listeners.#start(options, events);
       return listeners;
     }
@@ -107,16 +114,35 @@ export class Listeners {
     if (!target || isIP(target.host) === 0) return false;
     const family = isIP(target.host);
     const pair = this.#pairs.find((p) => isIP(p.host) === family) ?? this.#pairs[0]!;
+    this.#sending++;
     pair.udp.send(buf, target.port, target.host, (error) => {
+      this.#sending--;
       if (error) onError(error);
+      if (this.#sending === 0) this.#drained?.();
     });
     return true;
   }
 
-  close(): void {
+  /**
+   * Closes every socket. UDP sockets close once the datagrams already given
+   * to send() are out (at most CLOSE_DRAIN_MS): Node resolves the address and
+   * sends on a later tick, and closing first would silently drop them — a
+   * leave or a last message sent just before shutdown would never leave.
+   */
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const p of this.#pairs) closePair(p);
+    for (const p of this.#pairs) closeTcp(p);
+    if (this.#sending > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = this.#clock.after(CLOSE_DRAIN_MS, resolve);
+        this.#drained = () => {
+          timer.cancel();
+          resolve();
+        };
+      });
+    }
+    for (const p of this.#pairs) closeUdp(p);
   }
 
   #start(options: ListenerOptions, events: ListenerEvents): void {
@@ -142,8 +168,16 @@ export class Listeners {
 }
 
 function closePair(p: BoundPair): void {
+  closeTcp(p);
+  closeUdp(p);
+}
+
+function closeTcp(p: BoundPair): void {
   p.tcp.close();
   for (const socket of openSockets.get(p.tcp) ?? []) socket.destroy();
+}
+
+function closeUdp(p: BoundPair): void {
   try {
     p.udp.close();
   } catch {

@@ -123,3 +123,52 @@ test('shutdown closes open streams', async () => {
   assert.equal(await s.read().catch(() => null), null);
   await a.shutdown();
 });
+
+test('datagrams sent just before shutdown still leave (Node sends them on a later tick)', async () => {
+  const r = recorder();
+  const b = await NetTransport.create({ bindAddrs: ['127.0.0.1'], bindPort: 0, clock });
+  try {
+    b.listen(r.handler);
+    for (let i = 0; i < 5; i++) {
+      const a = await NetTransport.create({ bindAddrs: ['127.0.0.1'], bindPort: 0, clock });
+      a.listen(recorder().handler);
+      a.writeTo(Uint8Array.of(i), `127.0.0.1:${b.port}`);
+      await a.shutdown();
+    }
+    await r.until(() => r.packets.length === 5);
+    assert.deepEqual(r.packets.map((p) => p.buf[0]).sort(), [0, 1, 2, 3, 4]);
+  } finally {
+    await b.shutdown();
+  }
+});
+
+test('close() right after a large write still delivers every byte (a reliable message, a push/pull reply)', async () => {
+  const r = recorder();
+  const a = await NetTransport.create({ bindAddrs: ['127.0.0.1'], bindPort: 0, clock });
+  const b = await NetTransport.create({ bindAddrs: ['127.0.0.1'], bindPort: 0, clock });
+  try {
+    a.listen(recorder().handler);
+    b.listen(r.handler);
+    // Far more than the kernel's socket buffers hold, so most of it is still in Node when close() runs.
+    const payload = new Uint8Array(24 * 1024 * 1024);
+    for (let i = 0; i < payload.length; i += 4096) payload[i] = (i / 4096) & 0xff;
+    const out = await a.dialTimeout(`127.0.0.1:${b.port}`, 2000);
+    out.write(payload);
+    out.close();
+    await r.until(() => r.streams.length === 1);
+    const inbound = r.streams[0]!;
+    let received = 0;
+    let mismatch = -1;
+    for (let chunk = await inbound.read(); chunk !== null; chunk = await inbound.read()) {
+      for (let i = 0; i < chunk.length; i++) {
+        if (mismatch < 0 && chunk[i] !== payload[received + i]) mismatch = received + i;
+      }
+      received += chunk.length;
+    }
+    assert.equal(received, payload.length);
+    assert.equal(mismatch, -1);
+  } finally {
+    await a.shutdown();
+    await b.shutdown();
+  }
+});

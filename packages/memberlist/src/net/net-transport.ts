@@ -139,9 +139,9 @@ export class NetTransport implements NodeAwareTransport {
   async shutdown(): Promise<void> {
     if (this.#shutdown) return;
     this.#shutdown = true;
-    this.#listeners.close();
-    for (const stream of this.#open) stream.close();
+    for (const stream of this.#open) stream.abort();
     this.#open.clear();
+    await this.#listeners.close();
   }
 
   #allowedFrom(from: string): boolean {

@@ -5,6 +5,8 @@ import type { StreamConn } from '../transport.js';
 
 /** Stop reading from the socket while this much is buffered and unread. */
 const HIGH_WATER_BYTES = 1024 * 1024;
+/** How long close() lets written bytes drain to a peer that is not reading before it gives up on them. */
+export const CLOSE_FLUSH_MS = 10_000;
 
 /**
  * A TCP socket as memberlist's StreamConn: chunks are queued until read, the
@@ -83,7 +85,31 @@ export class SocketStream implements StreamConn {
     });
   }
 
+  /**
+   * Closes both directions, like closing a Go net.Conn after Write returned:
+   * reads reject at once, but bytes already written still go out. (Node may
+   * hold them in user space, where destroy() would discard them and cut a
+   * large reliable message or push/pull reply short.) The socket is released
+   * once they are flushed, or after CLOSE_FLUSH_MS if the peer stops reading.
+   */
   close(): void {
+    this.#idleTimer?.cancel();
+    this.#fail(new TransportError(`stream to ${this.remoteAddr} closed locally`, false));
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    if (socket.writableLength === 0) {
+      socket.destroy();
+      return;
+    }
+    const giveUp = this.#clock.after(CLOSE_FLUSH_MS, () => socket.destroy());
+    socket.end(() => {
+      giveUp.cancel();
+      socket.destroy();
+    });
+  }
+
+  /** Closes at once, discarding anything not yet handed to the kernel (transport shutdown). */
+  abort(): void {
     this.#idleTimer?.cancel();
     this.#fail(new TransportError(`stream to ${this.remoteAddr} closed locally`, false));
     this.#socket.destroy();
