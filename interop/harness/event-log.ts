@@ -85,7 +85,9 @@ export class EventLog<E extends object = MemberEvent> {
   /** The last few events and any driver context, for failure messages. */
   describe(last = 8): string {
     const context = this.#context();
-    return `last events: ${JSON.stringify(this.events.slice(-last))}${context ? `; ${context}` : ''}`;
+    const abbreviated = JSON.stringify(this.events.slice(-last), (_key, value: unknown) =>
+      typeof value === 'string' && value.length > 200 ? `${value.slice(0, 200)}…(${value.length} chars)` : value);
+    return `last events: ${abbreviated}${context ? `; ${context}` : ''}`;
   }
 }
 

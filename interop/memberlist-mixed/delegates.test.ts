@@ -22,6 +22,12 @@ interopTest('(f) user messages both ways, best effort (UDP) and reliable (TCP)',
   await shoal.sendReliable('go-f', large);
   await go.waitFor(msgWith(large), WAIT_MS, 'the 60 KB reliable message from shoal');
 
+  // Larger than the kernel's socket buffers (4 MiB by default): most of it is
+  // still queued in Node when sendReliable closes the stream, and must go out anyway.
+  const huge = `reliable shoal→go ${noiseText(9, 8_000_000)}`;
+  await shoal.sendReliable('go-f', huge);
+  await go.waitFor(msgWith(huge), WAIT_MS, 'the 8 MB reliable message from shoal');
+
   const fromGo = 'reliable go→shoal: grüße ✓';
   assert.equal((await go.request(`send-reliable shoal-f ${fromGo}`, 'sent')).event, 'sent');
   await shoal.waitFor(msgWith(fromGo), WAIT_MS, 'the small reliable message from Go');
@@ -36,7 +42,7 @@ interopTest('(f) user messages both ways, best effort (UDP) and reliable (TCP)',
   await sendUntilSeen(() => go.request(`send-best-effort shoal-f ${packetFromGo}`, 'sent'), shoal.log, msgWith(packetFromGo), 'a best-effort message from Go');
 
   // Reliable means once: each arrived exactly one time.
-  for (const data of [small, large]) assert.equal(go.events.filter(msgWith(data)).length, 1);
+  for (const data of [small, large, huge]) assert.equal(go.events.filter(msgWith(data)).length, 1);
   for (const data of [fromGo, largeFromGo]) assert.equal(shoal.events.filter(msgWith(data)).length, 1);
 });
 
