@@ -22,6 +22,8 @@ export interface GoNodeOptions {
   nodes?: number;
   /** Push/pull interval override (ms). */
   pushPullMs?: number;
+  /** Stream timeout override (ms): the whole of one inbound stream must arrive within it. */
+  tcpTimeoutMs?: number;
   /** Go memberlist's own log lines to stderr (kept in `stderr`, shown on failures). */
   verbose?: boolean;
 }
@@ -62,6 +64,7 @@ export class GoMemberlistNode {
     if (options.state) args.push('-state', options.state);
     if (options.nodes) args.push('-nodes', String(options.nodes));
     if (options.pushPullMs !== undefined) args.push('-pushpull', String(options.pushPullMs));
+    if (options.tcpTimeoutMs !== undefined) args.push('-tcptimeout', String(options.tcpTimeoutMs));
     if (options.verbose) args.push('-v');
     const node = new GoMemberlistNode(trackChild(spawn(bin, args, { stdio: 'pipe' })), options.name);
     const count = options.nodes ?? 1;

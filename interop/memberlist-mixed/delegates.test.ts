@@ -10,7 +10,10 @@ const msgWith = (data: string, self?: string) => (e: MemberEvent): boolean => e.
 const joinOf = (name: string) => (e: MemberEvent): boolean => e.event === 'join' && e.node === name;
 
 interopTest('(f) user messages both ways, best effort (UDP) and reliable (TCP)', 60_000, async (nodes) => {
-  const go = nodes.add(await GoMemberlistNode.start({ name: 'go-f', bind: '127.0.0.1:0' }));
+  // The local profile gives a whole inbound stream 1 s (Go's TCPTimeout); on a
+  // loaded machine, compressing, sending and reading 8 MB can take longer, and
+  // Go then drops it ("i/o timeout"), so the Go node gets 10 s here.
+  const go = nodes.add(await GoMemberlistNode.start({ name: 'go-f', bind: '127.0.0.1:0', tcpTimeoutMs: 10_000, verbose: true }));
   const shoal = nodes.add(await ShoalNode.start({ name: 'shoal-f', join: [go.addr] }));
   await go.waitFor(joinOf('shoal-f'), WAIT_MS, 'go-f to see shoal-f');
 

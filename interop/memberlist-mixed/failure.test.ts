@@ -22,12 +22,10 @@ interopTest('(d) each side detects the other\'s crashed node (dead) and graceful
   const goObs = nodes.add(await GoMemberlistNode.start({ name: 'go-obs', bind: '127.0.0.1:0', nodes: 2, join: [s0.addr], pushPullMs: PUSH_PULL_MS, verbose: true }));
   const goCrash = nodes.add(await GoMemberlistNode.start({ name: 'go-crash', bind: '127.0.0.1:0', join: [s0.addr], pushPullMs: PUSH_PULL_MS }));
   const seeds = [s0.addr, goObs.addrOf('go-obs-0')];
-  const [shoalCrash, shoalLeave] = await Promise.all([
-    ShoalMemberProcess.start({ name: 'shoal-crash', join: seeds }),
-    ShoalMemberProcess.start({ name: 'shoal-leave', join: seeds }),
-  ]);
-  nodes.add(shoalCrash);
-  nodes.add(shoalLeave);
+  // Started together (each takes a second or two to load); registered as each comes up.
+  const [shoalCrash, shoalLeave] = await Promise.all(
+    ['shoal-crash', 'shoal-leave'].map((name) => ShoalMemberProcess.start({ name, join: seeds }).then((p) => nodes.add(p))),
+  ) as [ShoalMemberProcess, ShoalMemberProcess];
   const goObservers = goObs.names;
   const all = ['shoal-obs', 'shoal-crash', 'shoal-leave', 'go-crash', ...goObservers].sort();
 

@@ -131,6 +131,7 @@ func main() {
 	stateText := flag.String("state", "", "delegate local state sent in push/pull")
 	count := flag.Int("nodes", 1, "number of nodes in this process")
 	pushPullMs := flag.Int("pushpull", -1, "push/pull interval in ms (default: the profile's; 0 disables)")
+	tcpTimeoutMs := flag.Int("tcptimeout", 0, "TCP (stream) timeout in ms (default: the profile's)")
 	verbose := flag.Bool("v", false, "memberlist logs to stderr")
 	flag.Parse()
 
@@ -174,6 +175,9 @@ func main() {
 		cfg.EnableCompression = *compression
 		if *pushPullMs >= 0 {
 			cfg.PushPullInterval = time.Duration(*pushPullMs) * time.Millisecond
+		}
+		if *tcpTimeoutMs > 0 {
+			cfg.TCPTimeout = time.Duration(*tcpTimeoutMs) * time.Millisecond
 		}
 		if *key != "" {
 			k, err := base64.StdEncoding.DecodeString(*key)
