@@ -74,8 +74,9 @@ const { values } = parseArgs({
     profile: { type: 'string', default: 'local' },
     // Experiments only (off by default; the benchmark's figures never use them), emulating
     // engine changes proposed in /work/notes/memberlist-bench-findings.md:
-    // one extra push/pull with a random member, a random [MS, 2·MS) after a successful join;
-    'post-join-sync-ms': { type: 'string', default: '0' },
+    // extra push/pulls with a random member, one a random [MS, 2·MS) after a successful join
+    // for each MS of the comma-separated list;
+    'post-join-sync-ms': { type: 'string', default: '' },
     // a failed join tried again, up to N more times, after a random 0.5–1.5 s.
     'join-retries': { type: 'string', default: '0' },
   },
@@ -108,7 +109,7 @@ for (let i = 0; i < Number(values.nodes); i++) {
 out.emit({ event: 'ready', nodes: nodes.map(({ name, addr }) => ({ name, addr })) });
 out.flush();
 
-const postJoinSyncMs = Number(values['post-join-sync-ms']);
+const postJoinSyncMs = values['post-join-sync-ms']!.split(',').filter((x) => x !== '').map(Number);
 const joinRetries = Number(values['join-retries']);
 
 async function joinOne(list: Memberlist, seed: string): Promise<void> {
@@ -121,7 +122,11 @@ async function joinOne(list: Memberlist, seed: string): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1000));
     }
   }
-  if (postJoinSyncMs > 0) setTimeout(() => list.internals.pushPull(), postJoinSyncMs * (1 + Math.random()));
+  for (const ms of postJoinSyncMs) {
+    setTimeout(() => {
+      if (!list.isShutdown) list.internals.pushPull();
+    }, ms * (1 + Math.random()));
+  }
 }
 
 async function joinAll(seed: string): Promise<void> {

@@ -126,13 +126,18 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     await profileStop('join');
     const converge = convergedAt === undefined ? null : round(convergedAt - joinStart);
     let joinFailures = 0;
+    let joinsDoneAt = joinStart;
     const joinErrors = new Set<string>();
     for (const r of await Promise.allSettled(joinResults)) {
       if (r.status === 'rejected') joinErrors.add(String(r.reason));
-      else for (const e of r.value.errors as string[]) joinErrors.add(e.replace(/\d+\.\d+\.\d+\.\d+:\d+|[a-z]+-\d+/g, '*'));
+      else {
+        for (const e of r.value.errors as string[]) joinErrors.add(e.replace(/\d+\.\d+\.\d+\.\d+:\d+|[a-z]+-\d+/g, '*'));
+        joinsDoneAt = Math.max(joinsDoneAt, Number(r.value.t));
+      }
       joinFailures += r.status === 'fulfilled' ? Number(r.value.failed) : 1;
     }
-    o.log(`${o.impl}/${o.layout}: converge ${converge ?? `not within ${o.convergeTimeoutMs}`} ms (${JSON.stringify(view.lagging())}), join failures ${joinFailures}`);
+    const lagging = JSON.stringify(view.lagging());
+    o.log(`${o.impl}/${o.layout}: converge ${converge ?? `not within ${o.convergeTimeoutMs}`} ms (${lagging}), join calls done after ${round(joinsDoneAt - joinStart)} ms, failures ${joinFailures}`);
     for (const e of joinErrors) o.log(`  join error: ${e}`);
     const counts = Object.assign({}, ...(await Promise.all(hosts.map((h) => h.memberCounts())))) as Record<string, number>;
     const membersCheck = names.every((n) => counts[n] === o.nodes);
