@@ -26,14 +26,19 @@ test('equal load: peers take turns in exact rotation', () => {
 });
 
 test('held requests spread evenly: loads never differ by more than one', () => {
-  const list = new PeerList({ transport: new FakeTransport(), implementation: new FewestPending(), clock: new ManualClock() });
-  list.update({ additions: ['a', 'b', 'c'] });
-  list.start();
-  const held = Array.from({ length: 100 }, () => list.tryChoose()!);
-  const loads = ['a', 'b', 'c'].map((id) => list.pending(id)!);
-  assert.ok(Math.max(...loads) - Math.min(...loads) <= 1, `loads ${loads}`);
-  for (const c of held.filter((c) => c.id === 'b').slice(0, 5)) c.onFinish();
-  for (let i = 0; i < 5; i++) assert.equal(list.tryChoose()!.id, 'b', 'the peer that drained is refilled first');
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    const list = new PeerList({ transport: new FakeTransport(), implementation: new FewestPending(), clock: new ManualClock(), seed });
+    list.update({ additions: ['a', 'b', 'c'] });
+    list.start();
+    const held = Array.from({ length: 100 }, () => list.tryChoose()!);
+    const loads = ['a', 'b', 'c'].map((id) => list.pending(id)!);
+    assert.ok(Math.max(...loads) - Math.min(...loads) <= 1, `loads ${loads} (seed ${seed})`);
+    for (const c of held.filter((c) => c.id === 'b').slice(0, 5)) c.onFinish();
+    // b now has strictly fewer than the others until it is refilled to the lowest of theirs.
+    const gap = Math.min(list.pending('a')!, list.pending('c')!) - list.pending('b')!;
+    assert.ok(gap >= 4, `gap ${gap} (seed ${seed})`);
+    for (let i = 0; i < gap; i++) assert.equal(list.tryChoose()!.id, 'b', `the peer that drained is refilled first (seed ${seed})`);
+  }
 });
 
 test('property: always a peer with the fewest pending requests, under any operations', () => {
