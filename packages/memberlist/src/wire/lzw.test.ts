@@ -114,3 +114,26 @@ test('property: decompress(compress(x)) = x', () => {
     { numRuns: 300 },
   );
 });
+
+test('scratch state kept between calls never leaks into the next result', () => {
+  const small = new TextEncoder().encode('TOBEORNOTTOBEORTOBEORNOT');
+  const expected = Buffer.from(lzwCompress(small)).toString('hex');
+  assert.equal(expected, '00a93c1152e48914274fa80824687061c183090302');
+  // A large incompressible input fills the dictionary and resets it many times.
+  let x = 2463534242;
+  const noisy = Uint8Array.from({ length: 50_000 }, () => {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    return x & 0xff;
+  });
+  const first = lzwCompress(noisy);
+  for (const input of [noisy, small, new Uint8Array(0), noisy.subarray(0, 777), small]) {
+    const z = lzwCompress(input);
+    assert.deepEqual(lzwDecompress(z), input);
+  }
+  assert.equal(Buffer.from(lzwCompress(small)).toString('hex'), expected);
+  assert.deepEqual(lzwCompress(noisy), first);
+  // Results are copies: a later call does not overwrite an earlier result.
+  const a = lzwCompress(small);
+  lzwCompress(noisy);
+  assert.equal(Buffer.from(a).toString('hex'), expected);
+});

@@ -14,17 +14,45 @@ const NO_CODE = -1;
 const TABLE_SIZE = 4 << 12;
 const TABLE_MASK = TABLE_SIZE - 1;
 
+// Scratch kept between calls: every packet is offered to the compressor, and
+// allocating (and zeroing) a 64 KiB dictionary per packet cost more than the
+// compression of a small one. Both functions run to completion synchronously,
+// so one set serves every caller. A dictionary slot counts only when its
+// generation stamp is current: a new call or a table reset bumps the
+// generation instead of clearing 16,384 slots.
+const dictionary = new Uint32Array(TABLE_SIZE);
+const dictionaryGeneration = new Uint32Array(TABLE_SIZE);
+let generation = 0;
+let compressOut = new Uint8Array(4096);
+// Decoder entries at or above 258 are always written in the current call
+// before they can be read, and entries below 256 (single bytes) never change.
+const entryStart = new Int32Array(1 << MAX_WIDTH);
+const entryLength = new Int32Array(1 << MAX_WIDTH).fill(1, 0, CLEAR);
+
+function nextGeneration(): number {
+  generation = (generation + 1) >>> 0;
+  if (generation === 0) {
+    dictionaryGeneration.fill(0);
+    generation = 1;
+  }
+  return generation;
+}
+
 /** Compresses `input` exactly as Go's `lzw.NewWriter(w, lzw.LSB, 8)` followed by Close. */
 export function lzwCompress(input: Uint8Array): Uint8Array {
   // Worst case is 12 bits per input byte plus clears: 1.5x + slack.
-  let out = new Uint8Array(Math.max(64, ((input.length * 3) >>> 1) + 64));
+  const worst = ((input.length * 3) >>> 1) + 64;
+  if (compressOut.length < worst) compressOut = new Uint8Array(Math.max(worst, compressOut.length * 2));
+  let out = compressOut;
   let outLen = 0;
   let bits = 0;
   let nBits = 0;
   let width = 9;
   let hi = EOF_CODE;
   let overflow = 1 << 9;
-  const table = new Uint32Array(TABLE_SIZE);
+  const table = dictionary;
+  const stamp = dictionaryGeneration;
+  let gen = nextGeneration();
 
   const write = (code: number): void => {
     bits |= code << nBits;
@@ -52,7 +80,7 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       width = 9;
       hi = EOF_CODE;
       overflow = 1 << 9;
-      table.fill(0);
+      gen = nextGeneration();
       return false;
     }
     return true;
@@ -65,7 +93,8 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       const literal = input[i]!;
       const key = (code << 8) | literal;
       let hash = ((key >>> 12) ^ key) & TABLE_MASK;
-      for (let t = table[hash]!; t !== 0; t = table[hash]!) {
+      while (stamp[hash] === gen) {
+        const t = table[hash]!;
         if (t >>> 12 === key) {
           code = t & MAX_CODE;
           continue outer;
@@ -74,7 +103,10 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       }
       write(code);
       code = literal;
-      if (incHi()) table[hash] = ((key << 12) | hi) >>> 0;
+      if (incHi()) {
+        table[hash] = ((key << 12) | hi) >>> 0;
+        stamp[hash] = gen;
+      }
     }
     write(code);
     incHi();
@@ -101,8 +133,6 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
  * (offset, length) into the output and expanded with copyWithin.
  */
 export function lzwDecompress(input: Uint8Array, maxOutput: number = Limits.decompressedMaxBytes): Uint8Array {
-  const entryStart = new Int32Array(1 << MAX_WIDTH);
-  const entryLength = new Int32Array(1 << MAX_WIDTH).fill(1, 0, CLEAR);
   let out = new Uint8Array(Math.min(maxOutput, Math.max(64, input.length * 4)));
   let outLen = 0;
   let bits = 0;
