@@ -14,6 +14,7 @@ import { Outbox } from './outbox.js';
 import { Prober } from './probe.js';
 import { TransmitLimitedQueue } from './queue.js';
 import { MemberState } from './state.js';
+import type { PreloadSet } from './node-table.js';
 import { Streams } from './streams.js';
 import { nodeAware, type NodeAwareTransport } from './transport.js';
 import { pushPullScale, randomStagger } from './util.js';
@@ -428,18 +429,16 @@ export class Memberlist {
     probe(): void;
     gossip(): void;
     pushPull(): void;
-    preload(entries: readonly { id: number; infoId: number; incarnation: number }[]): void;
-    localEntry(): { id: number; infoId: number; incarnation: number };
+    preload(set: PreloadSet): void;
+    /** Writes this node's own row into slot `k` of a preload set. */
+    exportLocal(set: PreloadSet, k: number): void;
     inbox: Inbox;
     context: EngineContext;
   } {
     const t = this.#ctx.state.table;
     return {
-      preload: (entries) => this.#ctx.state.preload(entries),
-      localEntry: () => {
-        const i = t.indexOf(this.config.name);
-        return t.entry(i);
-      },
+      preload: (set) => this.#ctx.state.preload(set),
+      exportLocal: (set, k) => t.exportRow(t.indexOf(this.config.name), set, k),
       probe: () => this.#guard(() => this.#prober.probe()),
       gossip: () => this.#guard(() => gossipRound(this.#ctx, this.#outbox)),
       pushPull: () => this.#guard(() => this.#pushPullRandom()),

@@ -5,6 +5,18 @@ import { NodeStateType } from './wire/types.js';
 
 const INITIAL_CAPACITY = 16;
 
+/** Rows to preload into tables that share a NameRegistry (see NodeTable.preload). */
+export interface PreloadSet {
+  readonly length: number;
+  readonly ids: Int32Array;
+  readonly infoIds: Int32Array;
+  readonly incarnations: Uint32Array;
+}
+
+export function preloadSet(length: number): PreloadSet {
+  return { length, ids: new Int32Array(length), infoIds: new Int32Array(length), incarnations: new Uint32Array(length) };
+}
+
 /**
  * The members a list knows, in probe order (Go's nodes slice and nodeMap).
  * Rows live in parallel typed arrays indexed by position; names and
@@ -126,54 +138,56 @@ export class NodeTable {
 
   /**
    * Appends rows for names not present, all alive, in a random order: a bulk
-   * form of insertRandom for warm starts. Entries carry ids already held in
-   * this table's registry.
+   * form of insertRandom for warm starts. The set holds ids already held in
+   * this table's registry, in typed arrays so that filling thousands of
+   * tables allocates nothing per row.
    */
-  preload(entries: readonly { id: number; infoId: number; incarnation: number }[], nowMs: number, random: Random): void {
-    const fresh: { id: number; infoId: number; incarnation: number }[] = [];
+  preload(set: PreloadSet, nowMs: number, random: Random): void {
+    const n = set.length;
     let maxId = -1;
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[k]!;
-      if (e.id < this.#rowOf.length && this.#rowOf[e.id] !== 0) continue;
-      fresh.push(e);
-      if (e.id > maxId) maxId = e.id;
-    }
-    const total = this.#length + fresh.length;
-    if (total > this.#incarnation.length) this.#grow(total);
+    for (let k = 0; k < n; k++) if (set.ids[k]! > maxId) maxId = set.ids[k]!;
     this.#ensureIds(maxId);
-    // Fisher–Yates with one multiply per step (the bias of 32-bit scaling is negligible here).
-    for (let k = fresh.length - 1; k > 0; k--) {
-      const j = Math.floor((random.uint32() / 4294967296) * (k + 1));
-      const tmp = fresh[k]!;
-      fresh[k] = fresh[j]!;
-      fresh[j] = tmp;
-    }
-    const names = this.names;
     const rowOf = this.#rowOf;
+    let fresh = 0;
+    for (let k = 0; k < n; k++) if (rowOf[set.ids[k]!] === 0) fresh++;
+    const base = this.#length;
+    if (base + fresh > this.#incarnation.length) this.#grow(base + fresh);
     const ids = this.#id;
     const infoIds = this.#infoId;
     const incs = this.#incarnation;
-    const states = this.#state;
-    const changes = this.#stateChangeMs;
-    let row = this.#length;
-    for (let k = 0; k < fresh.length; k++) {
-      const e = fresh[k]!;
-      rowOf[e.id] = row + 1;
-      ids[row] = e.id;
-      infoIds[row] = e.infoId;
-      incs[row] = e.incarnation;
-      states[row] = NodeStateType.Alive;
-      changes[row] = nowMs;
-      row++;
+    // "Inside-out" Fisher–Yates: each new row lands at a random position among
+    // the new rows, moving the one there to the end. One multiply per step;
+    // the bias of 32-bit scaling is negligible here.
+    let placed = 0;
+    for (let k = 0; k < n; k++) {
+      const id = set.ids[k]!;
+      if (rowOf[id] !== 0) continue;
+      const j = base + Math.floor((random.uint32() / 4294967296) * (placed + 1));
+      const end = base + placed;
+      if (j !== end) {
+        ids[end] = ids[j]!;
+        infoIds[end] = infoIds[j]!;
+        incs[end] = incs[j]!;
+      }
+      ids[j] = id;
+      infoIds[j] = set.infoIds[k]!;
+      incs[j] = set.incarnations[k]!;
+      placed++;
     }
-    names.retainRows(ids, infoIds, this.#length, row);
-    this.#length = row;
-    this.#live += fresh.length;
+    const top = base + placed;
+    this.#state.fill(NodeStateType.Alive, base, top);
+    this.#stateChangeMs.fill(nowMs, base, top);
+    for (let row = base; row < top; row++) rowOf[ids[row]!] = row + 1;
+    this.names.retainRows(ids, infoIds, base, top);
+    this.#length = top;
+    this.#live += placed;
   }
 
-  /** The ids of a row, for preloading other tables that share the registry. */
-  entry(i: number): { id: number; infoId: number; incarnation: number } {
-    return { id: this.#id[i]!, infoId: this.#infoId[i]!, incarnation: this.#incarnation[i]! };
+  /** Copies a row's ids into slot `k` of a preload set, for other tables sharing the registry. */
+  exportRow(i: number, set: PreloadSet, k: number): void {
+    set.ids[k] = this.#id[i]!;
+    set.infoIds[k] = this.#infoId[i]!;
+    set.incarnations[k] = this.#incarnation[i]!;
   }
 
   swap(i: number, j: number): void {

@@ -23,8 +23,6 @@ export interface Broadcast {
 }
 
 class Item {
-  heapIndex = -1;
-  bucket: Bucket | undefined = undefined;
   constructor(
     public transmits: number,
     readonly msgLen: number,
@@ -41,133 +39,24 @@ function less(a: Item, b: Item): boolean {
   return a.id > b.id;
 }
 
-/** Items of one (transmits, length) pair: a max-heap on id, so the newest is on top. */
-class Bucket {
-  readonly items: Item[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  top(): Item | undefined {
-    return this.items[0];
-  }
-
-  push(item: Item): void {
-    item.heapIndex = this.items.length;
-    this.items.push(item);
-    this.#up(item.heapIndex);
-  }
-
-  remove(item: Item): void {
-    const items = this.items;
-    const i = item.heapIndex;
-    const last = items.pop()!;
-    item.heapIndex = -1;
-    if (last === item) return;
-    items[i] = last;
-    last.heapIndex = i;
-    this.#up(i);
-    this.#down(last.heapIndex);
-  }
-
-  #up(i: number): void {
-    const items = this.items;
-    const item = items[i]!;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = items[parent]!;
-      if (p.id >= item.id) break;
-      items[i] = p;
-      p.heapIndex = i;
-      i = parent;
-    }
-    items[i] = item;
-    item.heapIndex = i;
-  }
-
-  #down(i: number): void {
-    const items = this.items;
-    const n = items.length;
-    const item = items[i]!;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && items[child + 1]!.id > items[child]!.id) child++;
-      const c = items[child]!;
-      if (c.id <= item.id) break;
-      items[i] = c;
-      c.heapIndex = i;
-      i = child;
-    }
-    items[i] = item;
-    item.heapIndex = i;
-  }
-}
-
-/**
- * All items with one transmit count, bucketed by message length. Buckets stay
- * when they empty: items move tier to tier on every send, and re-creating
- * buckets each time would churn the garbage collector.
- */
-class Tier {
-  readonly buckets = new Map<number, Bucket>();
-  /** Lengths that have a bucket, longest first. */
-  lengths: number[] = [];
-  size = 0;
-
-  add(item: Item): void {
-    let bucket = this.buckets.get(item.msgLen);
-    if (bucket === undefined) {
-      bucket = new Bucket();
-      this.buckets.set(item.msgLen, bucket);
-      const lens = this.lengths;
-      let i = 0;
-      while (i < lens.length && lens[i]! > item.msgLen) i++;
-      lens.splice(i, 0, item.msgLen);
-    }
-    bucket.push(item);
-    item.bucket = bucket;
-    this.size++;
-  }
-
-  remove(item: Item): void {
-    item.bucket!.remove(item);
-    item.bucket = undefined;
-    this.size--;
-  }
-
-  /** The first item in queue order whose length is at most `free`: the longest that fits, newest first. */
-  firstFitting(free: number): Item | undefined {
-    if (this.size === 0) return undefined;
-    const lens = this.lengths;
-    for (let i = 0; i < lens.length; i++) {
-      const len = lens[i]!;
-      if (len > free) continue;
-      const top = this.buckets.get(len)!.top();
-      if (top !== undefined) return top;
-    }
-    return undefined;
-  }
-}
-
 /**
  * Gossip's outbox (Go's TransmitLimitedQueue). Each broadcast is sent a
  * limited number of times — retransmitMult × ceil(log10(n + 1)) — and the
  * least-sent go first, so new information spreads before old.
  *
- * Go keeps one B-tree ordered by (transmits, −length, −id). Here each transmit
- * count has buckets per message length holding a heap on id: the common
- * operations (take the longest message that fits among the least-sent, add,
- * replace by name) cost O(log n) whatever the queue's size.
+ * Go keeps a B-tree ordered by (transmits, −length, −id). Here it is one
+ * array kept in that order: a getBroadcasts call is a single pass (within a
+ * transmit tier, whatever no longer fits stays skipped as space shrinks) and
+ * a merge to put what it sent back in order. Queues are short (a few entries
+ * per member with news), and the flat array beats a tree on memory locality,
+ * which is what counts when a simulation runs thousands of lists.
  */
 export class TransmitLimitedQueue {
   /** Current cluster size estimate, read on every getBroadcasts. */
   numNodes: () => number;
   retransmitMult: number;
-  #tiers: (Tier | undefined)[] = [];
+  #items: Item[] = [];
   #byName = new Map<string, Item>();
-  #size = 0;
   #idGen = 0;
 
   constructor(options: { numNodes: () => number; retransmitMult: number }) {
@@ -184,25 +73,26 @@ export class TransmitLimitedQueue {
       const old = this.#byName.get(name);
       if (old) {
         old.b.finished();
-        this.#delete(old);
+        this.#remove(old);
       }
     } else if (!b.unique) {
-      const remove: Item[] = [];
-      for (const tier of this.#tiers) {
-        if (!tier) continue;
-        for (const bucket of tier.buckets.values()) {
-          for (const cur of bucket.items) {
-            if (cur.b.name !== undefined || cur.b.unique) continue;
-            if (b.invalidates(cur.b)) remove.push(cur);
-          }
-        }
+      const keep: Item[] = [];
+      const dropped: Item[] = [];
+      for (const cur of this.#items) {
+        if (cur.b.name === undefined && !cur.b.unique && b.invalidates(cur.b)) dropped.push(cur);
+        else keep.push(cur);
       }
-      for (const cur of remove) {
-        cur.b.finished();
-        this.#delete(cur);
+      if (dropped.length > 0) {
+        this.#items = keep;
+        for (const cur of dropped) {
+          cur.b.finished();
+          this.#forget(cur);
+        }
+        if (keep.length === 0) this.#idGen = 0;
       }
     }
-    this.#add(item);
+    this.#insert(item);
+    if (name !== undefined) this.#byName.set(name, item);
   }
 
   /**
@@ -217,121 +107,130 @@ export class TransmitLimitedQueue {
 
   /** getBroadcasts, returning the broadcasts themselves (the engine reads their messages lazily). */
   takeBroadcasts(overhead: number, limit: number): Broadcast[] {
-    const out: Broadcast[] = [];
-    if (this.#size === 0) return out;
+    const items = this.#items;
+    const n = items.length;
+    if (n === 0) return [];
     const transmitLimit = retransmitLimit(this.retransmitMult, this.numNodes());
-    const reinsert: Item[] = [];
-    let bytesUsed = 0;
-    const maxT = this.#maxTier();
-    for (let t = this.#minTier(); t <= maxT; ) {
-      const free = limit - bytesUsed - overhead;
-      if (free <= 0) break;
-      const tier = this.#tiers[t];
-      const keep = tier?.firstFitting(free);
-      if (!keep) {
-        t++;
-        continue;
-      }
-      bytesUsed += overhead + keep.msgLen;
-      out.push(keep.b);
-      this.#detach(keep);
-      if (keep.transmits + 1 >= transmitLimit) {
-        this.#forget(keep);
-        keep.b.finished();
-      } else {
-        keep.transmits++;
-        reinsert.push(keep);
+    const out: Broadcast[] = [];
+    const stay: Item[] = [];
+    const sent: Item[] = [];
+    let used = 0;
+    let i = 0;
+    let full = false;
+    // Tiers are contiguous; inside one, lengths descend, so an item that does
+    // not fit now never will later in the same call.
+    while (i < n) {
+      const tier = items[i]!.transmits;
+      for (; i < n && items[i]!.transmits === tier; i++) {
+        const cur = items[i]!;
+        const free = limit - used - overhead;
+        if (full || free <= 0) {
+          full = true;
+          stay.push(cur);
+          continue;
+        }
+        if (cur.msgLen > free) {
+          stay.push(cur);
+          continue;
+        }
+        used += overhead + cur.msgLen;
+        out.push(cur.b);
+        sent.push(cur);
       }
     }
-    for (const item of reinsert) this.#attach(item);
+    if (sent.length === 0) return out;
+    // Go resets its id generator whenever the tree empties, even in the middle of this call.
+    if (stay.length === 0) this.#idGen = 0;
+    const back: Item[] = [];
+    for (const cur of sent) {
+      if (cur.transmits + 1 >= transmitLimit) {
+        this.#forget(cur);
+        cur.b.finished();
+      } else {
+        cur.transmits++;
+        back.push(cur);
+      }
+    }
+    // Both lists are in queue order (the sent ones kept theirs, each one tier up): merge.
+    this.#items = back.length === 0 ? stay : merge(stay, back);
     return out;
   }
 
   /** Broadcasts queued. */
   numQueued(): number {
-    return this.#size;
+    return this.#items.length;
   }
 
   /** Finishes and drops everything (Go's Reset). */
   reset(): void {
-    for (const item of this.#ordered()) item.b.finished();
-    this.#tiers = [];
+    const items = this.#items;
+    this.#items = [];
     this.#byName.clear();
-    this.#size = 0;
     this.#idGen = 0;
+    for (const item of items) item.b.finished();
   }
 
   /** Keeps the `maxRetain` first in queue order; the most-sent are finished and dropped (Go's Prune). */
   prune(maxRetain: number): void {
-    if (this.#size <= maxRetain) return;
-    const ordered = this.#ordered();
-    for (let i = ordered.length - 1; i >= Math.max(0, maxRetain); i--) {
-      const item = ordered[i]!;
+    const items = this.#items;
+    const keep = Math.max(0, maxRetain);
+    while (items.length > keep) {
+      const item = items.pop()!;
       item.b.finished();
-      this.#delete(item);
+      this.#forget(item);
     }
+    if (items.length === 0) this.#idGen = 0;
   }
 
   /** The queue in send order with each item's transmit count: for tests and diagnostics. */
   orderedView(): { broadcast: Broadcast; transmits: number; length: number; id: number }[] {
-    return this.#ordered().map((i) => ({ broadcast: i.b, transmits: i.transmits, length: i.msgLen, id: i.id }));
+    return this.#items.map((i) => ({ broadcast: i.b, transmits: i.transmits, length: i.msgLen, id: i.id }));
   }
 
-  #ordered(): Item[] {
-    const all: Item[] = [];
-    for (const tier of this.#tiers) if (tier) for (const bucket of tier.buckets.values()) all.push(...bucket.items);
-    return all.sort((a, b) => (less(a, b) ? -1 : less(b, a) ? 1 : 0));
-  }
-
-  #maxTier(): number {
-    const tiers = this.#tiers;
-    for (let t = tiers.length - 1; t >= 0; t--) {
-      const tier = tiers[t];
-      if (tier !== undefined && tier.size > 0) return t;
+  #insert(item: Item): void {
+    const items = this.#items;
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (less(items[mid]!, item)) lo = mid + 1;
+      else hi = mid;
     }
-    return -1;
+    if (lo === items.length) items.push(item);
+    else items.splice(lo, 0, item);
   }
 
-  #minTier(): number {
-    const tiers = this.#tiers;
-    for (let t = 0; t < tiers.length; t++) {
-      const tier = tiers[t];
-      if (tier !== undefined && tier.size > 0) return t;
+  #remove(item: Item): void {
+    const items = this.#items;
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (less(items[mid]!, item)) lo = mid + 1;
+      else hi = mid;
     }
-    return tiers.length;
-  }
-
-  #add(item: Item): void {
-    this.#attach(item);
-    if (item.name !== undefined) this.#byName.set(item.name, item);
-  }
-
-  #delete(item: Item): void {
-    this.#detach(item);
+    if (items[lo] === item) items.splice(lo, 1);
+    else {
+      const at = items.indexOf(item);
+      if (at >= 0) items.splice(at, 1);
+    }
     this.#forget(item);
-  }
-
-  /** Puts an item in its tier (and counts it). */
-  #attach(item: Item): void {
-    let tier = this.#tiers[item.transmits];
-    if (tier === undefined) {
-      while (this.#tiers.length <= item.transmits) this.#tiers.push(undefined);
-      tier = new Tier();
-      this.#tiers[item.transmits] = tier;
-    }
-    tier.add(item);
-    this.#size++;
-  }
-
-  /** Takes an item out of its tier; like Go, the id generator restarts whenever the queue empties. */
-  #detach(item: Item): void {
-    this.#tiers[item.transmits]!.remove(item);
-    this.#size--;
-    if (this.#size === 0) this.#idGen = 0;
+    if (items.length === 0) this.#idGen = 0;
   }
 
   /** Drops the name index entry of an item leaving for good. */
   #forget(item: Item): void {
     if (item.name !== undefined && this.#byName.get(item.name) === item) this.#byName.delete(item.name);
   }
+}
+
+function merge(a: Item[], b: Item[]): Item[] {
+  const out: Item[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = less(b[j]!, a[i]!) ? b[j++]! : a[i++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }

@@ -5,7 +5,7 @@ import { SystemBroadcast } from './broadcast.js';
 import type { Config } from './config.js';
 import { askVerdict, type NodeEvent } from './delegates.js';
 import { bytesEqual, Node, NodeInfo } from './node.js';
-import { NodeTable } from './node-table.js';
+import { NodeTable, type PreloadSet } from './node-table.js';
 import type { TransmitLimitedQueue } from './queue.js';
 import { aliveLength, suspectLength } from './sizes.js';
 import { Suspicion } from './suspicion.js';
@@ -309,8 +309,8 @@ export class MemberState {
    * broadcasts: the simulator's warm start of a cluster that converged
    * before time 0. Names already present are left alone.
    */
-  preload(entries: readonly { id: number; infoId: number; incarnation: number }[]): void {
-    this.table.preload(entries, this.#ctx.clock.now(), this.#ctx.random);
+  preload(set: PreloadSet): void {
+    this.table.preload(set, this.#ctx.clock.now(), this.#ctx.random);
   }
 
   /** Stops every suspicion timer (shutdown). */

@@ -4,6 +4,7 @@ import { CONFIG_PROFILES, type Config, type ConfigProfile } from '../config.js';
 import { Memberlist } from '../memberlist.js';
 import { MockNetwork, type MockTransport } from '../mock-transport.js';
 import { NameRegistry } from '../names.js';
+import { preloadSet } from '../node-table.js';
 import { NodeStateType } from '../wire/types.js';
 
 export interface SimClusterOptions {
@@ -116,8 +117,10 @@ export class SimCluster {
    * records, so a large cluster costs a few bytes per (member, member) pair.
    */
   warmStart(): void {
-    const entries = this.live.map((m) => m.list.internals.localEntry());
-    for (const m of this.live) m.list.internals.preload(entries);
+    const live = this.live;
+    const set = preloadSet(live.length);
+    live.forEach((m, k) => m.list.internals.exportLocal(set, k));
+    for (const m of live) m.list.internals.preload(set);
   }
 
   /** True when every running member sees exactly the running members as alive, and nobody else as live. */
