@@ -301,3 +301,40 @@ test('shutdown: stops everything; API calls then fail with ERR_SHUTDOWN', async 
   assert.throws(() => a.sendToAddress({ addr: '10.0.0.2:7946', name: 'b' }, enc('x')), (e: unknown) => e instanceof MemberlistError && e.code === 'ERR_SHUTDOWN');
   await assert.rejects(a.join(['10.0.0.2:7946']), MemberlistError);
 });
+
+test('metrics carry Go names: alive messages, packets, health score, broadcast queue depth', async () => {
+  const { InMemoryMetrics } = await import('@shoal/kit');
+  const metrics = new InMemoryMetrics();
+  const c = new SimCluster({ seed: SEED, config: { queueCheckIntervalMs: 1_000 } });
+  const a = await c.add('a', { metrics });
+  const b = await c.add('b');
+  await c.sim.settle(b.list.join([a.transport.address]));
+  await c.sim.runFor(3_000);
+  assert.ok(metrics.counter('memberlist.msg.alive') >= 2);
+  assert.ok(metrics.counter('memberlist.udp.sent') > 0);
+  assert.ok(metrics.counter('memberlist.udp.received') > 0);
+  assert.ok(metrics.counter('memberlist.tcp.accept') >= 1);
+  assert.equal(metrics.gauge('memberlist.queue.broadcasts'), a.list.queuedBroadcasts());
+});
+
+test('rolling encryption upgrade: each step of the verify flags keeps the cluster whole (Go TestMemberlist_EncryptedGossipTransition)', async () => {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => i * 3);
+  const plain = {};
+  const keyedOpen = { secretKey: key, gossipVerifyIncoming: false, gossipVerifyOutgoing: false };
+  const keyedSending = { secretKey: key, gossipVerifyIncoming: false, gossipVerifyOutgoing: true };
+  const strict = { secretKey: key, gossipVerifyIncoming: true, gossipVerifyOutgoing: true };
+  for (const [older, newer] of [[plain, keyedOpen], [keyedOpen, keyedSending], [keyedSending, strict]] as const) {
+    const c = new SimCluster({ seed: SEED });
+    const a = await c.add('a', { ...older });
+    const b = await c.add('b', { ...newer });
+    await c.sim.settle(b.list.join([a.transport.address]));
+    await c.sim.runFor(5_000);
+    assert.ok(c.converged(), `${JSON.stringify(Object.keys(older))} with ${JSON.stringify(Object.keys(newer))}`);
+    assert.equal(c.member('a').list.numMembers(), 2);
+  }
+  // A strict node cannot be joined by one sending plaintext.
+  const c = new SimCluster({ seed: SEED, config: { tcpTimeoutMs: 1_000 } });
+  const a = await c.add('a', { ...strict });
+  const b = await c.add('b', { ...plain });
+  await assert.rejects(c.sim.settle(b.list.join([a.transport.address])), JoinError);
+});

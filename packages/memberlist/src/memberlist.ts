@@ -192,6 +192,10 @@ export class Memberlist {
       this.#timers.push(clock.after(randomStagger(random, c.pushPullIntervalMs), next));
     }
     if (c.rejoinIntervalMs > 0) periodic(c.rejoinIntervalMs, () => this.#rejoinSeeds());
+    // Go v0.5+ samples the broadcast queue depth for its metrics.
+    if (c.queueCheckIntervalMs > 0) {
+      periodic(c.queueCheckIntervalMs, () => this.#ctx.metrics.setGauge('memberlist.queue.broadcasts', this.#ctx.broadcasts.numQueued(), this.#ctx.labels));
+    }
   }
 
   #guard(fn: () => void): void {
