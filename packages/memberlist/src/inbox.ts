@@ -140,7 +140,11 @@ export class Inbox {
         state.deadNode(msg.body);
         break;
       case MessageType.User:
-        config.delegate?.notifyMsg(msg.payload);
+        try {
+          config.delegate?.notifyMsg(msg.payload);
+        } catch (err) {
+          this.#ctx.logger.error({ err, from }, 'memberlist: delegate notifyMsg threw');
+        }
         break;
       default:
         break;

@@ -186,3 +186,46 @@ test('a full handoff queue drops the excess', async () => {
   await c.sim.runFor(10);
   assert.equal(a.list.numMembers(), 3, 'a and two of the four');
 });
+
+test('garbage and mutated packets never crash a member; it keeps answering (2,000 seeded cases)', async () => {
+  const { seededRandom } = await import('@shoal/kit');
+  const seed = 99;
+  const rnd = seededRandom(seed);
+  const c = await quietCluster({ probeIntervalMs: 1_000, gossipIntervalMs: 200 }, ['a', 'b']);
+  await c.sim.settle(c.member('b').list.join([c.member('a').transport.address]));
+  const a = c.member('a');
+  const raw = new RawPeer(c.network);
+  const valid = [
+    encodeMessage({ type: MessageType.Alive, body: { incarnation: 5, node: 'zed', addr: Uint8Array.of(10, 1, 1, 1), port: 7946, meta: undefined, vsn: VSN } }),
+    encodeMessage({ type: MessageType.Suspect, body: { incarnation: 5, node: 'b', from: 'zed' } }),
+    encodeMessage({ type: MessageType.Dead, body: { incarnation: 1, node: 'a', from: 'zed' } }),
+    encodeMessage({ type: MessageType.IndirectPing, body: { seqNo: 1, target: Uint8Array.of(10, 0, 0, 2), port: 7946, node: 'b', nack: true } }),
+    encodeMessage({ type: MessageType.Ping, body: { seqNo: 3, node: 'a' } }),
+  ];
+  for (let i = 0; i < 2_000; i++) {
+    const base = valid[rnd.int(valid.length)]!;
+    let bytes = Uint8Array.from(base);
+    switch (rnd.int(4)) {
+      case 0:
+        for (let k = 0; k < 1 + rnd.int(4); k++) bytes[rnd.int(bytes.length)] = rnd.int(256);
+        break;
+      case 1:
+        bytes = bytes.subarray(0, rnd.int(bytes.length));
+        break;
+      case 2:
+        bytes = Uint8Array.from({ length: rnd.int(64) }, () => rnd.int(256));
+        break;
+      default:
+        bytes = encodePacket([base, valid[rnd.int(valid.length)]!], { crc: rnd.chance(0.5), compress: rnd.chance(0.5) });
+    }
+    raw.sendBytes(a.transport.address, bytes);
+    if (i % 100 === 0) await c.sim.runFor(50);
+  }
+  await c.sim.runFor(5_000);
+  assert.equal(a.list.isShutdown, false, `seed ${seed}`);
+  const n = raw.messagesOf(MessageType.AckResp).length;
+  raw.send(a.transport.address, { type: MessageType.Ping, body: { seqNo: 123456, node: 'a' } });
+  await c.sim.runFor(100);
+  assert.ok(raw.messagesOf(MessageType.AckResp).some((m) => m.body.seqNo === 123456), `seed ${seed}: still answers (${n} acks before)`);
+  assert.ok(a.list.members().some((m) => m.name === 'b'), 'still knows b');
+});

@@ -76,7 +76,9 @@ export class Streams {
 
   /** An inbound connection from the transport. */
   accept(conn: StreamConn): void {
-    void this.#serve(conn).finally(() => conn.close());
+    this.#serve(conn)
+      .catch((err: unknown) => this.#ctx.logger.error({ err, from: conn.remoteAddr }, 'memberlist: stream handler failed'))
+      .finally(() => conn.close());
   }
 
   async #serve(conn: StreamConn): Promise<void> {
