@@ -229,3 +229,52 @@ test('garbage and mutated packets never crash a member; it keeps answering (2,00
   assert.ok(raw.messagesOf(MessageType.AckResp).some((m) => m.body.seqNo === 123456), `seed ${seed}: still answers (${n} acks before)`);
   assert.ok(a.list.members().some((m) => m.name === 'b'), 'still knows b');
 });
+
+test('push/pulls beyond maxConcurrentPushPulls are dropped (Go maxPushPullRequests)', async () => {
+  const c = await quietCluster({ maxConcurrentPushPulls: 2, tcpTimeoutMs: 2_000 });
+  const a = c.member('a');
+  // Five requests arrive slowly (100 ms per hop): all five are being read at once.
+  const peers = Array.from({ length: 5 }, () => new RawPeer(c.network));
+  c.network.setLinkBoth(peers.map((p) => p.node), [a.host], { latency: (await import('@shoal/sim')).constantLatency(100) });
+  const answers = await c.sim.settle(
+    Promise.all(
+      peers.map(async (p) => {
+        const conn = await p.node.dial(a.transport.address);
+        const nodes = [{ name: `raw-${p.node.host}`, addr: p.ip, port: 7946, meta: undefined, incarnation: 1, state: NodeStateType.Alive, vsn: VSN }];
+        conn.write(encodeStream(encodePushPull(false, nodes), { writeLabelHeader: true }));
+        return (await conn.read()) !== null;
+      }),
+    ),
+  );
+  assert.deepEqual(answers, [true, true, false, false, false], 'the first two are served, the rest dropped');
+  // One at a time they are served.
+  const conn = await c.sim.settle(peers[0]!.node.dial(a.transport.address));
+  conn.write(encodeStream(encodePushPull(false, []), { writeLabelHeader: true }));
+  assert.notEqual(await c.sim.settle(conn.read()), null);
+});
+
+test('gossip reaches the dead for GossipToTheDeadTime, then stops; the left get none (Go TestMemberlist_GossipToDead)', async () => {
+  const c = await quietCluster({ gossipIntervalMs: 100, gossipToTheDeadTimeMs: 2_000 });
+  const a = c.member('a');
+  const dead = new RawPeer(c.network);
+  const left = new RawPeer(c.network);
+  const alive = (p: RawPeer, name: string) => ({ type: MessageType.Alive, body: { incarnation: 1, node: name, addr: p.ip, port: 7946, meta: undefined, vsn: VSN } }) as const;
+  dead.send(a.transport.address, [alive(dead, 'dead'), alive(left, 'left')]);
+  await c.sim.runFor(10);
+  dead.send(a.transport.address, [
+    { type: MessageType.Dead, body: { incarnation: 1, node: 'dead', from: 'someone' } },
+    { type: MessageType.Dead, body: { incarnation: 1, node: 'left', from: 'left' } },
+  ]);
+  await c.sim.runFor(10);
+  const news = (i: number) => ({ type: MessageType.Alive, body: { incarnation: 1, node: `news-${i}`, addr: Uint8Array.of(10, 7, 7, i), port: 7946, meta: undefined, vsn: VSN } }) as const;
+  // Keep news flowing so every gossip round has something to send.
+  for (let i = 0; i < 40; i++) c.sim.after(i * 100, () => new RawPeer(c.network).send(a.transport.address, news(i)));
+  await c.sim.runFor(1_500);
+  const during = dead.received.length;
+  assert.ok(during > 0, 'the dead member still hears gossip');
+  await c.sim.runFor(2_500);
+  const after = dead.received.length;
+  await c.sim.runFor(1_000);
+  assert.equal(dead.received.length, after, 'nothing more once GossipToTheDeadTime has passed');
+  assert.equal(left.received.length, 0, 'left members are not gossiped to');
+});

@@ -61,7 +61,12 @@ export class Streams {
   readonly #ctx: EngineContext;
   readonly #outbox: Outbox;
   readonly #inbox: Inbox;
-  #pushPulls = 0;
+  /**
+   * Inbound streams being read or served. Go counts push/pulls from their type
+   * byte until merged; the type is known here only once the (possibly
+   * compressed or encrypted) request is read, so every inbound stream counts.
+   */
+  #inbound = 0;
 
   constructor(ctx: EngineContext, outbox: Outbox, inbox: Inbox) {
     this.#ctx = ctx;
@@ -69,19 +74,25 @@ export class Streams {
     this.#inbox = inbox;
   }
 
-  /** Push/pulls being served now. */
-  get activePushPulls(): number {
-    return this.#pushPulls;
+  /** Inbound streams being read or served now. */
+  get activeInbound(): number {
+    return this.#inbound;
   }
 
   /** An inbound connection from the transport. */
   accept(conn: StreamConn): void {
-    this.#serve(conn)
+    // First come, first served, as in Go: a stream that arrives while the cap is reached is refused if it is a push/pull.
+    const overCap = this.#inbound >= this.#ctx.config.maxConcurrentPushPulls;
+    this.#inbound++;
+    this.#serve(conn, overCap)
       .catch((err: unknown) => this.#ctx.logger.error({ err, from: conn.remoteAddr }, 'memberlist: stream handler failed'))
-      .finally(() => conn.close());
+      .finally(() => {
+        this.#inbound--;
+        conn.close();
+      });
   }
 
-  async #serve(conn: StreamConn): Promise<void> {
+  async #serve(conn: StreamConn, overCap: boolean): Promise<void> {
     const ctx = this.#ctx;
     if (ctx.stopped()) return;
     const refused = this.#inbox.sourceRefused(conn.remoteAddr);
@@ -107,7 +118,7 @@ export class Streams {
           if (msg.payload.length > 0) ctx.dispatch.run(() => ctx.config.delegate?.notifyMsg(msg.payload));
           break;
         case MessageType.PushPull:
-          await this.#servePushPull(conn, msg);
+          this.#servePushPull(conn, msg, overCap);
           break;
         case MessageType.Ping:
           if (msg.body.node !== '' && msg.body.node !== ctx.config.name) {
@@ -126,21 +137,16 @@ export class Streams {
     }
   }
 
-  async #servePushPull(conn: StreamConn, remote: RemoteState): Promise<void> {
+  #servePushPull(conn: StreamConn, remote: RemoteState, overCap: boolean): void {
     const ctx = this.#ctx;
-    this.#pushPulls++;
-    try {
-      if (this.#pushPulls > ctx.config.maxConcurrentPushPulls) {
-        ctx.logger.error({ from: conn.remoteAddr }, 'memberlist: too many pending push/pull requests');
-        ctx.metrics.incrCounter('memberlist.pushpull.dropped', 1, ctx.labels);
-        return;
-      }
-      // The responder replies first, then merges.
-      this.#reply(conn, this.localState(remote.join));
-      this.merge(remote);
-    } finally {
-      this.#pushPulls--;
+    if (overCap) {
+      ctx.logger.error({ from: conn.remoteAddr }, 'memberlist: too many pending push/pull requests');
+      ctx.metrics.incrCounter('memberlist.pushpull.dropped', 1, ctx.labels);
+      return;
     }
+    // The responder replies first, then merges.
+    this.#reply(conn, this.localState(remote.join));
+    this.merge(remote);
   }
 
   /** Our side of a push/pull: every row of the table, then the delegate's state. */
