@@ -1,11 +1,12 @@
-import { createRandom, realClock, sleep, type Random, type Timer } from '@shoal/kit';
-import { ensurePort, formatIP, parseCIDRs, parseIP, splitHostPort, type Address } from './address.js';
+import { createRandom, realClock, sleep, type Random } from '@shoal/kit';
+import { parseCIDRs, type Address } from './address.js';
 import { AckTable } from './acks.js';
 import { Awareness } from './awareness.js';
 import { buildVsn, validateConfig, type Config } from './config.js';
 import type { EngineContext } from './context.js';
 import type { NodeEvent, NodeEventType } from './delegates.js';
-import { JoinError, MemberlistError, MemberlistErrorCode } from './errors.js';
+import { MemberlistError, MemberlistErrorCode } from './errors.js';
+import { joinAll, missingSeeds } from './join.js';
 import { EventDispatcher, type EventStreamOptions, type MemberlistEvents } from './events.js';
 import { gossipRound } from './gossip.js';
 import { Inbox } from './inbox.js';
@@ -17,7 +18,8 @@ import { MemberState } from './state.js';
 import type { PreloadSet } from './node-table.js';
 import { Streams } from './streams.js';
 import { nodeAware, type NodeAwareTransport } from './transport.js';
-import { pushPullScale, randomStagger } from './util.js';
+import { pushPullScale } from './util.js';
+import { Scheduler } from './scheduler.js';
 import { Keyring } from './wire/keyring.js';
 import type { WireSecurity } from './wire/packet.js';
 import { kRandomIndexes } from './util.js';
@@ -41,7 +43,7 @@ export class Memberlist {
   readonly #inbox: Inbox;
   readonly #streams: Streams;
   readonly #prober: Prober;
-  readonly #timers: Timer[] = [];
+  readonly #scheduler: Scheduler;
   readonly #seeds = new Set<string>();
   #stopped = false;
   #leaving: Promise<void> | undefined;
@@ -53,6 +55,7 @@ export class Memberlist {
     this.#inbox = inbox;
     this.#streams = streams;
     this.#prober = prober;
+    this.#scheduler = new Scheduler(ctx.clock, ctx.random, (fn) => this.#guard(fn));
   }
 
   /**
@@ -166,36 +169,17 @@ export class Memberlist {
     return meta;
   }
 
-  /** Starts the periodic tasks, each after a random stagger so members do not tick in step. */
+  /** Starts the periodic tasks (probe, gossip, push/pull, and the optional ones). */
   #schedule(): void {
-    const { clock, random } = this.#ctx;
     const c = this.config;
-    const periodic = (intervalMs: number, fn: () => void): void => {
-      const first = clock.after(randomStagger(random, intervalMs), () => {
-        if (this.#stopped) return;
-        this.#timers.push(clock.every(intervalMs, () => this.#guard(fn)));
-        this.#guard(fn);
-      });
-      this.#timers.push(first);
-    };
-    if (c.probeIntervalMs > 0) periodic(c.probeIntervalMs, () => this.#prober.tick());
-    if (c.gossipIntervalMs > 0 && c.gossipNodes > 0) periodic(c.gossipIntervalMs, () => gossipRound(this.#ctx, this.#outbox));
-    if (c.pushPullIntervalMs > 0) {
-      const next = (): void => {
-        if (this.#stopped) return;
-        const t = clock.after(pushPullScale(c.pushPullIntervalMs, this.#ctx.state.table.length), () => {
-          this.#guard(() => this.#pushPullRandom());
-          next();
-        });
-        this.#timers.push(t);
-      };
-      this.#timers.push(clock.after(randomStagger(random, c.pushPullIntervalMs), next));
-    }
-    if (c.rejoinIntervalMs > 0) periodic(c.rejoinIntervalMs, () => this.#rejoinSeeds());
+    const ctx = this.#ctx;
+    const s = this.#scheduler;
+    if (c.probeIntervalMs > 0) s.every(c.probeIntervalMs, () => this.#prober.tick());
+    if (c.gossipIntervalMs > 0 && c.gossipNodes > 0) s.every(c.gossipIntervalMs, () => gossipRound(ctx, this.#outbox));
+    if (c.pushPullIntervalMs > 0) s.chain(c.pushPullIntervalMs, () => pushPullScale(c.pushPullIntervalMs, ctx.state.table.length), () => this.#pushPullRandom());
+    if (c.rejoinIntervalMs > 0) s.every(c.rejoinIntervalMs, () => this.#rejoinSeeds());
     // Go v0.5+ samples the broadcast queue depth for its metrics.
-    if (c.queueCheckIntervalMs > 0) {
-      periodic(c.queueCheckIntervalMs, () => this.#ctx.metrics.setGauge('memberlist.queue.broadcasts', this.#ctx.broadcasts.numQueued(), this.#ctx.labels));
-    }
+    if (c.queueCheckIntervalMs > 0) s.every(c.queueCheckIntervalMs, () => ctx.metrics.setGauge('memberlist.queue.broadcasts', ctx.broadcasts.numQueued(), ctx.labels));
   }
 
   #guard(fn: () => void): void {
@@ -218,15 +202,9 @@ export class Memberlist {
 
   /** Beyond Go: rejoin seed addresses that are not live members (after a partition heals). */
   #rejoinSeeds(): void {
-    const t = this.#ctx.state.table;
-    const live = new Set<string>();
-    for (let i = 0; i < t.length; i++) if (!t.deadOrLeft(i) && t.name(i) !== this.config.name) live.add(t.info(i).address);
-    const missing = [...this.#seeds].filter((s) => {
-      const { addr } = parseJoinAddress(s, this.config.bindPort);
-      return !live.has(canonicalAddress(addr));
-    });
+    const missing = missingSeeds(this.#ctx.state.table, this.#seeds, this.config.name, this.config.bindPort);
     if (missing.length === 0) return;
-    this.#join(missing, undefined).catch((err: unknown) => this.#ctx.logger.debug({ err }, 'memberlist: rejoin found no seed'));
+    joinAll(this.#streams, missing, this.config.bindPort, this.#ctx.logger).catch((err: unknown) => this.#ctx.logger.debug({ err }, 'memberlist: rejoin found no seed'));
   }
 
   /**
@@ -238,33 +216,7 @@ export class Memberlist {
   async join(existing: readonly string[], options: JoinOptions = {}): Promise<number> {
     this.#assertRunning();
     for (const s of existing) this.#seeds.add(s);
-    return this.#join(existing, options.signal);
-  }
-
-  async #join(existing: readonly string[], signal: AbortSignal | undefined): Promise<number> {
-    let contacted = 0;
-    const errors: Error[] = [];
-    for (const entry of existing) {
-      signal?.throwIfAborted();
-      let to: Address;
-      try {
-        to = parseJoinAddress(entry, this.config.bindPort);
-      } catch (e) {
-        errors.push(e as Error);
-        continue;
-      }
-      try {
-        await abortable(this.#streams.pushPull(to, true, signal), signal);
-        contacted++;
-      } catch (e) {
-        if (signal?.aborted) throw signal.reason;
-        const err = e instanceof Error ? e : new Error(String(e));
-        this.#ctx.logger.debug({ err, to: entry }, 'memberlist: failed to join');
-        errors.push(new MemberlistError(MemberlistErrorCode.JoinFailed, `failed to join ${entry}: ${err.message}`, { cause: err }));
-      }
-    }
-    if (contacted === 0) throw new JoinError(errors);
-    return contacted;
+    return joinAll(this.#streams, existing, this.config.bindPort, this.#ctx.logger, options.signal);
   }
 
   /**
@@ -412,8 +364,7 @@ export class Memberlist {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#onStop();
-    for (const t of this.#timers) t.cancel();
-    this.#timers.length = 0;
+    this.#scheduler.stop();
     this.#ctx.state.stopAllSuspicions();
     this.#ctx.acks.clear();
     this.#ctx.dispatch.close();
@@ -456,49 +407,3 @@ export class Memberlist {
 export function create(config: Config): Promise<Memberlist> {
   return Memberlist.create(config);
 }
-
-/** Parses "name/host:port", "host:port" or "host" (the bind port is added). */
-export function parseJoinAddress(entry: string, defaultPort: number): Address {
-  let name = '';
-  let rest = entry;
-  const slash = entry.indexOf('/');
-  if (slash >= 0) {
-    if (slash === 0) throw new MemberlistError(MemberlistErrorCode.BadAddress, `empty node name in ${JSON.stringify(entry)}`);
-    name = entry.slice(0, slash);
-    rest = entry.slice(slash + 1);
-  }
-  const withPort = ensurePort(rest, defaultPort);
-  const hp = splitHostPort(withPort);
-  if (!hp || hp.host === '') throw new MemberlistError(MemberlistErrorCode.BadAddress, `cannot parse address ${JSON.stringify(entry)}`);
-  return { addr: canonicalAddress(withPort), name };
-}
-
-/** "host:port" with an IP host printed the way Go prints it, so addresses compare as strings. */
-function canonicalAddress(addr: string): string {
-  const hp = splitHostPort(addr);
-  if (!hp) return addr;
-  const ip = parseIP(hp.host);
-  if (!ip) return addr;
-  const host = formatIP(ip);
-  return host.includes(':') ? `[${host}]:${hp.port}` : `${host}:${hp.port}`;
-}
-
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-

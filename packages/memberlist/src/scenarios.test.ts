@@ -91,7 +91,7 @@ test('a long partition, then a heal: only periodic rejoin (beyond Go) brings the
 test('Lifeguard cuts false positives caused by slow members at least tenfold', { timeout: 180_000 }, async () => {
   let on = 0;
   let off = 0;
-  for (const seed of [1, 2]) {
+  for (const seed of [1, 2, 3, 4]) {
     const common = { nodes: 40, seed, durationMs: 240_000, slow: 6, frames: true };
     on += (await runScenario({ ...common, lifeguard: true })).false_positives;
     off += (await runScenario({ ...common, lifeguard: false })).false_positives;

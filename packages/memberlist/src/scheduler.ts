@@ -1,0 +1,61 @@
+import type { Clock, Random, Timer } from '@shoal/kit';
+import { randomStagger } from './util.js';
+
+/**
+ * The list's periodic work (Go's schedule and deschedule): each task starts
+ * after a random stagger in [0, interval) so members started together do not
+ * tick in step, then repeats. Tasks run through `run`, which contains their
+ * failures and delivers the events they cause.
+ */
+export class Scheduler {
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #run: (fn: () => void) => void;
+  readonly #timers = new Set<Timer>();
+  #stopped = false;
+
+  constructor(clock: Clock, random: Random, run: (fn: () => void) => void) {
+    this.#clock = clock;
+    this.#random = random;
+    this.#run = run;
+  }
+
+  /** `fn` every `intervalMs`, the first time after a random stagger. */
+  every(intervalMs: number, fn: () => void): void {
+    this.#once(randomStagger(this.#random, intervalMs), () => {
+      this.#timers.add(this.#clock.every(intervalMs, () => this.#run(fn)));
+      this.#run(fn);
+    });
+  }
+
+  /**
+   * `fn` after a random stagger in [0, firstMs) plus `nextMs()`, then again
+   * `nextMs()` after each run: an interval that changes as the cluster grows
+   * (Go's pushPullTrigger).
+   */
+  chain(firstMs: number, nextMs: () => number, fn: () => void): void {
+    const next = (): void => {
+      this.#once(nextMs(), () => {
+        this.#run(fn);
+        next();
+      });
+    };
+    this.#once(randomStagger(this.#random, firstMs), next);
+  }
+
+  /** Cancels everything; nothing runs afterwards. */
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#timers) t.cancel();
+    this.#timers.clear();
+  }
+
+  #once(delayMs: number, fn: () => void): void {
+    if (this.#stopped) return;
+    const t = this.#clock.after(delayMs, () => {
+      this.#timers.delete(t);
+      if (!this.#stopped) fn();
+    });
+    this.#timers.add(t);
+  }
+}
