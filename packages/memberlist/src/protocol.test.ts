@@ -204,7 +204,7 @@ test('garbage and mutated packets never crash a member; it keeps answering (2,00
   ];
   for (let i = 0; i < 2_000; i++) {
     const base = valid[rnd.int(valid.length)]!;
-    let bytes = Uint8Array.from(base);
+    let bytes: Uint8Array = Uint8Array.from(base);
     switch (rnd.int(4)) {
       case 0:
         for (let k = 0; k < 1 + rnd.int(4); k++) bytes[rnd.int(bytes.length)] = rnd.int(256);
