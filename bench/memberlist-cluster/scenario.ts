@@ -161,7 +161,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const clearedAt = await view.waitUntil(() => view.clearedAt(), o.detectTimeoutMs);
     const detect = clearedAt === undefined ? null : round(clearedAt - killStart);
     await profileStop('detect');
-    o.log(`${o.impl}/${o.layout}: detect ${detect ?? `not within ${o.detectTimeoutMs}`} ms (${JSON.stringify(view.lagging())})`);
+    const drops = view.dropTimes().map((d) => `${d.node} ${d.first === undefined ? '-' : round(d.first - killStart, 0)}..${d.last === undefined ? '-' : round(d.last - killStart, 0)}`);
+    o.log(`${o.impl}/${o.layout}: detect ${detect ?? `not within ${o.detectTimeoutMs}`} ms (${JSON.stringify(view.lagging())}); first..last survivor dropping each: ${drops.join(', ')}`);
 
     return {
       impl: o.impl,

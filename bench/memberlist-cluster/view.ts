@@ -19,6 +19,8 @@ export class ClusterView {
   #listeners = new Set<() => void>();
   /** Leave events about nodes that were never killed: false failure detections. */
   falseLeaves = 0;
+  /** Per killed node, when each survivor dropped it (latest leave event). */
+  readonly #drops = new Map<string, Map<string, number>>();
 
   constructor(names: readonly string[]) {
     this.#all = names;
@@ -32,6 +34,7 @@ export class ClusterView {
     else {
       view.members.delete(e.node);
       if (!this.#killed.has(e.node)) this.falseLeaves++;
+      else this.#drops.get(e.node)?.set(e.self, e.t);
     }
     const full = view.members.size === this.#all.length;
     if (!full) view.fullSince = undefined;
@@ -45,6 +48,7 @@ export class ClusterView {
   /** Stops tracking these nodes' own views; survivors must now drop them. */
   markKilled(names: Iterable<string>, atMs: number): void {
     this.#killed = new Set(names);
+    for (const k of this.#killed) this.#drops.set(k, new Map());
     for (const [name, view] of this.#views) {
       if (this.#killed.has(name)) continue;
       const clear = [...this.#killed].every((k) => !view.members.has(k));
@@ -72,6 +76,15 @@ export class ClusterView {
       if (v.clearSince === undefined) notClear++;
     }
     return { notFull, notClear };
+  }
+
+  /** Per killed node: when the first and the last survivor dropped it (undefined: not all have). */
+  dropTimes(): { node: string; first: number | undefined; last: number | undefined }[] {
+    const survivors = [...this.#views.keys()].filter((n) => !this.#killed.has(n)).length;
+    return [...this.#drops].map(([node, by]) => {
+      const times = [...by.values()];
+      return { node, first: times.length > 0 ? Math.min(...times) : undefined, last: times.length === survivors ? Math.max(...times) : undefined };
+    });
   }
 
   /** Resolves when `done()` holds after some event, or with undefined after `timeoutMs`. */
