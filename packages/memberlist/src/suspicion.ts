@@ -29,7 +29,8 @@ export class Suspicion {
   #n = 0;
   #timer: Timer | undefined;
   readonly #clock: Clock;
-  readonly #confirmations = new Set<string>();
+  /** Who has accused so far (the original accuser first): at most k + 1 names, so an array beats a Set. */
+  readonly #confirmations: string[];
   readonly #onTimeout: (confirmations: number) => void;
   #fired = false;
 
@@ -39,7 +40,7 @@ export class Suspicion {
     this.minMs = minMs;
     this.maxMs = maxMs;
     this.#onTimeout = onTimeout;
-    this.#confirmations.add(from);
+    this.#confirmations = [from];
     this.startMs = clock.now();
     this.#arm(k < 1 ? minMs : maxMs);
   }
@@ -62,8 +63,8 @@ export class Suspicion {
    */
   confirm(from: string): boolean {
     if (this.#n >= this.k) return false;
-    if (this.#confirmations.has(from)) return false;
-    this.#confirmations.add(from);
+    if (this.#confirmations.includes(from)) return false;
+    this.#confirmations.push(from);
     this.#n++;
     if (!this.active) return true;
     const remaining = remainingSuspicionTime(this.#n, this.k, this.#clock.now() - this.startMs, this.minMs, this.maxMs);
