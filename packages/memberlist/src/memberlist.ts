@@ -18,11 +18,10 @@ import { MemberState } from './state.js';
 import type { PreloadSet } from './node-table.js';
 import { Streams } from './streams.js';
 import { nodeAware, type NodeAwareTransport } from './transport.js';
-import { pushPullScale } from './util.js';
+import { kRandomIndexes, pushPullScale } from './util.js';
 import { Scheduler } from './scheduler.js';
 import { Keyring } from './wire/keyring.js';
 import type { WireSecurity } from './wire/packet.js';
-import { kRandomIndexes } from './util.js';
 import { NodeStateType } from './wire/types.js';
 
 /** Options of {@link Memberlist.join}. */
