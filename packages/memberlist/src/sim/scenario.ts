@@ -167,8 +167,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const checkEveryMs = 100;
   const end = o.durationMs;
   let lastProgress = 0;
-  while (sim.now() < end) {
-    await sim.runFor(Math.min(checkEveryMs, end - sim.now()));
+  for (let first = true; sim.now() < end; first = false) {
+    // Checked before time moves too: a warm start is converged at 0.
+    if (!first || !cluster.converged()) await sim.runFor(Math.min(checkEveryMs, end - sim.now()));
     if (convergedAt === null && killTime === null && cluster.converged()) {
       convergedAt = sim.now();
       o.progress?.(`converged at ${convergedAt} ms`);
