@@ -338,3 +338,18 @@ test('rolling encryption upgrade: each step of the verify flags keeps the cluste
   const b = await c.add('b', { ...plain });
   await assert.rejects(c.sim.settle(b.list.join([a.transport.address])), JoinError);
 });
+
+test('labels: members with the same label join and gossip; a different label cannot join (Go TestMemberlist_Join_with_Labels)', async () => {
+  const c = new SimCluster({ seed: SEED, config: { tcpTimeoutMs: 1_000 } });
+  const a = await c.add('a', { label: 'prod' });
+  const b = await c.add('b', { label: 'prod' });
+  assert.equal(await c.sim.settle(b.list.join([a.transport.address])), 1);
+  await c.sim.runFor(3_000);
+  assert.equal(a.list.numMembers(), 2);
+  const dev = await c.add('dev', { label: 'dev' });
+  await assert.rejects(c.sim.settle(dev.list.join([a.transport.address])), JoinError);
+  const none = await c.add('none');
+  await assert.rejects(c.sim.settle(none.list.join([a.transport.address])), JoinError);
+  await c.sim.runFor(3_000);
+  assert.equal(a.list.numMembers(), 2);
+});
