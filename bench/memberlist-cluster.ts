@@ -49,7 +49,8 @@
 // nodes), join_failures (join calls that failed), false_dead_events (leave
 // events about nodes never killed), members_check (each node's members()
 // count equalled N right after convergence, cross-checking the event-built
-// view), loadavg_1m (the machine may be shared: read timings with it).
+// view), loadavg_1m (the machine may be shared: read timings with it),
+// shoal_rev (the commit measured, "+dirty" with uncommitted engine changes).
 // null means the step timed out (--converge-timeout-ms, --detect-timeout-ms).
 //
 // Targets (issue 5): converge_ms ≤ 2000 in every run; detect_all_dead_ms ≤ Go's;
@@ -59,7 +60,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_PROFILES, type ConfigProfile, pushPullScale } from '@shoal/memberlist';
 import { killAllHosts } from './memberlist-cluster/host.js';
-import { goLauncher, type Impl, type Launcher, shoalLauncher } from './memberlist-cluster/launch.js';
+import { goLauncher, type Impl, type Launcher, shoalLauncher, shoalRevision } from './memberlist-cluster/launch.js';
 import { type Layout, runScenario, type ScenarioResult } from './memberlist-cluster/scenario.js';
 
 const { values } = parseArgs({
@@ -123,6 +124,7 @@ setTimeout(() => {
 const shoalHostArgs = values['shoal-host-args']!.split(/\s+/).filter((a) => a !== '');
 const variant = shoalHostArgs.length > 0 ? shoalHostArgs.join(' ') : undefined;
 
+const shoalRev = shoalRevision();
 const launchers = new Map<Impl, Launcher>();
 for (const impl of impls) launchers.set(impl, impl === 'shoal' ? await shoalLauncher(shoalHostArgs) : await goLauncher());
 
@@ -159,7 +161,8 @@ for (let run = 0; run < runs; run++) {
       try {
         const result = await runScenario({ impl, layout, launcher, profile: values.profile!, nodes, kill, ...timing, cpuProfileDir, log });
         results.set(impl, result);
-        process.stdout.write(`${JSON.stringify(impl === 'shoal' && variant ? { ...result, variant } : result)}\n`);
+        const extra = impl === 'shoal' ? { shoal_rev: shoalRev, ...(variant ? { variant } : {}) } : {};
+        process.stdout.write(`${JSON.stringify({ ...result, ...extra })}\n`);
       } catch (error) {
         const message = (error as Error).message.slice(0, 500);
         process.stdout.write(`${JSON.stringify({ impl, layout, profile: values.profile, nodes, killed: kill, error: message })}\n`);

@@ -3,6 +3,7 @@
 // processes start in ~0.1 s of CPU each without a TypeScript loader thread;
 // without esbuild it falls back to running the source through tsx. The Go
 // host is built from interop/memberlist-bench on the Debian-packaged library.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,21 @@ const SHOAL_HOST_SOURCE = join(HERE, 'node-host.ts');
 const hostArgs = (o: HostOptions, flag: (name: string) => string): string[] => [
   flag('name'), o.prefix, flag('first'), String(o.first), flag('nodes'), String(o.nodes), flag('bind'), '127.0.0.1', flag('profile'), o.profile,
 ];
+
+/**
+ * The shoal source being measured: HEAD's short hash, "+dirty" when the
+ * packages the host bundles have uncommitted changes (the tree is shared
+ * with people editing the engine). Read when the host is bundled.
+ */
+export function shoalRevision(): string {
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--', 'packages/kit/src', 'packages/memberlist/src') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** `extraArgs`: experiment flags passed through to every shoal host (see node-host.ts). */
 export async function shoalLauncher(extraArgs: readonly string[] = []): Promise<Launcher> {
