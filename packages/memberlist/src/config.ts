@@ -120,6 +120,15 @@ export interface Config {
    * heals even once dead members have been forgotten. Off (0) by default.
    */
   rejoinIntervalMs: number;
+  /**
+   * After a successful join(), one extra push/pull with a random live member
+   * at each of these delays (each stretched by a random factor in [1, 2)).
+   * Nodes that join at the same moment through one seed learn only who joined
+   * before them; Go leaves the rest to the next periodic push/pull, 15–60 s
+   * later. These early exchanges close that gap within seconds. They are
+   * ordinary push/pulls, so Go members see nothing unusual. [] disables.
+   */
+  joinSyncDelaysMs: readonly number[];
   /** Time source; defaults to real time. The simulator passes its virtual clock. */
   clock?: Clock | undefined;
   /** Randomness for probe order, gossip targets and staggering; seeded in tests. */
@@ -178,6 +187,7 @@ export function defaultLANConfig(overrides: Partial<Config> = {}): Config {
     metaMaxSize: META_MAX_SIZE,
     maxConcurrentPushPulls: 128,
     rejoinIntervalMs: 0,
+    joinSyncDelaysMs: [500, 2_000, 5_000],
     ...overrides,
   };
 }
@@ -266,6 +276,9 @@ export function validateConfig(c: Config): void {
   for (const f of atLeastOne) {
     const v = c[f];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(f, `must be an integer >= 1, got ${String(v)}`);
+  }
+  if (!Array.isArray(c.joinSyncDelaysMs) || c.joinSyncDelaysMs.some((d) => typeof d !== 'number' || !Number.isFinite(d) || d < 0)) {
+    bad('joinSyncDelaysMs', `must be a list of finite numbers >= 0, got ${String(c.joinSyncDelaysMs)}`);
   }
   if (c.probeIntervalMs > 0 && c.probeTimeoutMs <= 0) bad('probeTimeoutMs', 'must be > 0 when probing is on');
   if (!Number.isInteger(c.udpBufferSize) || c.udpBufferSize < 64 || c.udpBufferSize > 65_507) bad('udpBufferSize', `must be in [64, 65507], got ${c.udpBufferSize}`);

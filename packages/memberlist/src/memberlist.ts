@@ -215,7 +215,11 @@ export class Memberlist {
   async join(existing: readonly string[], options: JoinOptions = {}): Promise<number> {
     this.#assertRunning();
     for (const s of existing) this.#seeds.add(s);
-    return joinAll(this.#streams, existing, this.config.bindPort, this.#ctx.logger, options.signal);
+    const contacted = await joinAll(this.#streams, existing, this.config.bindPort, this.#ctx.logger, options.signal);
+    for (const delayMs of this.config.joinSyncDelaysMs) {
+      this.#scheduler.once(delayMs * (1 + this.#ctx.random.float()), () => this.#pushPullRandom());
+    }
+    return contacted;
   }
 
   /**

@@ -43,6 +43,11 @@ export class Scheduler {
     this.#once(randomStagger(this.#random, firstMs), next);
   }
 
+  /** `fn` once, after `delayMs`, unless stopped first. */
+  once(delayMs: number, fn: () => void): void {
+    this.#once(delayMs, () => this.#run(fn));
+  }
+
   /** Cancels everything; nothing runs afterwards. */
   stop(): void {
     this.#stopped = true;
