@@ -22,6 +22,8 @@ export interface HostStats {
   tcpSent: number;
   pushPulls: number;
   cpuMs: number;
+  /** Main-thread GC pauses (shoal hosts only). */
+  gcMs: number | undefined;
   t: number;
 }
 
@@ -112,7 +114,7 @@ export class Host {
 
   async stats(timeoutMs = 30_000): Promise<HostStats> {
     const r = await this.request('stats', 'stats', timeoutMs);
-    return { udpSent: Number(r.udp_sent), tcpSent: Number(r.tcp_sent), pushPulls: Number(r.push_pulls), cpuMs: Number(r.cpu_ms), t: Number(r.t) };
+    return { udpSent: Number(r.udp_sent), tcpSent: Number(r.tcp_sent), pushPulls: Number(r.push_pulls), cpuMs: Number(r.cpu_ms), gcMs: r.gc_ms === undefined ? undefined : Number(r.gc_ms), t: Number(r.t) };
   }
 
   async memberCounts(timeoutMs = 30_000): Promise<Record<string, number>> {

@@ -4,7 +4,7 @@
 //
 //   args:     --name PREFIX --first I --nodes M --bind HOST --profile lan|wan|local
 //   stdout:   {"event":"ready","nodes":[{name,addr}]}, {"event":"join"|"leave","self","node","t"},
-//             {"event":"joined","ok","failed","errors","t"}, {"event":"stats","udp_sent","tcp_sent","push_pulls","cpu_ms","t"},
+//             {"event":"joined","ok","failed","errors","t"}, {"event":"stats","udp_sent","tcp_sent","push_pulls","cpu_ms","gc_ms","t"},
 //             {"event":"members","counts":{name:n}}, {"event":"killed","names","t"}
 //   stdin:    join ADDR | stats | members | kill NAME,... | exit   (closing stdin = exit)
 //             prof-start | prof-stop PATH   (V8 CPU profile of this process, written to PATH;
@@ -19,7 +19,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { noopMetrics, type Metrics } from '@shoal/kit';
 import { CONFIG_PROFILES, type ConfigProfile, createNetMemberlist, ipPortString, type Memberlist } from '@shoal/memberlist';
 
@@ -84,6 +84,11 @@ const { values } = parseArgs({
 if (!(values.profile! in CONFIG_PROFILES)) throw new Error(`unknown profile '${values.profile}'`);
 const profile = CONFIG_PROFILES[values.profile as ConfigProfile];
 const out = new Output();
+// Main-thread GC pause time, to tell collector noise from protocol work in the CPU figures.
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ['gc'] });
 const bytes = new ByteCounter();
 const nodes: HostedNode[] = [];
 
@@ -169,7 +174,7 @@ function handle(args: string[]): boolean {
       break;
     case 'stats': {
       const cpu = process.cpuUsage();
-      out.emit({ event: 'stats', udp_sent: bytes.udpSent, tcp_sent: bytes.tcpSent, push_pulls: bytes.pushPulls, cpu_ms: (cpu.user + cpu.system) / 1000, t: wallMs() });
+      out.emit({ event: 'stats', udp_sent: bytes.udpSent, tcp_sent: bytes.tcpSent, push_pulls: bytes.pushPulls, cpu_ms: (cpu.user + cpu.system) / 1000, gc_ms: gcMs, t: wallMs() });
       break;
     }
     case 'members':

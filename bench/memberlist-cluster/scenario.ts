@@ -54,6 +54,8 @@ export interface ScenarioResult {
   steady_cpu_ms_per_node_s: number;
   steady_udp_bytes_per_node_s: number;
   steady_tcp_bytes_per_node_s: number;
+  /** Of which main-thread GC pauses (shoal only; null for Go). */
+  steady_gc_ms_per_node_s: number | null;
   steady_window_ms: number;
   /** Push/pulls started during the window, all nodes together (Go: memberlist.tcp.connect). */
   steady_push_pulls: number;
@@ -176,6 +178,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       steady_cpu_ms_per_node_s: round(rates.cpu, 3),
       steady_udp_bytes_per_node_s: round(rates.udp),
       steady_tcp_bytes_per_node_s: round(rates.tcp),
+      steady_gc_ms_per_node_s: rates.gc === undefined ? null : round(rates.gc, 3),
       steady_window_ms: o.windowMs,
       steady_push_pulls: rates.pushPulls,
       join_failures: joinFailures,
@@ -193,8 +196,17 @@ function nodeIndex(host: Host): number {
 }
 
 /** Per-node, per-second rates over the window: each host's delta over its own elapsed time, summed, over N. */
-function steadyRates(before: HostStats[], after: HostStats[], nodes: number): { udp: number; tcp: number; cpu: number; pushPulls: number } {
+interface Rates {
+  udp: number;
+  tcp: number;
+  cpu: number;
+  gc: number | undefined;
+  pushPulls: number;
+}
+
+function steadyRates(before: HostStats[], after: HostStats[], nodes: number): Rates {
   let pushPulls = 0;
+  let gc: number | undefined;
   let udp = 0;
   let tcp = 0;
   let cpu = 0;
@@ -205,6 +217,7 @@ function steadyRates(before: HostStats[], after: HostStats[], nodes: number): { 
     tcp += (a.tcpSent - b.tcpSent) / seconds;
     cpu += (a.cpuMs - b.cpuMs) / seconds;
     pushPulls += a.pushPulls - b.pushPulls;
+    if (a.gcMs !== undefined && b.gcMs !== undefined) gc = (gc ?? 0) + (a.gcMs - b.gcMs) / seconds;
   });
-  return { udp: udp / nodes, tcp: tcp / nodes, cpu: cpu / nodes, pushPulls };
+  return { udp: udp / nodes, tcp: tcp / nodes, cpu: cpu / nodes, gc: gc === undefined ? undefined : gc / nodes, pushPulls };
 }
