@@ -17,7 +17,8 @@
 // Scenario, per implementation and layout:
 //   1. start N nodes (nothing joined), wait --idle-ms;
 //   2. burst join: every node but the seed (node 0) calls join([seed]) at once;
-//   3. after convergence, wait --settle-ms, then measure a --window-ms quiet window;
+//   3. after convergence (or --converge-timeout-ms, 90 s), wait --settle-ms (and
+//      until --steady-not-before-ms after start), then measure a --window-ms quiet window;
 //   4. kill K nodes, spread over the cluster, never the seed. multi: the node is
 //      shut down abruptly, no leave broadcast (Go: Shutdown(); shoal: shutdown());
 //      single: its process gets SIGKILL.
@@ -50,7 +51,11 @@
 // events about nodes never killed), members_check (each node's members()
 // count equalled N right after convergence, cross-checking the event-built
 // view), loadavg_1m (the machine may be shared: read timings with it),
-// shoal_rev (the commit measured, "+dirty" with uncommitted engine changes).
+// shoal_rev (the commit measured, "+dirty" with uncommitted engine changes),
+// steady_gc_ms_per_node_s (shoal's main-thread GC pauses within the CPU figure).
+// Every wait is bounded; the whole run also stops at a hard deadline (8 min per
+// scenario), and host processes are killed when the coordinator exits.
+// Tests of the bookkeeping: node scripts/run-tests.mjs bench/memberlist-cluster
 // null means the step timed out (--converge-timeout-ms, --detect-timeout-ms).
 //
 // Targets (issue 5): converge_ms ≤ 2000 in every run; detect_all_dead_ms ≤ Go's;
