@@ -5,8 +5,8 @@
 //     [--nodes 50] [--kill 5] [--layout multi|single|both] [--impl shoal|go|both]
 //     [--profile local] [--runs 1] [--window-ms MS] [--steady-not-before-ms MS] [--settle-ms 5000]
 //     [--cpu-prof DIR]   (V8 CPU profiles of the shoal seed host, per phase: join, steady, detect)
-//     [--shoal-host-args='--post-join-sync-ms 300 --join-retries 2']
-//                        (experiments emulating proposed engine changes; results then carry "variant")
+//     [--shoal-host-args='--join-sync-ms 300,1500 --join-retries 0']
+//                        (engine settings beyond Go, for experiments; results then carry "variant")
 //
 // Layouts: `multi` runs all N nodes in one process per implementation (one
 // Node.js process; one Go process); `single` runs one node per process. Hosts:

@@ -20,7 +20,7 @@ import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { noopMetrics, type Metrics } from '@shoal/kit';
+import { type Metrics } from '@shoal/kit';
 import { CONFIG_PROFILES, type ConfigProfile, createNetMemberlist, ipPortString, type Memberlist } from '@shoal/memberlist';
 
 const wallMs = (): number => performance.timeOrigin + performance.now();
@@ -72,13 +72,10 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '1' },
     bind: { type: 'string', default: '127.0.0.1' },
     profile: { type: 'string', default: 'local' },
-    // Experiments only (off by default; the benchmark's figures never use them), emulating
-    // engine changes proposed in /work/notes/memberlist-bench-findings.md:
-    // extra push/pulls with a random member, one a random [MS, 2·MS) after a successful join
-    // for each MS of the comma-separated list;
-    'post-join-sync-ms': { type: 'string', default: '' },
-    // a failed join tried again, up to N more times, after a random 0.5–1.5 s.
-    'join-retries': { type: 'string', default: '0' },
+    // Experiments only (the benchmark's figures use the engine defaults): engine settings
+    // beyond Go, e.g. --join-retries 0 --join-sync-ms '' to see Go's join behaviour.
+    'join-sync-ms': { type: 'string' },
+    'join-retries': { type: 'string' },
   },
 });
 if (!(values.profile! in CONFIG_PROFILES)) throw new Error(`unknown profile '${values.profile}'`);
@@ -100,13 +97,13 @@ for (let i = 0; i < Number(values.nodes); i++) {
       bindAddr: values.bind!,
       bindPort: 0,
       metrics: bytes,
+      ...engineOverrides(),
       events: {
         notifyJoin: (n) => out.emit({ event: 'join', self: name, node: n.name, t: wallMs() }),
         notifyLeave: (n) => out.emit({ event: 'leave', self: name, node: n.name, t: wallMs() }),
         notifyUpdate: () => {},
       },
     }),
-    { metrics: noopMetrics },
   );
   const local = list.localNode();
   nodes.push({ name, addr: ipPortString(local.addr, local.port), list, killed: false });
@@ -114,24 +111,16 @@ for (let i = 0; i < Number(values.nodes); i++) {
 out.emit({ event: 'ready', nodes: nodes.map(({ name, addr }) => ({ name, addr })) });
 out.flush();
 
-const postJoinSyncMs = values['post-join-sync-ms']!.split(',').filter((x) => x !== '').map(Number);
-const joinRetries = Number(values['join-retries']);
+function engineOverrides(): { joinSyncDelaysMs?: number[]; joinRetries?: number } {
+  const overrides: { joinSyncDelaysMs?: number[]; joinRetries?: number } = {};
+  const sync = values['join-sync-ms'];
+  if (sync !== undefined) overrides.joinSyncDelaysMs = sync.split(',').filter((x) => x !== '').map(Number);
+  if (values['join-retries'] !== undefined) overrides.joinRetries = Number(values['join-retries']);
+  return overrides;
+}
 
 async function joinOne(list: Memberlist, seed: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await list.join([seed]);
-      break;
-    } catch (error) {
-      if (attempt >= joinRetries) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1000));
-    }
-  }
-  for (const ms of postJoinSyncMs) {
-    setTimeout(() => {
-      if (!list.isShutdown) list.internals.pushPull();
-    }, ms * (1 + Math.random()));
-  }
+  await list.join([seed]);
 }
 
 async function joinAll(seed: string): Promise<void> {

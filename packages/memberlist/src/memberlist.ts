@@ -24,6 +24,9 @@ import { Keyring } from './wire/keyring.js';
 import type { WireSecurity } from './wire/packet.js';
 import { NodeStateType } from './wire/types.js';
 
+/** The mean pause before join() retries a timed-out push/pull (each pause is 0.5–1.5 × this). */
+const JOIN_RETRY_PAUSE_MS = 1_000;
+
 /** Options of {@link Memberlist.join}. */
 export interface JoinOptions {
   /** Stops between addresses, and abandons the push/pull in progress (its reply is not merged). */
@@ -45,6 +48,7 @@ export class Memberlist {
   readonly #scheduler: Scheduler;
   readonly #seeds = new Set<string>();
   #stopped = false;
+  readonly #stopSignal = new AbortController();
   #leaving: Promise<void> | undefined;
 
   private constructor(config: Config, ctx: EngineContext, outbox: Outbox, inbox: Inbox, streams: Streams, prober: Prober) {
@@ -215,7 +219,8 @@ export class Memberlist {
   async join(existing: readonly string[], options: JoinOptions = {}): Promise<number> {
     this.#assertRunning();
     for (const s of existing) this.#seeds.add(s);
-    const contacted = await joinAll(this.#streams, existing, this.config.bindPort, this.#ctx.logger, options.signal);
+    const retry = { retries: this.config.joinRetries, pause: (_attempt: number, signal?: AbortSignal) => this.#pause(JOIN_RETRY_PAUSE_MS * (0.5 + this.#ctx.random.float()), signal) };
+    const contacted = await joinAll(this.#streams, existing, this.config.bindPort, this.#ctx.logger, options.signal, retry);
     for (const delayMs of this.config.joinSyncDelaysMs) {
       this.#scheduler.once(delayMs * (1 + this.#ctx.random.float()), () => this.#pushPullRandom());
     }
@@ -366,6 +371,7 @@ export class Memberlist {
   async shutdown(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#stopSignal.abort(new MemberlistError(MemberlistErrorCode.Shutdown, 'memberlist is shut down'));
     this.#onStop();
     this.#scheduler.stop();
     this.#ctx.state.stopAllSuspicions();
@@ -376,6 +382,12 @@ export class Memberlist {
     } catch (err) {
       this.#ctx.logger.error({ err }, 'memberlist: failed to shut down transport');
     }
+  }
+
+  /** Sleeps on the list's clock; rejects when `signal` aborts or the list shuts down. */
+  #pause(ms: number, signal?: AbortSignal): Promise<void> {
+    const stop = signal ? AbortSignal.any([signal, this.#stopSignal.signal]) : this.#stopSignal.signal;
+    return sleep(this.#ctx.clock, ms, stop).then(() => this.#assertRunning());
   }
 
   #assertRunning(): void {

@@ -195,8 +195,21 @@ export class Streams {
   async sendAndReceiveState(to: Address, join: boolean, signal?: AbortSignal): Promise<RemoteState> {
     const ctx = this.#ctx;
     this.#requireName(to);
-    const conn = await this.#dial(to, ctx.config.tcpTimeoutMs);
-    const deadline = this.#deadline(conn, ctx.config.tcpTimeoutMs);
+    const timeoutMs = ctx.config.tcpTimeoutMs;
+    const started = ctx.clock.now();
+    let conn: StreamConn;
+    try {
+      conn = await this.#dial(to, timeoutMs);
+    } catch (e) {
+      // Transports report a dial timeout in their own words; the elapsed time says it for all of them.
+      if (ctx.clock.now() - started >= timeoutMs) throw this.#timedOut('push/pull', to, timeoutMs, e);
+      throw e;
+    }
+    let expired = false;
+    const deadline = ctx.clock.after(timeoutMs, () => {
+      expired = true;
+      conn.close();
+    });
     const onAbort = (): void => conn.close();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -206,6 +219,9 @@ export class Streams {
       if (reply.type === MessageType.Err) throw new MemberlistError(MemberlistErrorCode.Remote, `remote error: ${reply.body.error}`);
       if (reply.type !== MessageType.PushPull) throw new MemberlistError(MemberlistErrorCode.Remote, `received message type ${reply.type}, expected push/pull`);
       return reply;
+    } catch (e) {
+      if (expired && !signal?.aborted) throw this.#timedOut('push/pull', to, timeoutMs, e);
+      throw e;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       deadline.cancel();
@@ -305,6 +321,10 @@ export class Streams {
       const r = decoder.push(chunk);
       if (r !== 'need-more') return r.message;
     }
+  }
+
+  #timedOut(what: string, to: Address, ms: number, cause: unknown): MemberlistError {
+    return new MemberlistError(MemberlistErrorCode.Timeout, `${what} with ${to.addr} timed out after ${ms} ms`, { cause });
   }
 
   /** Closes `conn` if the exchange is not over in `ms` (Go's SetDeadline). */

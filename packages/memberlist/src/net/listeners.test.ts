@@ -39,7 +39,7 @@ test('port 0 binds UDP and TCP on one port; packets and streams arrive; close re
   await c.until(() => c.packets.length === 1);
   assert.deepEqual([...c.packets[0]!.buf], [1, 2, 3]);
   assert.equal(c.packets[0]!.from, `127.0.0.1:${l.port}`);
-  assert.equal(metrics.counter('memberlist.udp.received'), 3);
+  assert.equal(metrics.counter('memberlist.net.udp.received'), 3);
 
   const client = connect({ host: '127.0.0.1', port: l.port });
   await c.until(() => c.streams.length === 1);

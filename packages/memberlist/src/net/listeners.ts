@@ -150,15 +150,15 @@ export class Listeners {
       udp.on('message', (msg, rinfo) => {
         const now = options.clock.now();
         if (msg.length < 1) {
-          options.metrics.incrCounter('memberlist.udp.dropped', 1, { reason: 'empty' });
+          options.metrics.incrCounter('memberlist.net.udp.dropped', 1, { reason: 'empty' });
           return;
         }
-        options.metrics.incrCounter('memberlist.udp.received', msg.length);
+        options.metrics.incrCounter('memberlist.net.udp.received', msg.length);
         events.onPacket(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), joinHostPort(rinfo.address, rinfo.port), now);
       });
       udp.on('error', (error) => options.logger.error({ err: error }, 'memberlist: UDP socket error'));
       tcp.on('connection', (socket) => {
-        options.metrics.incrCounter('memberlist.tcp.accept');
+        options.metrics.incrCounter('memberlist.net.tcp.accept');
         socket.setNoDelay(true);
         events.onStream(socket);
       });

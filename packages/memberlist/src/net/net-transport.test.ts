@@ -75,9 +75,9 @@ test('CIDRsAllowed drops packets and streams from other networks, and counts the
   const s = await other.dialTimeout(`127.0.0.1:${guarded.port}`, 2000);
   await assert.rejects(async () => { while ((await s.read()) !== null); throw new Error('closed'); });
   const deadline = Date.now() + 3000;
-  while (metrics.counter('memberlist.udp.dropped', { reason: 'cidr' }) === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
-  assert.equal(metrics.counter('memberlist.udp.dropped', { reason: 'cidr' }), 1);
-  assert.equal(metrics.counter('memberlist.tcp.dropped', { reason: 'cidr' }), 1);
+  while (metrics.counter('memberlist.net.udp.dropped', { reason: 'cidr' }) === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+  assert.equal(metrics.counter('memberlist.net.udp.dropped', { reason: 'cidr' }), 1);
+  assert.equal(metrics.counter('memberlist.net.tcp.dropped', { reason: 'cidr' }), 1);
   assert.equal(r.packets.length + r.streams.length, 0);
   await assert.rejects(NetTransport.create({ bindAddrs: ['127.0.0.1'], bindPort: 0, cidrsAllowed: ['nonsense'] }), /invalid CIDRs/);
   await guarded.shutdown();
@@ -94,7 +94,7 @@ test('a handler that throws is counted and does not take the transport down', as
   const deadline = Date.now() + 3000;
   while (calls < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
   assert.equal(calls, 2);
-  assert.equal(metrics.counter('memberlist.udp.dropped', { reason: 'handler' }), 2);
+  assert.equal(metrics.counter('memberlist.net.udp.dropped', { reason: 'handler' }), 2);
   await t.shutdown();
 });
 

@@ -102,11 +102,11 @@ export class NetTransport implements NodeAwareTransport {
   writeTo(buf: Uint8Array, addr: string): number {
     if (this.#shutdown) throw new TransportError('transport is shut down', false);
     const sent = this.#listeners.send(buf, addr, (error) => {
-      this.#metrics.incrCounter('memberlist.udp.send_error');
+      this.#metrics.incrCounter('memberlist.net.udp.send_error');
       this.#logger.warn({ err: error, to: addr }, 'memberlist: UDP send failed');
     });
     if (!sent) throw new TransportError(`cannot send to '${addr}': not an ip:port address`, false);
-    this.#metrics.incrCounter('memberlist.udp.sent', buf.length);
+    this.#metrics.incrCounter('memberlist.net.udp.sent', buf.length);
     return this.#clock.now();
   }
 
@@ -124,7 +124,7 @@ export class NetTransport implements NodeAwareTransport {
     } catch (error) {
       throw new TransportError(`failed to dial ${addr}: ${(error as Error).message}`, true, { cause: error });
     }
-    this.#metrics.incrCounter('memberlist.tcp.connect');
+    this.#metrics.incrCounter('memberlist.net.tcp.connect');
     return this.#track(new SocketStream(socket, addr, this.#clock, this.#idleMs));
   }
 
@@ -153,14 +153,14 @@ export class NetTransport implements NodeAwareTransport {
   #onPacket(buf: Uint8Array, from: string, timestampMs: number): void {
     if (this.#shutdown || !this.#handler) return;
     if (!this.#allowedFrom(from)) {
-      this.#metrics.incrCounter('memberlist.udp.dropped', 1, { reason: 'cidr' });
+      this.#metrics.incrCounter('memberlist.net.udp.dropped', 1, { reason: 'cidr' });
       return;
     }
     try {
       this.#handler.packet({ buf, from, timestampMs });
     } catch (error) {
       // Nothing from the network may crash the process: count, log, carry on.
-      this.#metrics.incrCounter('memberlist.udp.dropped', 1, { reason: 'handler' });
+      this.#metrics.incrCounter('memberlist.net.udp.dropped', 1, { reason: 'handler' });
       this.#logger.error({ err: error, from }, 'memberlist: packet handler failed');
     }
   }
@@ -168,7 +168,7 @@ export class NetTransport implements NodeAwareTransport {
   #onStream(socket: Socket): void {
     const from = joinHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0);
     if (this.#shutdown || !this.#handler || !this.#allowedFrom(from)) {
-      this.#metrics.incrCounter('memberlist.tcp.dropped', 1, { reason: this.#shutdown ? 'shutdown' : 'cidr' });
+      this.#metrics.incrCounter('memberlist.net.tcp.dropped', 1, { reason: this.#shutdown ? 'shutdown' : 'cidr' });
       socket.destroy();
       return;
     }
@@ -176,7 +176,7 @@ export class NetTransport implements NodeAwareTransport {
     try {
       this.#handler.stream(stream);
     } catch (error) {
-      this.#metrics.incrCounter('memberlist.tcp.dropped', 1, { reason: 'handler' });
+      this.#metrics.incrCounter('memberlist.net.tcp.dropped', 1, { reason: 'handler' });
       this.#logger.error({ err: error, from }, 'memberlist: stream handler failed');
       stream.close();
     }
