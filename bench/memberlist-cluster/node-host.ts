@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { type Metrics } from '@shoal/kit';
-import { CONFIG_PROFILES, type ConfigProfile, createNetMemberlist, ipPortString, type Memberlist } from '@shoal/memberlist';
+import { CONFIG_PROFILES, type Config, type ConfigProfile, createNetMemberlist, ipPortString, type Memberlist } from '@shoal/memberlist';
 
 const wallMs = (): number => performance.timeOrigin + performance.now();
 
@@ -76,6 +76,7 @@ const { values } = parseArgs({
     // beyond Go, e.g. --join-retries 0 --join-sync-ms '' to see Go's join behaviour.
     'join-sync-ms': { type: 'string' },
     'join-retries': { type: 'string' },
+    'tcp-timeout-ms': { type: 'string' },
   },
 });
 if (!(values.profile! in CONFIG_PROFILES)) throw new Error(`unknown profile '${values.profile}'`);
@@ -111,11 +112,12 @@ for (let i = 0; i < Number(values.nodes); i++) {
 out.emit({ event: 'ready', nodes: nodes.map(({ name, addr }) => ({ name, addr })) });
 out.flush();
 
-function engineOverrides(): { joinSyncDelaysMs?: number[]; joinRetries?: number } {
-  const overrides: { joinSyncDelaysMs?: number[]; joinRetries?: number } = {};
+function engineOverrides(): Partial<Pick<Config, 'joinSyncDelaysMs' | 'joinRetries' | 'tcpTimeoutMs'>> {
+  const overrides: Partial<Pick<Config, 'joinSyncDelaysMs' | 'joinRetries' | 'tcpTimeoutMs'>> = {};
   const sync = values['join-sync-ms'];
   if (sync !== undefined) overrides.joinSyncDelaysMs = sync.split(',').filter((x) => x !== '').map(Number);
   if (values['join-retries'] !== undefined) overrides.joinRetries = Number(values['join-retries']);
+  if (values['tcp-timeout-ms'] !== undefined) overrides.tcpTimeoutMs = Number(values['tcp-timeout-ms']);
   return overrides;
 }
 

@@ -178,7 +178,11 @@ export class Memberlist {
     const ctx = this.#ctx;
     const s = this.#scheduler;
     if (c.probeIntervalMs > 0) s.every(c.probeIntervalMs, () => this.#prober.tick());
-    if (c.gossipIntervalMs > 0 && c.gossipNodes > 0) s.every(c.gossipIntervalMs, () => gossipRound(ctx, this.#outbox));
+    if (c.gossipIntervalMs > 0 && c.gossipNodes > 0) {
+      // Go's ticker fires even with nothing queued; those rounds send nothing, so here they do not run at all.
+      const busy = (): boolean => ctx.broadcasts.numQueued() > 0 || c.delegate !== undefined;
+      ctx.broadcasts.onQueued = s.whileBusy(c.gossipIntervalMs, busy, () => gossipRound(ctx, this.#outbox));
+    }
     if (c.pushPullIntervalMs > 0) s.chain(c.pushPullIntervalMs, () => pushPullScale(c.pushPullIntervalMs, ctx.state.table.length), () => this.#pushPullRandom());
     if (c.rejoinIntervalMs > 0) s.every(c.rejoinIntervalMs, () => this.#rejoinSeeds());
     // Go v0.5+ samples the broadcast queue depth for its metrics.

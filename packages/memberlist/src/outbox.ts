@@ -6,7 +6,7 @@ import type { NodeInfo } from './node.js';
 import { COMPOUND_HEADER_OVERHEAD, COMPOUND_PART_OVERHEAD } from './wire/compound.js';
 import { labelOverhead } from './wire/label.js';
 import { encodeMessage, type PacketMessage } from './wire/messages.js';
-import { encodePackets, encryptsOutgoing } from './wire/packet.js';
+import { encodePacket, encodePackets, encryptsOutgoing, type EncodePacketOptions } from './wire/packet.js';
 import { encryptOverhead } from './wire/security.js';
 import { encodeStream } from './wire/stream.js';
 import { MessageType } from './wire/types.js';
@@ -66,6 +66,9 @@ export class Outbox {
   // Computed once: the label cannot change; encryption can be switched on by adding keys, so both forms are kept.
   readonly #label: number;
   readonly #encryption: number;
+  readonly #options: (EncodePacketOptions | undefined)[] = [undefined, undefined];
+  /** The host part of each address sent to, for #nodeByHost. */
+  readonly #hosts = new Map<string, string | undefined>();
 
   constructor(ctx: EngineContext) {
     this.#ctx = ctx;
@@ -149,11 +152,19 @@ export class Outbox {
       }
       return;
     }
-    const packets = encodePackets(
-      parts.map((p) => p.message()),
-      { ...ctx.security, compress: ctx.config.enableCompression, crc },
-    );
-    for (const buf of packets) this.#write(buf, to);
+    const messages = new Array<Uint8Array>(parts.length);
+    for (let i = 0; i < parts.length; i++) messages[i] = parts[i]!.message();
+    if (messages.length <= Limits.compoundMaxParts) {
+      this.#write(encodePacket(messages, this.#packetOptions(crc)), to);
+      return;
+    }
+    for (const buf of encodePackets(messages, this.#packetOptions(crc))) this.#write(buf, to);
+  }
+
+  /** The packet encoder's options, built once per CRC choice (the security settings do not change). */
+  #packetOptions(crc: boolean): EncodePacketOptions {
+    const i = crc ? 1 : 0;
+    return (this.#options[i] ??= { ...this.#ctx.security, compress: this.#ctx.config.enableCompression, crc });
   }
 
   /** Frames a complete stream message: compression, encryption, and the label when we dialled. */
@@ -175,7 +186,12 @@ export class Outbox {
 
   /** Go looks the receiver up by the address's host in a name-keyed map, which only hits when names are IPs. */
   #nodeByHost(addr: string): NodeInfo | undefined {
-    const host = splitHostPort(addr)?.host;
+    let host = this.#hosts.get(addr);
+    if (host === undefined && !this.#hosts.has(addr)) {
+      host = splitHostPort(addr)?.host;
+      if (this.#hosts.size >= 4096) this.#hosts.clear();
+      this.#hosts.set(addr, host);
+    }
     if (host === undefined) return undefined;
     const t = this.#ctx.state.table;
     const i = t.indexOf(host);

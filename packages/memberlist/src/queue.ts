@@ -58,6 +58,8 @@ export class TransmitLimitedQueue {
   #items: Item[] = [];
   #byName = new Map<string, Item>();
   #idGen = 0;
+  /** Called after each queueBroadcast: the list wakes its gossip ticker with it. */
+  onQueued: (() => void) | undefined;
 
   constructor(options: { numNodes: () => number; retransmitMult: number }) {
     this.numNodes = options.numNodes;
@@ -93,6 +95,7 @@ export class TransmitLimitedQueue {
     }
     this.#insert(item);
     if (name !== undefined) this.#byName.set(name, item);
+    this.onQueued?.();
   }
 
   /**

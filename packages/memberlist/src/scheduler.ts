@@ -29,6 +29,45 @@ export class Scheduler {
   }
 
   /**
+   * `fn` every `intervalMs` on a fixed cadence (the first time after a random
+   * stagger), but only while `busy()`: after a run that leaves nothing to do
+   * the timer stops, and the returned `wake` restarts it at the cadence's next
+   * tick. The work happens at the moments an always-running ticker would
+   * choose; the idle ticks, which would find nothing to do, never wake the
+   * process. (On a virtual machine an idle wakeup costs 100-250 µs of CPU.)
+   */
+  whileBusy(intervalMs: number, busy: () => boolean, fn: () => void): () => void {
+    let origin: number | undefined;
+    let ticker: Timer | undefined;
+    let starting = false;
+    const tick = (): void => {
+      this.#run(fn);
+      if (ticker && !busy()) {
+        ticker.cancel();
+        this.#timers.delete(ticker);
+        ticker = undefined;
+      }
+    };
+    const start = (delayMs: number): void => {
+      starting = true;
+      this.#once(delayMs, () => {
+        starting = false;
+        origin = this.#clock.now();
+        ticker = this.#clock.every(intervalMs, tick);
+        this.#timers.add(ticker);
+        tick();
+      });
+    };
+    start(randomStagger(this.#random, intervalMs));
+    return () => {
+      if (this.#stopped || ticker !== undefined || starting || origin === undefined) return;
+      const now = this.#clock.now();
+      const ticks = Math.max(1, Math.ceil((now - origin) / intervalMs));
+      start(origin + ticks * intervalMs - now);
+    };
+  }
+
+  /**
    * `fn` after a random stagger in [0, firstMs) plus `nextMs()`, then again
    * `nextMs()` after each run: an interval that changes as the cluster grows
    * (Go's pushPullTrigger).

@@ -38,9 +38,18 @@ export interface ListenerOptions {
 
 interface BoundPair {
   host: string;
+  family: 4 | 6;
   tcp: Server;
   udp: UdpSocket;
 }
+
+interface Route {
+  readonly host: string;
+  readonly port: number;
+  readonly udp: UdpSocket;
+}
+
+const MAX_ROUTES = 4096;
 
 /** UDP and TCP listeners on each bind address, sharing one port. */
 export class Listeners {
@@ -51,6 +60,7 @@ export class Listeners {
   /** Datagrams passed to send() whose callback has not run: Node sends them on a later tick. */
   #sending = 0;
   #drained: (() => void) | undefined;
+  readonly #routes = new Map<string, Route>();
 
   private constructor(port: number, pairs: BoundPair[], clock: Clock) {
     this.port = port;
@@ -84,7 +94,7 @@ export class Listeners {
             tcp.close();
             throw error;
           }
-          pairs.push({ host, tcp, udp });
+          pairs.push({ host, family: isIP(host) === 6 ? 6 : 4, tcp, udp });
         }
       } catch (error) {
         for (const p of pairs) closePair(p);
@@ -110,17 +120,31 @@ export class Listeners {
    * Returns false, sending nothing, when `to` is not "ip:port".
    */
   send(buf: Uint8Array, to: string, onError: (error: Error) => void): boolean {
-    const target = splitHostPort(to);
-    if (!target || isIP(target.host) === 0) return false;
-    const family = isIP(target.host);
-    const pair = this.#pairs.find((p) => isIP(p.host) === family) ?? this.#pairs[0]!;
+    const route = this.#route(to);
+    if (!route) return false;
     this.#sending++;
-    pair.udp.send(buf, target.port, target.host, (error) => {
+    route.udp.send(buf, route.port, route.host, (error) => {
       this.#sending--;
       if (error) onError(error);
       if (this.#sending === 0) this.#drained?.();
     });
     return true;
+  }
+
+  /** Where datagrams to `to` go; parsing "ip:port" on every send was a tenth of a member's CPU. */
+  #route(to: string): Route | undefined {
+    let route = this.#routes.get(to);
+    if (route === undefined) {
+      const target = splitHostPort(to);
+      const family = target ? isIP(target.host) : 0;
+      if (!target || family === 0) return undefined;
+      const pair = this.#pairs.find((p) => p.family === family) ?? this.#pairs[0]!;
+      route = { host: target.host, port: target.port, udp: pair.udp };
+      // Members' addresses are few; a bound keeps a stream of strangers from growing the map.
+      if (this.#routes.size >= MAX_ROUTES) this.#routes.clear();
+      this.#routes.set(to, route);
+    }
+    return route;
   }
 
   /**
@@ -207,7 +231,7 @@ function listenTcp(host: string, port: number): Promise<Server> {
 
 function bindUdp(host: string, port: number, logger: Logger): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const udp = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(host) === 6 });
+    const udp = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(host) === 6, lookup: literalLookup });
     udp.once('error', reject);
     udp.bind({ address: host, port, exclusive: true }, () => {
       udp.off('error', reject);
@@ -215,6 +239,16 @@ function bindUdp(host: string, port: number, logger: Logger): Promise<UdpSocket>
       resolve(udp);
     });
   });
+}
+
+/**
+ * send() is only given IP literals, so the lookup dgram makes before every
+ * datagram has nothing to resolve; the default one still defers each send by
+ * a tick through dns.lookup.
+ */
+function literalLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  // dgram passes the socket's family and reads only the address back.
+  callback(null, address, family === 6 ? 6 : 4);
 }
 
 /** Ask for 2 MiB, halving on refusal, as Go's setUDPRecvBuf does. */

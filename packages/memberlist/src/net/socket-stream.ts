@@ -22,7 +22,9 @@ export class SocketStream implements StreamConn {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #ended = false;
-  #failure: TransportError | undefined;
+  /** Why the stream failed; built only when someone asks (most streams close with nobody waiting). */
+  #failure: (() => TransportError) | undefined;
+  #failureError: TransportError | undefined;
   readonly #onClose: (() => void)[] = [];
   #waiter: { resolve(v: Uint8Array | null): void; reject(e: unknown): void } | undefined;
 
@@ -49,11 +51,11 @@ export class SocketStream implements StreamConn {
       this.#ended = true;
       this.#settleWaiter();
     });
-    socket.on('error', (error) => this.#fail(new TransportError(`stream to ${remoteAddr}: ${error.message}`, true, { cause: error })));
+    socket.on('error', (error) => this.#fail(() => new TransportError(`stream to ${remoteAddr}: ${error.message}`, true, { cause: error })));
     socket.on('close', () => {
       this.#idleTimer?.cancel();
       for (const fn of this.#onClose.splice(0)) fn();
-      if (!this.#ended) this.#fail(new TransportError(`stream to ${remoteAddr} closed`, true));
+      if (!this.#ended) this.#fail(() => new TransportError(`stream to ${remoteAddr} closed`, true));
     });
   }
 
@@ -64,7 +66,7 @@ export class SocketStream implements StreamConn {
   }
 
   write(data: Uint8Array): void {
-    if (this.#failure) throw this.#failure;
+    if (this.#failure) throw this.#error();
     if (this.#socket.destroyed || this.#socket.writableEnded) throw new TransportError(`stream to ${this.remoteAddr} is closed`, false);
     this.#touch();
     this.#socket.write(data);
@@ -77,7 +79,7 @@ export class SocketStream implements StreamConn {
       if (this.#buffered < HIGH_WATER_BYTES && this.#socket.isPaused()) this.#socket.resume();
       return Promise.resolve(chunk);
     }
-    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#failure) return Promise.reject(this.#error());
     if (this.#ended) return Promise.resolve(null);
     if (this.#waiter) return Promise.reject(new TransportError('concurrent reads on one stream', false));
     return new Promise((resolve, reject) => {
@@ -94,7 +96,7 @@ export class SocketStream implements StreamConn {
    */
   close(): void {
     this.#idleTimer?.cancel();
-    this.#fail(new TransportError(`stream to ${this.remoteAddr} closed locally`, false));
+    this.#fail(() => new TransportError(`stream to ${this.remoteAddr} closed locally`, false));
     const socket = this.#socket;
     if (socket.destroyed) return;
     if (socket.writableLength === 0) {
@@ -111,7 +113,7 @@ export class SocketStream implements StreamConn {
   /** Closes at once, discarding anything not yet handed to the kernel (transport shutdown). */
   abort(): void {
     this.#idleTimer?.cancel();
-    this.#fail(new TransportError(`stream to ${this.remoteAddr} closed locally`, false));
+    this.#fail(() => new TransportError(`stream to ${this.remoteAddr} closed locally`, false));
     this.#socket.destroy();
   }
 
@@ -119,14 +121,19 @@ export class SocketStream implements StreamConn {
     if (this.#idleMs <= 0) return;
     this.#idleTimer?.cancel();
     this.#idleTimer = this.#clock.after(this.#idleMs, () => {
-      this.#fail(new TransportError(`stream to ${this.remoteAddr} idle for ${this.#idleMs} ms`, true));
+      this.#fail(() => new TransportError(`stream to ${this.remoteAddr} idle for ${this.#idleMs} ms`, true));
       this.#socket.destroy();
     });
   }
 
-  #fail(error: TransportError): void {
-    if (!this.#failure) this.#failure = error;
+  #fail(error: () => TransportError): void {
+    this.#failure ??= error;
     this.#settleWaiter();
+  }
+
+  #error(): TransportError | undefined {
+    if (this.#failure === undefined) return undefined;
+    return (this.#failureError ??= this.#failure());
   }
 
   #settleWaiter(): void {
@@ -137,7 +144,7 @@ export class SocketStream implements StreamConn {
       const chunk = this.#chunks.shift()!;
       this.#buffered -= chunk.length;
       w.resolve(chunk);
-    } else if (this.#failure) w.reject(this.#failure);
+    } else if (this.#failure) w.reject(this.#error());
     else w.resolve(null);
   }
 }

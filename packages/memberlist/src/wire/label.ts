@@ -11,14 +11,15 @@ const NO_LABEL = new Uint8Array(0);
 
 /** Bytes a label adds on the wire: 0 when empty, else 2 + its length (Go's labelOverhead). */
 export function labelOverhead(label: string): number {
+  if (label.length === 0) return 0;
   const n = utf8.encode(label).length;
   return n === 0 ? 0 : 2 + n;
 }
 
 /** The header bytes for `label`; empty for no label. */
 export function labelHeader(label: string | Uint8Array): Uint8Array {
+  if (label.length === 0) return NO_LABEL;
   const bytes = typeof label === 'string' ? utf8.encode(label) : label;
-  if (bytes.length === 0) return new Uint8Array(0);
   if (bytes.length > Limits.labelMaxBytes) {
     throw new WireError(WireErrorCode.LabelTooLong, `label is ${bytes.length} bytes (max ${Limits.labelMaxBytes})`);
   }

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { hex, loadFixture, toHex } from './go-fixtures.js';
 import { lzwCompress, lzwDecompress } from './lzw.js';
-import { decompressMsgBody, encodeCompressMsg } from './compress.js';
+import { compressIfSmaller, decompressMsgBody, encodeCompressMsg } from './compress.js';
+import { seededRandom } from '@shoal/kit';
 import { WireError, WireErrorCode } from './errors.js';
 
 interface LzwFixture {
@@ -136,4 +137,31 @@ test('scratch state kept between calls never leaks into the next result', () => 
   const a = lzwCompress(small);
   lzwCompress(noisy);
   assert.equal(Buffer.from(a).toString('hex'), expected);
+});
+
+test('compressIfSmaller makes the same choice as compressing in full, and gives up early only when the result could not be smaller', () => {
+  const random = seededRandom(11);
+  let kept = 0;
+  let dropped = 0;
+  for (let n = 0; n < 3_000; n++) {
+    const length = 1 + random.int(n < 1_500 ? 80 : 1_500);
+    // From incompressible to very repetitive.
+    const alphabet = 1 + random.int(n % 3 === 0 ? 256 : 8);
+    const payload = Uint8Array.from({ length }, () => random.int(alphabet));
+    const full = encodeCompressMsg(payload);
+    const expected = full.length < payload.length ? full : undefined;
+    const got = compressIfSmaller(payload);
+    assert.deepEqual(got, expected, `length ${length}, alphabet ${alphabet}`);
+    if (expected) kept++;
+    else dropped++;
+  }
+  assert.ok(kept > 300 && dropped > 300, `kept ${kept}, dropped ${dropped}`);
+});
+
+test('lzwCompress with a limit returns the full output when it fits, undefined when it reaches the limit', () => {
+  const input = new TextEncoder().encode('abababababababababababababababab');
+  const full = lzwCompress(input);
+  assert.deepEqual(lzwCompress(input, full.length + 1), full);
+  assert.equal(lzwCompress(input, full.length), undefined);
+  assert.equal(lzwCompress(input, 1), undefined);
 });

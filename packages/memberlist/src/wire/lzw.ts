@@ -38,8 +38,14 @@ function nextGeneration(): number {
   return generation;
 }
 
-/** Compresses `input` exactly as Go's `lzw.NewWriter(w, lzw.LSB, 8)` followed by Close. */
-export function lzwCompress(input: Uint8Array): Uint8Array {
+/**
+ * Compresses `input` exactly as Go's `lzw.NewWriter(w, lzw.LSB, 8)` followed
+ * by Close. With `limit`, gives up (undefined) as soon as the output reaches
+ * `limit` bytes: for a caller that only wants a result smaller than that.
+ */
+export function lzwCompress(input: Uint8Array): Uint8Array;
+export function lzwCompress(input: Uint8Array, limit: number): Uint8Array | undefined;
+export function lzwCompress(input: Uint8Array, limit = Infinity): Uint8Array | undefined {
   // Worst case is 12 bits per input byte plus clears: 1.5x + slack.
   const worst = ((input.length * 3) >>> 1) + 64;
   if (compressOut.length < worst) compressOut = new Uint8Array(Math.max(worst, compressOut.length * 2));
@@ -90,6 +96,7 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
   if (input.length > 0) {
     let code = input[0]!;
     outer: for (let i = 1; i < input.length; i++) {
+      if (outLen >= limit) return undefined;
       const literal = input[i]!;
       const key = (code << 8) | literal;
       let hash = ((key >>> 12) ^ key) & TABLE_MASK;
@@ -112,6 +119,7 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
     incHi();
   }
   write(EOF_CODE);
+  if (outLen + (nBits > 0 ? 1 : 0) >= limit) return undefined;
   if (nBits > 0) {
     if (outLen === out.length) {
       const next = new Uint8Array(out.length + 1);

@@ -1,5 +1,5 @@
 import { defaultNonceSource } from './nonce.js';
-import { decompressMsgBody, encodeCompressMsg } from './compress.js';
+import { compressIfSmaller, decompressMsgBody } from './compress.js';
 import { decodeCompound, encodeCompound } from './compound.js';
 import { hasCrc, unwrapCrc, wrapCrc } from './crc.js';
 import { WireError, WireErrorCode } from './errors.js';
@@ -55,10 +55,7 @@ export function encodePacket(parts: Uint8Array | readonly Uint8Array[], options:
   const list = parts instanceof Uint8Array ? [parts] : parts;
   if (list.length === 0) throw new WireError(WireErrorCode.EmptyPacket, 'a packet needs at least one message');
   let msg = list.length === 1 ? list[0]! : encodeCompound(list);
-  if (options.compress) {
-    const compressed = encodeCompressMsg(msg);
-    if (compressed.length < msg.length) msg = compressed;
-  }
+  if (options.compress) msg = compressIfSmaller(msg) ?? msg;
   if (options.crc) msg = wrapCrc(msg);
   const label = options.label ?? '';
   if (encryptsOutgoing(options)) {
