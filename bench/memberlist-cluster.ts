@@ -5,7 +5,7 @@
 //     [--nodes 50] [--kill 5] [--layout multi|single|both] [--impl shoal|go|both]
 //     [--profile local] [--runs 1] [--window-ms MS] [--steady-not-before-ms MS] [--settle-ms 5000]
 //     [--cpu-prof DIR]   (V8 CPU profiles of the shoal seed host, per phase: join, steady, detect)
-//     [--shoal-host-args='--join-sync-ms 300,1500 --join-retries 0']
+//     [--shoal-host-args='--join-sync-ms 300,1500 --join-timeout-mult 1']
 //                        (engine settings beyond Go, for experiments; results then carry "variant")
 //
 // Layouts: `multi` runs all N nodes in one process per implementation (one

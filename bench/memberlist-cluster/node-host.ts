@@ -73,9 +73,9 @@ const { values } = parseArgs({
     bind: { type: 'string', default: '127.0.0.1' },
     profile: { type: 'string', default: 'local' },
     // Experiments only (the benchmark's figures use the engine defaults): engine settings
-    // beyond Go, e.g. --join-retries 0 --join-sync-ms '' to see Go's join behaviour.
+    // beyond Go, e.g. --join-timeout-mult 1 --join-sync-ms '' to see Go's join behaviour.
     'join-sync-ms': { type: 'string' },
-    'join-retries': { type: 'string' },
+    'join-timeout-mult': { type: 'string' },
     'tcp-timeout-ms': { type: 'string' },
   },
 });
@@ -112,11 +112,11 @@ for (let i = 0; i < Number(values.nodes); i++) {
 out.emit({ event: 'ready', nodes: nodes.map(({ name, addr }) => ({ name, addr })) });
 out.flush();
 
-function engineOverrides(): Partial<Pick<Config, 'joinSyncDelaysMs' | 'joinRetries' | 'tcpTimeoutMs'>> {
-  const overrides: Partial<Pick<Config, 'joinSyncDelaysMs' | 'joinRetries' | 'tcpTimeoutMs'>> = {};
+function engineOverrides(): Partial<Pick<Config, 'joinSyncDelaysMs' | 'joinTimeoutMult' | 'tcpTimeoutMs'>> {
+  const overrides: Partial<Pick<Config, 'joinSyncDelaysMs' | 'joinTimeoutMult' | 'tcpTimeoutMs'>> = {};
   const sync = values['join-sync-ms'];
   if (sync !== undefined) overrides.joinSyncDelaysMs = sync.split(',').filter((x) => x !== '').map(Number);
-  if (values['join-retries'] !== undefined) overrides.joinRetries = Number(values['join-retries']);
+  if (values['join-timeout-mult'] !== undefined) overrides.joinTimeoutMult = Number(values['join-timeout-mult']);
   if (values['tcp-timeout-ms'] !== undefined) overrides.tcpTimeoutMs = Number(values['tcp-timeout-ms']);
   return overrides;
 }

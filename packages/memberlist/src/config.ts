@@ -130,13 +130,13 @@ export interface Config {
    */
   joinSyncDelaysMs: readonly number[];
   /**
-   * Beyond Go: how many more times join() tries an address whose push/pull
-   * timed out, each after a random pause of 0.5–1.5 s. Many members joining
-   * through one seed at once can keep it from answering them all within
-   * TCPTimeout; Go gives up on the first timeout. Refusals and error replies
-   * are not retried. 0 behaves as Go.
+   * Beyond Go: join() gives each address this many TCPTimeouts to accept the
+   * connection, and as many again to answer the push/pull. Go gives one each;
+   * a seed answering dozens of members that join at once can need longer, and
+   * a joiner that hangs up has wasted the seed's work and learned nothing.
+   * 1 behaves as Go.
    */
-  joinRetries: number;
+  joinTimeoutMult: number;
   /** Time source; defaults to real time. The simulator passes its virtual clock. */
   clock?: Clock | undefined;
   /** Randomness for probe order, gossip targets and staggering; seeded in tests. */
@@ -196,7 +196,7 @@ export function defaultLANConfig(overrides: Partial<Config> = {}): Config {
     maxConcurrentPushPulls: 128,
     rejoinIntervalMs: 0,
     joinSyncDelaysMs: [500, 2_000, 5_000],
-    joinRetries: 2,
+    joinTimeoutMult: 3,
     ...overrides,
   };
 }
@@ -289,7 +289,7 @@ export function validateConfig(c: Config): void {
   if (!Array.isArray(c.joinSyncDelaysMs) || c.joinSyncDelaysMs.some((d) => typeof d !== 'number' || !Number.isFinite(d) || d < 0)) {
     bad('joinSyncDelaysMs', `must be a list of finite numbers >= 0, got ${String(c.joinSyncDelaysMs)}`);
   }
-  if (!Number.isInteger(c.joinRetries) || c.joinRetries < 0 || c.joinRetries > 10) bad('joinRetries', `must be an integer in [0, 10], got ${c.joinRetries}`);
+  if (!Number.isFinite(c.joinTimeoutMult) || c.joinTimeoutMult < 1) bad('joinTimeoutMult', `must be a number >= 1, got ${c.joinTimeoutMult}`);
   if (c.probeIntervalMs > 0 && c.probeTimeoutMs <= 0) bad('probeTimeoutMs', 'must be > 0 when probing is on');
   if (!Number.isInteger(c.udpBufferSize) || c.udpBufferSize < 64 || c.udpBufferSize > 65_507) bad('udpBufferSize', `must be in [64, 65507], got ${c.udpBufferSize}`);
   for (const f of ['delegateProtocolVersion', 'delegateProtocolMin', 'delegateProtocolMax'] as const) {

@@ -30,32 +30,14 @@ export function canonicalAddress(addr: string): string {
   return host.includes(':') ? `[${host}]:${hp.port}` : `${host}:${hp.port}`;
 }
 
-/** How join() retries an address whose push/pull timed out (beyond Go, which tries once). */
-export interface JoinRetry {
-  /** Extra attempts per address after a timeout; 0 behaves as Go. */
-  readonly retries: number;
-  /** Waits before a retry; rejects when `signal` aborts. */
-  readonly pause: (attempt: number, signal?: AbortSignal) => Promise<void>;
-}
-
-const NO_RETRY: JoinRetry = { retries: 0, pause: () => Promise.resolve() };
-
 /**
- * Go's Join: a push/pull (join = true) with each address in turn. Resolves
- * how many answered; rejects with a JoinError listing every failure when none
- * did, or with the signal's reason once it aborts (an exchange in progress is
- * abandoned: its reply is not merged). A push/pull that timed out is tried
- * again up to `retry.retries` times: when many members join through one seed
- * at once, the seed may be too busy to answer them all within TCPTimeout.
+ * Go's Join: a push/pull (join = true) with each address in turn, each given
+ * `timeoutMs`, dial included. Resolves how many answered; rejects with a
+ * JoinError listing every failure when none did, or with the signal's reason
+ * once it aborts (an exchange in progress is abandoned: its reply is not
+ * merged).
  */
-export async function joinAll(
-  streams: Streams,
-  entries: readonly string[],
-  defaultPort: number,
-  logger: Logger,
-  signal?: AbortSignal,
-  retry: JoinRetry = NO_RETRY,
-): Promise<number> {
+export async function joinAll(streams: Streams, entries: readonly string[], defaultPort: number, logger: Logger, timeoutMs: number, signal?: AbortSignal): Promise<number> {
   let contacted = 0;
   const errors: Error[] = [];
   for (const entry of entries) {
@@ -67,24 +49,14 @@ export async function joinAll(
       errors.push(e as Error);
       continue;
     }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await abortable(streams.pushPull(to, true, signal), signal);
-        contacted++;
-        break;
-      } catch (e) {
-        if (signal?.aborted) throw signal.reason;
-        const err = e instanceof Error ? e : new Error(String(e));
-        const again = attempt < retry.retries && err instanceof MemberlistError && err.code === MemberlistErrorCode.Timeout;
-        logger.debug({ err, to: entry, attempt, again }, 'memberlist: failed to join');
-        if (again) {
-          await retry.pause(attempt, signal);
-          continue;
-        }
-        const tries = attempt > 0 ? ` (${attempt + 1} attempts)` : '';
-        errors.push(new MemberlistError(MemberlistErrorCode.JoinFailed, `failed to join ${entry}${tries}: ${err.message}`, { cause: err }));
-        break;
-      }
+    try {
+      await abortable(streams.pushPull(to, true, signal, timeoutMs), signal);
+      contacted++;
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      const err = e instanceof Error ? e : new Error(String(e));
+      logger.debug({ err, to: entry }, 'memberlist: failed to join');
+      errors.push(new MemberlistError(MemberlistErrorCode.JoinFailed, `failed to join ${entry}: ${err.message}`, { cause: err }));
     }
   }
   if (contacted === 0) throw new JoinError(errors);

@@ -24,9 +24,6 @@ import { Keyring } from './wire/keyring.js';
 import type { WireSecurity } from './wire/packet.js';
 import { NodeStateType } from './wire/types.js';
 
-/** The mean pause before join() retries a timed-out push/pull (each pause is 0.5–1.5 × this). */
-const JOIN_RETRY_PAUSE_MS = 1_000;
-
 /** Options of {@link Memberlist.join}. */
 export interface JoinOptions {
   /** Stops between addresses, and abandons the push/pull in progress (its reply is not merged). */
@@ -211,7 +208,7 @@ export class Memberlist {
   #rejoinSeeds(): void {
     const missing = missingSeeds(this.#ctx.state.table, this.#seeds, this.config.name, this.config.bindPort);
     if (missing.length === 0) return;
-    joinAll(this.#streams, missing, this.config.bindPort, this.#ctx.logger).catch((err: unknown) => this.#ctx.logger.debug({ err }, 'memberlist: rejoin found no seed'));
+    joinAll(this.#streams, missing, this.config.bindPort, this.#ctx.logger, this.config.tcpTimeoutMs).catch((err: unknown) => this.#ctx.logger.debug({ err }, 'memberlist: rejoin found no seed'));
   }
 
   /**
@@ -223,8 +220,10 @@ export class Memberlist {
   async join(existing: readonly string[], options: JoinOptions = {}): Promise<number> {
     this.#assertRunning();
     for (const s of existing) this.#seeds.add(s);
-    const retry = { retries: this.config.joinRetries, pause: (_attempt: number, signal?: AbortSignal) => this.#pause(JOIN_RETRY_PAUSE_MS * (0.5 + this.#ctx.random.float()), signal) };
-    const contacted = await joinAll(this.#streams, existing, this.config.bindPort, this.#ctx.logger, options.signal, retry);
+    const timeoutMs = this.config.joinTimeoutMult * this.config.tcpTimeoutMs;
+    // Shutdown abandons a join in progress, as the caller's signal does.
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#stopSignal.signal]) : this.#stopSignal.signal;
+    const contacted = await joinAll(this.#streams, existing, this.config.bindPort, this.#ctx.logger, timeoutMs, signal);
     for (const delayMs of this.config.joinSyncDelaysMs) {
       this.#scheduler.once(delayMs * (1 + this.#ctx.random.float()), () => this.#pushPullRandom());
     }
@@ -386,12 +385,6 @@ export class Memberlist {
     } catch (err) {
       this.#ctx.logger.error({ err }, 'memberlist: failed to shut down transport');
     }
-  }
-
-  /** Sleeps on the list's clock; rejects when `signal` aborts or the list shuts down. */
-  #pause(ms: number, signal?: AbortSignal): Promise<void> {
-    const stop = signal ? AbortSignal.any([signal, this.#stopSignal.signal]) : this.#stopSignal.signal;
-    return sleep(this.#ctx.clock, ms, stop).then(() => this.#assertRunning());
   }
 
   #assertRunning(): void {

@@ -185,17 +185,16 @@ export class Streams {
   }
 
   /** Initiates a push/pull with `to` and merges the answer (Go's pushPullNode). */
-  async pushPull(to: Address, join: boolean, signal?: AbortSignal): Promise<void> {
-    const remote = await this.sendAndReceiveState(to, join, signal);
+  async pushPull(to: Address, join: boolean, signal?: AbortSignal, timeoutMs?: number): Promise<void> {
+    const remote = await this.sendAndReceiveState(to, join, signal, timeoutMs);
     signal?.throwIfAborted();
     this.merge(remote);
   }
 
-  /** Sends our state and reads the peer's (Go's sendAndReceiveState). */
-  async sendAndReceiveState(to: Address, join: boolean, signal?: AbortSignal): Promise<RemoteState> {
+  /** Sends our state and reads the peer's (Go's sendAndReceiveState); `timeoutMs` defaults to TCPTimeout. */
+  async sendAndReceiveState(to: Address, join: boolean, signal?: AbortSignal, timeoutMs = this.#ctx.config.tcpTimeoutMs): Promise<RemoteState> {
     const ctx = this.#ctx;
     this.#requireName(to);
-    const timeoutMs = ctx.config.tcpTimeoutMs;
     const started = ctx.clock.now();
     let conn: StreamConn;
     try {
