@@ -29,7 +29,7 @@ const forbiddenCalls = [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'interop/bin/**', 'bench/results/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'interop/bin/**', 'bench/results/**', 'tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,7 @@
 // Beyond Go: push/pulls soon after join() close the gap a burst join leaves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultLocalConfig } from './config.js';
 import { SimCluster } from './sim/cluster.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
@@ -24,7 +25,7 @@ test(`a 30-node burst join converges within 2 virtual s with post-join push/pull
   const withSync: number[] = [];
   const without: number[] = [];
   for (const seed of SEEDS) {
-    withSync.push(await burstJoin(seed, [500, 2_000, 5_000]));
+    withSync.push(await burstJoin(seed, defaultLocalConfig().joinSyncDelaysMs));
     without.push(await burstJoin(seed, []));
   }
   console.log(`burst join, 30 nodes, local profile: with post-join sync ${withSync.map((t) => Math.round(t)).join(', ')} ms; without ${without.map((t) => Math.round(t)).join(', ')} ms`);
