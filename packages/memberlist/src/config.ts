@@ -195,7 +195,7 @@ export function defaultLANConfig(overrides: Partial<Config> = {}): Config {
     metaMaxSize: META_MAX_SIZE,
     maxConcurrentPushPulls: 128,
     rejoinIntervalMs: 0,
-    joinSyncDelaysMs: [250, 1_000, 4_000],
+    joinSyncDelaysMs: [250, 750, 2_000, 5_000],
     joinTimeoutMult: 3,
     ...overrides,
   };
