@@ -46,88 +46,106 @@ function nextGeneration(): number {
 export function lzwCompress(input: Uint8Array): Uint8Array;
 export function lzwCompress(input: Uint8Array, limit: number): Uint8Array | undefined;
 export function lzwCompress(input: Uint8Array, limit = Infinity): Uint8Array | undefined {
-  // Worst case is 12 bits per input byte plus clears: 1.5x + slack.
-  const worst = ((input.length * 3) >>> 1) + 64;
+  // One flat loop with the bit writer inlined: a fresh process runs this
+  // interpreted on its first push/pulls, where closures over the writer's
+  // state cost several times more, and its optimised form compiles faster.
+  const n = input.length;
+  // Worst case: one 12-bit code per input byte, a 12-bit clear per 3,839 codes, and slack.
+  const worst = ((n * 3) >>> 1) + (n >>> 10) + 64;
   if (compressOut.length < worst) compressOut = new Uint8Array(Math.max(worst, compressOut.length * 2));
-  let out = compressOut;
-  let outLen = 0;
-  let bits = 0;
-  let nBits = 0;
-  let width = 9;
-  let hi = EOF_CODE;
-  let overflow = 1 << 9;
+  const out = compressOut;
   const table = dictionary;
   const stamp = dictionaryGeneration;
   let gen = nextGeneration();
-
-  const write = (code: number): void => {
+  let outLen = 0;
+  let bits = CLEAR; // the opening clear code, not yet flushed
+  let nBits = 9;
+  let width = 9;
+  let hi = EOF_CODE;
+  let overflow = 1 << 9;
+  if (n > 0) {
+    let code = input[0]!;
+    for (let i = 1; i < n; i++) {
+      const literal = input[i]!;
+      const key = (code << 8) | literal;
+      let hash = ((key >>> 12) ^ key) & TABLE_MASK;
+      let found = NO_CODE;
+      while (stamp[hash] === gen) {
+        const entry = table[hash]!;
+        if (entry >>> 12 === key) {
+          found = entry & MAX_CODE;
+          break;
+        }
+        hash = (hash + 1) & TABLE_MASK;
+      }
+      if (found !== NO_CODE) {
+        code = found;
+        continue;
+      }
+      bits |= code << nBits;
+      nBits += width;
+      while (nBits >= 8) {
+        out[outLen++] = bits & 0xff;
+        bits >>>= 8;
+        nBits -= 8;
+      }
+      if (outLen >= limit) return undefined;
+      code = literal;
+      hi++;
+      if (hi === overflow) {
+        width++;
+        overflow <<= 1;
+      }
+      if (hi === MAX_CODE) {
+        // The table is full: a clear (at the current width) and a fresh table, as Go does.
+        bits |= CLEAR << nBits;
+        nBits += width;
+        while (nBits >= 8) {
+          out[outLen++] = bits & 0xff;
+          bits >>>= 8;
+          nBits -= 8;
+        }
+        width = 9;
+        hi = EOF_CODE;
+        overflow = 1 << 9;
+        gen = nextGeneration();
+      } else {
+        table[hash] = ((key << 12) | hi) >>> 0;
+        stamp[hash] = gen;
+      }
+    }
     bits |= code << nBits;
     nBits += width;
     while (nBits >= 8) {
-      if (outLen === out.length) {
-        const next = new Uint8Array(out.length * 2);
-        next.set(out);
-        out = next;
-      }
       out[outLen++] = bits & 0xff;
       bits >>>= 8;
       nBits -= 8;
     }
-  };
-  /** Returns false when the table was full and has just been reset. */
-  const incHi = (): boolean => {
     hi++;
     if (hi === overflow) {
       width++;
       overflow <<= 1;
     }
     if (hi === MAX_CODE) {
-      write(CLEAR);
+      bits |= CLEAR << nBits;
+      nBits += width;
+      while (nBits >= 8) {
+        out[outLen++] = bits & 0xff;
+        bits >>>= 8;
+        nBits -= 8;
+      }
       width = 9;
-      hi = EOF_CODE;
-      overflow = 1 << 9;
-      gen = nextGeneration();
-      return false;
     }
-    return true;
-  };
-
-  write(CLEAR);
-  if (input.length > 0) {
-    let code = input[0]!;
-    outer: for (let i = 1; i < input.length; i++) {
-      if (outLen >= limit) return undefined;
-      const literal = input[i]!;
-      const key = (code << 8) | literal;
-      let hash = ((key >>> 12) ^ key) & TABLE_MASK;
-      while (stamp[hash] === gen) {
-        const t = table[hash]!;
-        if (t >>> 12 === key) {
-          code = t & MAX_CODE;
-          continue outer;
-        }
-        hash = (hash + 1) & TABLE_MASK;
-      }
-      write(code);
-      code = literal;
-      if (incHi()) {
-        table[hash] = ((key << 12) | hi) >>> 0;
-        stamp[hash] = gen;
-      }
-    }
-    write(code);
-    incHi();
   }
-  write(EOF_CODE);
-  if (outLen + (nBits > 0 ? 1 : 0) >= limit) return undefined;
-  if (nBits > 0) {
-    if (outLen === out.length) {
-      const next = new Uint8Array(out.length + 1);
-      next.set(out);
-      out = next;
-    }
+  bits |= EOF_CODE << nBits;
+  nBits += width;
+  while (nBits >= 8) {
     out[outLen++] = bits & 0xff;
+    bits >>>= 8;
+    nBits -= 8;
   }
+  if (nBits > 0) out[outLen++] = bits & 0xff;
+  if (outLen >= limit) return undefined;
   return out.slice(0, outLen);
 }
 
