@@ -59,7 +59,8 @@
 // null means the step timed out (--converge-timeout-ms, --detect-timeout-ms).
 //
 // Targets (issue 5): converge_ms ≤ 2000 in every run; detect_all_dead_ms ≤ Go's;
-// steady bytes ≤ Go's; steady CPU ≤ 1.5 × Go's. Findings: /work/notes/memberlist-bench-findings.md.
+// steady bytes ≤ Go's; steady CPU ≤ 1.5 × Go's. Figures and findings: docs/memberlist.md,
+// "Real sockets: shoal and Go memberlist 0.2.2".
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
