@@ -65,22 +65,25 @@ export function lzwCompress(input: Uint8Array, limit = Infinity): Uint8Array | u
   let overflow = 1 << 9;
   if (n > 0) {
     let code = input[0]!;
-    for (let i = 1; i < n; i++) {
-      const literal = input[i]!;
+    // Step i reads input[i]; the extra step i = n writes the last code.
+    for (let i = 1; i <= n; i++) {
+      const literal = i < n ? input[i]! : 0;
       const key = (code << 8) | literal;
       let hash = ((key >>> 12) ^ key) & TABLE_MASK;
-      let found = NO_CODE;
-      while (stamp[hash] === gen) {
-        const entry = table[hash]!;
-        if (entry >>> 12 === key) {
-          found = entry & MAX_CODE;
-          break;
+      if (i < n) {
+        let found = NO_CODE;
+        while (stamp[hash] === gen) {
+          const entry = table[hash]!;
+          if (entry >>> 12 === key) {
+            found = entry & MAX_CODE;
+            break;
+          }
+          hash = (hash + 1) & TABLE_MASK;
         }
-        hash = (hash + 1) & TABLE_MASK;
-      }
-      if (found !== NO_CODE) {
-        code = found;
-        continue;
+        if (found !== NO_CODE) {
+          code = found;
+          continue;
+        }
       }
       bits |= code << nBits;
       nBits += width;
@@ -100,41 +103,14 @@ export function lzwCompress(input: Uint8Array, limit = Infinity): Uint8Array | u
         // The table is full: a clear (at the current width) and a fresh table, as Go does.
         bits |= CLEAR << nBits;
         nBits += width;
-        while (nBits >= 8) {
-          out[outLen++] = bits & 0xff;
-          bits >>>= 8;
-          nBits -= 8;
-        }
         width = 9;
         hi = EOF_CODE;
         overflow = 1 << 9;
         gen = nextGeneration();
-      } else {
+      } else if (i < n) {
         table[hash] = ((key << 12) | hi) >>> 0;
         stamp[hash] = gen;
       }
-    }
-    bits |= code << nBits;
-    nBits += width;
-    while (nBits >= 8) {
-      out[outLen++] = bits & 0xff;
-      bits >>>= 8;
-      nBits -= 8;
-    }
-    hi++;
-    if (hi === overflow) {
-      width++;
-      overflow <<= 1;
-    }
-    if (hi === MAX_CODE) {
-      bits |= CLEAR << nBits;
-      nBits += width;
-      while (nBits >= 8) {
-        out[outLen++] = bits & 0xff;
-        bits >>>= 8;
-        nBits -= 8;
-      }
-      width = 9;
     }
   }
   bits |= EOF_CODE << nBits;
