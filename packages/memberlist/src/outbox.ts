@@ -15,6 +15,9 @@ import { carriesFrames, type FrameTransport } from './transport.js';
 import { CRC_OVERHEAD } from './wire/crc.js';
 import { Limits } from './wire/limits.js';
 
+/** Bound on the per-address host cache: members' addresses are few, strangers' must not grow it. */
+const MAX_CACHED_HOSTS = 4096;
+
 /** One message of an outgoing packet: its content, its bytes (built on demand), and their length. */
 export interface OutPart {
   readonly msg: PacketMessage;
@@ -189,7 +192,7 @@ export class Outbox {
     let host = this.#hosts.get(addr);
     if (host === undefined && !this.#hosts.has(addr)) {
       host = splitHostPort(addr)?.host;
-      if (this.#hosts.size >= 4096) this.#hosts.clear();
+      if (this.#hosts.size >= MAX_CACHED_HOSTS) this.#hosts.clear();
       this.#hosts.set(addr, host);
     }
     if (host === undefined) return undefined;

@@ -190,7 +190,8 @@ export class TransmitLimitedQueue {
     return this.#items.map((i) => ({ broadcast: i.b, transmits: i.transmits, length: i.msgLen, id: i.id }));
   }
 
-  #insert(item: Item): void {
+  /** The first position whose item does not sort before `item`. */
+  #lowerBound(item: Item): number {
     const items = this.#items;
     let lo = 0;
     let hi = items.length;
@@ -199,19 +200,19 @@ export class TransmitLimitedQueue {
       if (less(items[mid]!, item)) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  #insert(item: Item): void {
+    const items = this.#items;
+    const lo = this.#lowerBound(item);
     if (lo === items.length) items.push(item);
     else items.splice(lo, 0, item);
   }
 
   #remove(item: Item): void {
     const items = this.#items;
-    let lo = 0;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (less(items[mid]!, item)) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.#lowerBound(item);
     if (items[lo] === item) items.splice(lo, 1);
     else {
       const at = items.indexOf(item);

@@ -1,4 +1,3 @@
-import type { Timer } from '@shoal/kit';
 import { askVerdict } from './delegates.js';
 import type { EngineContext } from './context.js';
 import { MemberlistError, MemberlistErrorCode, TransportError } from './errors.js';
@@ -201,14 +200,10 @@ export class Streams {
       conn = await this.#dial(to, timeoutMs);
     } catch (e) {
       // Transports report a dial timeout in their own words; the elapsed time says it for all of them.
-      if (ctx.clock.now() - started >= timeoutMs) throw this.#timedOut('push/pull', to, timeoutMs, e);
+      if (ctx.clock.now() - started >= timeoutMs) throw this.#pushPullTimedOut(to, timeoutMs, e);
       throw e;
     }
-    let expired = false;
-    const deadline = ctx.clock.after(timeoutMs, () => {
-      expired = true;
-      conn.close();
-    });
+    const deadline = this.#deadline(conn, timeoutMs);
     const onAbort = (): void => conn.close();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -219,7 +214,7 @@ export class Streams {
       if (reply.type !== MessageType.PushPull) throw new MemberlistError(MemberlistErrorCode.Remote, `received message type ${reply.type}, expected push/pull`);
       return reply;
     } catch (e) {
-      if (expired && !signal?.aborted) throw this.#timedOut('push/pull', to, timeoutMs, e);
+      if (deadline.expired && !signal?.aborted) throw this.#pushPullTimedOut(to, timeoutMs, e);
       throw e;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -322,13 +317,23 @@ export class Streams {
     }
   }
 
-  #timedOut(what: string, to: Address, ms: number, cause: unknown): MemberlistError {
-    return new MemberlistError(MemberlistErrorCode.Timeout, `${what} with ${to.addr} timed out after ${ms} ms`, { cause });
+  #pushPullTimedOut(to: Address, ms: number, cause: unknown): MemberlistError {
+    return new MemberlistError(MemberlistErrorCode.Timeout, `push/pull with ${to.addr} timed out after ${ms} ms`, { cause });
   }
 
-  /** Closes `conn` if the exchange is not over in `ms` (Go's SetDeadline). */
-  #deadline(conn: StreamConn, ms: number): Timer {
-    return this.#ctx.clock.after(ms, () => conn.close());
+  /** Closes `conn` if the exchange is not over in `ms` (Go's SetDeadline); `expired` tells whether it did. */
+  #deadline(conn: StreamConn, ms: number): { cancel(): void; readonly expired: boolean } {
+    let expired = false;
+    const timer = this.#ctx.clock.after(ms, () => {
+      expired = true;
+      conn.close();
+    });
+    return {
+      cancel: () => timer.cancel(),
+      get expired() {
+        return expired;
+      },
+    };
   }
 }
 
