@@ -7,6 +7,8 @@
 //     [--cpu-prof DIR]   (V8 CPU profiles of the shoal seed host, per phase: join, steady, detect)
 //     [--shoal-host-args='--join-sync-ms 300,1500 --join-timeout-mult 1']
 //                        (engine settings beyond Go, for experiments; results then carry "variant")
+//     [--shoal-node-flags='--perf-basic-prof --interpreted-frames-native-stack']
+//                        (Node.js flags for every shoal host, for diagnostics; also recorded in "variant")
 //
 // Layouts: `multi` runs all N nodes in one process per implementation (one
 // Node.js process; one Go process); `single` runs one node per process. Hosts:
@@ -46,6 +48,11 @@
 // no earlier than one unscaled period (15 s) after the last node started, when
 // every node's staggered push/pull timer has begun to tick: so each node does
 // exactly one push/pull in it, in both implementations (steady_push_pulls).
+// Burst diagnostics: join_cpu_ms_per_node (process CPU of all hosts from the
+// join commands to the convergence check, per node), join_seed_host_cpu_ms
+// (the seed's process alone), join_gc_ms_per_node (shoal's GC pauses in it);
+// the log names the last node to converge and how long after anyone first
+// listed it that node learned its last member (the epidemic's tail).
 // Also reported: steady_push_pulls (push/pulls started in the window, all
 // nodes), join_failures (join calls that failed), false_dead_events (leave
 // events about nodes never killed), members_check (each node's members()
@@ -86,6 +93,7 @@ const { values } = parseArgs({
     'start-concurrency': { type: 'string', default: '4' },
     'cpu-prof': { type: 'string' },
     'shoal-host-args': { type: 'string', default: '' },
+    'shoal-node-flags': { type: 'string', default: '' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -128,11 +136,13 @@ setTimeout(() => {
 }, runs * layouts.length * impls.length * SCENARIO_BUDGET_MS).unref();
 
 const shoalHostArgs = values['shoal-host-args']!.split(/\s+/).filter((a) => a !== '');
-const variant = shoalHostArgs.length > 0 ? shoalHostArgs.join(' ') : undefined;
+const shoalNodeFlags = values['shoal-node-flags']!.split(/\s+/).filter((a) => a !== '');
+const variantParts = [...shoalNodeFlags.map((f) => `node ${f}`), ...shoalHostArgs];
+const variant = variantParts.length > 0 ? variantParts.join(' ') : undefined;
 
 const shoalRev = shoalRevision();
 const launchers = new Map<Impl, Launcher>();
-for (const impl of impls) launchers.set(impl, impl === 'shoal' ? await shoalLauncher(shoalHostArgs) : await goLauncher());
+for (const impl of impls) launchers.set(impl, impl === 'shoal' ? await shoalLauncher(shoalHostArgs, shoalNodeFlags) : await goLauncher());
 
 const RATIO_FIELDS = ['converge_ms', 'detect_all_dead_ms', 'steady_bytes_per_node_s', 'steady_cpu_ms_per_node_s'] as const;
 

@@ -45,10 +45,14 @@ export function shoalRevision(): string {
   }
 }
 
-/** `extraArgs`: experiment flags passed through to every shoal host (see node-host.ts). */
-export async function shoalLauncher(extraArgs: readonly string[] = []): Promise<Launcher> {
+/**
+ * `extraArgs`: experiment flags passed through to every shoal host (see
+ * node-host.ts); `nodeFlags`: flags for the Node.js runtime of each host
+ * (diagnostics such as --perf-basic-prof or --trace-opt).
+ */
+export async function shoalLauncher(extraArgs: readonly string[] = [], nodeFlags: readonly string[] = []): Promise<Launcher> {
   const bundle = await bundleShoalHost();
-  const base = bundle ? [bundle] : ['--conditions=source', '--import', 'tsx', SHOAL_HOST_SOURCE];
+  const base = [...nodeFlags, ...(bundle ? [bundle] : ['--conditions=source', '--import', 'tsx', SHOAL_HOST_SOURCE])];
   return (o) => ({ command: process.execPath, args: [...base, ...hostArgs(o, (n) => `--${n}`), ...extraArgs] });
 }
 

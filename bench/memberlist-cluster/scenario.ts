@@ -48,6 +48,15 @@ export interface ScenarioResult {
   killed: number;
   /** null: not converged within convergeTimeoutMs. */
   converge_ms: number | null;
+  /**
+   * Process CPU from just before the join commands until the convergence check
+   * finished, summed over the hosts, per node: what the burst costs (diagnostic).
+   */
+  join_cpu_ms_per_node: number;
+  /** The same for the seed's process alone (in multi, the one process). */
+  join_seed_host_cpu_ms: number;
+  /** Of join_cpu_ms_per_node, main-thread GC pauses (shoal only; null for Go). */
+  join_gc_ms_per_node: number | null;
   /** null: not every survivor dropped every killed node within detectTimeoutMs. */
   detect_all_dead_ms: number | null;
   steady_bytes_per_node_s: number;
@@ -121,9 +130,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     // 2. Burst join: every node but the seed joins the seed at once.
     const joiners = o.layout === 'multi' ? hosts : hosts.slice(1);
     const joinResults = joiners.map((h) => h.next('joined', o.convergeTimeoutMs + 10_000));
+    const beforeJoin = await Promise.all(hosts.map((h) => h.stats()));
     await profileStart();
     const joinStart = wallMs();
     for (const h of joiners) h.send(`join ${seed.addr}`);
+    o.log(`${o.impl}/${o.layout}: join commands sent at ${round(joinStart, 0)} (epoch ms)`);
     const convergedAt = await view.waitUntil(() => view.convergedAt(), o.convergeTimeoutMs);
     await profileStop('join');
     const converge = convergedAt === undefined ? null : round(convergedAt - joinStart);
@@ -139,8 +150,13 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       joinFailures += r.status === 'fulfilled' ? Number(r.value.failed) : 1;
     }
     const lagging = JSON.stringify(view.lagging());
+    const tail = view.lastCompletion();
+    if (tail) o.log(`${o.impl}/${o.layout}: last to converge ${tail.node}, completed by ${tail.member} ${round(tail.afterFirstKnownMs)} ms after anyone first listed it`);
     o.log(`${o.impl}/${o.layout}: converge ${converge ?? `not within ${o.convergeTimeoutMs}`} ms (${lagging}), join calls done after ${round(joinsDoneAt - joinStart)} ms, failures ${joinFailures}`);
     for (const e of joinErrors) o.log(`  join error: ${e}`);
+    const afterJoin = await Promise.all(hosts.map((h) => h.stats()));
+    const joinCpu = beforeJoin.map((b, i) => afterJoin[i]!.cpuMs - b.cpuMs);
+    const joinGc = beforeJoin.map((b, i) => (afterJoin[i]!.gcMs ?? 0) - (b.gcMs ?? 0));
     const counts = Object.assign({}, ...(await Promise.all(hosts.map((h) => h.memberCounts())))) as Record<string, number>;
     const membersCheck = names.every((n) => counts[n] === o.nodes);
 
@@ -173,6 +189,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       nodes: o.nodes,
       killed: o.kill,
       converge_ms: converge,
+      join_cpu_ms_per_node: round(joinCpu.reduce((a, b) => a + b, 0) / o.nodes, 2),
+      join_seed_host_cpu_ms: round(joinCpu[0]!, 1),
+      join_gc_ms_per_node: o.impl === 'go' ? null : round(joinGc.reduce((a, b) => a + b, 0) / o.nodes, 2),
       detect_all_dead_ms: detect,
       steady_bytes_per_node_s: round(rates.udp + rates.tcp),
       steady_cpu_ms_per_node_s: round(rates.cpu, 3),

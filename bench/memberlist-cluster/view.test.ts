@@ -20,6 +20,17 @@ test('convergence is the latest time a node completed its view, once all are com
   assert.equal(v.convergedAt(), 30);
 });
 
+test('the convergence tail names the last node to complete and how long its last member had been known', () => {
+  const v = new ClusterView(names);
+  v.apply(join('a', 'b', 10));
+  v.apply(join('a', 'c', 20)); // c first listed at 20
+  v.apply(join('b', 'a', 15));
+  v.apply(join('c', 'a', 12));
+  v.apply(join('c', 'b', 25));
+  v.apply(join('b', 'c', 70)); // b completes last, 50 ms after c was first listed
+  assert.deepEqual(v.lastCompletion(), { node: 'b', member: 'c', afterFirstKnownMs: 50 });
+});
+
 test('losing a member restarts that node’s full-view clock, and counts as a false detection', () => {
   const v = new ClusterView(names);
   for (const [s, n] of [['a', 'b'], ['a', 'c'], ['b', 'a'], ['b', 'c'], ['c', 'a'], ['c', 'b']] as const) v.apply(join(s, n, 10));

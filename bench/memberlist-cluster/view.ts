@@ -21,6 +21,10 @@ export class ClusterView {
   falseLeaves = 0;
   /** Per killed node, when each survivor dropped it (latest leave event). */
   readonly #drops = new Map<string, Map<string, number>>();
+  /** Per node, when some other node first listed it. */
+  readonly #firstKnown = new Map<string, number>();
+  /** Per node, the member whose join event completed its latest full view. */
+  readonly #completedBy = new Map<string, string>();
 
   constructor(names: readonly string[]) {
     this.#all = names;
@@ -30,7 +34,10 @@ export class ClusterView {
   apply(e: MembershipEvent): void {
     const view = this.#views.get(e.self);
     if (!view || this.#killed.has(e.self)) return;
-    if (e.event === 'join') view.members.add(e.node);
+    if (e.event === 'join') {
+      view.members.add(e.node);
+      if (e.node !== e.self && !(this.#firstKnown.get(e.node)! <= e.t)) this.#firstKnown.set(e.node, e.t);
+    }
     else {
       view.members.delete(e.node);
       if (!this.#killed.has(e.node)) this.falseLeaves++;
@@ -38,7 +45,10 @@ export class ClusterView {
     }
     const full = view.members.size === this.#all.length;
     if (!full) view.fullSince = undefined;
-    else view.fullSince ??= e.t;
+    else if (view.fullSince === undefined) {
+      view.fullSince = e.t;
+      this.#completedBy.set(e.self, e.node);
+    }
     const clear = [...this.#killed].every((k) => !view.members.has(k));
     if (!clear) view.clearSince = undefined;
     else view.clearSince ??= e.t;
@@ -64,6 +74,22 @@ export class ClusterView {
   /** The time every survivor had dropped every killed node, or undefined. */
   clearedAt(): number | undefined {
     return this.#latest((v) => v.clearSince);
+  }
+
+  /**
+   * The node that completed its view last, the member that completed it, and
+   * how long after some node first listed that member: the convergence tail.
+   */
+  lastCompletion(): { node: string; member: string; afterFirstKnownMs: number } | undefined {
+    let last: { node: string; at: number } | undefined;
+    for (const [name, v] of this.#views) {
+      if (this.#killed.has(name) || v.fullSince === undefined) continue;
+      if (!last || v.fullSince > last.at) last = { node: name, at: v.fullSince };
+    }
+    const member = last && this.#completedBy.get(last.node);
+    const known = member === undefined ? undefined : this.#firstKnown.get(member);
+    if (!last || member === undefined || known === undefined) return undefined;
+    return { node: last.node, member, afterFirstKnownMs: last.at - known };
   }
 
   /** How many live nodes still lack a full view / still list a killed node. */

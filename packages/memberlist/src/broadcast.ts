@@ -11,13 +11,15 @@ export class SystemBroadcast implements Broadcast {
   readonly name: string;
   readonly msg: PacketMessage;
   readonly messageLength: number;
+  readonly transmitFactor: number;
   #bytes: Uint8Array | undefined;
   #notify: (() => void) | undefined;
 
-  constructor(name: string, msg: PacketMessage, messageLength: number, notify?: () => void) {
+  constructor(name: string, msg: PacketMessage, messageLength: number, notify?: () => void, transmitFactor = 1) {
     this.name = name;
     this.msg = msg;
     this.messageLength = messageLength;
+    this.transmitFactor = transmitFactor;
     this.#notify = notify;
   }
 

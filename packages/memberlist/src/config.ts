@@ -44,6 +44,15 @@ export interface Config {
   indirectChecks: number;
   /** Retransmits = retransmitMult × ceil(log10(n + 1)). */
   retransmitMult: number;
+  /**
+   * Beyond Go: a dead message about another member is retransmitted this many
+   * times as often as other gossip. A member that misses every copy learns
+   * of the failure only through its own probe and a suspicion timer nobody
+   * confirms (members who already declared the node dead ignore suspicion of
+   * it), up to suspicionMaxTimeoutMult times the usual detection time. Our
+   * own leave is sent as in Go. 1 behaves as Go.
+   */
+  deadRetransmitFactor: number;
   /** Suspicion timeout = suspicionMult × max(1, log10(n)) × probeInterval. */
   suspicionMult: number;
   /** Upper bound of the Lifeguard suspicion timer, as a multiple of the timeout above. */
@@ -197,6 +206,7 @@ export function defaultLANConfig(overrides: Partial<Config> = {}): Config {
     rejoinIntervalMs: 0,
     joinSyncDelaysMs: [250, 750, 2_000, 5_000],
     joinTimeoutMult: 3,
+    deadRetransmitFactor: 2,
     ...overrides,
   };
 }
@@ -281,7 +291,7 @@ export function validateConfig(c: Config): void {
     const v = c[f];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(f, `must be a finite number >= 0, got ${String(v)}`);
   }
-  const atLeastOne: (keyof Config)[] = ['suspicionMult', 'suspicionMaxTimeoutMult', 'awarenessMaxMultiplier', 'handoffQueueDepth', 'maxConcurrentPushPulls'];
+  const atLeastOne: (keyof Config)[] = ['deadRetransmitFactor', 'suspicionMult', 'suspicionMaxTimeoutMult', 'awarenessMaxMultiplier', 'handoffQueueDepth', 'maxConcurrentPushPulls'];
   for (const f of atLeastOne) {
     const v = c[f];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(f, `must be an integer >= 1, got ${String(v)}`);

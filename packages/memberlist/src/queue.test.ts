@@ -92,6 +92,25 @@ test('broadcasts stop after the retransmit limit and are finished (Go TestTransm
   assert.equal(q.orderedView()[0]!.id, 1);
 });
 
+test('a broadcast with a transmit factor is sent that many times the limit, in its usual place', () => {
+  const q = new TransmitLimitedQueue({ numNodes: () => 10, retransmitMult: 1 }); // limit 2
+  const doubled = Object.assign(new Named('dead', enc.encode('a longer message')), { transmitFactor: 2 });
+  const plain = new Named('alive', enc.encode('short'));
+  q.queueBroadcast(plain);
+  q.queueBroadcast(doubled);
+  assert.equal(q.orderedView()[0]!.broadcast, doubled, 'longer first within a tier, as without the factor');
+  const counts = { plain: 0, doubled: 0 };
+  for (let round = 0; round < 10; round++) {
+    for (const m of q.getBroadcasts(0, 1000)) {
+      if (m === plain.message()) counts.plain++;
+      if (m === doubled.message()) counts.doubled++;
+    }
+  }
+  assert.deepEqual(counts, { plain: 2, doubled: 4 });
+  assert.equal(q.numQueued(), 0);
+  assert.deepEqual([plain.finishedCount, doubled.finishedCount], [1, 1]);
+});
+
 test('prune keeps the first maxRetain in queue order (Go TestTransmitLimited_Prune)', () => {
   const q = new TransmitLimitedQueue({ numNodes: () => 10, retransmitMult: 1 });
   const all = ['test', 'foo', 'bar', 'baz'].map((n, i) => new Named(n, enc.encode(`${i + 1}. this is a test.`)));

@@ -20,6 +20,11 @@ export interface Broadcast {
    * bytes (used instead of calling message() on enqueue).
    */
   readonly messageLength?: number;
+  /**
+   * Beyond Go: send this broadcast this many times the queue's retransmit
+   * limit (default 1). Its place in the send order does not change.
+   */
+  readonly transmitFactor?: number;
 }
 
 class Item {
@@ -146,7 +151,7 @@ export class TransmitLimitedQueue {
     if (stay.length === 0) this.#idGen = 0;
     const back: Item[] = [];
     for (const cur of sent) {
-      if (cur.transmits + 1 >= transmitLimit) {
+      if (cur.transmits + 1 >= transmitLimit * (cur.b.transmitFactor ?? 1)) {
         this.#forget(cur);
         cur.b.finished();
       } else {

@@ -274,6 +274,22 @@ test('dead: unknown, old, and double dead are ignored (Go DeadNode_NoNode, OldDe
   assert.equal(s.row('test')?.incarnation, 10);
 });
 
+test('news of another member’s death is gossiped deadRetransmitFactor times as often; our own leave as in Go', () => {
+  const transmitFactors = (factor: number) => {
+    const s = setup({ deadRetransmitFactor: factor });
+    s.state.aliveNode(s.alive('test', 1), undefined, false);
+    s.state.aliveNode(s.alive('gone', 1), undefined, false);
+    s.broadcasts.reset();
+    s.state.deadNode({ node: 'test', incarnation: 1, from: 'x' }); // failure news
+    s.state.deadNode({ node: 'gone', incarnation: 1, from: 'gone' }); // someone else's leave, relayed
+    s.state.markLeft();
+    s.state.deadNode({ node: ME, incarnation: 1, from: ME }); // our own leave
+    return Object.fromEntries(s.broadcasts.orderedView().map((v) => [(v.broadcast as SystemBroadcast).name, v.broadcast.transmitFactor]));
+  };
+  assert.deepEqual(transmitFactors(2), { test: 2, gone: 2, me: 1 });
+  assert.deepEqual(transmitFactors(1), { test: 1, gone: 1, me: 1 });
+});
+
 test('a dead message from the node itself means left (Go DeadNodeLeft)', () => {
   const s = setup();
   s.state.aliveNode(s.alive('test', 1), undefined, false);

@@ -252,7 +252,7 @@ export class MemberState {
       }
       this.#broadcast(d.node, { type: MessageType.Dead, body: d }, suspectLength(d), notify);
     } else {
-      this.#broadcast(d.node, { type: MessageType.Dead, body: d }, suspectLength(d));
+      this.#broadcast(d.node, { type: MessageType.Dead, body: d }, suspectLength(d), undefined, ctx.config.deadRetransmitFactor);
     }
     ctx.metrics.incrCounter('memberlist.msg.dead', 1, ctx.config.metricLabels);
 
@@ -348,8 +348,8 @@ export class MemberState {
     }
   }
 
-  #broadcast(name: string, msg: SystemBroadcast['msg'], length: number, notify?: () => void): void {
-    this.#ctx.broadcasts.queueBroadcast(new SystemBroadcast(name, msg, length, notify));
+  #broadcast(name: string, msg: SystemBroadcast['msg'], length: number, notify?: () => void, transmitFactor?: number): void {
+    this.#ctx.broadcasts.queueBroadcast(new SystemBroadcast(name, msg, length, notify, transmitFactor));
   }
 }
 

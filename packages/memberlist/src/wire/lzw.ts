@@ -23,7 +23,11 @@ const TABLE_MASK = TABLE_SIZE - 1;
 const dictionary = new Uint32Array(TABLE_SIZE);
 const dictionaryGeneration = new Uint32Array(TABLE_SIZE);
 let generation = 0;
-let compressOut = new Uint8Array(4096);
+// Sized for a push/pull of several hundred members. A process's first packets
+// are small, so lzwCompress is optimised before any large input arrives; the
+// growth branch below, never run until then, would throw that code away and
+// make V8 compile the function a second time. 64 KiB once is cheaper.
+let compressOut = new Uint8Array(64 * 1024);
 // Decoder entries at or above 258 are always written in the current call
 // before they can be read, and entries below 256 (single bytes) never change.
 const entryStart = new Int32Array(1 << MAX_WIDTH);
