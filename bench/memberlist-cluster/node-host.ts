@@ -73,8 +73,11 @@ const { values } = parseArgs({
     bind: { type: 'string', default: '127.0.0.1' },
     profile: { type: 'string', default: 'local' },
     // Experiments only (the benchmark's figures use the engine defaults): engine settings
-    // beyond Go, e.g. --join-timeout-mult 1 --join-sync-ms '' to see Go's join behaviour.
+    // beyond Go, e.g. --join-timeout-mult 1 --join-sync-ms '' --join-settle-ms 0
+    // --dead-retransmit-factor 1 to see Go's behaviour.
     'join-sync-ms': { type: 'string' },
+    'join-settle-ms': { type: 'string' },
+    'dead-retransmit-factor': { type: 'string' },
     'join-timeout-mult': { type: 'string' },
     'tcp-timeout-ms': { type: 'string' },
   },
@@ -112,10 +115,14 @@ for (let i = 0; i < Number(values.nodes); i++) {
 out.emit({ event: 'ready', nodes: nodes.map(({ name, addr }) => ({ name, addr })) });
 out.flush();
 
-function engineOverrides(): Partial<Pick<Config, 'joinSyncDelaysMs' | 'joinTimeoutMult' | 'tcpTimeoutMs'>> {
-  const overrides: Partial<Pick<Config, 'joinSyncDelaysMs' | 'joinTimeoutMult' | 'tcpTimeoutMs'>> = {};
+type Overridable = 'joinSyncDelaysMs' | 'joinSettleSyncMs' | 'joinTimeoutMult' | 'tcpTimeoutMs' | 'deadRetransmitFactor';
+
+function engineOverrides(): Partial<Pick<Config, Overridable>> {
+  const overrides: Partial<Pick<Config, Overridable>> = {};
   const sync = values['join-sync-ms'];
   if (sync !== undefined) overrides.joinSyncDelaysMs = sync.split(',').filter((x) => x !== '').map(Number);
+  if (values['join-settle-ms'] !== undefined) overrides.joinSettleSyncMs = Number(values['join-settle-ms']);
+  if (values['dead-retransmit-factor'] !== undefined) overrides.deadRetransmitFactor = Number(values['dead-retransmit-factor']);
   if (values['join-timeout-mult'] !== undefined) overrides.joinTimeoutMult = Number(values['join-timeout-mult']);
   if (values['tcp-timeout-ms'] !== undefined) overrides.tcpTimeoutMs = Number(values['tcp-timeout-ms']);
   return overrides;

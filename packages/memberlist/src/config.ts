@@ -139,6 +139,13 @@ export interface Config {
    */
   joinSyncDelaysMs: readonly number[];
   /**
+   * Beyond Go: while those post-join push/pulls are pending, members that
+   * appear after our join arm one more push/pull this long after the last of
+   * them appeared (at most twice this long after the first), so a burst of
+   * joins is reconciled as soon as it stops (join-settle.ts). 0 disables.
+   */
+  joinSettleSyncMs: number;
+  /**
    * Beyond Go: join() gives each address this many TCPTimeouts to accept the
    * connection, and as many again to answer the push/pull. Go gives one each;
    * a seed answering dozens of members that join at once can need longer, and
@@ -205,6 +212,7 @@ export function defaultLANConfig(overrides: Partial<Config> = {}): Config {
     maxConcurrentPushPulls: 128,
     rejoinIntervalMs: 0,
     joinSyncDelaysMs: [250, 750, 2_000, 5_000],
+    joinSettleSyncMs: 300,
     joinTimeoutMult: 3,
     deadRetransmitFactor: 2,
     ...overrides,
@@ -282,6 +290,7 @@ export function validateConfig(c: Config): void {
     'deadNodeReclaimTimeMs',
     'queueCheckIntervalMs',
     'rejoinIntervalMs',
+    'joinSettleSyncMs',
     'indirectChecks',
     'gossipNodes',
     'retransmitMult',

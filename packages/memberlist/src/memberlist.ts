@@ -7,6 +7,7 @@ import type { EngineContext } from './context.js';
 import type { NodeEvent, NodeEventType } from './delegates.js';
 import { MemberlistError, MemberlistErrorCode } from './errors.js';
 import { joinAll, missingSeeds } from './join.js';
+import { SettleSync } from './join-settle.js';
 import { EventDispatcher, type EventStreamOptions, type MemberlistEvents } from './events.js';
 import { gossipRound } from './gossip.js';
 import { Inbox } from './inbox.js';
@@ -43,6 +44,7 @@ export class Memberlist {
   readonly #streams: Streams;
   readonly #prober: Prober;
   readonly #scheduler: Scheduler;
+  readonly #settle: SettleSync;
   readonly #seeds = new Set<string>();
   #stopped = false;
   readonly #stopSignal = new AbortController();
@@ -56,6 +58,12 @@ export class Memberlist {
     this.#streams = streams;
     this.#prober = prober;
     this.#scheduler = new Scheduler(ctx.clock, ctx.random, (fn) => this.#guard(fn));
+    this.#settle = new SettleSync(
+      config.joinSettleSyncMs,
+      () => ctx.clock.now(),
+      (delayMs, fn) => this.#scheduler.once(delayMs, fn),
+      () => this.#pushPullRandom(),
+    );
   }
 
   /**
@@ -101,6 +109,7 @@ export class Memberlist {
     const awareness = new Awareness(config.awarenessMaxMultiplier, config.metrics, config.metricLabels);
     const broadcasts = new TransmitLimitedQueue({ numNodes: () => state.table.length, retransmitMult: config.retransmitMult });
     let stopped = false;
+    let memberAppeared = (): void => {};
     const state: MemberState = new MemberState({
       config,
       clock,
@@ -110,7 +119,10 @@ export class Memberlist {
       broadcasts,
       awareness,
       ipRefused: (ip) => inbox.ipRefused(ip),
-      emit: (e) => dispatch.emit(e),
+      emit: (e) => {
+        dispatch.emit(e);
+        if (e.type === 'join') memberAppeared();
+      },
       conflict: (existing, other) => dispatch.post(() => config.conflict?.notifyConflict(existing, other)),
     });
     const ctx: EngineContext = {
@@ -136,6 +148,7 @@ export class Memberlist {
     const prober = new Prober(ctx, outbox, streams);
     const m = new Memberlist(config, ctx, outbox, inbox, streams, prober);
     m.#onStop = () => (stopped = true);
+    memberAppeared = () => m.#settle.grew();
     transport.listen({ packet: (p) => inbox.packet(p), stream: (conn) => streams.accept(conn), frame: (f, from, ts) => inbox.frame(f, from, ts) });
     try {
       m.#setAlive();
@@ -224,9 +237,13 @@ export class Memberlist {
     // Shutdown abandons a join in progress, as the caller's signal does.
     const signal = options.signal ? AbortSignal.any([options.signal, this.#stopSignal.signal]) : this.#stopSignal.signal;
     const contacted = await joinAll(this.#streams, existing, this.config.bindPort, this.#ctx.logger, timeoutMs, signal);
+    let lastSyncMs = 0;
     for (const delayMs of this.config.joinSyncDelaysMs) {
-      this.#scheduler.once(delayMs * (1 + this.#ctx.random.float()), () => this.#pushPullRandom());
+      const atMs = delayMs * (1 + this.#ctx.random.float());
+      lastSyncMs = Math.max(lastSyncMs, atMs);
+      this.#scheduler.once(atMs, () => this.#pushPullRandom());
     }
+    if (lastSyncMs > 0) this.#settle.open(lastSyncMs);
     return contacted;
   }
 

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { hex, loadFixture, toHex } from './go-fixtures.js';
 import { lzwCompress, lzwDecompress } from './lzw.js';
+import { lzwCompress as referenceCompress, lzwDecompress as referenceDecompress } from './lzw-reference.js';
 import { compressIfSmaller, decompressMsgBody, encodeCompressMsg } from './compress.js';
 import { seededRandom } from '@shoal/kit';
 import { WireError, WireErrorCode } from './errors.js';
@@ -164,4 +165,47 @@ test('lzwCompress with a limit returns the full output when it fits, undefined w
   assert.deepEqual(lzwCompress(input, full.length + 1), full);
   assert.equal(lzwCompress(input, full.length), undefined);
   assert.equal(lzwCompress(input, 1), undefined);
+});
+
+/** The outcome of a call as a comparable string: the bytes, nothing, or the error code. */
+function outcome(run: () => Uint8Array | undefined): string {
+  try {
+    const out = run();
+    return out === undefined ? 'undefined' : toHex(out);
+  } catch (e) {
+    return e instanceof WireError ? `error ${e.code}` : `untyped ${String(e)}`;
+  }
+}
+
+test('the WebAssembly codec and the TypeScript model agree: outputs, limits, garbage and bombs', () => {
+  const random = seededRandom(20261122);
+  for (let n = 0; n < 2_000; n++) {
+    const length = random.int(n % 50 === 0 ? 70_000 : n % 5 === 0 ? 6_000 : 200);
+    const alphabet = 1 + random.int(n % 3 === 0 ? 256 : 6);
+    const input = Uint8Array.from({ length }, () => random.int(alphabet));
+    const compressed = lzwCompress(input);
+    assert.equal(toHex(compressed), toHex(referenceCompress(input)), `compress, length ${length}`);
+    assert.deepEqual(lzwDecompress(compressed), input);
+    const limit = random.int(compressed.length + 2);
+    assert.equal(outcome(() => lzwCompress(input, limit)), outcome(() => referenceCompress(input, limit)), `limit ${limit}`);
+    // Damaged and random streams: the same bytes or the same typed error.
+    const damaged = compressed.slice(0, random.int(compressed.length + 1));
+    if (damaged.length > 0) {
+      const at = random.int(damaged.length);
+      damaged[at] = damaged[at]! ^ (1 << random.int(8));
+    }
+    const garbage = Uint8Array.from({ length: random.int(400) }, () => random.int(256));
+    for (const stream of [damaged, garbage]) {
+      const max = random.int(3) === 0 ? random.int(64) : 5_000;
+      assert.equal(outcome(() => lzwDecompress(stream, max)), outcome(() => referenceDecompress(stream, max)));
+    }
+  }
+});
+
+test('decompression grows its output area as needed, and works as before after a huge message', () => {
+  const zeros = new Uint8Array(12 * 1024 * 1024);
+  const bomb = lzwCompress(zeros);
+  assert.equal(lzwDecompress(bomb, zeros.length).length, zeros.length);
+  const small = new TextEncoder().encode('after the big one');
+  assert.deepEqual(lzwDecompress(lzwCompress(small)), small);
 });

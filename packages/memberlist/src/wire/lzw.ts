@@ -1,45 +1,56 @@
 import { WireError, WireErrorCode } from './errors.js';
 import { Limits } from './limits.js';
+import { LZW_WASM_BASE64 } from './lzw-wasm.js';
 
-// Go's compress/lzw with LSB bit order and 8-bit literals (GIF style):
-// clear = 256, eof = 257, codes 9..12 bits wide. Both directions follow the
-// Go implementation's table-growth rules exactly so output is byte-identical.
+// Go's compress/lzw with LSB bit order and 8-bit literals (GIF style), the
+// codec of memberlist's compress messages. The work is done by lzw.wat (see
+// there for why WebAssembly); lzw-reference.ts is the same algorithm in
+// TypeScript, kept as the model the tests compare against.
 
-const CLEAR = 256;
-const EOF_CODE = 257;
-const MAX_WIDTH = 12;
-const MAX_CODE = (1 << MAX_WIDTH) - 1; // 4095
-const NO_CODE = -1;
-// The compressor's dictionary: open addressing over (prefix << 8 | byte) << 12 | code, as Go does.
-const TABLE_SIZE = 4 << 12;
-const TABLE_MASK = TABLE_SIZE - 1;
+/** Where lzw.wat's tables end and the input/output area begins. */
+const IO_BASE = 163_840;
+const PAGE = 65_536;
+/** After a call that needed more, the instance is dropped so one huge message does not pin its memory. */
+const KEEP_MEMORY_BYTES = 8 * 1024 * 1024;
+const NO_LIMIT = 0x7fff_ffff;
 
-// Scratch kept between calls: every packet is offered to the compressor, and
-// allocating (and zeroing) a 64 KiB dictionary per packet cost more than the
-// compression of a small one. Both functions run to completion synchronously,
-// so one set serves every caller. A dictionary slot counts only when its
-// generation stamp is current: a new call or a table reset bumps the
-// generation instead of clearing 16,384 slots.
-const dictionary = new Uint32Array(TABLE_SIZE);
-const dictionaryGeneration = new Uint32Array(TABLE_SIZE);
-let generation = 0;
-// Sized for a push/pull of several hundred members. A process's first packets
-// are small, so lzwCompress is optimised before any large input arrives; the
-// growth branch below, never run until then, would throw that code away and
-// make V8 compile the function a second time. 64 KiB once is cheaper.
-let compressOut = new Uint8Array(64 * 1024);
-// Decoder entries at or above 258 are always written in the current call
-// before they can be read, and entries below 256 (single bytes) never change.
-const entryStart = new Int32Array(1 << MAX_WIDTH);
-const entryLength = new Int32Array(1 << MAX_WIDTH).fill(1, 0, CLEAR);
+// Node's WebAssembly global, typed here: TypeScript declares it only in the
+// DOM library, which this package does not load.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-function nextGeneration(): number {
-  generation = (generation + 1) >>> 0;
-  if (generation === 0) {
-    dictionaryGeneration.fill(0);
-    generation = 1;
+interface LzwExports {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  compress(input: number, n: number, out: number, limit: number): number;
+  decompress(input: number, n: number, out: number, cap: number, max: number): number;
+  badCode: { readonly value: number };
+  badNext: { readonly value: number };
+}
+
+let compiled: object | undefined;
+let instance: LzwExports | undefined;
+
+function lzw(): LzwExports {
+  if (instance === undefined) {
+    compiled ??= new wasm.Module(Buffer.from(LZW_WASM_BASE64, 'base64'));
+    instance = new wasm.Instance(compiled, {}).exports as LzwExports;
   }
-  return generation;
+  return instance;
+}
+
+/** Room for `bytes` after IO_BASE; the input is copied in at IO_BASE. */
+function prepare(m: LzwExports, input: Uint8Array, bytes: number): void {
+  const need = IO_BASE + bytes;
+  const have = m.memory.buffer.byteLength;
+  if (need > have) m.memory.grow(Math.ceil((need - have) / PAGE));
+  new Uint8Array(m.memory.buffer, IO_BASE, input.length).set(input);
+}
+
+function release(m: LzwExports): void {
+  if (m.memory.buffer.byteLength > KEEP_MEMORY_BYTES) instance = undefined;
 }
 
 /**
@@ -50,164 +61,43 @@ function nextGeneration(): number {
 export function lzwCompress(input: Uint8Array): Uint8Array;
 export function lzwCompress(input: Uint8Array, limit: number): Uint8Array | undefined;
 export function lzwCompress(input: Uint8Array, limit = Infinity): Uint8Array | undefined {
-  // One flat loop with the bit writer inlined: a fresh process runs this
-  // interpreted on its first push/pulls, where closures over the writer's
-  // state cost several times more, and its optimised form compiles faster.
+  const m = lzw();
   const n = input.length;
   // Worst case: one 12-bit code per input byte, a 12-bit clear per 3,839 codes, and slack.
   const worst = ((n * 3) >>> 1) + (n >>> 10) + 64;
-  if (compressOut.length < worst) compressOut = new Uint8Array(Math.max(worst, compressOut.length * 2));
-  const out = compressOut;
-  const table = dictionary;
-  const stamp = dictionaryGeneration;
-  let gen = nextGeneration();
-  let outLen = 0;
-  let bits = CLEAR; // the opening clear code, not yet flushed
-  let nBits = 9;
-  let width = 9;
-  let hi = EOF_CODE;
-  let overflow = 1 << 9;
-  if (n > 0) {
-    let code = input[0]!;
-    // Step i reads input[i]; the extra step i = n writes the last code.
-    for (let i = 1; i <= n; i++) {
-      const literal = i < n ? input[i]! : 0;
-      const key = (code << 8) | literal;
-      let hash = ((key >>> 12) ^ key) & TABLE_MASK;
-      if (i < n) {
-        let found = NO_CODE;
-        while (stamp[hash] === gen) {
-          const entry = table[hash]!;
-          if (entry >>> 12 === key) {
-            found = entry & MAX_CODE;
-            break;
-          }
-          hash = (hash + 1) & TABLE_MASK;
-        }
-        if (found !== NO_CODE) {
-          code = found;
-          continue;
-        }
-      }
-      bits |= code << nBits;
-      nBits += width;
-      while (nBits >= 8) {
-        out[outLen++] = bits & 0xff;
-        bits >>>= 8;
-        nBits -= 8;
-      }
-      if (outLen >= limit) return undefined;
-      code = literal;
-      hi++;
-      if (hi === overflow) {
-        width++;
-        overflow <<= 1;
-      }
-      if (hi === MAX_CODE) {
-        // The table is full: a clear (at the current width) and a fresh table, as Go does.
-        bits |= CLEAR << nBits;
-        nBits += width;
-        width = 9;
-        hi = EOF_CODE;
-        overflow = 1 << 9;
-        gen = nextGeneration();
-      } else if (i < n) {
-        table[hash] = ((key << 12) | hi) >>> 0;
-        stamp[hash] = gen;
-      }
-    }
-  }
-  bits |= EOF_CODE << nBits;
-  nBits += width;
-  while (nBits >= 8) {
-    out[outLen++] = bits & 0xff;
-    bits >>>= 8;
-    nBits -= 8;
-  }
-  if (nBits > 0) out[outLen++] = bits & 0xff;
-  if (outLen >= limit) return undefined;
-  return out.slice(0, outLen);
+  prepare(m, input, n + worst);
+  const out = IO_BASE + n;
+  const length = m.compress(IO_BASE, n, out, limit >= NO_LIMIT ? NO_LIMIT : Math.ceil(limit));
+  const result = length < 0 ? undefined : new Uint8Array(m.memory.buffer, out, length).slice();
+  release(m);
+  return result;
 }
 
 /**
  * Decompresses Go LSB/8 LZW. A stream without the EOF code is an error, as in
  * Go; so is output beyond `maxOutput` bytes (checked before each write, so a
  * bomb costs at most `maxOutput` bytes of memory). Bytes after EOF are ignored.
- *
- * Every table entry is the previous code's string plus one byte, and that
- * string already sits contiguously in the output; so entries are kept as
- * (offset, length) into the output and expanded with copyWithin.
  */
 export function lzwDecompress(input: Uint8Array, maxOutput: number = Limits.decompressedMaxBytes): Uint8Array {
-  let out = new Uint8Array(Math.min(maxOutput, Math.max(64, input.length * 4)));
-  let outLen = 0;
-  let bits = 0;
-  let nBits = 0;
-  let pos = 0;
-  let width = 9;
-  let hi = EOF_CODE;
-  let overflow = 1 << 9;
-  let last = NO_CODE;
-  let lastStart = 0;
-
+  const m = lzw();
+  const max = Math.max(0, Math.min(Math.floor(maxOutput), NO_LIMIT - IO_BASE - input.length));
+  let cap = Math.min(max, Math.max(64, input.length * 4));
   for (;;) {
-    while (nBits < width) {
-      if (pos >= input.length) throw new WireError(WireErrorCode.LzwUnexpectedEof, 'lzw: stream ended before the EOF code');
-      bits |= input[pos++]! << nBits;
-      nBits += 8;
+    prepare(m, input, input.length + cap);
+    const out = IO_BASE + input.length;
+    const length = m.decompress(IO_BASE, input.length, out, cap, max);
+    if (length >= 0) {
+      const result = new Uint8Array(m.memory.buffer, out, length).slice();
+      release(m);
+      return result;
     }
-    const code = bits & ((1 << width) - 1);
-    bits >>>= width;
-    nBits -= width;
-
-    if (code === CLEAR) {
-      width = 9;
-      hi = EOF_CODE;
-      overflow = 1 << 9;
-      last = NO_CODE;
+    if (length === -4) {
+      cap = Math.min(max, cap * 2);
       continue;
     }
-    if (code === EOF_CODE) return out.slice(0, outLen);
-    if (code > hi) throw new WireError(WireErrorCode.LzwInvalidCode, `lzw: invalid code ${code} (next is ${hi})`);
-
-    // KwKwK: the code being defined right now is last's string plus its own first byte.
-    const kwkwk = code === hi && last !== NO_CODE;
-    const n = code < CLEAR ? 1 : kwkwk ? entryLength[last]! + 1 : entryLength[code]!;
-    if (outLen + n > out.length) {
-      if (outLen + n > maxOutput) throw new WireError(WireErrorCode.TooLarge, `lzw: decompressed output exceeds ${maxOutput} bytes`);
-      let size = out.length * 2;
-      while (size < outLen + n) size *= 2;
-      const next = new Uint8Array(Math.min(size, maxOutput));
-      next.set(out.subarray(0, outLen));
-      out = next;
-    }
-    const start = outLen;
-    if (code < CLEAR) {
-      out[outLen] = code;
-    } else {
-      const from = kwkwk ? lastStart : entryStart[code]!; // last was just written at lastStart
-      const copy = kwkwk ? n - 1 : n;
-      if (copy < 16) for (let i = 0; i < copy; i++) out[start + i] = out[from + i]!;
-      else out.copyWithin(start, from, from + copy);
-      if (kwkwk) out[start + n - 1] = out[start]!;
-    }
-    outLen += n;
-
-    if (last !== NO_CODE) {
-      entryStart[hi] = lastStart;
-      entryLength[hi] = entryLength[last]! + 1;
-    }
-    last = code;
-    lastStart = start;
-    hi++;
-    if (hi >= overflow) {
-      if (width === MAX_WIDTH) {
-        last = NO_CODE;
-        hi--;
-      } else {
-        width++;
-        overflow <<= 1;
-      }
-    }
+    release(m);
+    if (length === -1) throw new WireError(WireErrorCode.LzwUnexpectedEof, 'lzw: stream ended before the EOF code');
+    if (length === -2) throw new WireError(WireErrorCode.LzwInvalidCode, `lzw: invalid code ${String(m.badCode.value)} (next is ${String(m.badNext.value)})`);
+    throw new WireError(WireErrorCode.TooLarge, `lzw: decompressed output exceeds ${maxOutput} bytes`);
   }
 }
