@@ -141,8 +141,8 @@ export interface Config {
   /**
    * Beyond Go: while those post-join push/pulls are pending, members that
    * appear after our join arm one more push/pull this long after the last of
-   * them appeared (at most twice this long after the first), so a burst of
-   * joins is reconciled as soon as it stops (join-settle.ts). 0 disables.
+   * them appeared, so a burst of joins is reconciled as soon as it stops
+   * (join-settle.ts). 0 disables.
    */
   joinSettleSyncMs: number;
   /**

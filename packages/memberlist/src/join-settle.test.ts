@@ -30,11 +30,13 @@ test('one exchange, delayMs after the last member appeared', () => {
   assert.deepEqual(s.syncs, [550]);
 });
 
-test('a burst that keeps growing still gets an exchange twice delayMs after its first member, and one when it stops', () => {
+test('no exchange while a burst keeps growing, one when it stops, another after a later wave', () => {
   const s = setup();
   s.settle.open(10_000);
-  s.run([0, 100, 200, 300, 400, 500, 600, 700, 800], 3_000);
-  assert.deepEqual(s.syncs, [600, 1_100]);
+  s.run([0, 100, 200, 300, 400, 500, 600, 700, 800], 1_500);
+  assert.deepEqual(s.syncs, [1_100]);
+  s.run([2_000, 2_200], 4_000);
+  assert.deepEqual(s.syncs, [1_100, 2_500]);
 });
 
 test('nothing before join() opens the window, after it closes, or when turned off', () => {

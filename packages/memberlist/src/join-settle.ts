@@ -7,9 +7,11 @@
  * fixed times after our own join, so an early joiner that missed a late one
  * could wait seconds for its next exchange. Instead, while the join window is
  * open, every member that appears arms an exchange `delayMs` after the last
- * one appeared (and no later than twice that after the first): the exchange
- * runs when the burst stops, pulling whatever gossip missed. A member joining
- * a quiet cluster learns nobody after its join and pays nothing.
+ * one appeared: the exchange runs when the burst stops, pulling whatever
+ * gossip missed. It never fires in the middle of a burst, where the CPU it
+ * costs would slow the seed that is still answering joiners; the fixed
+ * schedule covers a burst that goes on. A member joining a quiet cluster
+ * learns nobody after its join and pays nothing.
  */
 export class SettleSync {
   readonly #delayMs: number;
@@ -18,7 +20,6 @@ export class SettleSync {
   readonly #sync: () => void;
   #openUntil = -Infinity;
   #armed = false;
-  #firstGrowth = 0;
   #lastGrowth = 0;
 
   /** `delayMs` 0 turns it off. `schedule` runs `fn` once after a delay (stopping with the list). */
@@ -42,14 +43,13 @@ export class SettleSync {
     this.#lastGrowth = now;
     if (this.#armed) return;
     this.#armed = true;
-    this.#firstGrowth = now;
     this.#schedule(this.#delayMs, () => this.#due());
   }
 
   // One timer at a time: when it fires early, it re-arms for the rest.
   #due(): void {
     const now = this.#now();
-    const at = Math.min(this.#lastGrowth + this.#delayMs, this.#firstGrowth + 2 * this.#delayMs);
+    const at = this.#lastGrowth + this.#delayMs;
     if (at > now) {
       this.#schedule(at - now, () => this.#due());
       return;
