@@ -1,6 +1,6 @@
 import type { Random } from '@shoal/kit';
 import type { Implementation, ListPeer } from './implementation.js';
-import { randomSource, type RandomOptions } from './random-peer.js';
+import { randomSource, type RandomOptions } from './random-options.js';
 
 export interface HashRingOptions extends RandomOptions {
   /** Virtual nodes per peer (yarpc hashring32 default 100). More smooths the split; rebuilds cost more. */

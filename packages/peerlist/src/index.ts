@@ -6,7 +6,8 @@ export type { Implementation, ImplementationHost, ListPeer } from './implementat
 export type { Chosen } from './peer-facade.js';
 export { PeerList, type PeerListOptions, type ChooseOptions, type ListUpdates, type ChooserStatus } from './peer-list.js';
 export { RoundRobin, roundRobin } from './round-robin.js';
-export { RandomPeer, randomPeer, type RandomOptions } from './random-peer.js';
+export { RandomPeer, randomPeer } from './random-peer.js';
+export type { RandomOptions } from './random-options.js';
 export { TwoRandomChoices, twoRandomChoices } from './two-random-choices.js';
 export { PendingHeap, pendingHeap } from './pending-heap.js';
 export { FewestPending, fewestPending } from './fewest-pending.js';

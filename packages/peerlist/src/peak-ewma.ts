@@ -1,7 +1,7 @@
 import type { Clock } from '@shoal/kit';
 import type { Implementation, ListPeer } from './implementation.js';
 import { IndexSource } from './index-source.js';
-import { randomSource, type RandomOptions } from './random-peer.js';
+import { randomSource, type RandomOptions } from './random-options.js';
 
 export interface PeakEwmaOptions extends RandomOptions {
   /** Latency is measured on this clock (the list's clock must be the same one). */

@@ -4,7 +4,7 @@ import { PeerListError, PeerListErrorCode, PeerListUpdateError, type WaitOutcome
 import type { Implementation, ImplementationHost } from './implementation.js';
 import type { ChooseOptions, ChooserStatus, ListUpdates, PeerListOptions } from './peer-list-options.js';
 import { Lease, PeerFacade, type Chosen } from './peer-facade.js';
-import { randomSource } from './random-peer.js';
+import { randomSource } from './random-options.js';
 import { roundRobin } from './round-robin.js';
 import type { ConnectionStatus, Transport, TransportPeer } from './transport.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';

@@ -1,6 +1,6 @@
 import type { Random } from '@shoal/kit';
 import type { Implementation, ListPeer } from './implementation.js';
-import { randomSource, type RandomOptions } from './random-peer.js';
+import { randomSource, type RandomOptions } from './random-options.js';
 
 export interface HeapEntry {
   readonly peer: ListPeer;

@@ -1,4 +1,4 @@
-import { freshSeed } from '../random-peer.js';
+import { freshSeed } from '../random-options.js';
 
 /** The seed for a randomized test: PEERLIST_SEED if set (to replay), else a fresh one. */
 export function testSeed(): number {
