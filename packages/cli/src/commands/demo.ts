@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { RealClock, sleep } from '@shoal/kit';
 import { createNetMemberlist, defaultLocalConfig, ipPortString, type Memberlist, stateName } from '@shoal/memberlist';
-import { intOption } from '../args.js';
+import { intOption, parseOptions } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
 
 const USAGE = `shoal demo [--nodes N] [--host IP]
@@ -26,8 +25,7 @@ export const demoCommand: Command = {
   summary: 'run a five-node cluster on loopback and watch failure detection live',
   usage: USAGE,
   async run(args: string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { nodes: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' } } });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const values = parseOptions(args, { nodes: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' } });
     const count = intOption('nodes', values.nodes, 5, 3, NAMES.length);
     const host = values.host!;
     if (!/^127\.\d+\.\d+\.\d+$|^::1$/.test(host)) throw new UsageError('--host must be a loopback address (127.x.x.x or ::1)');

@@ -11,7 +11,7 @@ import {
   type KvInput,
   type KvOutput,
 } from '@shoal/sim';
-import { intOption } from '../args.js';
+import { intOption, stopwatch } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
 
 /** Exit codes: see docs/lincheck.md. */
@@ -49,17 +49,17 @@ export const lincheckCommand: Command = {
     if (values.model !== 'kv') throw new UsageError(`unknown model '${values.model}' (only 'kv' is supported)`);
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing FILE.json' : `expected one FILE, got ${positionals.length}`);
     const file = positionals[0]!;
-    const timeoutMs = values['timeout-ms'] === undefined ? undefined : intOption('timeout-ms', values['timeout-ms'], 0, 1);
-    const maxSteps = values['max-steps'] === undefined ? undefined : intOption('max-steps', values['max-steps'], 0, 1);
+    const timeoutMs = intOption('timeout-ms', values['timeout-ms'], undefined, 1);
+    const maxSteps = intOption('max-steps', values['max-steps'], undefined, 1);
 
     const history = await readHistory(file);
-    const started = performance.now();
+    const elapsed = stopwatch();
     const result = await checkLinearizableAsync(kvModel, history, {
       signal: io.signal,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(maxSteps !== undefined ? { maxSteps } : {}),
     });
-    const ms = Math.round(performance.now() - started);
+    const ms = elapsed();
     const code =
       result.verdict === 'ok' ? LINCHECK_EXIT.linearizable : result.verdict === 'illegal' ? LINCHECK_EXIT.notLinearizable : LINCHECK_EXIT.undecided;
     io.out(values.json ? `${JSON.stringify(summary(history, result, ms))}\n` : describe(history, result, ms, { timeoutMs, maxSteps }));

@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { RealClock } from '@shoal/kit';
 import {
   type Config,
@@ -12,6 +11,7 @@ import {
   type Node,
   splitHostPort,
 } from '@shoal/memberlist';
+import { parseOptions } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
 
 const USAGE = `shoal member --name NAME --bind HOST:PORT [--advertise HOST:PORT] [--join HOST:PORT,...]
@@ -50,23 +50,18 @@ function hostPort(flag: string, text: string): { host: string; port: number } {
 }
 
 export function parseMemberArgs(args: string[]): MemberOptions {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      bind: { type: 'string' },
-      advertise: { type: 'string' },
-      join: { type: 'string' },
-      profile: { type: 'string', default: 'lan' },
-      key: { type: 'string' },
-      label: { type: 'string', default: '' },
-      meta: { type: 'string', default: '' },
-      state: { type: 'string', default: '' },
-      commands: { type: 'boolean', default: false },
-    },
+  const values = parseOptions(args, {
+    name: { type: 'string' },
+    bind: { type: 'string' },
+    advertise: { type: 'string' },
+    join: { type: 'string' },
+    profile: { type: 'string', default: 'lan' },
+    key: { type: 'string' },
+    label: { type: 'string', default: '' },
+    meta: { type: 'string', default: '' },
+    state: { type: 'string', default: '' },
+    commands: { type: 'boolean', default: false },
   });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (!values.name) throw new UsageError('--name is required');
   if (!values.bind) throw new UsageError('--bind is required');
   if (!(values.profile! in PROFILES)) throw new UsageError(`--profile must be lan, wan or local, got '${values.profile}'`);

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { runScenario, type ConfigProfile } from '@shoal/memberlist';
-import { fractionOption, intOption } from '../args.js';
+import { fractionOption, intOption, parseOptions, SIM_OPTIONS, simOptions, stopwatch } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
 
 const USAGE = `shoal sim memberlist --nodes N --seed S --duration-ms D [--loss P] [--kill K] [--slow K]
@@ -32,28 +31,19 @@ export const simMemberlistCommand: Command = {
   summary: 'run a memberlist cluster on the deterministic simulator: convergence, failure detection, false positives',
   usage: USAGE,
   async run(args: string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        nodes: { type: 'string' },
-        seed: { type: 'string' },
-        'duration-ms': { type: 'string' },
-        loss: { type: 'string' },
-        kill: { type: 'string' },
-        slow: { type: 'string' },
-        profile: { type: 'string' },
-        'no-lifeguard': { type: 'boolean', default: false },
-        codec: { type: 'string' },
-        start: { type: 'string' },
-        'join-window-ms': { type: 'string' },
-        progress: { type: 'boolean', default: false },
-      },
+    const values = parseOptions(args, {
+      ...SIM_OPTIONS,
+      loss: { type: 'string' },
+      kill: { type: 'string' },
+      slow: { type: 'string' },
+      profile: { type: 'string' },
+      'no-lifeguard': { type: 'boolean', default: false },
+      codec: { type: 'string' },
+      start: { type: 'string' },
+      'join-window-ms': { type: 'string' },
+      progress: { type: 'boolean', default: false },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const nodes = intOption('nodes', values.nodes, 10, 1, 100_000);
-    const seed = intOption('seed', values.seed, 1, 0);
-    const durationMs = intOption('duration-ms', values['duration-ms'], 30_000, 1, 24 * 3_600_000);
+    const { nodes, seed, durationMs } = simOptions(values, { defaultNodes: 10, maxNodes: 100_000, defaultDurationMs: 30_000, maxDurationMs: 24 * 3_600_000 });
     const loss = fractionOption('loss', values.loss, 0);
     const kill = intOption('kill', values.kill, 0, 0, nodes - 1);
     const slow = intOption('slow', values.slow, 0, 0, nodes - 1 - kill);
@@ -63,11 +53,11 @@ export const simMemberlistCommand: Command = {
     if (!['auto', 'bytes', 'frames'].includes(codec)) throw new UsageError(`--codec must be auto, bytes or frames, got '${codec}'`);
     const start = values.start ?? 'auto';
     if (!['auto', 'join', 'warm'].includes(start)) throw new UsageError(`--start must be auto, join or warm, got '${start}'`);
-    const joinWindowMs = values['join-window-ms'] === undefined ? undefined : intOption('join-window-ms', values['join-window-ms'], 0, 0);
+    const joinWindowMs = intOption('join-window-ms', values['join-window-ms'], undefined, 0);
     const frames = codec === 'frames' || (codec === 'auto' && nodes > 500);
     const warm = start === 'warm' || (start === 'auto' && nodes > 2_000);
 
-    const started = performance.now();
+    const elapsed = stopwatch();
     const r = await runScenario({
       nodes,
       seed,
@@ -82,7 +72,7 @@ export const simMemberlistCommand: Command = {
       ...(joinWindowMs !== undefined ? { joinWindowMs } : {}),
       ...(values.progress ? { progress: (line: string) => io.err(`${line}\n`) } : {}),
     });
-    const wall_ms = Math.round(performance.now() - started);
+    const wall_ms = elapsed();
     const { nodes: n, seed: s, trace_hash, converged_at_ms, kill_detected_ms, false_positives, bytes_per_node_per_s, ...details } = r;
     const line = { nodes: n, seed: s, trace_hash, converged_at_ms, kill_detected_ms, false_positives, bytes_per_node_per_s, wall_ms, codec: frames ? 'frames' : 'bytes', ...details };
     io.out(`${JSON.stringify(line)}\n`);

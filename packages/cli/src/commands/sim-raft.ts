@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { findKvChecker, runRaftSimulation } from '@shoal/raft/sim';
-import { intOption } from '../args.js';
-import { type Command, type CommandIO, UsageError } from '../command.js';
+import { intOption, parseOptions, SIM_OPTIONS, simOptions, stopwatch } from '../args.js';
+import type { Command, CommandIO } from '../command.js';
 
 const USAGE = `shoal sim raft --nodes N --seed S --duration-ms D [--chaos] [--seeds K] [--clients C] [--history FILE]
 
@@ -26,23 +25,14 @@ export const simRaftCommand: Command = {
   summary: 'run a raft cluster on the deterministic simulator (optionally with chaos) and check it',
   usage: USAGE,
   async run(args: string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        nodes: { type: 'string' },
-        seed: { type: 'string' },
-        'duration-ms': { type: 'string' },
-        chaos: { type: 'boolean', default: false },
-        seeds: { type: 'string' },
-        clients: { type: 'string' },
-        history: { type: 'string' },
-      },
+    const values = parseOptions(args, {
+      ...SIM_OPTIONS,
+      chaos: { type: 'boolean', default: false },
+      seeds: { type: 'string' },
+      clients: { type: 'string' },
+      history: { type: 'string' },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const nodes = intOption('nodes', values.nodes, 3, 1, 9);
-    const seed = intOption('seed', values.seed, 1, 0);
-    const durationMs = intOption('duration-ms', values['duration-ms'], 5000, 1, 3_600_000);
+    const { nodes, seed, durationMs } = simOptions(values, { defaultNodes: 3, maxNodes: 9, defaultDurationMs: 5000, maxDurationMs: 3_600_000 });
     const count = intOption('seeds', values.seeds, 1, 1, 1_000_000);
     const clients = intOption('clients', values.clients, 4, 1, 64);
     const settings: RunSettings = { nodes, seed, durationMs, count, clients, chaos: values.chaos === true, history: values.history };
@@ -80,7 +70,7 @@ async function runSeeds(settings: RunSettings, io: CommandIO): Promise<number> {
   let failures = 0;
   for (let i = 0; i < settings.count; i++) {
     if (io.signal.aborted) break;
-    const started = performance.now();
+    const elapsed = stopwatch();
     const r = await runRaftSimulation({ nodes: settings.nodes, seed: settings.seed + i, durationMs: settings.durationMs, chaos: settings.chaos, clients: settings.clients, checkHistory: checker });
     const line = {
       seed: r.seed,
@@ -91,7 +81,7 @@ async function runSeeds(settings: RunSettings, io: CommandIO): Promise<number> {
       elections: r.elections,
       linearizable: r.linearizable,
       invariant_violations: r.invariant_violations,
-      wall_ms: Math.round(performance.now() - started),
+      wall_ms: elapsed(),
     };
     io.out(`${JSON.stringify(line)}\n`);
     if (r.invariant_violations > 0 || r.linearizable === false || !r.converged) {
