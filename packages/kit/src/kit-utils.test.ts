@@ -65,8 +65,11 @@ test('ManualClock fires timers in time order, repeats, and cancels', () => {
   clock.after(30, () => seen.push(`a@${clock.now()}`));
   const t = clock.every(10, () => seen.push(`e@${clock.now()}`));
   clock.after(10, () => seen.push(`b@${clock.now()}`));
+  assert.equal(clock.nextTimerAt(), 10);
   clock.advance(35);
+  assert.equal(clock.nextTimerAt(), 40);
   t.cancel();
+  assert.equal(clock.nextTimerAt(), undefined);
   clock.advance(100);
   assert.deepEqual(seen, ['e@10', 'b@10', 'e@20', 'a@30', 'e@30']);
   assert.equal(clock.now(), 135);

@@ -52,24 +52,39 @@ export class ManualClock implements Clock {
     return this.#pending.filter((p) => p.timer.active).length;
   }
 
+  /** Time of the next live timer, if any. */
+  nextTimerAt(): number | undefined {
+    return this.#next(Infinity)?.at;
+  }
+
   /** Moves time forward by `ms`, firing every timer due on the way, in order. */
   advance(ms: number): void {
-    const target = this.#now + ms;
-    for (;;) {
-      this.#pending = this.#pending.filter((p) => p.timer.active);
-      let next: Pending | undefined;
-      for (const p of this.#pending) if (p.at <= target && (!next || p.at < next.at || (p.at === next.at && p.seq < next.seq))) next = p;
-      if (!next) break;
-      this.#now = next.at;
-      if (next.period > 0) {
-        next.at += next.period;
-        next.seq = this.#seq++;
-      } else {
-        next.timer.active = false;
-      }
-      next.fn();
+    this.advanceTo(this.#now + ms);
+  }
+
+  /** Moves time to `targetMs`, firing every timer due on the way, in order. */
+  advanceTo(targetMs: number): void {
+    while (this.fireNext(targetMs));
+    this.#now = targetMs;
+  }
+
+  /**
+   * Fires the earliest live timer due at or before `limitMs` (ties in creation
+   * order; a periodic timer is rescheduled as if newly created), moving time to
+   * it. Returns false, leaving time alone, when no timer is due.
+   */
+  fireNext(limitMs: number): boolean {
+    const next = this.#next(limitMs);
+    if (!next) return false;
+    this.#now = next.at;
+    if (next.period > 0) {
+      next.at += next.period;
+      next.seq = this.#seq++;
+    } else {
+      next.timer.active = false;
     }
-    this.#now = target;
+    next.fn();
+    return true;
   }
 
   /** Advances by `ms`, letting promise continuations run after each millisecond step. */
@@ -78,6 +93,13 @@ export class ManualClock implements Clock {
       this.advance(Math.min(stepMs, ms - moved));
       for (let i = 0; i < 10; i++) await Promise.resolve();
     }
+  }
+
+  #next(limitMs: number): Pending | undefined {
+    this.#pending = this.#pending.filter((p) => p.timer.active);
+    let next: Pending | undefined;
+    for (const p of this.#pending) if (p.at <= limitMs && (!next || p.at < next.at || (p.at === next.at && p.seq < next.seq))) next = p;
+    return next;
   }
 
   #add(delay: number, fn: () => void, period: number): Timer {
