@@ -41,11 +41,16 @@ function lzw(): LzwExports {
   return instance;
 }
 
-/** Room for `bytes` after IO_BASE; the input is copied in at IO_BASE. */
-function prepare(m: LzwExports, input: Uint8Array, bytes: number): void {
+/** Grows memory to hold `bytes` after IO_BASE (growing keeps what is there). */
+function reserve(m: LzwExports, bytes: number): void {
   const need = IO_BASE + bytes;
   const have = m.memory.buffer.byteLength;
   if (need > have) m.memory.grow(Math.ceil((need - have) / PAGE));
+}
+
+/** Room for `bytes` after IO_BASE, with the input copied in at IO_BASE. */
+function prepare(m: LzwExports, input: Uint8Array, bytes: number): void {
+  reserve(m, bytes);
   new Uint8Array(m.memory.buffer, IO_BASE, input.length).set(input);
 }
 
@@ -82,8 +87,8 @@ export function lzwDecompress(input: Uint8Array, maxOutput: number = Limits.deco
   const m = lzw();
   const max = Math.max(0, Math.min(Math.floor(maxOutput), NO_LIMIT - IO_BASE - input.length));
   let cap = Math.min(max, Math.max(64, input.length * 4));
+  prepare(m, input, input.length + cap);
   for (;;) {
-    prepare(m, input, input.length + cap);
     const out = IO_BASE + input.length;
     const length = m.decompress(IO_BASE, input.length, out, cap, max);
     if (length >= 0) {
@@ -92,7 +97,9 @@ export function lzwDecompress(input: Uint8Array, maxOutput: number = Limits.deco
       return result;
     }
     if (length === -4) {
+      // The input stays where it is; only the output area grows.
       cap = Math.min(max, cap * 2);
+      reserve(m, input.length + cap);
       continue;
     }
     release(m);
