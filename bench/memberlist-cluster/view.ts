@@ -36,7 +36,8 @@ export class ClusterView {
     if (!view || this.#killed.has(e.self)) return;
     if (e.event === 'join') {
       view.members.add(e.node);
-      if (e.node !== e.self && !(this.#firstKnown.get(e.node)! <= e.t)) this.#firstKnown.set(e.node, e.t);
+      const known = this.#firstKnown.get(e.node);
+      if (e.node !== e.self && (known === undefined || e.t < known)) this.#firstKnown.set(e.node, e.t);
     }
     else {
       view.members.delete(e.node);
