@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { realClock, type Clock } from '@shoal/kit';
 import { UsageError } from './command.js';
 
 /** A command's option table, as node:util's parseArgs takes it. */
@@ -60,8 +61,11 @@ export function fractionOption(name: string, raw: string | undefined, fallback: 
   return value;
 }
 
-/** Starts a wall clock (for the `wall_ms` a command reports); call the result for the whole milliseconds since. */
-export function stopwatch(): () => number {
-  const started = performance.now();
-  return () => Math.round(performance.now() - started);
+/**
+ * Starts a stopwatch on `clock` (for the `wall_ms` a command reports); call
+ * the result for the whole milliseconds since.
+ */
+export function stopwatch(clock: Clock = realClock): () => number {
+  const started = clock.now();
+  return () => Math.round(clock.now() - started);
 }
