@@ -10,14 +10,14 @@ import { checkConfiguration, cloneConfiguration } from './configuration.js';
 import { decodeConfiguration, encodeConfiguration } from './configuration-codec.js';
 import { CantBootstrapError, KeyNotFoundError, RaftError } from './errors.js';
 import type { FSM } from './fsm.js';
-import { FsmRunner } from './fsm-runner.js';
+import { FsmRunner } from './node/fsm-runner.js';
 import { silentLogger } from '@shoal/kit';
 import type { Log } from './log.js';
 import { EMPTY_BYTES, LogType } from './log.js';
-import type { SnapshotStore } from './snapshot.js';
-import type { LogStore, StableStore } from './stores.js';
-import { KEY_CURRENT_TERM } from './stores.js';
-import type { Transport } from './transport.js';
+import type { SnapshotStore } from './storage/snapshot.js';
+import type { LogStore, StableStore } from './storage/stores.js';
+import { KEY_CURRENT_TERM } from './storage/stores.js';
+import type { Transport } from './transport/transport.js';
 
 async function readTerm(stable: StableStore): Promise<number> {
   try {

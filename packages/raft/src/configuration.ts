@@ -4,11 +4,9 @@
  * new full configuration written as one LogConfiguration entry.
  */
 import { ConfigurationError } from './errors.js';
+import type { ServerAddress, ServerID } from './ids.js';
 
-/** A unique string identifying a server for all time. */
-export type ServerID = string;
-/** A network address a transport can contact. */
-export type ServerAddress = string;
+export type { ServerAddress, ServerID } from './ids.js';
 
 /** Whether a server votes. Values are written into the log: never renumber. */
 export const ServerSuffrage = {

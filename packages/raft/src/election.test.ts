@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RequestPreVoteRequest, RequestVoteRequest } from './commands.js';
-import { handleRequestPreVote, handleRequestVote } from './election.js';
+import { handleRequestPreVote, handleRequestVote } from './node/election.js';
 import { utf8 } from './log.js';
 import { TestCluster } from './testing/cluster.js';
 

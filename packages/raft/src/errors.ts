@@ -4,7 +4,7 @@
  * should switch on.
  */
 import { ShoalError } from '@shoal/kit';
-import type { ServerAddress, ServerID } from './configuration.js';
+import type { ServerAddress, ServerID } from './ids.js';
 
 export class RaftError extends ShoalError {}
 

@@ -7,13 +7,13 @@ import { bootstrapCluster } from './bootstrap.js';
 import { testConfig } from './config.js';
 import { ServerSuffrage } from './configuration.js';
 import type { BatchingFSM, FSMSnapshot } from './fsm.js';
-import { InmemSnapshotStore } from './inmem-snapshot.js';
-import { InmemStore } from './inmem-store.js';
-import { InmemNetwork } from './inmem-transport.js';
+import { InmemSnapshotStore } from './storage/inmem-snapshot.js';
+import { InmemStore } from './storage/inmem-store.js';
+import { InmemNetwork } from './transport/inmem-transport.js';
 import type { Log } from './log.js';
 import { LogType } from './log.js';
 import { Raft } from './raft.js';
-import type { SnapshotSink, SnapshotSource } from './snapshot.js';
+import type { SnapshotSink, SnapshotSource } from './storage/snapshot.js';
 import { ManualClock } from './testing/manual-clock.js';
 import { TestCluster, text } from './testing/cluster.js';
 

@@ -1,7 +1,7 @@
 /** The user's replicated state machine (Go's FSM, BatchingFSM, FSMSnapshot, ConfigurationStore). */
 import type { Configuration } from './configuration.js';
 import type { Log } from './log.js';
-import type { SnapshotSink, SnapshotSource } from './snapshot.js';
+import type { SnapshotSink, SnapshotSource } from './storage/snapshot.js';
 
 export interface FSM {
   /**

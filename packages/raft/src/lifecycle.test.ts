@@ -7,9 +7,9 @@ import { bootstrapCluster, getConfiguration, hasExistingState, recoverCluster } 
 import { testConfig } from './config.js';
 import { ServerSuffrage } from './configuration.js';
 import { CantBootstrapError, EnqueueTimeoutError, InvalidConfigError, NotLeaderError, RaftShutdownError, ApplyTimeoutError } from './errors.js';
-import { InmemSnapshotStore } from './inmem-snapshot.js';
-import { InmemStore } from './inmem-store.js';
-import { InmemNetwork } from './inmem-transport.js';
+import { InmemSnapshotStore } from './storage/inmem-snapshot.js';
+import { InmemStore } from './storage/inmem-store.js';
+import { InmemNetwork } from './transport/inmem-transport.js';
 import { Raft } from './raft.js';
 import { TestCluster, text } from './testing/cluster.js';
 import { ManualClock } from './testing/manual-clock.js';

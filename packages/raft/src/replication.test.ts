@@ -3,7 +3,7 @@
 // group commit, concurrent applies, commitment rules, apply on a follower.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Commitment } from './commitment.js';
+import { Commitment } from './node/commitment.js';
 import { ServerSuffrage } from './configuration.js';
 import { LeadershipLostError, ApplyTimeoutError } from './errors.js';
 import type { Log } from './log.js';

@@ -3,9 +3,9 @@
 // noSnapshotRestoreOnStart, user Restore, nothing new to snapshot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DiscardSnapshotStore } from './discard-snapshot.js';
+import { DiscardSnapshotStore } from './storage/discard-snapshot.js';
 import { NothingNewToSnapshotError } from './errors.js';
-import { bytesSource, readAll } from './snapshot.js';
+import { bytesSource, readAll } from './storage/snapshot.js';
 import { TestCluster, text } from './testing/cluster.js';
 import { decodeChunks, encodeChunks } from './testing/mock-fsm.js';
 

@@ -17,7 +17,7 @@ import { SimClients } from './sim-clients.js';
 import type { NemesisStats } from './nemesis.js';
 import { Nemesis } from './nemesis.js';
 import { SimServer } from './sim-server.js';
-import { SimRaftNetwork } from './sim-transport.js';
+import { SimRaftNetwork } from '../transport/sim-transport.js';
 
 export type LinearizabilityVerdict = 'ok' | 'illegal' | 'unknown';
 

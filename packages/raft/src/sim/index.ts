@@ -4,8 +4,8 @@ export type { RaftSimOptions, RaftSimResult, LinearizabilityVerdict } from './ha
 export type { HistoryOp } from './sim-clients.js';
 export { KvFsm, encodeKvCommand, decodeKvCommand } from './kv-fsm.js';
 export type { KvCommand } from './kv-fsm.js';
-export { SimRaftNetwork, SimTransport } from './sim-transport.js';
-export type { SimRaftNetworkOptions } from './sim-transport.js';
+export { SimRaftNetwork, SimTransport } from '../transport/sim-transport.js';
+export type { SimRaftNetworkOptions } from '../transport/sim-transport.js';
 export { SimServer } from './sim-server.js';
 export { Nemesis } from './nemesis.js';
 export { findKvChecker } from './lincheck-adapter.js';

@@ -6,8 +6,8 @@
 import { DecodeError } from '../errors.js';
 import type { FSM, FSMSnapshot } from '../fsm.js';
 import type { Log } from '../log.js';
-import type { SnapshotSink, SnapshotSource } from '../snapshot.js';
-import { readAll } from '../snapshot.js';
+import type { SnapshotSink, SnapshotSource } from '../storage/snapshot.js';
+import { readAll } from '../storage/snapshot.js';
 
 export type KvCommand =
   | { op: 'put'; key: string; value: string }

@@ -8,12 +8,12 @@ import type { SimNode } from '@shoal/sim';
 import { bootstrapCluster } from '../bootstrap.js';
 import type { Config } from '../config.js';
 import type { Configuration } from '../configuration.js';
-import { FileSnapshotStore } from '../file-snapshot.js';
-import { FileStore } from '../file-store.js';
+import { FileSnapshotStore } from '../storage/file-snapshot.js';
+import { FileStore } from '../storage/file-store.js';
 import type { InvariantChecker, LogView } from '../invariants.js';
 import { Raft } from '../raft.js';
 import { KvFsm } from './kv-fsm.js';
-import type { SimRaftNetwork, SimTransport } from './sim-transport.js';
+import type { SimRaftNetwork, SimTransport } from '../transport/sim-transport.js';
 
 export class SimServer {
   readonly id: string;

@@ -11,13 +11,13 @@ import { testConfig } from '../config.js';
 import type { Configuration, ServerID } from '../configuration.js';
 import { ServerSuffrage } from '../configuration.js';
 import type { FSM } from '../fsm.js';
-import { InmemSnapshotStore } from '../inmem-snapshot.js';
-import { InmemStore } from '../inmem-store.js';
-import type { InmemTransport } from '../inmem-transport.js';
-import { InmemNetwork } from '../inmem-transport.js';
+import { InmemSnapshotStore } from '../storage/inmem-snapshot.js';
+import { InmemStore } from '../storage/inmem-store.js';
+import type { InmemTransport } from '../transport/inmem-transport.js';
+import { InmemNetwork } from '../transport/inmem-transport.js';
 import { InvariantChecker } from '../invariants.js';
 import { Raft } from '../raft.js';
-import type { SnapshotStore } from '../snapshot.js';
+import type { SnapshotStore } from '../storage/snapshot.js';
 import { ManualClock } from './manual-clock.js';
 import { MockFSM } from './mock-fsm.js';
 

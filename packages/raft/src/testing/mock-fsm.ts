@@ -5,8 +5,8 @@
 import type { Configuration } from '../configuration.js';
 import type { ConfigurationStore, FSMSnapshot } from '../fsm.js';
 import type { Log } from '../log.js';
-import type { SnapshotSink, SnapshotSource } from '../snapshot.js';
-import { readAll } from '../snapshot.js';
+import type { SnapshotSink, SnapshotSource } from '../storage/snapshot.js';
+import { readAll } from '../storage/snapshot.js';
 import { DecodeError } from '../errors.js';
 
 export function encodeChunks(items: readonly Uint8Array[]): Uint8Array {

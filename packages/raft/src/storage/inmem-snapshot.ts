@@ -3,13 +3,13 @@
  * snapshot becomes visible only when its sink is closed: Go lists it from
  * create(), so a half-written snapshot could be opened).
  */
-import type { Configuration } from './configuration.js';
-import { cloneConfiguration } from './configuration.js';
-import { encodePeers } from './configuration-codec.js';
-import { SnapshotError } from './errors.js';
+import type { Configuration } from '../configuration.js';
+import { cloneConfiguration } from '../configuration.js';
+import { encodePeers } from '../configuration-codec.js';
+import { SnapshotError } from '../errors.js';
 import type { OpenedSnapshot, SnapshotMeta, SnapshotSink, SnapshotStore } from './snapshot.js';
 import { bytesSource } from './snapshot.js';
-import type { Transport } from './transport.js';
+import type { Transport } from '../transport/transport.js';
 
 interface Stored {
   meta: SnapshotMeta;

@@ -6,8 +6,8 @@
  * arrives.
  */
 import type { RaftCore } from './core.js';
-import { RaftError } from './errors.js';
-import { KEY_CURRENT_TERM } from './stores.js';
+import { RaftError } from '../errors.js';
+import { KEY_CURRENT_TERM } from '../storage/stores.js';
 
 export async function startUp(core: RaftCore): Promise<void> {
   core.currentTerm = await core.readUint64(KEY_CURRENT_TERM);

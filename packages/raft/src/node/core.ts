@@ -7,27 +7,27 @@
  * InstallSnapshot), leader.ts and replication.ts, snapshotter.ts.
  */
 import type { Clock, Random, Timer } from '@shoal/kit';
-import type { RpcHeader } from './commands.js';
-import type { Config, RaftLogger } from './config.js';
+import type { RpcHeader } from '../commands.js';
+import type { Config, RaftLogger } from '../config.js';
 import { silentLogger } from '@shoal/kit';
-import type { Configuration, Configurations, ServerAddress, ServerID } from './configuration.js';
-import { cloneConfiguration, emptyConfigurations, hasVote } from './configuration.js';
-import { decodeConfiguration } from './configuration-codec.js';
-import { invariant, KeyNotFoundError, RaftShutdownError } from './errors.js';
-import type { FSM } from './fsm.js';
+import type { Configuration, Configurations, ServerAddress, ServerID } from '../configuration.js';
+import { cloneConfiguration, emptyConfigurations, hasVote } from '../configuration.js';
+import { decodeConfiguration } from '../configuration-codec.js';
+import { invariant, KeyNotFoundError, RaftShutdownError } from '../errors.js';
+import type { FSM } from '../fsm.js';
 import type { CommittedEntry } from './fsm-runner.js';
 import { FsmRunner } from './fsm-runner.js';
-import type { Log } from './log.js';
-import { LogType, utf8 } from './log.js';
-import type { LogFuture } from './log-future.js';
-import type { Observation, ObservationData, Observer } from './observer.js';
+import type { Log } from '../log.js';
+import { LogType, utf8 } from '../log.js';
+import type { LogFuture } from '../log-future.js';
+import type { Observation, ObservationData, Observer } from '../observer.js';
 import { SerialQueue } from './serial-queue.js';
-import type { SnapshotStore } from './snapshot.js';
-import type { RaftState } from './state.js';
-import type { LogStore, StableStore } from './stores.js';
-import { KEY_CURRENT_TERM, KEY_LAST_VOTE_CAND, KEY_LAST_VOTE_TERM } from './stores.js';
+import type { SnapshotStore } from '../storage/snapshot.js';
+import type { RaftState } from '../state.js';
+import type { LogStore, StableStore } from '../storage/stores.js';
+import { KEY_CURRENT_TERM, KEY_LAST_VOTE_CAND, KEY_LAST_VOTE_TERM } from '../storage/stores.js';
 import { randomTimeout } from './timing.js';
-import type { Transport } from './transport.js';
+import type { Transport } from '../transport/transport.js';
 import { AsyncQueue } from '@shoal/kit';
 // Role modules are imported for their classes; they import only types from here.
 import { Campaign } from './election.js';

@@ -4,9 +4,9 @@
  * commit index advances only to entries of the leader's own term (Raft
  * §5.4.2), i.e. at or after `startIndex`.
  */
-import type { Configuration, ServerID } from './configuration.js';
-import { ServerSuffrage } from './configuration.js';
-import { invariant } from './errors.js';
+import type { Configuration, ServerID } from '../configuration.js';
+import { ServerSuffrage } from '../configuration.js';
+import { invariant } from '../errors.js';
 
 export class Commitment {
   #match = new Map<ServerID, number>();

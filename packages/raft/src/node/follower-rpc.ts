@@ -12,17 +12,17 @@ import type {
   InstallSnapshotResponse,
   TimeoutNowRequest,
   TimeoutNowResponse,
-} from './commands.js';
-import { isHeartbeat } from './commands.js';
-import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from './config.js';
-import { hasVote } from './configuration.js';
-import { decodeConfiguration } from './configuration-codec.js';
+} from '../commands.js';
+import { isHeartbeat } from '../commands.js';
+import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from '../config.js';
+import { hasVote } from '../configuration.js';
+import { decodeConfiguration } from '../configuration-codec.js';
 import type { RaftCore } from './core.js';
 import { handleRequestPreVote, handleRequestVote } from './election.js';
-import { invariant, LogNotFoundError, NotVoterError, RaftShutdownError, SnapshotError, UnsupportedProtocolError } from './errors.js';
-import type { Log } from './log.js';
-import { fromUtf8 } from './log.js';
-import type { RpcHandler } from './transport.js';
+import { invariant, LogNotFoundError, NotVoterError, RaftShutdownError, SnapshotError, UnsupportedProtocolError } from '../errors.js';
+import type { Log } from '../log.js';
+import { fromUtf8 } from '../log.js';
+import type { RpcHandler } from '../transport/transport.js';
 
 function leaderIdentity(core: RaftCore, req: { id: Uint8Array; addr: Uint8Array; leader: Uint8Array }): { addr: string; id: string } {
   const addrBytes = req.addr.length > 0 ? req.addr : req.leader;

@@ -15,8 +15,8 @@ import type {
   RequestVoteResponse,
   TimeoutNowRequest,
   TimeoutNowResponse,
-} from './commands.js';
-import type { ServerAddress, ServerID } from './configuration.js';
+} from '../commands.js';
+import type { ServerAddress, ServerID } from '../configuration.js';
 
 export interface RpcHandler {
   appendEntries(req: AppendEntriesRequest): Promise<AppendEntriesResponse>;

@@ -23,9 +23,9 @@ import type {
 import type { ServerAddress, ServerID } from '../configuration.js';
 import { PeerUnreachableError, PipelineReplicationNotSupportedError, RpcTimeoutError, TransportShutdownError } from '../errors.js';
 import { fromUtf8, utf8 } from '../log.js';
-import { OrderedPipeline } from '../ordered-pipeline.js';
-import { bytesSource, readAll } from '../snapshot.js';
-import type { AppendPipeline, RpcHandler, Transport } from '../transport.js';
+import { OrderedPipeline } from './ordered-pipeline.js';
+import { bytesSource, readAll } from '../storage/snapshot.js';
+import type { AppendPipeline, RpcHandler, Transport } from './transport.js';
 
 export interface SimRaftNetworkOptions {
   /** How long a caller waits for an answer. Default 500 ms. */

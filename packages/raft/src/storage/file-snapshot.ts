@@ -8,13 +8,13 @@
  */
 import type { FileHandle, FileSystem } from '@shoal/kit';
 import { crc32, crc32Update } from '@shoal/kit';
-import type { Configuration } from './configuration.js';
-import { encodePeers } from './configuration-codec.js';
-import { SnapshotError } from './errors.js';
+import type { Configuration } from '../configuration.js';
+import { encodePeers } from '../configuration-codec.js';
+import { SnapshotError } from '../errors.js';
 import { ensureDir } from './fs-util.js';
 import type { OpenedSnapshot, SnapshotMeta, SnapshotSink, SnapshotStore } from './snapshot.js';
 import { bytesSource } from './snapshot.js';
-import type { Transport } from './transport.js';
+import type { Transport } from '../transport/transport.js';
 
 interface MetaJson {
   Version: number;

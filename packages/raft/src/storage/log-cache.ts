@@ -2,7 +2,7 @@
  * LogCache: a ring of the most recently stored entries in front of a slower
  * LogStore (Go's LogCache). Reads of recent entries (replication) skip the store.
  */
-import type { Log } from './log.js';
+import type { Log } from '../log.js';
 import type { LogStore } from './stores.js';
 
 export class LogCache implements LogStore {

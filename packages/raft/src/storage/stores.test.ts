@@ -3,20 +3,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { AppendEntriesRequest } from './commands.js';
-import type { Configuration } from './configuration.js';
-import { checkConfiguration, ConfigurationChangeCommand, nextConfiguration, ServerSuffrage } from './configuration.js';
-import { decodeConfiguration, decodePeers, encodeConfiguration, encodePeers } from './configuration-codec.js';
+import type { AppendEntriesRequest } from '../commands.js';
+import type { Configuration } from '../configuration.js';
+import { checkConfiguration, ConfigurationChangeCommand, nextConfiguration, ServerSuffrage } from '../configuration.js';
+import { decodeConfiguration, decodePeers, encodeConfiguration, encodePeers } from '../configuration-codec.js';
 import { DiscardSnapshotStore } from './discard-snapshot.js';
-import { DecodeError, KeyNotFoundError, LogNotFoundError, PeerUnreachableError, PipelineReplicationNotSupportedError, PipelineShutdownError, RpcTimeoutError } from './errors.js';
+import { DecodeError, KeyNotFoundError, LogNotFoundError, PeerUnreachableError, PipelineReplicationNotSupportedError, PipelineShutdownError, RpcTimeoutError } from '../errors.js';
 import { InmemSnapshotStore } from './inmem-snapshot.js';
 import { InmemStore } from './inmem-store.js';
-import { InmemNetwork, InmemTransport } from './inmem-transport.js';
+import { InmemNetwork, InmemTransport } from '../transport/inmem-transport.js';
 import { LogCache } from './log-cache.js';
-import { makeLog, utf8 } from './log.js';
+import { makeLog, utf8 } from '../log.js';
 import { readAll } from './snapshot.js';
-import { ManualClock } from './testing/manual-clock.js';
-import type { RpcHandler } from './transport.js';
+import { ManualClock } from '../testing/manual-clock.js';
+import type { RpcHandler } from '../transport/transport.js';
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');

@@ -17,11 +17,11 @@ import type {
   RequestVoteResponse,
   TimeoutNowRequest,
   TimeoutNowResponse,
-} from './commands.js';
-import type { ServerAddress, ServerID } from './configuration.js';
-import { PeerUnreachableError, PipelineReplicationNotSupportedError, RpcTimeoutError, TransportShutdownError } from './errors.js';
+} from '../commands.js';
+import type { ServerAddress, ServerID } from '../configuration.js';
+import { PeerUnreachableError, PipelineReplicationNotSupportedError, RpcTimeoutError, TransportShutdownError } from '../errors.js';
 import { OrderedPipeline } from './ordered-pipeline.js';
-import { fromUtf8, utf8 } from './log.js';
+import { fromUtf8, utf8 } from '../log.js';
 import type { AppendPipeline, RpcHandler, Transport } from './transport.js';
 
 export interface InmemTransportOptions {

@@ -5,12 +5,12 @@
  * applies, persisted concurrently with them, then the log is trimmed.
  */
 import type { Timer } from '@shoal/kit';
-import { SNAPSHOT_VERSION_MAX } from './config.js';
-import { cloneConfiguration } from './configuration.js';
+import { SNAPSHOT_VERSION_MAX } from '../config.js';
+import { cloneConfiguration } from '../configuration.js';
 import type { RaftCore } from './core.js';
-import { NothingNewToSnapshotError, SnapshotError } from './errors.js';
+import { NothingNewToSnapshotError, SnapshotError } from '../errors.js';
 import { SerialQueue } from './serial-queue.js';
-import type { OpenedSnapshot, SnapshotMeta } from './snapshot.js';
+import type { OpenedSnapshot, SnapshotMeta } from '../storage/snapshot.js';
 import { randomTimeout } from './timing.js';
 
 export interface SnapshotResult {

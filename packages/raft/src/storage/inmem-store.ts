@@ -1,6 +1,6 @@
 /** InmemStore: LogStore and StableStore in memory, for tests and simulations (as in Go). */
-import { KeyNotFoundError, LogNotFoundError } from './errors.js';
-import type { Log } from './log.js';
+import { KeyNotFoundError, LogNotFoundError } from '../errors.js';
+import type { Log } from '../log.js';
 import type { LogStore, StableStore } from './stores.js';
 
 function copyLog(l: Log): Log {

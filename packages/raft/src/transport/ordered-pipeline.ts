@@ -4,8 +4,8 @@
  * (what Go's pipeline decoder guarantees by reading one connection in order).
  */
 import type { Clock } from '@shoal/kit';
-import type { AppendEntriesRequest, AppendEntriesResponse } from './commands.js';
-import { PipelineShutdownError } from './errors.js';
+import type { AppendEntriesRequest, AppendEntriesResponse } from '../commands.js';
+import { PipelineShutdownError } from '../errors.js';
 import type { AppendFuture, AppendPipeline } from './transport.js';
 
 export class OrderedPipeline implements AppendPipeline {

@@ -1,6 +1,6 @@
 /** Go's Stats(): a node's counters as strings, under Go's keys. */
-import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from './config.js';
-import { formatConfiguration, ServerSuffrage } from './configuration.js';
+import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from '../config.js';
+import { formatConfiguration, ServerSuffrage } from '../configuration.js';
 import type { RaftCore } from './core.js';
 
 export function statsOf(core: RaftCore): Record<string, string> {

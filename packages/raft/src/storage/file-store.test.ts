@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimDisk, Simulation } from '@shoal/sim';
-import { ServerSuffrage } from './configuration.js';
+import { ServerSuffrage } from '../configuration.js';
 import { FileSnapshotStore } from './file-snapshot.js';
 import { FileStore } from './file-store.js';
-import { KeyNotFoundError, LogNotFoundError } from './errors.js';
-import { makeLog, utf8 } from './log.js';
+import { KeyNotFoundError, LogNotFoundError } from '../errors.js';
+import { makeLog, utf8 } from '../log.js';
 import { readAll } from './snapshot.js';
-import { InmemNetwork } from './inmem-transport.js';
-import { ManualClock } from './testing/manual-clock.js';
+import { InmemNetwork } from '../transport/inmem-transport.js';
+import { ManualClock } from '../testing/manual-clock.js';
 
 const SEED = Number(process.env['SHOAL_SEED'] ?? 4242);
 

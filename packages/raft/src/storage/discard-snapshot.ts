@@ -1,5 +1,5 @@
 /** DiscardSnapshotStore: snapshots succeed and are thrown away (Go's; tests only). */
-import { SnapshotError } from './errors.js';
+import { SnapshotError } from '../errors.js';
 import type { OpenedSnapshot, SnapshotMeta, SnapshotSink, SnapshotStore } from './snapshot.js';
 
 export class DiscardSnapshotSink implements SnapshotSink {

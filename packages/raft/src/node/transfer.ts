@@ -4,11 +4,11 @@
  * then wait for its election to depose us. Bounded by the election timeout.
  */
 import type { Timer } from '@shoal/kit';
-import type { ServerID } from './configuration.js';
-import { ServerSuffrage } from './configuration.js';
-import { LeadershipTransferTimeoutError, RaftError } from './errors.js';
+import type { ServerID } from '../configuration.js';
+import { ServerSuffrage } from '../configuration.js';
+import { LeadershipTransferTimeoutError, RaftError } from '../errors.js';
 import type { LeaderState } from './leader.js';
-import { Deferred } from './log-future.js';
+import { Deferred } from '../log-future.js';
 import type { Replicator } from './replication.js';
 
 export class LeadershipTransfer {

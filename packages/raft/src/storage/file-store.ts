@@ -12,10 +12,10 @@
  */
 import type { FileHandle, FileSystem } from '@shoal/kit';
 import { crc32 } from '@shoal/kit';
-import { DecodeError, KeyNotFoundError, LogNotFoundError } from './errors.js';
+import { DecodeError, KeyNotFoundError, LogNotFoundError } from '../errors.js';
 import { ensureDir, parentDir } from './fs-util.js';
-import type { Log, LogType } from './log.js';
-import { SerialQueue } from './serial-queue.js';
+import type { Log, LogType } from '../log.js';
+import { SerialQueue } from '../node/serial-queue.js';
 import type { LogStore, StableStore } from './stores.js';
 
 const KIND_ENTRIES = 1;

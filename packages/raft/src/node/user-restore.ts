@@ -4,11 +4,11 @@
  * that a hole in the log makes every follower fault and install it. Runs on
  * the main queue. Disaster recovery only.
  */
-import { SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from './config.js';
+import { SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from '../config.js';
 import type { RaftCore } from './core.js';
-import { LeadershipTransferInProgressError, NotLeaderError, RaftError, SnapshotError } from './errors.js';
-import type { SnapshotMeta, SnapshotSource } from './snapshot.js';
-import { copyTo } from './snapshot.js';
+import { LeadershipTransferInProgressError, NotLeaderError, RaftError, SnapshotError } from '../errors.js';
+import type { SnapshotMeta, SnapshotSource } from '../storage/snapshot.js';
+import { copyTo } from '../storage/snapshot.js';
 
 export async function restoreUserSnapshot(core: RaftCore, meta: SnapshotMeta, source: SnapshotSource): Promise<void> {
   const leader = core.leader;

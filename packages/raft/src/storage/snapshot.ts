@@ -1,6 +1,6 @@
 /** Snapshot storage interfaces (Go's SnapshotStore, SnapshotSink, SnapshotMeta) and byte-stream helpers. */
-import type { Configuration } from './configuration.js';
-import type { Transport } from './transport.js';
+import type { Configuration } from '../configuration.js';
+import type { Transport } from '../transport/transport.js';
 
 export interface SnapshotMeta {
   /** Snapshot metadata version: 1 (configuration + index). */

@@ -3,16 +3,16 @@
  * entries in order, takes FSM snapshots between applies, restores snapshots.
  * It tracks the index actually applied, which reads wait on.
  */
-import type { RaftLogger } from './config.js';
-import { decodeConfiguration } from './configuration-codec.js';
-import { invariant, NothingNewToSnapshotError } from './errors.js';
-import type { FSM, FSMSnapshot } from './fsm.js';
-import { isBatchingFSM, isConfigurationStore } from './fsm.js';
-import type { Log } from './log.js';
-import { LogType } from './log.js';
-import type { LogFuture } from './log-future.js';
+import type { RaftLogger } from '../config.js';
+import { decodeConfiguration } from '../configuration-codec.js';
+import { invariant, NothingNewToSnapshotError } from '../errors.js';
+import type { FSM, FSMSnapshot } from '../fsm.js';
+import { isBatchingFSM, isConfigurationStore } from '../fsm.js';
+import type { Log } from '../log.js';
+import { LogType } from '../log.js';
+import type { LogFuture } from '../log-future.js';
 import { SerialQueue } from './serial-queue.js';
-import type { SnapshotSource } from './snapshot.js';
+import type { SnapshotSource } from '../storage/snapshot.js';
 
 export interface CommittedEntry {
   log: Log;

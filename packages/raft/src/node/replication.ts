@@ -7,13 +7,13 @@
  * leadership for verify rounds).
  */
 import type { Timer } from '@shoal/kit';
-import type { AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest } from './commands.js';
-import type { Server } from './configuration.js';
-import { encodeConfiguration } from './configuration-codec.js';
-import { invariant, LogNotFoundError, PipelineReplicationNotSupportedError } from './errors.js';
+import type { AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest } from '../commands.js';
+import type { Server } from '../configuration.js';
+import { encodeConfiguration } from '../configuration-codec.js';
+import { invariant, LogNotFoundError, PipelineReplicationNotSupportedError } from '../errors.js';
 import type { LeaderState } from './leader.js';
-import type { Log } from './log.js';
-import type { AppendPipeline } from './transport.js';
+import type { Log } from '../log.js';
+import type { AppendPipeline } from '../transport/transport.js';
 import { backoff, FAILURE_WAIT_MS, MAX_FAILURE_SCALE, randomTimeout } from './timing.js';
 
 /** A one-shot wake-up: set() before wait() makes the next wait() return at once. */

@@ -9,13 +9,13 @@ import type {
   RequestPreVoteResponse,
   RequestVoteRequest,
   RequestVoteResponse,
-} from './commands.js';
-import type { ServerID } from './configuration.js';
-import { hasVote, inConfiguration, quorumSize, voters } from './configuration.js';
+} from '../commands.js';
+import type { ServerID } from '../configuration.js';
+import { hasVote, inConfiguration, quorumSize, voters } from '../configuration.js';
 import type { RaftCore } from './core.js';
-import { invariant } from './errors.js';
-import { bytesEqual, EMPTY_BYTES, fromUtf8 } from './log.js';
-import { KEY_LAST_VOTE_CAND, KEY_LAST_VOTE_TERM } from './stores.js';
+import { invariant } from '../errors.js';
+import { bytesEqual, EMPTY_BYTES, fromUtf8 } from '../log.js';
+import { KEY_LAST_VOTE_CAND, KEY_LAST_VOTE_TERM } from '../storage/stores.js';
 
 export class Campaign {
   readonly #core: RaftCore;

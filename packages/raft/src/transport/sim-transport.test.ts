@@ -6,7 +6,7 @@ import { constantLatency, SimNetwork, Simulation } from '@shoal/sim';
 import type { AppendEntriesRequest } from '../commands.js';
 import { PipelineReplicationNotSupportedError, RpcTimeoutError } from '../errors.js';
 import { makeLog, utf8 } from '../log.js';
-import type { RpcHandler } from '../transport.js';
+import type { RpcHandler } from './transport.js';
 import { SimRaftNetwork } from './sim-transport.js';
 
 const SEED = Number(process.env['SHOAL_SEED'] ?? 99);

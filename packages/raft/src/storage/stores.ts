@@ -2,7 +2,7 @@
  * Durable state interfaces (Go's LogStore and StableStore). Every method is
  * async so on-disk stores can sit behind them; in-memory ones resolve at once.
  */
-import type { Log } from './log.js';
+import type { Log } from '../log.js';
 
 export interface LogStore {
   /** First index written; 0 when empty. */

@@ -7,9 +7,9 @@
  */
 import type { Timer } from '@shoal/kit';
 import { Commitment } from './commitment.js';
-import type { ConfigurationChangeRequest, ServerID } from './configuration.js';
-import { hasVote, nextConfiguration, quorumSize, ServerSuffrage } from './configuration.js';
-import { encodeConfiguration } from './configuration-codec.js';
+import type { ConfigurationChangeRequest, ServerID } from '../configuration.js';
+import { hasVote, nextConfiguration, quorumSize, ServerSuffrage } from '../configuration.js';
+import { encodeConfiguration } from '../configuration-codec.js';
 import type { RaftCore } from './core.js';
 import {
   AbortedByRestoreError,
@@ -17,9 +17,9 @@ import {
   LeadershipLostError,
   LeadershipTransferInProgressError,
   NotLeaderError,
-} from './errors.js';
-import { LogType, makeLog } from './log.js';
-import { LogFuture } from './log-future.js';
+} from '../errors.js';
+import { LogType, makeLog } from '../log.js';
+import { LogFuture } from '../log-future.js';
 import { Replicator } from './replication.js';
 import { MIN_CHECK_INTERVAL_MS } from './timing.js';
 import { LeadershipTransfer } from './transfer.js';
