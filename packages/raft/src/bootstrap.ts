@@ -6,7 +6,8 @@
 import type { Config } from './config.js';
 import { SNAPSHOT_VERSION_MAX, validateConfig } from './config.js';
 import type { Configuration } from './configuration.js';
-import { checkConfiguration, cloneConfiguration } from './configuration.js';
+import { cloneConfiguration } from './configuration.js';
+import { checkConfiguration } from './node/rules/configuration-change.js';
 import { decodeConfiguration, encodeConfiguration } from './configuration-codec.js';
 import { CantBootstrapError, KeyNotFoundError, RaftError } from './errors.js';
 import type { FSM } from './fsm.js';

@@ -75,7 +75,6 @@ test('vote rules: older term, stale log, one vote per term, unknown candidate', 
   const other = c.nodes.find((n) => n.up && n.id !== voter.id)!;
   const core = voter.raft.internals;
   await core.serial.run(() => core.setLeader('', ''));
-  core.voteQuietUntil = 0;
   const t = core.currentTerm + 5;
   const last = core.lastLogIndex;
   const lastTerm = core.lastLogTerm;
@@ -104,7 +103,6 @@ test('pre-vote rules: grants change nothing; the same checks apply', async () =>
   const voter = c.nodes.find((n) => n.up)!;
   const other = c.nodes.find((n) => n.up && n.id !== voter.id)!;
   const core = voter.raft.internals;
-  core.voteQuietUntil = 0;
   const pre = (req: RequestPreVoteRequest) => core.serial.run(async () => {
     core.setLeader('', '');
     return handleRequestPreVote(core, req);
@@ -168,7 +166,6 @@ test('a vote request from a non-voter with a higher term is refused, but its ter
   await c.advance(300);
   const voter = c.nodes.find((n) => n.up && n.id !== 'node2')!;
   const core = voter.raft.internals;
-  core.voteQuietUntil = 0;
   const term = core.currentTerm;
   const resp = await core.serial.run(async () => {
     core.setLeader('', '');

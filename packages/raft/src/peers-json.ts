@@ -6,7 +6,8 @@
  */
 import type { FileSystem } from '@shoal/kit';
 import type { Configuration, Server } from './configuration.js';
-import { checkConfiguration, ServerSuffrage } from './configuration.js';
+import { ServerSuffrage } from './configuration.js';
+import { checkConfiguration } from './node/rules/configuration-change.js';
 import { DecodeError } from './errors.js';
 
 function parseJson(text: string): unknown {

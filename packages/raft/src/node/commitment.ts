@@ -1,12 +1,13 @@
 /**
- * Commitment: the leader's view of which entries a quorum of voters stores
- * (Go's commitment.go). Only voters of the latest configuration count; the
- * commit index advances only to entries of the leader's own term (Raft
- * §5.4.2), i.e. at or after `startIndex`.
+ * Commitment: the leader's record of which entries each voter stores (Go's
+ * commitment.go). Only voters of the latest configuration count; the rule
+ * itself (a majority, and only entries of the leader's own term, at or after
+ * `startIndex`) is in rules/commit.ts.
  */
 import type { Configuration, ServerID } from '../configuration.js';
 import { ServerSuffrage } from '../configuration.js';
 import { invariant } from '../errors.js';
+import { leaderCommitIndex } from './rules/commit.js';
 
 export class Commitment {
   #match = new Map<ServerID, number>();
@@ -48,12 +49,10 @@ export class Commitment {
 
   #recalculate(): void {
     if (this.#match.size === 0) return;
-    const sorted = [...this.#match.values()].sort((a, b) => a - b);
-    // The highest index stored by a majority: with n voters, the ((n-1)/2)-th smallest.
-    const quorumMatch = sorted[Math.floor((sorted.length - 1) / 2)]!;
-    if (quorumMatch > this.#commitIndex && quorumMatch >= this.startIndex) {
-      this.#commitIndex = quorumMatch;
-      this.#onAdvance(quorumMatch);
-    }
+    const next = leaderCommitIndex(this.#commitIndex, [...this.#match.values()], this.startIndex);
+    if (next === this.#commitIndex) return;
+    invariant(next > this.#commitIndex, 'the leader commit index never goes back');
+    this.#commitIndex = next;
+    this.#onAdvance(next);
   }
 }

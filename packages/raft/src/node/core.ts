@@ -1,37 +1,43 @@
 /**
  * RaftCore: one node's state and its role transitions (Go's Raft struct and
- * raftState, minus the public API, which lives in raft.ts). Every mutation
- * runs inside a task of `serial` (Go's main goroutine); timers and RPC
- * answers re-enter through it. Role-specific logic lives beside it:
- * election.ts (candidate, votes), follower-rpc.ts (AppendEntries,
- * InstallSnapshot), leader.ts and replication.ts, snapshotter.ts.
+ * raftState, minus the public API, which lives in raft.ts). The state is
+ * private: other files read it through getters and change it only through
+ * the named operations below, each of which checks its invariant and that
+ * it runs inside a task of `serial` (Go's main goroutine; timers and RPC
+ * answers re-enter through it). The one deliberate exception is
+ * `noteLeaderContact`, which the heartbeat fast path calls from a transport
+ * callback (see there).
+ *
+ * Role-specific logic lives beside it: election.ts (candidate, votes),
+ * follower-rpc.ts (AppendEntries, InstallSnapshot), leader.ts and
+ * replication.ts, snapshotter.ts; the decisions they take are pure functions
+ * in rules/.
  */
 import type { Clock, Random, Timer } from '@shoal/kit';
+import { AsyncQueue, silentLogger } from '@shoal/kit';
 import type { RpcHeader } from '../commands.js';
 import type { Config, RaftLogger } from '../config.js';
-import { silentLogger } from '@shoal/kit';
 import type { Configuration, Configurations, ServerAddress, ServerID } from '../configuration.js';
 import { cloneConfiguration, emptyConfigurations, hasVote } from '../configuration.js';
 import { decodeConfiguration } from '../configuration-codec.js';
 import { invariant, KeyNotFoundError, RaftShutdownError } from '../errors.js';
 import type { FSM } from '../fsm.js';
-import type { CommittedEntry } from './fsm-runner.js';
-import { FsmRunner } from './fsm-runner.js';
 import type { Log } from '../log.js';
 import { LogType, utf8 } from '../log.js';
 import type { LogFuture } from '../log-future.js';
 import type { Observation, ObservationData, Observer } from '../observer.js';
-import { SerialQueue } from './serial-queue.js';
-import type { SnapshotStore } from '../storage/snapshot.js';
 import type { RaftState } from '../state.js';
+import type { SnapshotStore } from '../storage/snapshot.js';
 import type { LogStore, StableStore } from '../storage/stores.js';
 import { KEY_CURRENT_TERM, KEY_LAST_VOTE_CAND, KEY_LAST_VOTE_TERM } from '../storage/stores.js';
-import { randomTimeout } from './timing.js';
 import type { Transport } from '../transport/transport.js';
-import { AsyncQueue } from '@shoal/kit';
 // Role modules are imported for their classes; they import only types from here.
 import { Campaign } from './election.js';
+import type { CommittedEntry } from './fsm-runner.js';
+import { FsmRunner } from './fsm-runner.js';
 import { LeaderState } from './leader.js';
+import { SerialQueue } from './serial-queue.js';
+import { randomTimeout } from './timing.js';
 
 export interface RaftDeps {
   config: Config;
@@ -42,7 +48,21 @@ export interface RaftDeps {
   transport: Transport;
   clock: Clock;
   random: Random;
+  /** Check exactly that state changes run inside the serial task (tests; costs CPU). */
+  exactTaskChecks?: boolean;
 }
+
+/** What a node loaded from its stores at start-up (startup.ts). */
+export interface LoadedState {
+  term: number;
+  lastLogIndex: number;
+  lastLogTerm: number;
+  /** The snapshot restored (or assumed applied), if any. */
+  snapshot: { index: number; term: number; configuration: Configuration; configurationIndex: number } | undefined;
+}
+
+/** Where the node is in its life: state may be loaded only while starting. */
+type Phase = 'starting' | 'running' | 'stopped';
 
 export class RaftCore {
   readonly config: Config;
@@ -56,40 +76,34 @@ export class RaftCore {
   readonly logger: RaftLogger;
   readonly localId: ServerID;
   readonly localAddr: ServerAddress;
-  readonly serial = new SerialQueue();
+  readonly serial: SerialQueue;
   readonly fsmRunner: FsmRunner;
   readonly header: RpcHeader;
   readonly localAddrBytes: Uint8Array;
 
-  state: RaftState = 'Follower';
-  currentTerm = 0;
-  /** Last index/term in the log, or of the last snapshot when the log ends before it. */
-  lastLogIndex = 0;
-  lastLogTerm = 0;
-  lastSnapshotIndex = 0;
-  lastSnapshotTerm = 0;
-  commitIndex = 0;
-  /** Highest index handed to the FSM runner (the FSM may still be applying it). */
-  lastApplied = 0;
-  configurations: Configurations = emptyConfigurations();
-  leaderAddr: ServerAddress = '';
-  leaderId: ServerID = '';
-  /** Clock time of the last valid contact from a leader (or of start-up). */
-  lastContact: number;
-  /** Whether any leader was ever heard from (Stats' "never"). */
-  everContacted = false;
-  /** Votes (but not transfers) are refused until then: a restarted server stays quiet for a heartbeat timeout (lease safety). */
-  voteQuietUntil: number;
-  leader: LeaderState | undefined;
-  campaign: Campaign | undefined;
-  /** Bumped on every role change; stale timers and answers compare it. */
-  epoch = 0;
+  #phase: Phase = 'starting';
+  #state: RaftState = 'Follower';
+  #currentTerm = 0;
+  #lastLogIndex = 0;
+  #lastLogTerm = 0;
+  #lastSnapshotIndex = 0;
+  #lastSnapshotTerm = 0;
+  #commitIndex = 0;
+  #lastApplied = 0;
+  readonly #configurations: Configurations = emptyConfigurations();
+  #leaderAddr: ServerAddress = '';
+  #leaderId: ServerID = '';
+  #lastContact: number;
+  #everContacted = false;
+  #voteQuietUntil: number;
+  #leader: LeaderState | undefined;
+  #campaign: Campaign | undefined;
+  #epoch = 0;
   #roleTimer: Timer | undefined;
 
   readonly observers = new Set<Observer>();
   readonly #leaderSubscribers = new Set<AsyncQueue<boolean>>();
-  /** Hooks for the simulator: called after every state or term change. */
-  onStateChange: ((state: RaftState, term: number) => void) | undefined;
+  readonly #stateListeners: ((state: RaftState, term: number) => void)[] = [];
   readonly #shutdownHooks: (() => void)[] = [];
   /** Campaigns started and leaderships won by this node (for reports). */
   readonly stats = { elections: 0, leaderships: 0 };
@@ -103,6 +117,7 @@ export class RaftCore {
     this.transport = deps.transport;
     this.clock = deps.clock;
     this.random = deps.random;
+    this.serial = new SerialQueue({ exact: deps.exactTaskChecks ?? false });
     this.logger = deps.config.logger ?? silentLogger;
     this.localId = deps.config.localId;
     this.localAddr = deps.transport.localAddr;
@@ -110,12 +125,129 @@ export class RaftCore {
     this.header = { protocolVersion: deps.config.protocolVersion, id: utf8(this.localId), addr: this.localAddrBytes };
     this.fsmRunner = new FsmRunner(deps.fsm, this.logger, (err) => void this.shutdown(err));
     const now = deps.clock.now();
-    this.lastContact = now;
-    this.voteQuietUntil = now + deps.config.heartbeatTimeoutMs;
+    this.#lastContact = now;
+    this.#voteQuietUntil = now + deps.config.heartbeatTimeoutMs;
+  }
+
+  // ---- the read-only view ---------------------------------------------------
+
+  get state(): RaftState {
+    return this.#state;
   }
 
   get isShutdown(): boolean {
-    return this.state === 'Shutdown';
+    return this.#state === 'Shutdown';
+  }
+
+  get currentTerm(): number {
+    return this.#currentTerm;
+  }
+
+  /** Last index in the log, or of the last snapshot when the log ends before it. */
+  get lastLogIndex(): number {
+    return this.#lastLogIndex;
+  }
+
+  get lastLogTerm(): number {
+    return this.#lastLogTerm;
+  }
+
+  get lastSnapshotIndex(): number {
+    return this.#lastSnapshotIndex;
+  }
+
+  get lastSnapshotTerm(): number {
+    return this.#lastSnapshotTerm;
+  }
+
+  get commitIndex(): number {
+    return this.#commitIndex;
+  }
+
+  /** Highest index handed to the FSM runner (the FSM may still be applying it). */
+  get lastApplied(): number {
+    return this.#lastApplied;
+  }
+
+  /** The latest and committed configurations. Read-only: change them through the operations below. */
+  get configurations(): Readonly<Configurations> {
+    return this.#configurations;
+  }
+
+  get leaderAddr(): ServerAddress {
+    return this.#leaderAddr;
+  }
+
+  get leaderId(): ServerID {
+    return this.#leaderId;
+  }
+
+  /** Clock time of the last valid contact from a leader (or of start-up). */
+  get lastContact(): number {
+    return this.#lastContact;
+  }
+
+  /** Whether any leader was ever heard from (Stats' "never"). */
+  get everContacted(): boolean {
+    return this.#everContacted;
+  }
+
+  /** Votes (but not transfers) are refused until then: a restarted server stays quiet for a heartbeat timeout (lease safety). */
+  get voteQuietUntil(): number {
+    return this.#voteQuietUntil;
+  }
+
+  /** Our leadership of the current term, while we hold it. */
+  get leader(): LeaderState | undefined {
+    return this.#leader;
+  }
+
+  /** Our campaign, while we are a candidate. */
+  get campaign(): Campaign | undefined {
+    return this.#campaign;
+  }
+
+  /** Bumped on every role change; stale timers and answers compare it. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  // ---- checks ---------------------------------------------------------------
+
+  /** State changes run inside a serial task, or while the node is still loading its state. */
+  #mutating(operation: string): void {
+    invariant(this.#phase === 'starting' || this.serial.inTask, () => `${operation} outside the node's serial task`);
+  }
+
+  // ---- start-up -------------------------------------------------------------
+
+  /** Adopts what start-up read from the stores. Only before start(). */
+  load(loaded: LoadedState): void {
+    invariant(this.#phase === 'starting', 'state is loaded only at start-up');
+    invariant(loaded.term >= 0 && loaded.lastLogIndex >= 0, 'loaded state must not be negative');
+    this.#currentTerm = loaded.term;
+    this.#lastLogIndex = loaded.lastLogIndex;
+    this.#lastLogTerm = loaded.lastLogTerm;
+    const snap = loaded.snapshot;
+    if (snap !== undefined) {
+      this.#lastSnapshotIndex = snap.index;
+      this.#lastSnapshotTerm = snap.term;
+      if (this.#lastLogIndex < snap.index) {
+        this.#lastLogIndex = snap.index;
+        this.#lastLogTerm = snap.term;
+      }
+      this.#commitIndex = snap.index;
+      this.#lastApplied = snap.index;
+      this.setLatestConfiguration(snap.configuration, snap.configurationIndex);
+      this.setCommittedConfiguration(snap.configuration, snap.configurationIndex);
+    }
+  }
+
+  /** Ends start-up: from now on every state change must run inside a serial task. */
+  start(): void {
+    invariant(this.#phase === 'starting', 'a node starts once');
+    this.becomeFollower();
+    this.#phase = 'running';
   }
 
   // ---- persistence ---------------------------------------------------------
@@ -138,66 +270,163 @@ export class RaftCore {
     }
   }
 
-  /** Persists then adopts a term. Terms never go back. */
-  async setCurrentTerm(term: number): Promise<void> {
-    invariant(term >= this.currentTerm, () => `term must not decrease (${this.currentTerm} -> ${term})`);
-    if (term === this.currentTerm) return;
-    invariant(this.state !== 'Leader' || this.leader === undefined, 'a leader must not change its term');
+  /** Persists then adopts a term. Terms never go back, and a leader never changes its term. */
+  async adoptTerm(term: number): Promise<void> {
+    this.#mutating('adoptTerm');
+    invariant(term >= this.#currentTerm, () => `term must not decrease (${this.#currentTerm} -> ${term})`);
+    if (term === this.#currentTerm) return;
+    invariant(this.#state !== 'Leader' || this.#leader === undefined, 'a leader must not change its term');
     await this.stable.setUint64(KEY_CURRENT_TERM, term);
-    this.currentTerm = term;
+    invariant(term >= this.#currentTerm, () => `term went back while it was being persisted (${this.#currentTerm} -> ${term})`);
+    this.#currentTerm = term;
   }
 
-  /** Persists a vote before it is granted. */
-  async persistVote(term: number, candidate: Uint8Array): Promise<void> {
+  /** Persists a vote before it is granted; only for the current term. */
+  async recordVote(term: number, candidate: Uint8Array): Promise<void> {
+    this.#mutating('recordVote');
+    invariant(term === this.#currentTerm, () => `vote recorded for term ${term}, current term is ${this.#currentTerm}`);
     await this.stable.setUint64(KEY_LAST_VOTE_TERM, term);
     await this.stable.set(KEY_LAST_VOTE_CAND, candidate);
   }
 
-  setLastLog(index: number, term: number): void {
-    this.lastLogIndex = index;
-    this.lastLogTerm = term;
+  /**
+   * Our log now ends at `index` (appended entries, or a log rebuilt after a
+   * snapshot). A leader's log only grows: it never overwrites its own entries.
+   */
+  recordLastLog(index: number, term: number): void {
+    this.#mutating('recordLastLog');
+    invariant(index >= 0 && term >= 0, 'last log index and term must not be negative');
+    invariant(term <= this.#currentTerm, () => `log entry term ${term} is ahead of the current term ${this.#currentTerm}`);
+    if (this.#state === 'Leader') invariant(index >= this.#lastLogIndex, () => `a leader never overwrites its own log (last ${this.#lastLogIndex}, now ${index})`);
+    this.#lastLogIndex = index;
+    this.#lastLogTerm = term;
   }
 
-  setCommitIndex(index: number): void {
-    invariant(index >= this.commitIndex, () => `commit index must not decrease (${this.commitIndex} -> ${index})`);
-    this.commitIndex = index;
+  /**
+   * A follower cut its log back to `index` (the leader's entries differ
+   * after it). Committed entries are never cut, and a leader never cuts its own log.
+   */
+  recordTruncation(index: number, term: number): void {
+    this.#mutating('recordTruncation');
+    invariant(this.#state !== 'Leader', 'a leader never overwrites its own log');
+    invariant(index >= this.#commitIndex, () => `truncation to ${index} would drop committed entries (commit ${this.#commitIndex})`);
+    invariant(index <= this.#lastLogIndex, () => `truncation to ${index} is past the end of the log (${this.#lastLogIndex})`);
+    this.#lastLogIndex = index;
+    this.#lastLogTerm = term;
+    if (index < this.#configurations.latestIndex) {
+      this.setLatestConfiguration(this.#configurations.committed, this.#configurations.committedIndex);
+    }
+  }
+
+  /** A snapshot now covers everything up to `index`. Snapshots never go back. */
+  recordSnapshot(index: number, term: number): void {
+    this.#mutating('recordSnapshot');
+    invariant(index >= this.#lastSnapshotIndex, () => `snapshot index must not decrease (${this.#lastSnapshotIndex} -> ${index})`);
+    this.#lastSnapshotIndex = index;
+    this.#lastSnapshotTerm = term;
+  }
+
+  /**
+   * Everything up to `index` is committed. The commit index never goes back
+   * and never passes the last index of our log.
+   */
+  advanceCommit(index: number): void {
+    this.#mutating('advanceCommit');
+    invariant(index >= this.#commitIndex, () => `commit index must not decrease (${this.#commitIndex} -> ${index})`);
+    invariant(index <= this.#lastLogIndex, () => `commit index ${index} beyond last log ${this.#lastLogIndex}`);
+    this.#commitIndex = index;
+  }
+
+  /**
+   * The FSM state now stands at `index` without applying entries (a snapshot
+   * was restored into it). Applied never passes commit, and never goes back.
+   */
+  recordRestored(index: number): void {
+    this.#mutating('recordRestored');
+    invariant(index >= this.#lastApplied, () => `applied index must not decrease (${this.#lastApplied} -> ${index})`);
+    invariant(index <= this.#commitIndex, () => `applied index ${index} beyond commit index ${this.#commitIndex}`);
+    this.#lastApplied = index;
   }
 
   setLatestConfiguration(c: Configuration, index: number): void {
-    this.configurations.latest = cloneConfiguration(c);
-    this.configurations.latestIndex = index;
+    this.#mutating('setLatestConfiguration');
+    this.#configurations.latest = cloneConfiguration(c);
+    this.#configurations.latestIndex = index;
   }
 
   setCommittedConfiguration(c: Configuration, index: number): void {
-    this.configurations.committed = cloneConfiguration(c);
-    this.configurations.committedIndex = index;
+    this.#mutating('setCommittedConfiguration');
+    this.#configurations.committed = cloneConfiguration(c);
+    this.#configurations.committedIndex = index;
   }
 
   /** A configuration entry was appended: the previous latest is now known committed (at most one is not). */
   processConfigurationEntry(entry: Log): void {
     if (entry.type !== LogType.Configuration) return;
-    this.setCommittedConfiguration(this.configurations.latest, this.configurations.latestIndex);
+    this.setCommittedConfiguration(this.#configurations.latest, this.#configurations.latestIndex);
     this.setLatestConfiguration(decodeConfiguration(entry.data), entry.index);
+  }
+
+  /** A live bootstrap wrote the first configuration entry (index 1, term 1) to a fresh node. */
+  adoptBootstrap(entry: Log): void {
+    this.#mutating('adoptBootstrap');
+    invariant(entry.index === 1 && entry.term === 1, 'a bootstrap entry is index 1, term 1');
+    invariant(this.#currentTerm <= 1 && this.#lastLogIndex === 0, 'only a fresh node is bootstrapped');
+    this.#currentTerm = 1;
+    this.recordLastLog(1, 1);
+    this.processConfigurationEntry(entry);
   }
 
   // ---- contact, leader, observers ----------------------------------------
 
+  /** A leader of our term was heard from. */
   touchContact(): void {
-    this.lastContact = this.clock.now();
-    this.everContacted = true;
+    this.#mutating('touchContact');
+    this.#contact();
+  }
+
+  #contact(): void {
+    this.#lastContact = this.clock.now();
+    this.#everContacted = true;
   }
 
   setLeader(addr: ServerAddress, id: ServerID): void {
-    if (addr === this.leaderAddr && id === this.leaderId) return;
-    this.leaderAddr = addr;
-    this.leaderId = id;
+    this.#mutating('setLeader');
+    this.#setLeader(addr, id);
+  }
+
+  #setLeader(addr: ServerAddress, id: ServerID): void {
+    if (addr === this.#leaderAddr && id === this.#leaderId) return;
+    this.#leaderAddr = addr;
+    this.#leaderId = id;
     this.observe({ type: 'leader', leaderAddr: addr, leaderId: id });
+  }
+
+  /**
+   * The heartbeat fast path (Go's processHeartbeat): a heartbeat of the
+   * current term reached a follower. It runs in the transport's callback, not
+   * in a serial task, so that a task waiting on a slow disk cannot make the
+   * follower time out. It is safe there because it touches only the leader's
+   * identity and the contact time, which no task relies on across an await
+   * (the follower timer re-reads them when it fires), and it re-checks the
+   * term and role it was called for.
+   */
+  noteLeaderContact(term: number, addr: ServerAddress, id: ServerID): boolean {
+    if (term !== this.#currentTerm || this.#state !== 'Follower') return false;
+    this.#setLeader(addr, id);
+    this.#contact();
+    return true;
   }
 
   observe(data: ObservationData): void {
     if (this.observers.size === 0) return;
     const o: Observation = { raftId: this.localId, data };
     for (const observer of this.observers) observer.deliver(o);
+  }
+
+  /** Calls `listener` after every state change (and term, with it): simulators and test harnesses. */
+  onStateChange(listener: (state: RaftState, term: number) => void): void {
+    this.#stateListeners.push(listener);
   }
 
   subscribeLeadership(): AsyncQueue<boolean> {
@@ -219,13 +448,13 @@ export class RaftCore {
     }
   }
 
-  // ---- role transitions (call inside a serial task) ----------------------
+  // ---- role transitions ----------------------------------------------------
 
   #setState(state: RaftState): void {
-    if (this.state === state) return;
-    this.state = state;
+    if (this.#state === state) return;
+    this.#state = state;
     this.observe({ type: 'state', state });
-    this.onStateChange?.(state, this.currentTerm);
+    for (const listener of this.#stateListeners) listener(state, this.#currentTerm);
   }
 
   #clearRoleTimer(): void {
@@ -235,23 +464,24 @@ export class RaftCore {
 
   /** Leaves whatever role we had; pending leader work fails with `reason`. */
   #leaveRole(): void {
-    this.epoch++;
+    this.#epoch++;
     this.#clearRoleTimer();
-    this.campaign = undefined;
-    const leader = this.leader;
+    this.#campaign = undefined;
+    const leader = this.#leader;
     if (leader !== undefined) {
-      this.leader = undefined;
+      this.#leader = undefined;
       leader.stop();
-      if (this.leaderAddr === this.localAddr) this.setLeader('', '');
+      if (this.#leaderAddr === this.localAddr) this.#setLeader('', '');
       this.#notifyLeadership(false);
       // Go updates last contact on step-down so a deposed leader does not look stale.
-      this.touchContact();
+      this.#contact();
     }
   }
 
   becomeFollower(): void {
+    this.#mutating('becomeFollower');
     if (this.isShutdown) return;
-    const wasFollower = this.state === 'Follower' && this.leader === undefined && this.campaign === undefined;
+    const wasFollower = this.#state === 'Follower' && this.#leader === undefined && this.#campaign === undefined;
     if (!wasFollower) this.#leaveRole();
     this.#setState('Follower');
     if (!wasFollower || this.#roleTimer === undefined) this.#armFollowerTimer();
@@ -259,26 +489,26 @@ export class RaftCore {
 
   #armFollowerTimer(): void {
     this.#clearRoleTimer();
-    const epoch = this.epoch;
+    const epoch = this.#epoch;
     this.#roleTimer = this.clock.after(randomTimeout(this.random, this.config.heartbeatTimeoutMs), () => {
       void this.serial.run(() => this.#onFollowerTimeout(epoch)).catch((err: unknown) => this.#taskFailed(err));
     });
   }
 
   async #onFollowerTimeout(epoch: number): Promise<void> {
-    if (epoch !== this.epoch || this.state !== 'Follower') return;
-    if (this.clock.now() - this.lastContact < this.config.heartbeatTimeoutMs) {
+    if (epoch !== this.#epoch || this.#state !== 'Follower') return;
+    if (this.clock.now() - this.#lastContact < this.config.heartbeatTimeoutMs) {
       this.#armFollowerTimer();
       return;
     }
     // Heartbeat timeout: no leader any more.
     this.setLeader('', '');
-    if (this.configurations.latestIndex === 0) {
+    if (this.#configurations.latestIndex === 0) {
       this.logger.warn({}, 'no known peers, aborting election');
       this.#armFollowerTimer();
       return;
     }
-    if (!hasVote(this.configurations.latest, this.localId)) {
+    if (!hasVote(this.#configurations.latest, this.localId)) {
       this.logger.warn({}, 'not a voter in the latest configuration, not starting an election');
       this.#armFollowerTimer();
       return;
@@ -288,13 +518,14 @@ export class RaftCore {
 
   /** Starts a campaign; `transfer` when a leadership transfer asked for it (no pre-vote). */
   async becomeCandidate(transfer: boolean): Promise<void> {
+    this.#mutating('becomeCandidate');
     if (this.isShutdown) return;
     this.#leaveRole();
-    this.setLeader('', '');
+    this.#setLeader('', '');
     this.#setState('Candidate');
     this.stats.elections++;
-    const campaign = new Campaign(this, transfer, this.epoch);
-    this.campaign = campaign;
+    const campaign = new Campaign(this, transfer, this.#epoch);
+    this.#campaign = campaign;
     this.#armElectionTimer(campaign);
     await campaign.start();
   }
@@ -304,8 +535,8 @@ export class RaftCore {
     this.#roleTimer = this.clock.after(randomTimeout(this.random, this.config.electionTimeoutMs), () => {
       void this.serial
         .run(async () => {
-          if (this.campaign !== campaign || this.state !== 'Candidate') return;
-          this.logger.warn({ term: this.currentTerm }, 'election timeout reached, restarting election');
+          if (this.#campaign !== campaign || this.#state !== 'Candidate') return;
+          this.logger.warn({ term: this.#currentTerm }, 'election timeout reached, restarting election');
           await this.becomeCandidate(false);
         })
         .catch((err: unknown) => this.#taskFailed(err));
@@ -314,27 +545,30 @@ export class RaftCore {
 
   /** A pre-vote round won: run the real election with a fresh timer. */
   restartElectionTimer(campaign: Campaign): void {
+    this.#mutating('restartElectionTimer');
     this.#armElectionTimer(campaign);
   }
 
   becomeLeader(): void {
-    invariant(this.state === 'Candidate', 'only a candidate becomes leader');
+    this.#mutating('becomeLeader');
+    invariant(this.#state === 'Candidate', 'only a candidate becomes leader');
     this.#leaveRole();
     this.#setState('Leader');
     this.stats.leaderships++;
-    this.setLeader(this.localAddr, this.localId);
-    const leader = new LeaderState(this, this.currentTerm, this.epoch);
-    this.leader = leader;
+    this.#setLeader(this.localAddr, this.localId);
+    const leader = new LeaderState(this, this.#currentTerm, this.#epoch);
+    this.#leader = leader;
     this.#notifyLeadership(true);
     leader.start();
   }
 
   /** A message carried a newer term: adopt it and follow. */
   async stepDownForTerm(term: number): Promise<void> {
-    if (term <= this.currentTerm || this.isShutdown) return;
+    this.#mutating('stepDownForTerm');
+    if (term <= this.#currentTerm || this.isShutdown) return;
     // Leave the role first (as Go does): nobody may see us lead in the new term.
     this.becomeFollower();
-    await this.setCurrentTerm(term);
+    await this.adoptTerm(term);
   }
 
   #taskFailed(err: unknown): void {
@@ -354,15 +588,16 @@ export class RaftCore {
 
   /** Hands entries (lastApplied, index] to the FSM, with the leader's futures where it has them. */
   async processLogs(index: number, futures: readonly LogFuture[] = []): Promise<void> {
-    if (index <= this.lastApplied) {
-      for (const f of futures) if (f.log.index <= this.lastApplied) f.respond(undefined);
+    this.#mutating('processLogs');
+    if (index <= this.#lastApplied) {
+      for (const f of futures) if (f.log.index <= this.#lastApplied) f.respond(undefined);
       return;
     }
-    invariant(index <= this.commitIndex, () => `applying ${index} beyond commit index ${this.commitIndex}`);
+    invariant(index <= this.#commitIndex, () => `applying ${index} beyond commit index ${this.#commitIndex}`);
     const byIndex = new Map<number, LogFuture>();
     for (const f of futures) byIndex.set(f.log.index, f);
     let batch: CommittedEntry[] = [];
-    for (let i = this.lastApplied + 1; i <= index; i++) {
+    for (let i = this.#lastApplied + 1; i <= index; i++) {
       const future = byIndex.get(i);
       const log = future?.log ?? (await this.logs.getLog(i));
       invariant(log.index === i, () => `log store returned index ${log.index} for ${i}`);
@@ -373,7 +608,8 @@ export class RaftCore {
       }
     }
     this.fsmRunner.enqueue(batch);
-    this.lastApplied = index;
+    invariant(index >= this.#lastApplied && index <= this.#commitIndex, () => `applied ${index} outside (${this.#lastApplied}, ${this.#commitIndex}]`);
+    this.#lastApplied = index;
   }
 
   /** Deletes log entries made redundant by a snapshot at `snapIndex`, keeping trailingLogs. */
@@ -396,19 +632,20 @@ export class RaftCore {
 
   #shutdownPromise: Promise<void> | undefined;
 
-  /** Stops everything; pending operations fail with RaftShutdownError. Idempotent. */
+  /** Stops everything; pending operations fail with RaftShutdownError. Idempotent, and callable from anywhere. */
   shutdown(cause?: unknown): Promise<void> {
     if (this.#shutdownPromise !== undefined) return this.#shutdownPromise;
     if (cause !== undefined) this.logger.error({ err: cause }, 'shutting down');
-    const wasLeader = this.leader !== undefined;
+    this.#phase = 'stopped';
+    const wasLeader = this.#leader !== undefined;
     this.#clearRoleTimer();
-    this.epoch++;
-    this.campaign = undefined;
-    const leader = this.leader;
-    this.leader = undefined;
-    this.state = 'Shutdown';
+    this.#epoch++;
+    this.#campaign = undefined;
+    const leader = this.#leader;
+    this.#leader = undefined;
+    this.#state = 'Shutdown';
     this.observe({ type: 'state', state: 'Shutdown' });
-    this.onStateChange?.('Shutdown', this.currentTerm);
+    for (const listener of this.#stateListeners) listener('Shutdown', this.#currentTerm);
     leader?.stop(new RaftShutdownError());
     if (wasLeader) this.#notifyLeadership(false);
     for (const hook of this.#shutdownHooks.splice(0)) hook();

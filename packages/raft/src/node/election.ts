@@ -11,10 +11,12 @@ import type {
   RequestVoteResponse,
 } from '../commands.js';
 import type { ServerID } from '../configuration.js';
-import { hasVote, inConfiguration, quorumSize, voters } from '../configuration.js';
+import { hasVote, quorumSize, voters } from '../configuration.js';
 import type { RaftCore } from './core.js';
 import { invariant } from '../errors.js';
 import { bytesEqual, EMPTY_BYTES, fromUtf8 } from '../log.js';
+import type { VoteRequestView, VoterView } from './rules/vote.js';
+import { castVote, decidePreVote, screenVote } from './rules/vote.js';
 import { KEY_LAST_VOTE_CAND, KEY_LAST_VOTE_TERM } from '../storage/stores.js';
 
 export class Campaign {
@@ -75,9 +77,9 @@ export class Campaign {
     this.preVote = false;
     this.#granted.clear();
     this.#refused.clear();
-    await core.setCurrentTerm(core.currentTerm + 1);
+    await core.adoptTerm(core.currentTerm + 1);
     this.term = core.currentTerm;
-    await core.persistVote(this.term, core.localAddrBytes);
+    await core.recordVote(this.term, core.localAddrBytes);
     if (!this.#live()) return;
     core.logger.info({ term: this.term, transfer: this.transfer }, 'entering candidate state');
     const req: RequestVoteRequest = {
@@ -159,15 +161,16 @@ function candidateOf(core: RaftCore, req: { id: Uint8Array; addr: Uint8Array }, 
   return { id, addrBytes };
 }
 
-/** Reasons to refuse before looking at terms; shared by votes and pre-votes. */
-function refuseEarly(core: RaftCore, candidate: { id: ServerID; addrBytes: Uint8Array }, transfer: boolean): string | undefined {
-  if (candidate.id !== '' && !inConfiguration(core.configurations.latest, candidate.id)) return 'candidate not in configuration';
-  if (!transfer) {
-    const candidateAddr = core.transport.decodePeer(candidate.addrBytes);
-    if (core.leaderAddr !== '' && core.leaderAddr !== candidateAddr) return 'we have a leader';
-    if (core.clock.now() < core.voteQuietUntil) return 'recently started';
-  }
-  return undefined;
+function voterView(core: RaftCore): VoterView {
+  return {
+    currentTerm: core.currentTerm,
+    lastLogIndex: core.lastLogIndex,
+    lastLogTerm: core.lastLogTerm,
+    configuration: core.configurations.latest,
+    leaderAddr: core.leaderAddr,
+    now: core.clock.now(),
+    voteQuietUntil: core.voteQuietUntil,
+  };
 }
 
 /** RequestVote, on the main queue. */
@@ -175,29 +178,37 @@ export async function handleRequestVote(core: RaftCore, req: RequestVoteRequest)
   core.observe({ type: 'requestVote', request: req });
   const resp: RequestVoteResponse = { ...core.header, term: core.currentTerm, peers: EMPTY_BYTES, granted: false };
   const candidate = candidateOf(core, req, req.candidate);
-  const refusal = refuseEarly(core, candidate, req.leadershipTransfer);
-  if (refusal !== undefined) {
-    core.logger.debug({ candidate: candidate.id, term: req.term, reason: refusal }, 'rejecting vote request');
-    return resp;
-  }
-  if (req.term < core.currentTerm) return resp;
-  if (req.term > core.currentTerm) {
+  const request: VoteRequestView = {
+    term: req.term,
+    candidateId: candidate.id,
+    candidateAddr: req.leadershipTransfer ? '' : core.transport.decodePeer(candidate.addrBytes),
+    lastLogIndex: req.lastLogIndex,
+    lastLogTerm: req.lastLogTerm,
+    leadershipTransfer: req.leadershipTransfer,
+  };
+  const screening = screenVote(voterView(core), request);
+  if (screening.adoptTerm) {
     await core.stepDownForTerm(req.term);
     resp.term = req.term;
   }
-  // Non-voters (upstream 1.2+) cannot be elected.
-  if (candidate.id !== '' && !hasVote(core.configurations.latest, candidate.id)) return resp;
-  const lastVoteTerm = await core.readUint64(KEY_LAST_VOTE_TERM);
-  const lastVoteCand = await core.readBytes(KEY_LAST_VOTE_CAND);
-  if (lastVoteTerm === req.term && lastVoteCand.length > 0) {
-    resp.granted = bytesEqual(lastVoteCand, candidate.addrBytes);
+  if (screening.refuse !== undefined) {
+    core.logger.debug({ candidate: candidate.id, term: req.term, reason: screening.refuse }, 'rejecting vote request');
     return resp;
   }
-  if (core.lastLogTerm > req.lastLogTerm) return resp;
-  if (core.lastLogTerm === req.lastLogTerm && core.lastLogIndex > req.lastLogIndex) return resp;
-  await core.persistVote(req.term, candidate.addrBytes);
+  const lastVoteTerm = await core.readUint64(KEY_LAST_VOTE_TERM);
+  const lastVoteCand = await core.readBytes(KEY_LAST_VOTE_CAND);
+  const cast = lastVoteCand.length > 0 ? { term: lastVoteTerm, sameCandidate: bytesEqual(lastVoteCand, candidate.addrBytes) } : undefined;
+  const vote = castVote(voterView(core), request, cast);
+  if (!vote.grant) {
+    core.logger.debug({ candidate: candidate.id, term: req.term, reason: vote.reason }, 'rejecting vote request');
+    return resp;
+  }
+  // Granting again to the same candidate (a retried request) needs no new record.
+  if (cast === undefined || cast.term !== req.term) {
+    await core.recordVote(req.term, candidate.addrBytes);
+    core.touchContact();
+  }
   resp.granted = true;
-  core.touchContact();
   return resp;
 }
 
@@ -206,11 +217,13 @@ export async function handleRequestPreVote(core: RaftCore, req: RequestPreVoteRe
   core.observe({ type: 'requestPreVote', request: req });
   const resp: RequestPreVoteResponse = { ...core.header, term: core.currentTerm, granted: false };
   const candidate = candidateOf(core, req, EMPTY_BYTES);
-  if (refuseEarly(core, candidate, false) !== undefined) return resp;
-  if (req.term < core.currentTerm) return resp;
-  if (candidate.id !== '' && !hasVote(core.configurations.latest, candidate.id)) return resp;
-  if (core.lastLogTerm > req.lastLogTerm) return resp;
-  if (core.lastLogTerm === req.lastLogTerm && core.lastLogIndex > req.lastLogIndex) return resp;
-  resp.granted = true;
+  const decision = decidePreVote(voterView(core), {
+    term: req.term,
+    candidateId: candidate.id,
+    candidateAddr: core.transport.decodePeer(candidate.addrBytes),
+    lastLogIndex: req.lastLogIndex,
+    lastLogTerm: req.lastLogTerm,
+  });
+  resp.granted = decision.grant;
   return resp;
 }

@@ -20,8 +20,9 @@ import { decodeConfiguration } from '../configuration-codec.js';
 import type { RaftCore } from './core.js';
 import { handleRequestPreVote, handleRequestVote } from './election.js';
 import { invariant, LogNotFoundError, NotVoterError, RaftShutdownError, SnapshotError, UnsupportedProtocolError } from '../errors.js';
-import type { Log } from '../log.js';
 import { fromUtf8 } from '../log.js';
+import type { TermAnswer } from './rules/append.js';
+import { appendProblem, followerCommitIndex, planAppend } from './rules/append.js';
 import type { RpcHandler } from '../transport/transport.js';
 
 function leaderIdentity(core: RaftCore, req: { id: Uint8Array; addr: Uint8Array; leader: Uint8Array }): { addr: string; id: string } {
@@ -41,15 +42,10 @@ async function termOf(core: RaftCore, index: number): Promise<number | undefined
   }
 }
 
-/**
- * Whether our log holds the leader's entry at `index` with `term`. Entries at
- * or before our snapshot are committed, so they match any legitimate leader's.
- */
-async function matchesAt(core: RaftCore, index: number, term: number): Promise<boolean> {
-  if (index > core.lastLogIndex) return false;
-  const local = await termOf(core, index);
-  if (local === undefined) return index <= core.lastSnapshotIndex;
-  return local === term;
+/** Our term at the leader's previous entry, for the append plan. */
+async function termOfPrev(core: RaftCore, index: number): Promise<TermAnswer> {
+  if (index > core.lastLogIndex) return 'beyond';
+  return await termOf(core, index);
 }
 
 /** AppendEntries, on the main queue. */
@@ -66,63 +62,41 @@ export async function handleAppendEntries(core: RaftCore, req: AppendEntriesRequ
   // The sender is the leader of our term: that is contact, whatever the log says.
   core.touchContact();
 
-  if (req.prevLogEntry > 0) {
-    if (!(await matchesAt(core, req.prevLogEntry, req.prevLogTerm))) {
-      resp.noRetryBackoff = true;
-      return resp;
-    }
+  const planner = planAppend({ lastLogIndex: core.lastLogIndex, lastSnapshotIndex: core.lastSnapshotIndex }, req);
+  let step = planner.next();
+  while (step.done !== true) step = planner.next(step.value.kind === 'prev' ? await termOfPrev(core, step.value.index) : await termOf(core, step.value.index));
+  const plan = step.value;
+  if (!plan.ok) {
+    if (plan.reason === 'entry-unreadable') core.logger.warn({ index: plan.failedIndex }, 'failed to get log entry');
+    else resp.noRetryBackoff = true;
+    return resp;
   }
 
-  if (req.entries.length > 0) {
-    let fresh: Log[] = [];
-    for (let i = 0; i < req.entries.length; i++) {
-      const entry = req.entries[i]!;
-      // Entries covered by our snapshot are committed, hence identical: skip them.
-      if (entry.index <= core.lastSnapshotIndex) continue;
-      if (entry.index > core.lastLogIndex) {
-        fresh = req.entries.slice(i);
-        break;
-      }
-      const storedTerm = await termOf(core, entry.index);
-      if (storedTerm === undefined) {
-        core.logger.warn({ index: entry.index }, 'failed to get log entry');
-        return resp;
-      }
-      if (storedTerm !== entry.term) {
-        invariant(entry.index > core.commitIndex, () => `leader overwrites committed entry ${entry.index} (commit ${core.commitIndex})`);
-        core.logger.warn({ from: entry.index, to: core.lastLogIndex }, 'clearing log suffix');
-        await core.logs.deleteRange(entry.index, core.lastLogIndex);
-        if (entry.index <= core.configurations.latestIndex) {
-          core.setLatestConfiguration(core.configurations.committed, core.configurations.committedIndex);
-        }
-        const prev = await termOf(core, entry.index - 1);
-        core.setLastLog(entry.index - 1, prev ?? 0);
-        fresh = req.entries.slice(i);
-        break;
-      }
-    }
-    if (fresh.length > 0) {
-      invariant(fresh[0]!.index === core.lastLogIndex + 1 || core.lastLogIndex < core.lastSnapshotIndex, () => `appending ${fresh[0]!.index} after ${core.lastLogIndex}: gap`);
-      await core.logs.storeLogs(fresh);
-      for (const entry of fresh) core.processConfigurationEntry(entry);
-      const last = fresh[fresh.length - 1]!;
-      core.setLastLog(last.index, last.term);
-    }
+  if (plan.truncateFrom !== undefined) {
+    const from = plan.truncateFrom;
+    invariant(from > core.commitIndex, () => `leader overwrites committed entry ${from} (commit ${core.commitIndex})`);
+    core.logger.warn({ from, to: core.lastLogIndex }, 'clearing log suffix');
+    await core.logs.deleteRange(from, core.lastLogIndex);
+    const prev = await termOf(core, from - 1);
+    core.recordTruncation(from - 1, prev ?? 0);
+  }
+  const fresh = plan.appendFrom < req.entries.length ? req.entries.slice(plan.appendFrom) : [];
+  if (fresh.length > 0) {
+    const problem = appendProblem(fresh, core, core.currentTerm);
+    invariant(problem === undefined, () => `log matching: ${problem}`);
+    await core.logs.storeLogs(fresh);
+    for (const entry of fresh) core.processConfigurationEntry(entry);
+    const last = fresh[fresh.length - 1]!;
+    core.recordLastLog(last.index, last.term);
   }
 
-  if (req.leaderCommitIndex > core.commitIndex) {
-    // Only what this request proved matches the leader may be committed here
-    // (Raft's "index of last new entry"; Go uses the last log index, which can
-    // include a stale suffix the request did not cover).
-    const verified = req.prevLogEntry + req.entries.length;
-    const idx = Math.min(req.leaderCommitIndex, verified, core.lastLogIndex);
-    if (idx > core.commitIndex) {
-      core.setCommitIndex(idx);
-      if (core.configurations.latestIndex <= idx) {
-        core.setCommittedConfiguration(core.configurations.latest, core.configurations.latestIndex);
-      }
-      await core.processLogs(idx);
+  const commit = followerCommitIndex(core, { prevLogEntry: req.prevLogEntry, entryCount: req.entries.length, leaderCommitIndex: req.leaderCommitIndex });
+  if (commit > core.commitIndex) {
+    core.advanceCommit(commit);
+    if (core.configurations.latestIndex <= commit) {
+      core.setCommittedConfiguration(core.configurations.latest, core.configurations.latestIndex);
     }
+    await core.processLogs(commit);
   }
   resp.success = true;
   resp.lastLog = core.lastLogIndex;
@@ -188,10 +162,11 @@ export async function handleInstallSnapshot(core: RaftCore, req: InstallSnapshot
     // diverges from the leader's and must go entirely.
     const localTerm = req.lastLogIndex <= core.lastLogIndex ? await termOfSafe(core, req.lastLogIndex) : undefined;
     const keepSuffix = localTerm === req.lastLogTerm;
-    core.lastSnapshotIndex = req.lastLogIndex;
-    core.lastSnapshotTerm = req.lastLogTerm;
-    core.lastApplied = req.lastLogIndex;
-    if (core.commitIndex < req.lastLogIndex) core.setCommitIndex(req.lastLogIndex);
+    core.recordSnapshot(req.lastLogIndex, req.lastLogTerm);
+    // Without the suffix our log is the snapshot: it ends where the snapshot does.
+    if (!keepSuffix) core.recordLastLog(req.lastLogIndex, req.lastLogTerm);
+    if (core.commitIndex < req.lastLogIndex) core.advanceCommit(req.lastLogIndex);
+    core.recordRestored(req.lastLogIndex);
     if (!keepSuffix || core.configurations.latestIndex <= req.lastLogIndex) core.setLatestConfiguration(configuration, req.configurationIndex);
     core.setCommittedConfiguration(configuration, req.configurationIndex);
     if (keepSuffix) await core.compactLogs(req.lastLogIndex);
@@ -199,7 +174,6 @@ export async function handleInstallSnapshot(core: RaftCore, req: InstallSnapshot
       const first = await core.logs.firstIndex();
       const last = await core.logs.lastIndex();
       if (first > 0 && last >= first) await core.logs.deleteRange(first, last);
-      core.setLastLog(req.lastLogIndex, req.lastLogTerm);
     }
     core.logger.info({ index: req.lastLogIndex, term: req.lastLogTerm }, 'installed remote snapshot');
     resp.success = true;
@@ -247,11 +221,13 @@ export function makeRpcHandler(core: RaftCore): RpcHandler {
   };
   return {
     appendEntries(req) {
-      if (isHeartbeat(req) && req.term === core.currentTerm && core.state === 'Follower' && !core.isShutdown && req.protocolVersion >= core.config.protocolVersion - 1 && req.protocolVersion <= PROTOCOL_VERSION_MAX) {
+      // Heartbeats of the current leader skip the queue, so a task waiting on
+      // a slow disk cannot make us time out (see noteLeaderContact).
+      if (isHeartbeat(req) && req.term === core.currentTerm && core.state === 'Follower' && req.protocolVersion >= core.config.protocolVersion - 1 && req.protocolVersion <= PROTOCOL_VERSION_MAX) {
         const leader = leaderIdentity(core, req);
-        core.setLeader(leader.addr, leader.id);
-        core.touchContact();
-        return Promise.resolve({ ...core.header, term: core.currentTerm, lastLog: core.lastLogIndex, success: true, noRetryBackoff: false });
+        if (core.noteLeaderContact(req.term, leader.addr, leader.id)) {
+          return Promise.resolve({ ...core.header, term: core.currentTerm, lastLog: core.lastLogIndex, success: true, noRetryBackoff: false });
+        }
       }
       return onMain(() => handleAppendEntries(core, req), req.protocolVersion);
     },

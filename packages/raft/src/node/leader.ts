@@ -8,7 +8,8 @@
 import type { Timer } from '@shoal/kit';
 import { Commitment } from './commitment.js';
 import type { ConfigurationChangeRequest, ServerID } from '../configuration.js';
-import { hasVote, nextConfiguration, quorumSize, ServerSuffrage } from '../configuration.js';
+import { hasVote, quorumSize, ServerSuffrage } from '../configuration.js';
+import { nextConfiguration } from './rules/configuration-change.js';
 import { encodeConfiguration } from '../configuration-codec.js';
 import type { RaftCore } from './core.js';
 import {
@@ -21,7 +22,7 @@ import {
 import { LogType, makeLog } from '../log.js';
 import { LogFuture } from '../log-future.js';
 import { Replicator } from './replication.js';
-import { MIN_CHECK_INTERVAL_MS } from './timing.js';
+import { checkQuorum, readLeaseExpiry } from './rules/lease.js';
 import { LeadershipTransfer } from './transfer.js';
 
 /** A confirmation that we still lead: done once a quorum acknowledged a message sent after it began. */
@@ -207,6 +208,7 @@ export class LeaderState {
     const live = futures.filter((f) => !f.settled || f.log.type === LogType.Noop);
     if (live.length === 0) return;
     invariant(core.currentTerm === this.term, 'leader dispatching in a term it does not lead');
+    const first = core.lastLogIndex + 1;
     let index = core.lastLogIndex;
     const now = core.clock.wallTime();
     for (const f of live) {
@@ -227,7 +229,9 @@ export class LeaderState {
       for (const f of live) f.fail(new LeadershipLostError());
       return;
     }
-    core.setLastLog(index, this.term);
+    // Only this task appends to a leader's log: nothing may have moved its end meanwhile.
+    invariant(core.lastLogIndex === first - 1, () => `leader log moved from ${first - 1} to ${core.lastLogIndex} while appending`);
+    core.recordLastLog(index, this.term);
     this.inflight.push(...live);
     this.commitment.match(core.localId, index);
     for (const r of this.replicators.values()) r.trigger();
@@ -250,8 +254,7 @@ export class LeaderState {
     const oldCommit = core.commitIndex;
     const newCommit = this.commitment.commitIndex;
     if (newCommit <= oldCommit) return;
-    invariant(newCommit <= core.lastLogIndex, () => `commit index ${newCommit} beyond last log ${core.lastLogIndex}`);
-    core.setCommitIndex(newCommit);
+    core.advanceCommit(newCommit);
     const c = core.configurations;
     if (c.latestIndex > oldCommit && c.latestIndex <= newCommit) {
       core.setCommittedConfiguration(c.latest, c.latestIndex);
@@ -330,20 +333,21 @@ export class LeaderState {
    */
   leaseExpiry(): number {
     const core = this.core;
-    if (!core.config.leaseReads || this.leaseRevoked || this.transfer !== undefined) return Number.NEGATIVE_INFINITY;
-    if (core.commitIndex < this.commitment.startIndex) return Number.NEGATIVE_INFINITY;
     const latest = core.configurations.latest;
-    const times: number[] = [];
+    const ackedSendTimes: number[] = [];
     for (const s of latest.servers) {
       if (s.suffrage !== ServerSuffrage.Voter) continue;
-      if (s.id === core.localId) times.push(Number.POSITIVE_INFINITY);
-      else times.push(this.replicators.get(s.id)?.ackedSendTime ?? Number.NEGATIVE_INFINITY);
+      if (s.id === core.localId) ackedSendTimes.push(Number.POSITIVE_INFINITY);
+      else ackedSendTimes.push(this.replicators.get(s.id)?.ackedSendTime ?? Number.NEGATIVE_INFINITY);
     }
-    times.sort((a, b) => b - a);
-    const quorumTime = times[quorumSize(latest) - 1] ?? Number.NEGATIVE_INFINITY;
-    // A follower that acked at t refuses votes until it has seen heartbeatTimeout
-    // pass on its own clock; allow for that clock running fast.
-    return quorumTime + core.config.heartbeatTimeoutMs * (1 - core.config.maxClockDriftRatio);
+    return readLeaseExpiry({
+      enabled: core.config.leaseReads && !this.leaseRevoked && this.transfer === undefined,
+      termCommitted: core.commitIndex >= this.commitment.startIndex,
+      ackedSendTimes,
+      needed: quorumSize(latest),
+      heartbeatTimeoutMs: core.config.heartbeatTimeoutMs,
+      maxClockDriftRatio: core.config.maxClockDriftRatio,
+    });
   }
 
   #armLeaseCheck(delayMs: number): void {
@@ -354,29 +358,21 @@ export class LeaderState {
   #checkLease(): void {
     if (!this.live) return;
     const core = this.core;
+    const latest = core.configurations.latest;
+    const voters = latest.servers
+      .filter((s) => s.suffrage === ServerSuffrage.Voter)
+      .map((s) => ({ id: s.id, lastContact: this.replicators.get(s.id)?.lastContact }));
     const now = core.clock.now();
-    const lease = core.config.leaderLeaseTimeoutMs;
-    let contacted = 0;
-    let maxDiff = 0;
-    for (const s of core.configurations.latest.servers) {
-      if (s.suffrage !== ServerSuffrage.Voter) continue;
-      if (s.id === core.localId) {
-        contacted++;
-        continue;
-      }
-      const r = this.replicators.get(s.id);
-      const diff = r === undefined ? Number.POSITIVE_INFINITY : now - r.lastContact;
-      if (diff <= lease) {
-        contacted++;
-        if (diff > maxDiff) maxDiff = diff;
-      } else core.logger.debug({ peer: s.id, sinceMs: diff }, 'failed to contact');
+    const check = checkQuorum(voters, core.localId, now, core.config.leaderLeaseTimeoutMs, quorumSize(latest));
+    for (const peer of check.missed) {
+      core.logger.debug({ peer, sinceMs: now - (this.replicators.get(peer)?.lastContact ?? Number.NEGATIVE_INFINITY) }, 'failed to contact');
     }
-    if (contacted < quorumSize(core.configurations.latest)) {
+    if (check.stepDown) {
       core.logger.warn({}, 'failed to contact quorum of nodes, stepping down');
       core.becomeFollower();
       return;
     }
-    this.#armLeaseCheck(Math.max(lease - maxDiff, MIN_CHECK_INTERVAL_MS));
+    this.#armLeaseCheck(check.nextCheckMs);
   }
 
   /** A user restore supersedes every entry in flight. */

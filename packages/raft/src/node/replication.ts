@@ -5,12 +5,19 @@
  * followers behind the log, pipelining once in sync) and heartbeats (cheap
  * AppendEntries that keep the follower from campaigning and confirm
  * leadership for verify rounds).
+ *
+ * The loops run beside the node's serial task, not in it: they wait on the
+ * network, and the main queue must not wait on them. They read the core's
+ * view and change only what is theirs: this follower's progress, its contact
+ * times, and its match index in the leader's Commitment. Anything that
+ * changes the core (a newer term, a commit) goes back through core.runTask.
  */
 import type { Timer } from '@shoal/kit';
 import type { AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest } from '../commands.js';
 import type { Server } from '../configuration.js';
 import { encodeConfiguration } from '../configuration-codec.js';
-import { invariant, LogNotFoundError, PipelineReplicationNotSupportedError } from '../errors.js';
+import { LogNotFoundError, PipelineReplicationNotSupportedError } from '../errors.js';
+import { FollowerProgress } from './rules/progress.js';
 import type { LeaderState } from './leader.js';
 import type { Log } from '../log.js';
 import type { AppendPipeline } from '../transport/transport.js';
@@ -51,27 +58,33 @@ class Signal {
 export class Replicator {
   peer: Server;
   readonly #leader: LeaderState;
-  /** Next entry to send. */
-  nextIndex: number;
-  /** Highest entry known to match ours. */
-  matchIndex = 0;
+  /** The follower's log as we know it (rules/progress.ts). */
+  readonly #progress: FollowerProgress;
   /** Clock time of the last answer from the peer (check-quorum lease). */
   lastContact: number;
   /** Send time of the newest request the peer acknowledged in our term (read lease). */
   ackedSendTime = Number.NEGATIVE_INFINITY;
-  #failures = 0;
-  #allowPipeline = false;
   #stopped = false;
   #stopAt: number | undefined;
   readonly #replicate = new Signal();
   readonly #heartbeat = new Signal();
-  #progress: (() => void)[] = [];
+  #progressWaiters: (() => void)[] = [];
 
   constructor(leader: LeaderState, peer: Server, nextIndex: number) {
     this.#leader = leader;
     this.peer = peer;
-    this.nextIndex = nextIndex;
+    this.#progress = new FollowerProgress(nextIndex);
     this.lastContact = leader.core.clock.now();
+  }
+
+  /** Next entry to send. */
+  get nextIndex(): number {
+    return this.#progress.nextIndex;
+  }
+
+  /** Highest entry known to match ours. */
+  get matchIndex(): number {
+    return this.#progress.matchIndex;
   }
 
   get #live(): boolean {
@@ -105,11 +118,11 @@ export class Replicator {
   /** Resolves after the next replication answer (or failure, or stop). */
   nextProgress(): Promise<void> {
     if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => this.#progress.push(resolve));
+    return new Promise((resolve) => this.#progressWaiters.push(resolve));
   }
 
   #wakeProgress(): void {
-    for (const w of this.#progress.splice(0)) w();
+    for (const w of this.#progressWaiters.splice(0)) w();
   }
 
   #after = (ms: number, fn: () => void): Timer => this.#leader.core.clock.after(ms, fn);
@@ -125,7 +138,7 @@ export class Replicator {
     while (this.#live) {
       await this.#replicate.wait(this.#after, randomTimeout(core.random, core.config.commitTimeoutMs));
       if (!this.#live) break;
-      if (this.#allowPipeline) await this.#runPipeline();
+      if (this.#progress.pipelining) await this.#runPipeline();
       else await this.#replicateTo(core.lastLogIndex);
     }
     const stopAt = this.#stopAt;
@@ -138,11 +151,11 @@ export class Replicator {
     const core = leader.core;
     const running = (): boolean => (finalAttempt ? leader.live : this.#live);
     while (running()) {
-      if (this.#failures > 0) {
-        await this.#sleep(backoff(FAILURE_WAIT_MS, this.#failures, MAX_FAILURE_SCALE));
+      if (this.#progress.failures > 0) {
+        await this.#sleep(this.#progress.backoffMs);
         if (!running()) return;
       }
-      const req = await this.#buildAppend(this.nextIndex, lastIndex);
+      const req = await this.#buildAppend(this.#progress.nextIndex, lastIndex);
       if (!running()) return;
       if (req === undefined) {
         if (!(await this.#sendLatestSnapshot())) return;
@@ -153,7 +166,7 @@ export class Replicator {
         try {
           resp = await core.transport.appendEntries(this.peer.id, this.peer.address, req);
         } catch (err) {
-          this.#failures++;
+          this.#progress.failed();
           core.logger.debug({ err, peer: this.peer.id }, 'failed to appendEntries to');
           this.#wakeProgress();
           return;
@@ -166,18 +179,14 @@ export class Replicator {
         this.lastContact = core.clock.now();
         if (resp.success) {
           this.#updateLastAppended(req);
-          this.#failures = 0;
-          this.#allowPipeline = true;
           leader.acknowledge(this.peer.id, sentSeq, sentAt);
         } else {
-          this.nextIndex = Math.max(Math.min(this.nextIndex - 1, resp.lastLog + 1), 1);
-          if (resp.noRetryBackoff) this.#failures = 0;
-          else this.#failures++;
-          core.logger.debug({ peer: this.peer.id, nextIndex: this.nextIndex }, 'appendEntries rejected, sending older logs');
+          this.#progress.rejected(resp.lastLog, resp.noRetryBackoff);
+          core.logger.debug({ peer: this.peer.id, nextIndex: this.#progress.nextIndex }, 'appendEntries rejected, sending older logs');
         }
         this.#wakeProgress();
       }
-      if (this.nextIndex > lastIndex) return;
+      if (this.#progress.nextIndex > lastIndex) return;
     }
   }
 
@@ -209,15 +218,10 @@ export class Replicator {
     };
   }
 
+  /** The follower accepted `req`: record it, and tell commitment when its match index moved. */
   #updateLastAppended(req: AppendEntriesRequest): void {
-    const last = req.entries[req.entries.length - 1];
-    const matched = last === undefined ? req.prevLogEntry : last.index;
-    invariant(matched <= this.#leader.core.lastLogIndex, () => `${this.peer.id} matched ${matched}, beyond our last index ${this.#leader.core.lastLogIndex}`);
-    if (last !== undefined) this.nextIndex = Math.max(this.nextIndex, last.index + 1);
-    if (matched > this.matchIndex) {
-      this.matchIndex = matched;
-      this.#leader.commitment.match(this.peer.id, matched);
-    }
+    const matched = this.#progress.accepted(req.prevLogEntry, req.entries[req.entries.length - 1]?.index, this.#leader.core.lastLogIndex);
+    if (matched !== undefined) this.#leader.commitment.match(this.peer.id, matched);
   }
 
   /** Streams our newest snapshot to the peer; false when it could not. */
@@ -228,7 +232,7 @@ export class Replicator {
     const newest = metas[0];
     if (newest === undefined) {
       core.logger.error({ peer: this.peer.id }, 'no snapshots found');
-      this.#failures++;
+      this.#progress.failed();
       return false;
     }
     const { meta, source } = await core.snapshots.open(newest.id);
@@ -250,7 +254,7 @@ export class Replicator {
     try {
       resp = await core.transport.installSnapshot(this.peer.id, this.peer.address, req, source);
     } catch (err) {
-      this.#failures++;
+      this.#progress.failed();
       core.logger.error({ err, peer: this.peer.id }, 'failed to install snapshot');
       return false;
     } finally {
@@ -262,15 +266,11 @@ export class Replicator {
     }
     this.lastContact = core.clock.now();
     if (!resp.success) {
-      this.#failures++;
+      this.#progress.failed();
       return false;
     }
-    this.nextIndex = Math.max(this.nextIndex, meta.index + 1);
-    if (meta.index > this.matchIndex) {
-      this.matchIndex = meta.index;
-      leader.commitment.match(this.peer.id, meta.index);
-    }
-    this.#failures = 0;
+    const matched = this.#progress.installed(meta.index);
+    if (matched !== undefined) leader.commitment.match(this.peer.id, matched);
     leader.acknowledge(this.peer.id, sentSeq, sentAt);
     this.#wakeProgress();
     return true;
@@ -287,7 +287,7 @@ export class Replicator {
       pipeline = core.transport.appendEntriesPipeline(this.peer.id, this.peer.address);
     } catch (err) {
       if (!(err instanceof PipelineReplicationNotSupportedError)) core.logger.error({ err, peer: this.peer.id }, 'failed to start pipeline replication');
-      this.#allowPipeline = false;
+      this.#progress.stopPipelining();
       await this.#replicateTo(core.lastLogIndex);
       return;
     }
@@ -296,7 +296,7 @@ export class Replicator {
       broken = true;
       this.#replicate.set();
     };
-    let nextIndex = this.nextIndex;
+    let nextIndex = this.#progress.nextIndex;
     try {
       while (this.#live && !broken) {
         // Send everything new, then wait for more (or the commit timeout, to carry the commit index).
@@ -342,7 +342,7 @@ export class Replicator {
       }
     } finally {
       await pipeline.close();
-      this.#allowPipeline = false;
+      this.#progress.stopPipelining();
       this.#wakeProgress();
     }
   }

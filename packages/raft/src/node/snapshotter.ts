@@ -90,10 +90,7 @@ export class Snapshotter {
       }
       const id = sink.id;
       await core.serial.run(async () => {
-        if (index > core.lastSnapshotIndex) {
-          core.lastSnapshotIndex = index;
-          core.lastSnapshotTerm = term;
-        }
+        if (index > core.lastSnapshotIndex) core.recordSnapshot(index, term);
         await core.compactLogs(index);
       });
       core.logger.info({ id, index }, 'snapshot complete');

@@ -5,20 +5,20 @@
  * are not replayed: they are applied again once the leader's commit index
  * arrives.
  */
-import type { RaftCore } from './core.js';
+import type { LoadedState, RaftCore } from './core.js';
 import { RaftError } from '../errors.js';
 import { KEY_CURRENT_TERM } from '../storage/stores.js';
 
 export async function startUp(core: RaftCore): Promise<void> {
-  core.currentTerm = await core.readUint64(KEY_CURRENT_TERM);
+  const loaded: LoadedState = { term: await core.readUint64(KEY_CURRENT_TERM), lastLogIndex: 0, lastLogTerm: 0, snapshot: undefined };
   const lastIndex = await core.logs.lastIndex();
   if (lastIndex > 0) {
     const last = await core.logs.getLog(lastIndex);
-    core.setLastLog(last.index, last.term);
+    loaded.lastLogIndex = last.index;
+    loaded.lastLogTerm = last.term;
   }
 
   const metas = await core.snapshots.list();
-  let restored = false;
   for (const meta of metas) {
     try {
       const opened = await core.snapshots.open(meta.id);
@@ -26,20 +26,14 @@ export async function startUp(core: RaftCore): Promise<void> {
         await opened.source.close();
         core.fsmRunner.assumeApplied(meta.index, meta.term);
       } else await core.fsmRunner.restore(opened.source, meta.index, meta.term);
-      core.lastSnapshotIndex = meta.index;
-      core.lastSnapshotTerm = meta.term;
-      core.lastApplied = meta.index;
-      core.commitIndex = meta.index;
-      core.setLatestConfiguration(meta.configuration, meta.configurationIndex);
-      core.setCommittedConfiguration(meta.configuration, meta.configurationIndex);
-      restored = true;
+      loaded.snapshot = { index: meta.index, term: meta.term, configuration: meta.configuration, configurationIndex: meta.configurationIndex };
       break;
     } catch (err) {
       core.logger.error({ err, id: meta.id }, 'failed to restore snapshot');
     }
   }
-  if (metas.length > 0 && !restored) throw new RaftError('ERR_SNAPSHOT', 'failed to load any existing snapshots');
-  if (core.lastLogIndex < core.lastSnapshotIndex) core.setLastLog(core.lastSnapshotIndex, core.lastSnapshotTerm);
+  if (metas.length > 0 && loaded.snapshot === undefined) throw new RaftError('ERR_SNAPSHOT', 'failed to load any existing snapshots');
+  core.load(loaded);
 
   const first = await core.logs.firstIndex();
   if (first > 0) {

@@ -38,11 +38,10 @@ export async function restoreUserSnapshot(core: RaftCore, meta: SnapshotMeta, so
   await sink.close();
   const opened = await core.snapshots.open(sink.id);
   await core.fsmRunner.restore(opened.source, index, term);
-  core.setLastLog(index, term);
-  core.lastApplied = index;
-  core.setCommitIndex(Math.max(core.commitIndex, index));
-  core.lastSnapshotIndex = index;
-  core.lastSnapshotTerm = term;
+  core.recordLastLog(index, term);
+  core.advanceCommit(Math.max(core.commitIndex, index));
+  core.recordRestored(index);
+  core.recordSnapshot(index, term);
   // A store that cannot hold gaps loses its whole log instead.
   if (core.logs.isMonotonic?.() === true) {
     const first = await core.logs.firstIndex();

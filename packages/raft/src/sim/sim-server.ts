@@ -74,11 +74,11 @@ export class SimServer {
       random: this.node.random.fork(),
     });
     const core = raft.internals;
-    core.onStateChange = (state, term) => {
+    core.onStateChange((state, term) => {
       if (state !== 'Leader') return;
       this.#checker.recordLeader(this.id, term);
       this.onLeader?.(this.id, term);
-    };
+    });
     core.fsmRunner.onApplied = (log) => this.#checker.recordApplied(this.id, log);
     this.store = store;
     this.fsm = fsm;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AppendEntriesRequest } from '../commands.js';
 import type { Configuration } from '../configuration.js';
-import { checkConfiguration, ConfigurationChangeCommand, nextConfiguration, ServerSuffrage } from '../configuration.js';
+import { ServerSuffrage } from '../configuration.js';
 import { decodeConfiguration, decodePeers, encodeConfiguration, encodePeers } from '../configuration-codec.js';
 import { DiscardSnapshotStore } from './discard-snapshot.js';
 import { DecodeError, KeyNotFoundError, LogNotFoundError, PeerUnreachableError, PipelineReplicationNotSupportedError, PipelineShutdownError, RpcTimeoutError } from '../errors.js';
@@ -72,33 +72,6 @@ test('configuration round-trips (property)', () => {
     const plain = servers.map((x) => ({ suffrage: x.suffrage, id: x.id, address: x.address }));
     assert.deepEqual(decodeConfiguration(encodeConfiguration({ servers: plain })), { servers: plain });
   }), { numRuns: 500, seed: 7 });
-});
-
-test('checkConfiguration and nextConfiguration follow Go (table)', () => {
-  assert.throws(() => checkConfiguration({ servers: [voter('', 'a')] }), /Empty ID/);
-  assert.throws(() => checkConfiguration({ servers: [voter('a', '')] }), /Empty address/);
-  assert.throws(() => checkConfiguration({ servers: [voter('a', 'x'), voter('a', 'y')] }), /duplicate ID/);
-  assert.throws(() => checkConfiguration({ servers: [voter('a', 'x'), voter('b', 'x')] }), /duplicate address/);
-  assert.throws(() => checkConfiguration({ servers: [{ id: 'a', address: 'x', suffrage: ServerSuffrage.Nonvoter }] }), /Need at least one voter/);
-  const base: Configuration = { servers: [voter('a', 'A')] };
-  const change = (command: ConfigurationChangeCommand, serverId: string, serverAddress = '', prevIndex = 0) => ({ command, serverId, serverAddress, prevIndex });
-  const C = ConfigurationChangeCommand;
-  const S = ServerSuffrage;
-  const cases: [Configuration, ReturnType<typeof change>, Configuration][] = [
-    [base, change(C.AddVoter, 'b', 'B'), { servers: [voter('a', 'A'), voter('b', 'B')] }],
-    [base, change(C.AddVoter, 'a', 'A2'), { servers: [voter('a', 'A2')] }],
-    [base, change(C.AddNonvoter, 'b', 'B'), { servers: [voter('a', 'A'), { id: 'b', address: 'B', suffrage: S.Nonvoter }] }],
-    [base, change(C.AddNonvoter, 'a', 'A2'), { servers: [voter('a', 'A2')] }],
-    [{ servers: [voter('a', 'A'), { id: 'b', address: 'B', suffrage: S.Nonvoter }] }, change(C.AddVoter, 'b', 'B2'), { servers: [voter('a', 'A'), voter('b', 'B2')] }],
-    [{ servers: [voter('a', 'A'), voter('b', 'B')] }, change(C.DemoteVoter, 'b'), { servers: [voter('a', 'A'), { id: 'b', address: 'B', suffrage: S.Nonvoter }] }],
-    [{ servers: [voter('a', 'A'), voter('b', 'B')] }, change(C.RemoveServer, 'b'), base],
-    [base, change(C.RemoveServer, 'zzz'), base],
-    [{ servers: [voter('a', 'A'), { id: 'b', address: 'B', suffrage: S.Staging }] }, change(C.Promote, 'b'), { servers: [voter('a', 'A'), voter('b', 'B')] }],
-  ];
-  for (const [from, ch, to] of cases) assert.deepEqual(nextConfiguration(from, 1, ch), to, JSON.stringify(ch));
-  assert.throws(() => nextConfiguration(base, 1, change(C.RemoveServer, 'a')), /Need at least one voter/);
-  assert.throws(() => nextConfiguration(base, 5, change(C.AddVoter, 'b', 'B', 4)), /Configuration changed since 4 \(latest is 5\)/);
-  assert.deepEqual(nextConfiguration(base, 5, change(C.AddVoter, 'b', 'B', 5)).servers.length, 2);
 });
 
 test('InmemStore: logs, ranges and stable keys', async () => {

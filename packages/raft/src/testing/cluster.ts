@@ -107,9 +107,9 @@ export class TestCluster {
       random: this.random.fork(),
     });
     const core = raft.internals;
-    core.onStateChange = (state, term) => {
+    core.onStateChange((state, term) => {
       if (state === 'Leader') this.checker.recordLeader(node.id, term);
-    };
+    });
     core.fsmRunner.onApplied = (log) => this.checker.recordApplied(node.id, log);
     return raft;
   }

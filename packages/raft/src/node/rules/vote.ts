@@ -1,0 +1,117 @@
+/**
+ * The voter's side of an election, as pure decisions (Raft paper, Figure 2,
+ * RequestVote receiver; Go's requestVote and requestPreVote, with upstream's
+ * extra refusals: votes only for servers in our configuration, none while we
+ * know another leader, none just after a restart). A vote is decided in two
+ * stages because the vote already cast this term is read from the stable
+ * store, and only after a newer term has been adopted:
+ *  1. `screenVote`: refuse at once, or go on (adopting the request's term first if newer);
+ *  2. `castVote`: given the vote already cast in the request's term, grant or refuse.
+ * `decideVote` runs both for callers that hold everything at once (tests).
+ */
+import type { Configuration } from '../../configuration.js';
+import { hasVote, inConfiguration } from '../../configuration.js';
+import type { ServerAddress, ServerID } from '../../ids.js';
+
+/** Why a vote or pre-vote was refused. */
+export type VoteRefusal =
+  | 'candidate-not-in-configuration'
+  | 'have-leader'
+  | 'recently-started'
+  | 'stale-term'
+  | 'candidate-not-voter'
+  | 'voted-for-another'
+  | 'log-not-up-to-date';
+
+/** What the voter knows when a request arrives. */
+export interface VoterView {
+  currentTerm: number;
+  lastLogIndex: number;
+  lastLogTerm: number;
+  /** The latest configuration (perhaps uncommitted), as Go uses. */
+  configuration: Configuration;
+  /** The leader we follow, or ''. */
+  leaderAddr: ServerAddress;
+  now: number;
+  /** Votes are refused before this clock time (a restarted server stays quiet for a heartbeat timeout). */
+  voteQuietUntil: number;
+}
+
+export interface VoteRequestView {
+  term: number;
+  /** The candidate's ID, or '' when its wire generation does not send one. */
+  candidateId: ServerID;
+  candidateAddr: ServerAddress;
+  lastLogIndex: number;
+  lastLogTerm: number;
+  /** Asked for by a leadership transfer (TimeoutNow): leader stickiness and the quiet period do not apply. */
+  leadershipTransfer: boolean;
+}
+
+/** The vote this voter already cast in the request's term, if any. */
+export interface CastVote {
+  term: number;
+  /** Whether it went to this same candidate. */
+  sameCandidate: boolean;
+}
+
+export type Screening = { adoptTerm: boolean; refuse: VoteRefusal | undefined };
+
+export type VoteDecision = { grant: true; adoptTerm: boolean } | { grant: false; adoptTerm: boolean; reason: VoteRefusal };
+
+/** Whether a candidate's log (lastTerm, lastIndex) is at least as up to date as ours (Raft §5.4.1). */
+export function logUpToDate(ours: { lastLogIndex: number; lastLogTerm: number }, theirs: { lastLogIndex: number; lastLogTerm: number }): boolean {
+  if (theirs.lastLogTerm !== ours.lastLogTerm) return theirs.lastLogTerm > ours.lastLogTerm;
+  return theirs.lastLogIndex >= ours.lastLogIndex;
+}
+
+/** Refusals that come before terms are compared: they leave our term alone even when the request's is newer. */
+function refuseBeforeTerms(view: VoterView, req: VoteRequestView): VoteRefusal | undefined {
+  if (req.candidateId !== '' && !inConfiguration(view.configuration, req.candidateId)) return 'candidate-not-in-configuration';
+  if (!req.leadershipTransfer) {
+    if (view.leaderAddr !== '' && view.leaderAddr !== req.candidateAddr) return 'have-leader';
+    if (view.now < view.voteQuietUntil) return 'recently-started';
+  }
+  return undefined;
+}
+
+/** Stage 1 of a vote: refuse at once, or go on (adopting the request's newer term first). */
+export function screenVote(view: VoterView, req: VoteRequestView): Screening {
+  const early = refuseBeforeTerms(view, req);
+  if (early !== undefined) return { adoptTerm: false, refuse: early };
+  if (req.term < view.currentTerm) return { adoptTerm: false, refuse: 'stale-term' };
+  const adoptTerm = req.term > view.currentTerm;
+  // Non-voters (upstream 1.2+) cannot be elected; the newer term is adopted all the same.
+  if (req.candidateId !== '' && !hasVote(view.configuration, req.candidateId)) return { adoptTerm, refuse: 'candidate-not-voter' };
+  return { adoptTerm, refuse: undefined };
+}
+
+/** Stage 2 of a vote (after screening passed): one vote per term, and only for an up-to-date log. */
+export function castVote(view: VoterView, req: VoteRequestView, cast: CastVote | undefined): { grant: true } | { grant: false; reason: VoteRefusal } {
+  if (cast !== undefined && cast.term === req.term) return cast.sameCandidate ? { grant: true } : { grant: false, reason: 'voted-for-another' };
+  if (!logUpToDate(view, req)) return { grant: false, reason: 'log-not-up-to-date' };
+  return { grant: true };
+}
+
+/** Both stages at once. */
+export function decideVote(view: VoterView, req: VoteRequestView, cast: CastVote | undefined): VoteDecision {
+  const screening = screenVote(view, req);
+  if (screening.refuse !== undefined) return { grant: false, adoptTerm: screening.adoptTerm, reason: screening.refuse };
+  const adopted = screening.adoptTerm ? { ...view, currentTerm: req.term } : view;
+  const vote = castVote(adopted, req, cast);
+  return vote.grant ? { grant: true, adoptTerm: screening.adoptTerm } : { grant: false, adoptTerm: screening.adoptTerm, reason: vote.reason };
+}
+
+/**
+ * A pre-vote (upstream 1.7): the checks of a vote without changing anything:
+ * no term is adopted and no vote is recorded, so a pre-vote never disturbs a
+ * working cluster. The leader and quiet-period refusals always apply.
+ */
+export function decidePreVote(view: VoterView, req: Omit<VoteRequestView, 'leadershipTransfer'>): { grant: true } | { grant: false; reason: VoteRefusal } {
+  const early = refuseBeforeTerms(view, { ...req, leadershipTransfer: false });
+  if (early !== undefined) return { grant: false, reason: early };
+  if (req.term < view.currentTerm) return { grant: false, reason: 'stale-term' };
+  if (req.candidateId !== '' && !hasVote(view.configuration, req.candidateId)) return { grant: false, reason: 'candidate-not-voter' };
+  if (!logUpToDate(view, req)) return { grant: false, reason: 'log-not-up-to-date' };
+  return { grant: true };
+}
