@@ -7,12 +7,14 @@
  *  - leader completeness: a leader holds every entry applied anywhere
  *    before it was elected;
  *  - state machine safety: no two servers apply different entries at one index.
+ * and the invariants each node asserts in its own code (`internal`: a node
+ * that fails one stops; the harness records which and why).
  * Violations are collected (not thrown) so a run can report all of them.
  */
 import { crc32 } from '@shoal/kit';
 import type { Log } from './log.js';
 
-export type InvariantKind = 'election-safety' | 'log-matching' | 'leader-completeness' | 'state-machine-safety';
+export type InvariantKind = 'election-safety' | 'log-matching' | 'leader-completeness' | 'state-machine-safety' | 'internal';
 
 export interface InvariantViolation {
   kind: InvariantKind;
@@ -85,6 +87,11 @@ export class InvariantChecker {
     else if (existing.print !== print) {
       this.#violate('state-machine-safety', `index ${log.index}: ${existing.by} applied ${existing.print}, ${id} applied ${print}`);
     }
+  }
+
+  /** A node's own invariant check failed (it has stopped). */
+  recordInternal(id: string, err: Error): void {
+    this.#violate('internal', `${id}: ${err.message}`);
   }
 
   /** Forgets applied records (after a deliberate user restore rewrites history). */

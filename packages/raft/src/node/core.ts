@@ -20,7 +20,7 @@ import type { Config, RaftLogger } from '../config.js';
 import type { Configuration, Configurations, ServerAddress, ServerID } from '../configuration.js';
 import { cloneConfiguration, emptyConfigurations, hasVote } from '../configuration.js';
 import { decodeConfiguration } from '../configuration-codec.js';
-import { invariant, KeyNotFoundError, RaftShutdownError } from '../errors.js';
+import { invariant, KeyNotFoundError, RaftInvariantError, RaftShutdownError } from '../errors.js';
 import type { FSM } from '../fsm.js';
 import type { Log } from '../log.js';
 import { LogType, utf8 } from '../log.js';
@@ -104,6 +104,7 @@ export class RaftCore {
   readonly observers = new Set<Observer>();
   readonly #leaderSubscribers = new Set<AsyncQueue<boolean>>();
   readonly #stateListeners: ((state: RaftState, term: number) => void)[] = [];
+  readonly #invariantListeners: ((err: Error) => void)[] = [];
   readonly #shutdownHooks: (() => void)[] = [];
   /** Campaigns started and leaderships won by this node (for reports). */
   readonly stats = { elections: 0, leaderships: 0 };
@@ -574,8 +575,23 @@ export class RaftCore {
   #taskFailed(err: unknown): void {
     if (this.isShutdown) return;
     this.logger.error({ err }, 'raft task failed');
-    // An invariant failure is a bug: stop rather than continue with broken state.
-    if (err instanceof Error && (err as { code?: string }).code === 'ERR_RAFT_INVARIANT') void this.shutdown(err);
+    this.stopIfBroken(err);
+  }
+
+  /**
+   * An invariant failure is a bug: the node stops rather than go on with
+   * broken state, and the listeners hear of it. Other errors are the
+   * caller's to handle.
+   */
+  stopIfBroken(err: unknown): void {
+    if (!(err instanceof RaftInvariantError) || this.#shutdownPromise !== undefined) return;
+    for (const listener of this.#invariantListeners) listener(err);
+    void this.shutdown(err);
+  }
+
+  /** Calls `listener` when an invariant check fails inside this node (simulators and test harnesses count them). */
+  onInvariantFailure(listener: (err: Error) => void): void {
+    this.#invariantListeners.push(listener);
   }
 
   /** Runs `task` on the main queue, logging (not throwing) failures; for timer and RPC callbacks. */

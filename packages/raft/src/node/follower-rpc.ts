@@ -216,7 +216,10 @@ export function makeRpcHandler(core: RaftCore): RpcHandler {
     }
     return core.serial.run(() => {
       if (core.isShutdown) throw new RaftShutdownError();
-      return fn();
+      const answer = fn();
+      // A broken invariant stops the node; the caller still gets the error.
+      answer.catch((err: unknown) => core.stopIfBroken(err));
+      return answer;
     });
   };
   return {
@@ -240,7 +243,11 @@ export function makeRpcHandler(core: RaftCore): RpcHandler {
       } catch (err) {
         return drain(data).then(() => Promise.reject(err));
       }
-      return core.serial.run(() => handleInstallSnapshot(core, req, data));
+      return core.serial.run(() => {
+        const answer = handleInstallSnapshot(core, req, data);
+        answer.catch((err: unknown) => core.stopIfBroken(err));
+        return answer;
+      });
     },
     timeoutNow: (req) => onMain(() => handleTimeoutNow(core, req), req.protocolVersion),
   };

@@ -92,8 +92,15 @@ export class Replicator {
   }
 
   start(): void {
-    void this.#runReplication().catch((err: unknown) => this.#leader.core.logger.error({ err, peer: this.peer.id }, 'replication loop failed'));
-    void this.#runHeartbeat().catch((err: unknown) => this.#leader.core.logger.error({ err, peer: this.peer.id }, 'heartbeat loop failed'));
+    const core = this.#leader.core;
+    void this.#runReplication().catch((err: unknown) => {
+      core.logger.error({ err, peer: this.peer.id }, 'replication loop failed');
+      core.stopIfBroken(err);
+    });
+    void this.#runHeartbeat().catch((err: unknown) => {
+      core.logger.error({ err, peer: this.peer.id }, 'heartbeat loop failed');
+      core.stopIfBroken(err);
+    });
     this.trigger();
   }
 
@@ -330,7 +337,13 @@ export class Replicator {
                 fail();
                 return;
               }
-              this.#updateLastAppended(req);
+              try {
+                this.#updateLastAppended(req);
+              } catch (err) {
+                core.stopIfBroken(err);
+                fail();
+                return;
+              }
               leader.acknowledge(this.peer.id, sentSeq, sentAt);
               this.#wakeProgress();
             },

@@ -28,6 +28,8 @@ export class SimServer {
   transport: SimTransport | undefined;
   /** Called when this server becomes leader (for traces and counters). */
   onLeader: ((id: string, term: number) => void) | undefined;
+  /** Check exactly that state changes run in each node's serial task (slower). */
+  exactTaskChecks = false;
   crashes = 0;
   /** Restarts that found a torn record at the end of the log file (and cut it off). */
   tornTails = 0;
@@ -72,6 +74,7 @@ export class SimServer {
       transport,
       clock: this.node.clock,
       random: this.node.random.fork(),
+      exactTaskChecks: this.exactTaskChecks,
     });
     const core = raft.internals;
     core.onStateChange((state, term) => {
@@ -79,6 +82,7 @@ export class SimServer {
       this.#checker.recordLeader(this.id, term);
       this.onLeader?.(this.id, term);
     });
+    core.onInvariantFailure((err) => this.#checker.recordInternal(this.id, err));
     core.fsmRunner.onApplied = (log) => this.#checker.recordApplied(this.id, log);
     this.store = store;
     this.fsm = fsm;

@@ -105,11 +105,13 @@ export class TestCluster {
       transport: node.transport,
       clock: this.clock,
       random: this.random.fork(),
+      exactTaskChecks: true,
     });
     const core = raft.internals;
     core.onStateChange((state, term) => {
       if (state === 'Leader') this.checker.recordLeader(node.id, term);
     });
+    core.onInvariantFailure((err) => this.checker.recordInternal(node.id, err));
     core.fsmRunner.onApplied = (log) => this.checker.recordApplied(node.id, log);
     return raft;
   }
@@ -227,11 +229,14 @@ export class TestCluster {
     return n;
   }
 
+  /** Stops every server; throws if any of them failed one of its own invariant checks while the test ran. */
   async shutdown(): Promise<void> {
     for (const n of this.up) {
       n.up = false;
       await n.raft.shutdown();
     }
+    const internal = this.checker.violations.filter((v) => v.kind === 'internal');
+    if (internal.length > 0) throw new Error(`invariant checks failed inside servers: ${internal.map((v) => v.message).join('; ')}`);
   }
 }
 
