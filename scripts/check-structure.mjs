@@ -6,11 +6,13 @@
 //    changes go through the core's named operations;
 //  - import_cycles: cycles among source files of every package, following
 //    runtime imports only (`import type` and `export type` are left out).
-// Exits 1 when either list is non-empty. Usage: node scripts/check-structure.mjs
+// Exits 1 when either list is non-empty.
+// Usage: node scripts/check-structure.mjs [--root DIR]   (DIR holds packages/; default: this repository)
 import fs from 'node:fs';
 import path from 'node:path';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 ? path.resolve(process.argv[rootArg + 1]) : path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const packages = path.join(root, 'packages');
 
 function walk(dir) {

@@ -19,7 +19,7 @@ function collect(dir, out) {
   return out;
 }
 
-const starts = roots.length > 0 ? roots : ['packages', 'interop'];
+const starts = roots.length > 0 ? roots : ['packages', 'interop', 'scripts'];
 const files = starts.flatMap((s) => {
   const p = join(root, s);
   return statSync(p, { throwIfNoEntry: false })?.isDirectory() ? collect(p, []) : [relative(root, p)];
