@@ -10,7 +10,6 @@ import { KeyNotFoundError, LogNotFoundError } from '../errors.js';
 import { makeLog, utf8 } from '../log.js';
 import { readAll } from './snapshot.js';
 import { InmemNetwork } from '../transport/inmem-transport.js';
-import { ManualClock } from '../testing/manual-clock.js';
 
 const SEED = Number(process.env['SHOAL_SEED'] ?? 4242);
 
@@ -81,7 +80,7 @@ test('FileStore rewrites itself when dead records dominate, without losing anyth
 
 test('FileSnapshotStore: atomic snapshots, retention, CRC, crash before close', async () => {
   const { disk } = simDisk(SEED + 2);
-  const transport = new InmemNetwork(new ManualClock()).add('a');
+  const transport = new InmemNetwork(new Simulation({ seed: 1 })).add('a');
   const config = { servers: [{ id: 'a', address: 'a', suffrage: ServerSuffrage.Voter }] };
   const store = await FileSnapshotStore.open(disk.fileSystem(), 'snaps', 2);
   for (let i = 1; i <= 3; i++) {

@@ -15,7 +15,7 @@ import { InmemNetwork, InmemTransport } from '../transport/inmem-transport.js';
 import { LogCache } from './log-cache.js';
 import { makeLog, utf8 } from '../log.js';
 import { readAll } from './snapshot.js';
-import { ManualClock } from '../testing/manual-clock.js';
+import { Simulation } from '@shoal/sim';
 import type { RpcHandler } from '../transport/transport.js';
 
 function hex(b: Uint8Array): string {
@@ -162,7 +162,7 @@ test('LogCache serves recent entries without the store and stays correct after d
 });
 
 test('InmemSnapshotStore keeps the newest closed snapshot; cancelled ones vanish', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const transport = new InmemNetwork(clock).add('a');
   const store = new InmemSnapshotStore();
   const config = { servers: [voter('a', 'a')] };
@@ -220,7 +220,7 @@ function ae(term: number, prev: number): AppendEntriesRequest {
 }
 
 test('InmemTransport: RPCs, disconnect, timeouts and peer encoding', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const a = new InmemTransport('a', { clock, timeoutMs: 100 });
   const b = new InmemTransport('b', { clock, timeoutMs: 100 });
   await assert.rejects(a.appendEntries('b', 'b', ae(1, 0)), PeerUnreachableError);
@@ -241,7 +241,7 @@ test('InmemTransport: RPCs, disconnect, timeouts and peer encoding', async () =>
   b.setHandler(echoHandler({ appendEntries: () => new Promise(() => {}) }));
   const hung = a.appendEntries('b', 'b', ae(1, 0));
   const outcome = hung.then(() => 'answered', (e: unknown) => e);
-  await clock.advance(100);
+  await clock.runFor(100);
   assert.ok((await outcome) instanceof RpcTimeoutError);
   a.disconnect('b');
   await assert.rejects(a.appendEntries('b', 'b', ae(1, 0)), PeerUnreachableError);
@@ -250,7 +250,7 @@ test('InmemTransport: RPCs, disconnect, timeouts and peer encoding', async () =>
 });
 
 test('InmemTransport pipeline: bounded in flight, answers in send order, close fails the rest', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const a = new InmemTransport('a', { clock, maxInFlight: 2 });
   const b = new InmemTransport('b', { clock });
   a.connect('b', b);
@@ -263,16 +263,16 @@ test('InmemTransport pipeline: bounded in flight, answers in send order, close f
   const f2 = await p.appendEntries(ae(1, 1));
   let third = false;
   const f3p = p.appendEntries(ae(1, 2)).then((f) => ((third = true), f));
-  await clock.advance(1);
+  await clock.runFor(1);
   assert.equal(third, false, 'the third send waits for room');
   const order: number[] = [];
   void f1.response.then((r) => order.push(r.lastLog));
   void f2.response.then((r) => order.push(r.lastLog));
   releases[1]!(); // the second answer arrives first...
-  await clock.advance(1);
+  await clock.runFor(1);
   assert.deepEqual(order, [], '...but is held until the first');
   releases[0]!();
-  await clock.advance(1);
+  await clock.runFor(1);
   assert.deepEqual(order, [1, 2]);
   const f3 = await f3p;
   await p.close();
@@ -284,7 +284,7 @@ test('InmemTransport pipeline: bounded in flight, answers in send order, close f
 });
 
 test('InmemNetwork partitions cut both directions; heal restores; one-way cuts', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const net = new InmemNetwork(clock);
   const [a, b, c] = ['a', 'b', 'c'].map((x) => net.add(x));
   for (const t of [a!, b!, c!]) t.setHandler(echoHandler());
