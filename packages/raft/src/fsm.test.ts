@@ -2,7 +2,7 @@
 // applies and snapshots, thrown errors as responses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRandom } from '@shoal/kit';
+import { fromUtf8, seededRandom } from '@shoal/kit';
 import { bootstrapCluster } from './bootstrap.js';
 import { testConfig } from './config.js';
 import { ServerSuffrage } from './configuration.js';
@@ -24,7 +24,7 @@ class BatchFsm implements BatchingFSM {
     this.batches.push(logs);
     return logs.map((l) => {
       if (l.type === LogType.Configuration) return 'config';
-      const t = new TextDecoder().decode(l.data);
+      const t = fromUtf8(l.data);
       this.applied.push(t);
       return t.toUpperCase();
     });

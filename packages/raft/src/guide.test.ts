@@ -1,7 +1,7 @@
 // The example at the top of docs/raft.md, kept working.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRandom } from '@shoal/kit';
+import { seededRandom, utf8 } from '@shoal/kit';
 import { Raft, InmemStore, InmemSnapshotStore, InmemNetwork, bootstrapCluster, testConfig, ServerSuffrage } from './index.js';
 import { Simulation } from '@shoal/sim';
 import { MockFSM } from './testing/index.js';
@@ -21,7 +21,7 @@ test('docs/raft.md: a cluster in one process', async () => {
   }));
   await sim.runFor(500);
   const leader = nodes.find((n) => n.state === 'Leader')!;
-  const r = await leader.apply(new TextEncoder().encode('hello'), { timeoutMs: 1000 });
+  const r = await leader.apply(utf8('hello'), { timeoutMs: 1000 });
   assert.equal(r.response, 1);
   for (const n of nodes) await n.shutdown();
 });

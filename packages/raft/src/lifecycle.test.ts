@@ -2,7 +2,7 @@
 // HasExistingState, GetConfiguration, RecoverCluster, stats, non-leader errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRandom } from '@shoal/kit';
+import { fromUtf8, seededRandom } from '@shoal/kit';
 import { bootstrapCluster, getConfiguration, hasExistingState, recoverCluster } from './bootstrap.js';
 import { testConfig } from './config.js';
 import { ServerSuffrage } from './configuration.js';
@@ -170,7 +170,7 @@ test('apply honours its timeout end to end: enqueue timeout vs unknown outcome',
   assert.ok(err2 instanceof EnqueueTimeoutError, String(err2));
   assert.equal((err2 as Error).message, 'timed out enqueuing operation');
   await c.advance(5);
-  assert.ok(leader.store.entries().every((e) => new TextDecoder().decode(e.data) !== 'never'), 'a timed-out entry is never appended');
+  assert.ok(leader.store.entries().every((e) => fromUtf8(e.data) !== 'never'), 'a timed-out entry is never appended');
   await c.shutdown();
 });
 

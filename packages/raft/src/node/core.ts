@@ -9,7 +9,7 @@
 import type { Clock, Random, Timer } from '@shoal/kit';
 import type { RpcHeader } from '../commands.js';
 import type { Config, RaftLogger } from '../config.js';
-import { silentLogger } from '@shoal/kit';
+import { silentLogger, utf8 } from '@shoal/kit';
 import type { Configuration, Configurations, ServerAddress, ServerID } from '../configuration.js';
 import { cloneConfiguration, emptyConfigurations, hasVote } from '../configuration.js';
 import { decodeConfiguration } from '../configuration-codec.js';
@@ -18,7 +18,7 @@ import type { FSM } from '../fsm.js';
 import type { CommittedEntry } from './fsm-runner.js';
 import { FsmRunner } from './fsm-runner.js';
 import type { Log } from '../log.js';
-import { LogType, utf8 } from '../log.js';
+import { LogType } from '../log.js';
 import type { LogFuture } from '../log-future.js';
 import type { Observation, ObservationData, Observer } from '../observer.js';
 import { SerialQueue } from './serial-queue.js';

@@ -5,6 +5,7 @@
  * except heartbeats of the current leader, which take a fast path so a slow
  * disk does not make followers time out (Go's heartbeat handler).
  */
+import { fromUtf8 } from '@shoal/kit';
 import type {
   AppendEntriesRequest,
   AppendEntriesResponse,
@@ -21,7 +22,6 @@ import type { RaftCore } from './core.js';
 import { handleRequestPreVote, handleRequestVote } from './election.js';
 import { invariant, LogNotFoundError, NotVoterError, RaftShutdownError, SnapshotError, UnsupportedProtocolError } from '../errors.js';
 import type { Log } from '../log.js';
-import { fromUtf8 } from '../log.js';
 import type { RpcHandler } from '../transport/transport.js';
 
 function leaderIdentity(core: RaftCore, req: { id: Uint8Array; addr: Uint8Array; leader: Uint8Array }): { addr: string; id: string } {

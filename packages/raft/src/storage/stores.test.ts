@@ -1,5 +1,6 @@
 // Stores, snapshot stores, transport and the configuration codec (spec §6:
 // configuration_test, log_cache_test, inmem snapshot/discard, transport_test).
+import { fromUtf8, utf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -13,7 +14,7 @@ import { InmemSnapshotStore } from './inmem-snapshot.js';
 import { InmemStore } from './inmem-store.js';
 import { InmemNetwork, InmemTransport } from '../transport/inmem-transport.js';
 import { LogCache } from './log-cache.js';
-import { makeLog, utf8 } from '../log.js';
+import { makeLog } from '../log.js';
 import { readAll } from './snapshot.js';
 import { Simulation } from '@shoal/sim';
 import type { RpcHandler } from '../transport/transport.js';
@@ -46,7 +47,7 @@ test('legacy peers: an array of voter addresses (spec §3.2)', () => {
   const c: Configuration = { servers: [voter('a', '127.0.0.1:7000'), { id: 'b', address: 'x', suffrage: ServerSuffrage.Nonvoter }] };
   const bytes = encodePeers(c, (_id, addr) => utf8(addr));
   assert.equal(hex(bytes), '91ae3132372e302e302e313a37303030');
-  assert.deepEqual(decodePeers(bytes, (b) => new TextDecoder().decode(b)), { servers: [voter('127.0.0.1:7000', '127.0.0.1:7000')] });
+  assert.deepEqual(decodePeers(bytes, (b) => fromUtf8(b)), { servers: [voter('127.0.0.1:7000', '127.0.0.1:7000')] });
 });
 
 test('configuration decoding is total: garbage gives DecodeError, never a crash', () => {
@@ -181,7 +182,7 @@ test('InmemSnapshotStore keeps the newest closed snapshot; cancelled ones vanish
   assert.deepEqual(meta!.configuration, config);
   assert.equal(hex(meta!.peers), '91a161');
   const opened = await store.open(sink.id);
-  assert.equal(new TextDecoder().decode(await readAll(opened.source)), 'hello world');
+  assert.equal(fromUtf8(await readAll(opened.source)), 'hello world');
   const cancelled = await store.create(1, 20, 3, config, 2, transport);
   await cancelled.write(utf8('x'));
   await cancelled.cancel();

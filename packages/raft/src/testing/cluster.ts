@@ -12,6 +12,7 @@
  *   network (latency, loss, reordering, duplication).
  * For tests; not a stable API. Print the seed when a test fails.
  */
+import { utf8 } from '@shoal/kit';
 import type { NetworkOptions } from '@shoal/sim';
 import { SimNetwork, Simulation } from '@shoal/sim';
 import type { Config } from '../config.js';
@@ -288,5 +289,5 @@ function simulatedEnvironment(network: SimRaftNetwork): ServerEnvironment {
 }
 
 export function text(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return utf8(s);
 }
