@@ -10,6 +10,9 @@ export class Deferred<T> {
       this.#resolve = resolve;
       this.#reject = reject;
     });
+    // A caller that drops the promise must not cause an unhandled rejection;
+    // whoever awaits it still sees the rejection.
+    this.promise.catch(() => undefined);
   }
 
   /** True once resolve or reject has been called. */

@@ -59,6 +59,22 @@ test('Deferred settles once', async () => {
   assert.equal(await d.promise, 1);
 });
 
+test('Deferred: a dropped rejection is not unhandled; an awaited one still rejects', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    new Deferred<void>().reject(new Error('dropped'));
+    const awaited = new Deferred<void>();
+    awaited.reject(new Error('seen'));
+    await assert.rejects(awaited.promise, /seen/);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
 test('ManualClock fires timers in time order, repeats, and cancels', () => {
   const clock = new ManualClock();
   const seen: string[] = [];

@@ -19,6 +19,10 @@ class ManualTimer implements Timer {
  * A clock that moves only when told to: for unit tests of a single component.
  * Whole clusters run on the simulator's scheduler instead (@shoal/sim), which
  * also orders network and disk events.
+ *
+ * Pending timers are a plain list scanned for the earliest: unit tests keep a
+ * handful, so a heap (like sim's EventQueue or peerlist's PendingHeap, whose
+ * needs differ again) would add code without saving time.
  */
 export class ManualClock implements Clock {
   #now: number;

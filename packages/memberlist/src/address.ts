@@ -3,6 +3,7 @@
  * IPv4 or 16 for IPv6 and IPv4-mapped IPv6 (spec §3.1: Go may send either form
  * for an IPv4 node, so comparisons normalise first).
  */
+import { hex as hexBytes } from '@shoal/kit';
 
 /** Parses dotted IPv4 or RFC 4291 IPv6 text; undefined when it is neither. IPv4 gives 4 bytes. */
 export function parseIP(text: string): Uint8Array | undefined {
@@ -88,7 +89,7 @@ export function formatIP(ip: Uint8Array | undefined): string {
   if (!ip || ip.length === 0) return '<nil>';
   const v4 = toIPv4(ip);
   if (v4) return `${v4[0]}.${v4[1]}.${v4[2]}.${v4[3]}`;
-  if (ip.length !== 16) return `?${Array.from(ip, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  if (ip.length !== 16) return `?${hexBytes(ip)}`;
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((ip[i]! << 8) | ip[i + 1]!);
   // Longest run of two or more zero groups becomes "::" (RFC 5952).

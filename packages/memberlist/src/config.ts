@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { silentLogger, noopMetrics, type Clock, type Logger, type Metrics, type Random, type Labels } from '@shoal/kit';
+import { silentLogger, noopMetrics, utf8, type Clock, type Logger, type Metrics, type Random, type Labels } from '@shoal/kit';
 import type { AliveDelegate, ConflictDelegate, Delegate, EventDelegate, MergeDelegate, PingDelegate } from './delegates.js';
 import { MemberlistError, MemberlistErrorCode } from './errors.js';
 import type { NameRegistry } from './names.js';
@@ -316,7 +316,7 @@ export function validateConfig(c: Config): void {
   }
   if (!Number.isInteger(c.bindPort) || c.bindPort < 0 || c.bindPort > 65535) bad('bindPort', `must be a port, got ${c.bindPort}`);
   if (!Number.isInteger(c.advertisePort) || c.advertisePort < 0 || c.advertisePort > 65535) bad('advertisePort', `must be a port, got ${c.advertisePort}`);
-  if (new TextEncoder().encode(c.label).length > 255) bad('label', 'must be at most 255 bytes');
+  if (utf8(c.label).length > 255) bad('label', 'must be at most 255 bytes');
 }
 
 function safeHostname(): string {

@@ -1,3 +1,4 @@
+import { bytesEqual } from '@shoal/kit';
 import { ipPortString, type Address } from './address.js';
 import { NodeStateType } from './wire/types.js';
 
@@ -123,11 +124,3 @@ export class NodeInfo {
 
 const EMPTY_VSN = new Uint8Array(6);
 
-/** Byte-wise equality of two optional buffers; undefined equals empty (Go's bytes.Equal). */
-export function bytesEqual(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === b) return true;
-  const la = a?.length ?? 0;
-  if (la !== (b?.length ?? 0)) return false;
-  for (let i = 0; i < la; i++) if (a![i] !== b![i]) return false;
-  return true;
-}

@@ -1,10 +1,11 @@
+import { bytesEqual } from '@shoal/kit';
 import type { Clock, Logger, Metrics, Random } from '@shoal/kit';
 import { formatIP, ipEqual } from './address.js';
 import type { Awareness } from './awareness.js';
 import { SystemBroadcast } from './broadcast.js';
 import type { Config } from './config.js';
 import { askVerdict, type NodeEvent } from './delegates.js';
-import { bytesEqual, Node, NodeInfo } from './node.js';
+import { Node, NodeInfo } from './node.js';
 import { NodeTable, type PreloadSet } from './node-table.js';
 import type { TransmitLimitedQueue } from './queue.js';
 import { aliveLength, suspectLength } from './sizes.js';

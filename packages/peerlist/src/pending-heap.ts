@@ -16,6 +16,12 @@ export interface HeapEntry {
  * Fewest pending requests first (yarpc pendingheap): a binary min-heap on
  * (pending, last chosen). Choosing bumps `last`, so equally loaded peers take
  * turns. O(log n) choose, add, remove and pending update.
+ *
+ * Not a shared kit heap: its keys change in place (pending counts, turns),
+ * so entries carry their heap index and the root's sift is deferred across a
+ * choose and the pendingChanged that follows. sim's EventQueue is the other
+ * kind (fixed keys, lazy cancellation, typed arrays) and kit's ManualClock a
+ * short list; a generic heap would cost one or the other its speed.
  */
 export class PendingHeap implements Implementation<HeapEntry> {
   readonly #heap: HeapEntry[] = [];

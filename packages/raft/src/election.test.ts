@@ -1,10 +1,10 @@
 // Elections and pre-vote (spec §6 "pre-vote"): partitioned servers rejoining
 // without disrupting the leader, vote handler rules, leader stickiness.
+import { utf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RequestPreVoteRequest, RequestVoteRequest } from './commands.js';
 import { handleRequestPreVote, handleRequestVote } from './node/election.js';
-import { utf8 } from './log.js';
 import { TestCluster } from './testing/cluster.js';
 
 function voteReq(c: TestCluster, from: string, term: number, lastLogIndex: number, lastLogTerm: number, transfer = false): RequestVoteRequest {

@@ -2,7 +2,7 @@
 // applies and snapshots, thrown errors as responses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRandom } from '@shoal/kit';
+import { fromUtf8, seededRandom } from '@shoal/kit';
 import { bootstrapCluster } from './bootstrap.js';
 import { testConfig } from './config.js';
 import { ServerSuffrage } from './configuration.js';
@@ -14,7 +14,7 @@ import type { Log } from './log.js';
 import { LogType } from './log.js';
 import { Raft } from './raft.js';
 import type { SnapshotSink, SnapshotSource } from './storage/snapshot.js';
-import { ManualClock } from './testing/manual-clock.js';
+import { Simulation } from '@shoal/sim';
 import { TestCluster, text } from './testing/cluster.js';
 
 class BatchFsm implements BatchingFSM {
@@ -24,7 +24,7 @@ class BatchFsm implements BatchingFSM {
     this.batches.push(logs);
     return logs.map((l) => {
       if (l.type === LogType.Configuration) return 'config';
-      const t = new TextDecoder().decode(l.data);
+      const t = fromUtf8(l.data);
       this.applied.push(t);
       return t.toUpperCase();
     });
@@ -39,7 +39,7 @@ class BatchFsm implements BatchingFSM {
 }
 
 test('a BatchingFSM receives commands and configuration entries in batches, responses line up', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const transport = new InmemNetwork(clock).add('a');
   const store = new InmemStore();
   const snapshots = new InmemSnapshotStore();
@@ -47,7 +47,7 @@ test('a BatchingFSM receives commands and configuration entries in batches, resp
   await bootstrapCluster({ config, logs: store, stable: store, snapshots, transport, configuration: { servers: [{ id: 'a', address: 'a', suffrage: ServerSuffrage.Voter }] } });
   const fsm = new BatchFsm();
   const raft = await Raft.create({ config, fsm, logs: store, stable: store, snapshots, transport, clock, random: seededRandom(3) });
-  await clock.advance(200);
+  await clock.runFor(200);
   const results = await Promise.all(['x', 'y', 'z'].map((s) => raft.apply(text(s))));
   assert.deepEqual(results.map((r) => r.response), ['X', 'Y', 'Z']);
   assert.deepEqual(fsm.applied, ['x', 'y', 'z']);
@@ -81,7 +81,7 @@ test('async applies are serialised in log order', async () => {
   leader.fsm.apply = async (log: Log) => {
     running++;
     assert.equal(running, 1, 'never two applies at once');
-    await new Promise<void>((r) => c.clock.after(1, r));
+    await new Promise<void>((r) => c.sim.after(1, r));
     seen.push(log.index);
     running--;
     return log.index;

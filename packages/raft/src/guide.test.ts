@@ -1,13 +1,14 @@
 // The example at the top of docs/raft.md, kept working.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRandom } from '@shoal/kit';
+import { seededRandom, utf8 } from '@shoal/kit';
 import { Raft, InmemStore, InmemSnapshotStore, InmemNetwork, bootstrapCluster, testConfig, ServerSuffrage } from './index.js';
-import { ManualClock, MockFSM } from './testing/index.js';
+import { Simulation } from '@shoal/sim';
+import { MockFSM } from './testing/index.js';
 
 test('docs/raft.md: a cluster in one process', async () => {
-  const clock = new ManualClock();
-  const network = new InmemNetwork(clock);
+  const sim = new Simulation({ seed: 1 });
+  const network = new InmemNetwork(sim);
   const ids = ['a', 'b', 'c'];
   const configuration = { servers: ids.map((id) => ({ id, address: id, suffrage: ServerSuffrage.Voter })) };
   const nodes = await Promise.all(ids.map(async (id) => {
@@ -16,11 +17,11 @@ test('docs/raft.md: a cluster in one process', async () => {
     const snapshots = new InmemSnapshotStore();
     const config = testConfig(id);
     await bootstrapCluster({ config, logs: store, stable: store, snapshots, transport, configuration });
-    return Raft.create({ config, fsm: new MockFSM(), logs: store, stable: store, snapshots, transport, clock, random: seededRandom(ids.indexOf(id) + 1) });
+    return Raft.create({ config, fsm: new MockFSM(), logs: store, stable: store, snapshots, transport, clock: sim, random: seededRandom(ids.indexOf(id) + 1) });
   }));
-  await clock.advance(500);
+  await sim.runFor(500);
   const leader = nodes.find((n) => n.state === 'Leader')!;
-  const r = await leader.apply(new TextEncoder().encode('hello'), { timeoutMs: 1000 });
+  const r = await leader.apply(utf8('hello'), { timeoutMs: 1000 });
   assert.equal(r.response, 1);
   for (const n of nodes) await n.shutdown();
 });

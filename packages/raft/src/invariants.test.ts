@@ -1,8 +1,9 @@
 // The invariant checker itself must catch each kind of violation.
+import { utf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvariantChecker } from './invariants.js';
-import { makeLog, utf8 } from './log.js';
+import { makeLog } from './log.js';
 
 const e = (index: number, term: number, data = `${index}@${term}`) => makeLog({ index, term, data: utf8(data) });
 

@@ -2,7 +2,7 @@
 // HasExistingState, GetConfiguration, RecoverCluster, stats, non-leader errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRandom } from '@shoal/kit';
+import { fromUtf8, seededRandom } from '@shoal/kit';
 import { bootstrapCluster, getConfiguration, hasExistingState, recoverCluster } from './bootstrap.js';
 import { testConfig } from './config.js';
 import { ServerSuffrage } from './configuration.js';
@@ -12,11 +12,11 @@ import { InmemStore } from './storage/inmem-store.js';
 import { InmemNetwork } from './transport/inmem-transport.js';
 import { Raft } from './raft.js';
 import { TestCluster, text } from './testing/cluster.js';
-import { ManualClock } from './testing/manual-clock.js';
+import { Simulation } from '@shoal/sim';
 import { MockFSM } from './testing/mock-fsm.js';
 
-async function singleNode(bootstrap: boolean): Promise<{ raft: Raft; clock: ManualClock; store: InmemStore; fsm: MockFSM }> {
-  const clock = new ManualClock();
+async function singleNode(bootstrap: boolean): Promise<{ raft: Raft; clock: Simulation; store: InmemStore; fsm: MockFSM }> {
+  const clock = new Simulation({ seed: 1 });
   const net = new InmemNetwork(clock);
   const transport = net.add('a');
   const store = new InmemStore();
@@ -33,7 +33,7 @@ async function singleNode(bootstrap: boolean): Promise<{ raft: Raft; clock: Manu
 test('a single bootstrapped node elects itself and applies', async () => {
   const { raft, clock, fsm } = await singleNode(true);
   assert.equal(raft.state, 'Follower');
-  await clock.advance(200);
+  await clock.runFor(200);
   assert.equal(raft.state, 'Leader');
   assert.equal(raft.leader(), 'a');
   assert.deepEqual(raft.leaderWithId(), { address: 'a', id: 'a' });
@@ -48,7 +48,7 @@ test('a single bootstrapped node elects itself and applies', async () => {
 
 test('a node without configuration never campaigns', async () => {
   const { raft, clock } = await singleNode(false);
-  await clock.advance(2000);
+  await clock.runFor(2000);
   assert.equal(raft.state, 'Follower');
   assert.equal(raft.stats().last_contact, 'never');
   await raft.shutdown();
@@ -57,14 +57,14 @@ test('a node without configuration never campaigns', async () => {
 test('live bootstrap starts a cluster; a second bootstrap fails', async () => {
   const { raft, clock } = await singleNode(false);
   await raft.bootstrapCluster({ servers: [{ id: 'a', address: 'a', suffrage: ServerSuffrage.Voter }] });
-  await clock.advance(200);
+  await clock.runFor(200);
   assert.equal(raft.state, 'Leader');
   await assert.rejects(raft.bootstrapCluster({ servers: [{ id: 'a', address: 'a', suffrage: ServerSuffrage.Voter }] }), CantBootstrapError);
   await raft.shutdown();
 });
 
 test('bootstrapCluster refuses stores with state, and bad configurations', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const transport = new InmemNetwork(clock).add('a');
   const store = new InmemStore();
   const snapshots = new InmemSnapshotStore();
@@ -84,7 +84,7 @@ test('hasExistingState sees a term alone, or a snapshot alone', async () => {
   await stable.setUint64('CurrentTerm', 3);
   assert.equal(await hasExistingState(empty, stable, new InmemSnapshotStore()), true);
   const snaps = new InmemSnapshotStore();
-  const transport = new InmemNetwork(new ManualClock()).add('x');
+  const transport = new InmemNetwork(new Simulation({ seed: 1 })).add('x');
   const sink = await snaps.create(1, 5, 1, { servers: [] }, 0, transport);
   await sink.write(new Uint8Array([1]));
   await sink.close();
@@ -92,7 +92,7 @@ test('hasExistingState sees a term alone, or a snapshot alone', async () => {
 });
 
 test('invalid configs are refused with Go messages', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const transport = new InmemNetwork(clock).add('a');
   const store = new InmemStore();
   const base = { fsm: new MockFSM(), logs: store, stable: store, snapshots: new InmemSnapshotStore(), transport, clock };
@@ -124,7 +124,7 @@ test('operations on a follower fail with NotLeaderError naming the leader', asyn
 
 test('after shutdown every operation fails with RaftShutdownError; shutdown is idempotent', async () => {
   const { raft, clock } = await singleNode(true);
-  await clock.advance(200);
+  await clock.runFor(200);
   await raft.shutdown();
   await raft.shutdown();
   await assert.rejects(raft.apply(text('x')), RaftShutdownError);
@@ -141,7 +141,7 @@ test('shutdown fails entries still in flight', async () => {
   const leader = await c.waitForLeader();
   for (const f of c.followers()) c.disconnect(f.id);
   const pending = leader.raft.apply(text('stuck'));
-  await c.clock.advance(1);
+  await c.advance(1);
   await leader.raft.shutdown();
   await assert.rejects(pending, RaftShutdownError);
   await c.shutdown();
@@ -153,24 +153,24 @@ test('apply honours its timeout end to end: enqueue timeout vs unknown outcome',
   await leader.raft.barrier();
   // Without a quorum the entry is appended but cannot commit: the caller still hears back in time.
   c.partition([leader.id]);
-  const started = c.clock.now();
+  const started = c.sim.now();
   const p = leader.raft.apply(text('lost?'), { timeoutMs: 20 });
   let settledAt = -1;
-  p.catch(() => (settledAt = c.clock.now()));
-  await c.clock.advance(30);
+  p.catch(() => (settledAt = c.sim.now()));
+  await c.advance(30);
   const err = await p.then(() => undefined, (e: unknown) => e);
   assert.ok(err instanceof ApplyTimeoutError, String(err));
   assert.ok(settledAt - started <= 20, `settled after ${settledAt - started} ms`);
   // Behind a busy main queue the entry never gets an index: a definite failure.
-  const q = leader.raft.internals.serial.run(() => new Promise<void>((r) => c.clock.after(40, r)));
+  const q = leader.raft.internals.serial.run(() => new Promise<void>((r) => c.sim.after(40, r)));
   const p2 = leader.raft.apply(text('never'), { timeoutMs: 10 });
-  await c.clock.advance(45);
+  await c.advance(45);
   await q;
   const err2 = await p2.then(() => undefined, (e: unknown) => e);
   assert.ok(err2 instanceof EnqueueTimeoutError, String(err2));
   assert.equal((err2 as Error).message, 'timed out enqueuing operation');
-  await c.clock.advance(5);
-  assert.ok(leader.store.entries().every((e) => new TextDecoder().decode(e.data) !== 'never'), 'a timed-out entry is never appended');
+  await c.advance(5);
+  assert.ok(leader.store.entries().every((e) => fromUtf8(e.data) !== 'never'), 'a timed-out entry is never appended');
   await c.shutdown();
 });
 
@@ -229,7 +229,7 @@ test('recoverCluster forces a new configuration from one survivor', async () => 
 });
 
 test('recoverCluster refuses a server without state', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const transport = new InmemNetwork(clock).add('a');
   const store = new InmemStore();
   await assert.rejects(

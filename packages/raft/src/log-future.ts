@@ -1,43 +1,12 @@
 /**
- * LogFuture: one entry on its way through the leader (Go's logFuture), and
- * Deferred, the Promise plumbing beneath it. A future settles exactly once;
- * later outcomes (an apply after the caller's timeout) are ignored.
+ * LogFuture: one entry on its way through the leader (Go's logFuture), on
+ * kit's Deferred. A future settles exactly once; later outcomes (an apply
+ * after the caller's timeout) are ignored.
  */
 import type { Timer } from '@shoal/kit';
+import { Deferred } from '@shoal/kit';
 import { ApplyTimeoutError, EnqueueTimeoutError } from './errors.js';
 import type { Log } from './log.js';
-
-export class Deferred<T> {
-  readonly promise: Promise<T>;
-  #resolve!: (v: T) => void;
-  #reject!: (e: unknown) => void;
-  #settled = false;
-
-  constructor() {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    // A caller that drops the promise must not cause an unhandled rejection.
-    this.promise.catch(() => undefined);
-  }
-
-  get settled(): boolean {
-    return this.#settled;
-  }
-
-  resolve(v: T): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#resolve(v);
-  }
-
-  reject(e: unknown): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#reject(e);
-  }
-}
 
 export interface ApplyResult {
   /** Where the entry landed in the log. */

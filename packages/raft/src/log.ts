@@ -1,4 +1,5 @@
 /** Log entries: the unit raft replicates. Field for field Go's `raft.Log`. */
+import { bytesEqual } from '@shoal/kit';
 
 /** What a log entry means. Values are written to disk and the wire: never renumber. */
 export const LogType = {
@@ -62,27 +63,7 @@ export function makeLog(fields: Partial<Log> & Pick<Log, 'index' | 'term'>): Log
   };
 }
 
-/** True when a and b hold the same bytes. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** The same entry: index, term, type, data and extensions (appendedAt is informational). */
 export function sameEntry(a: Log, b: Log): boolean {
   return a.index === b.index && a.term === b.term && a.type === b.type && bytesEqual(a.data, b.data) && bytesEqual(a.extensions, b.extensions);
-}
-
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
-
-/** UTF-8 bytes of a string (Go's []byte(s)). */
-export function utf8(text: string): Uint8Array {
-  return textEncoder.encode(text);
-}
-
-/** The string of UTF-8 bytes (Go's string(b)); invalid sequences become U+FFFD. */
-export function fromUtf8(bytes: Uint8Array): string {
-  return textDecoder.decode(bytes);
 }

@@ -83,7 +83,6 @@ test('removing the leader makes it step down (shutdownOnRemove) and the rest ele
   await leader.raft.barrier();
   await leader.raft.removeServer(leader.id);
   await c.waitFor(() => leader.raft.state === 'Shutdown', 'the removed leader to shut down');
-  leader.up = false;
   const leader2 = await c.waitForLeader();
   assert.notEqual(leader2.id, leader.id);
   const cfg = await leader2.raft.getConfiguration();
@@ -146,9 +145,9 @@ test('a configuration change times out while a quorum is missing', async () => {
   await leader.raft.barrier();
   for (const f of c.followers()) c.disconnect(f.id);
   const p = leader.raft.addNonvoter('z', 'addr-z', { timeoutMs: 20 });
-  const started = c.clock.now();
+  const started = c.sim.now();
   let settledAt = -1;
-  p.catch(() => (settledAt = c.clock.now()));
+  p.catch(() => (settledAt = c.sim.now()));
   await c.advance(30);
   // The entry was appended (the configuration was stable) but cannot commit: unknown outcome, in time.
   await assert.rejects(p, (e: unknown) => (e as { code?: string }).code === 'ERR_APPLY_TIMEOUT');

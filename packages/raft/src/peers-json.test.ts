@@ -1,4 +1,5 @@
 // peers.json parsing (Go's peersjson_test).
+import { utf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Simulation, SimDisk } from '@shoal/sim';
@@ -31,6 +32,6 @@ test('config peers.json: ids, addresses and non-voters', async () => {
   assert.throws(() => parseConfigJson('[{"id":"a","address":"x","non_voter":true}]'), /Need at least one voter/);
   assert.throws(() => parseConfigJson('[{"id":"a","address":"x","non_voter":"yes"}]'), DecodeError);
   const fs = new SimDisk(new Simulation({ seed: 1 })).fileSystem();
-  await fs.writeFile('peers.json', new TextEncoder().encode(text));
+  await fs.writeFile('peers.json', utf8(text));
   assert.deepEqual(await readConfigJson(fs, 'peers.json'), expected);
 });

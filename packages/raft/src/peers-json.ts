@@ -4,6 +4,7 @@
  * passes it to recoverCluster. Parsing is separate from reading, so callers
  * without a FileSystem can use it on text they already have.
  */
+import { fromUtf8 } from '@shoal/kit';
 import type { FileSystem } from '@shoal/kit';
 import type { Configuration, Server } from './configuration.js';
 import { ServerSuffrage } from './configuration.js';
@@ -45,9 +46,9 @@ export function parseConfigJson(text: string): Configuration {
 }
 
 export async function readPeersJson(fs: FileSystem, path: string): Promise<Configuration> {
-  return parsePeersJson(new TextDecoder().decode(await fs.readFile(path)));
+  return parsePeersJson(fromUtf8(await fs.readFile(path)));
 }
 
 export async function readConfigJson(fs: FileSystem, path: string): Promise<Configuration> {
-  return parseConfigJson(new TextDecoder().decode(await fs.readFile(path)));
+  return parseConfigJson(fromUtf8(await fs.readFile(path)));
 }

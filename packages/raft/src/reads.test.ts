@@ -14,9 +14,9 @@ test('a leader cut off from the quorum steps down within the lease timeout', asy
     for await (const v of leader.raft.leadershipChanges()) changes.push(v);
   })();
   c.partition([leader.id]);
-  const start = c.clock.now();
+  const start = c.sim.now();
   await c.waitFor(() => leader.raft.state !== 'Leader', 'the isolated leader to step down');
-  const took = c.clock.now() - start;
+  const took = c.sim.now() - start;
   assert.ok(took <= 2 * leader.config.leaderLeaseTimeoutMs + 10, `stepped down after ${took} ms`);
   assert.deepEqual(changes, [false]);
   await c.shutdown();
@@ -92,15 +92,15 @@ test('verifyLeader counts only answers to heartbeats sent after it started', asy
   let hold = true;
   leader.transport.appendEntries = (id, target, req) =>
     original(id, target, req).then((r) => (hold ? new Promise((resolve) => held.push(() => resolve(r))) : r));
-  await c.clock.advance(15);
+  await c.advance(15);
   const inflightBefore = held.length;
   assert.ok(inflightBefore >= 2, `answers held before verify: ${inflightBefore}`);
   let verified = false;
   const p = leader.raft.verifyLeader().then(() => (verified = true));
-  await c.clock.advance(1);
+  await c.advance(1);
   // Release only answers to messages sent before verifyLeader began.
   for (const release of held.splice(0, inflightBefore)) release();
-  await c.clock.advance(0);
+  await c.advance(0);
   assert.equal(verified, false, 'stale answers confirmed leadership');
   hold = false;
   for (const release of held.splice(0)) release();
@@ -154,15 +154,15 @@ test('lease reads answer without a heartbeat round while the lease holds, and no
   assert.equal(r.viaLease, true);
   // Isolated, the lease runs out (heartbeatTimeout * (1 - drift) after the last acknowledged send).
   c.partition([leader.id]);
-  const cut = c.clock.now();
+  const cut = c.sim.now();
   const expiry = leader.raft.internals.leader!.leaseExpiry();
   const bound = leader.config.heartbeatTimeoutMs * (1 - leader.config.maxClockDriftRatio);
   assert.ok(expiry > cut && expiry <= cut + bound, `lease expiry ${expiry - cut} ms after the cut, bound ${bound}`);
-  await c.clock.advance(leader.config.heartbeatTimeoutMs);
+  await c.advance(leader.config.heartbeatTimeoutMs);
   if (leader.raft.state === 'Leader') {
     const p = leader.raft.readIndex({ lease: true, timeoutMs: 5 });
     const outcome = p.then((x) => x, (e: unknown) => e);
-    await c.clock.advance(10);
+    await c.advance(10);
     const got = await outcome;
     assert.ok(!(typeof got === 'object' && got !== null && 'viaLease' in got && got.viaLease), 'served a lease read after the lease expired');
   }
@@ -194,7 +194,7 @@ test('a restarted server refuses votes for one heartbeat timeout (lease safety)'
   await c.crash(f.id);
   const back = await c.restart(f.id);
   const core = back.raft.internals;
-  assert.ok(core.voteQuietUntil > c.clock.now());
+  assert.ok(core.voteQuietUntil > c.sim.now());
   await c.advance(200);
   assert.equal(leader.raft.state, 'Leader');
   await c.shutdown();
@@ -212,13 +212,13 @@ test('a deposed leader that has not noticed yet cannot serve a read-index read',
   await first.raft.apply(text('old'));
   await c.waitForReplication(1);
   c.partition([first.id]);
-  await c.waitFor(() => c.leader() !== undefined && c.leader()!.id !== first.id, 'a new leader in the majority', 1000, 1);
+  await c.waitFor(() => c.leader() !== undefined && c.leader()!.id !== first.id, 'a new leader in the majority', 1000);
   const second = c.leader()!;
   await second.raft.apply(text('new'));
   assert.equal(first.raft.state, 'Leader', 'the old leader has not noticed yet');
   const read = first.raft.readIndex({ timeoutMs: 20 });
   const outcome = read.then((r) => r, (e: unknown) => e);
-  await c.clock.advance(25);
+  await c.advance(25);
   assert.ok((await outcome) instanceof ReadTimeoutError, 'the read must not complete without a quorum');
   await c.shutdown();
 });
@@ -230,11 +230,11 @@ test('lease reads rely on equal heartbeat timeouts: a leader assuming a longer o
   await first.raft.barrier();
   first.raft.reloadConfig({ ...first.raft.reloadableConfig(), heartbeatTimeoutMs: 200, electionTimeoutMs: 200 });
   first.raft.internals.config.leaderLeaseTimeoutMs = 200;
-  await c.clock.advance(2);
+  await c.advance(2);
   await first.raft.apply(text('old'));
   await c.waitForReplication(1);
   c.partition([first.id]);
-  await c.waitFor(() => c.leader() !== undefined && c.leader()!.id !== first.id, 'a new leader in the majority', 1000, 1);
+  await c.waitFor(() => c.leader() !== undefined && c.leader()!.id !== first.id, 'a new leader in the majority', 1000);
   await c.leader()!.raft.apply(text('new'));
   const r = await first.raft.readIndex({ lease: true });
   assert.equal(r.viaLease, true, 'the misconfigured leader still believes in its lease');

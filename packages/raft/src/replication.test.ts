@@ -1,6 +1,7 @@
 // Replication (spec §6): 1/3/5-node replication, leader failure, behind and
 // rejoining followers, log repair of a deposed leader's suffix, pipelining,
 // group commit, concurrent applies, commitment rules, apply on a follower.
+import { fromUtf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Commitment } from './node/commitment.js';
@@ -11,7 +12,7 @@ import { LogType } from './log.js';
 import { TestCluster, text } from './testing/cluster.js';
 
 function commandTexts(entries: readonly Log[]): string[] {
-  return entries.filter((e) => e.type === LogType.Command).map((e) => new TextDecoder().decode(e.data));
+  return entries.filter((e) => e.type === LogType.Command).map((e) => fromUtf8(e.data));
 }
 
 test('five servers replicate 100 commands in order', async () => {

@@ -1,6 +1,7 @@
 // Snapshots (spec §6): user and automatic snapshots, compaction with
 // trailingLogs, InstallSnapshot to lagging followers, restore on start,
 // noSnapshotRestoreOnStart, user Restore, nothing new to snapshot.
+import { fromUtf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DiscardSnapshotStore } from './storage/discard-snapshot.js';
@@ -19,7 +20,7 @@ test('a user snapshot captures the FSM and compacts the log down to trailingLogs
   assert.equal(result.meta.configuration.servers.length, 3);
   const { meta, source } = await result.open();
   assert.equal(meta.id, result.meta.id);
-  const commands = decodeChunks(await readAll(source)).map((b) => new TextDecoder().decode(b));
+  const commands = decodeChunks(await readAll(source)).map((b) => fromUtf8(b));
   assert.equal(commands.length, 50);
   assert.equal(commands[49], 's49');
   const first = await leader.store.firstIndex();
@@ -87,7 +88,7 @@ test('a follower with a divergent log installs a snapshot and drops its log', as
   await c.waitForReplication(31);
   assert.deepEqual(leader.fsm.texts(), ['base', ...Array.from({ length: 30 }, (_, i) => `fresh${i}`)]);
   assert.equal(leader.fsm.restores, 1, 'the old leader caught up through a snapshot');
-  assert.ok(!leader.store.entries().some((e) => new TextDecoder().decode(e.data).startsWith('stale')));
+  assert.ok(!leader.store.entries().some((e) => fromUtf8(e.data).startsWith('stale')));
   assert.ok(c.checker.ok, JSON.stringify(c.checker.violations));
   await c.shutdown();
 });

@@ -55,7 +55,7 @@ test('applies and configuration changes are refused while a transfer runs', asyn
   let release!: () => void;
   leader.transport.timeoutNow = (id, t, req) => new Promise((r) => (release = () => r(undefined))).then(() => original(id, t, req));
   const transfer = leader.raft.leadershipTransferToServer(target.id, target.addr);
-  await c.clock.advance(1);
+  await c.advance(1);
   await assert.rejects(leader.raft.apply(text('no')), LeadershipTransferInProgressError);
   await assert.rejects(leader.raft.addNonvoter('x', 'addr-x'), (e: unknown) => e instanceof LeadershipTransferInProgressError);
   await assert.rejects(leader.raft.leadershipTransfer(), (e: unknown) => e instanceof LeadershipTransferInProgressError && e.message === 'leadership transfer in progress');

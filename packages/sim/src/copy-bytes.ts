@@ -3,6 +3,10 @@
  * about a microsecond in V8 (its own backing store), a view into a slab a
  * fifth of that. The price is that a retained payload keeps its slab (64 KiB)
  * alive; payloads above 4 KiB get their own buffer.
+ *
+ * Not kit's copyBytes on purpose: that one returns exclusively owned buffers
+ * (byteOffset 0) because protocol code may read `.buffer`; the simulator owns
+ * these copies and only hands out views, so it can take the faster slab.
  */
 const SLAB_BYTES = 64 * 1024;
 const SLAB_MAX_COPY = 4 * 1024;
@@ -11,7 +15,7 @@ let slab = new Uint8Array(SLAB_BYTES);
 let used = 0;
 
 /** A private copy of `data` (possibly a view into a shared slab). */
-export function copyBytes(data: Uint8Array): Uint8Array {
+export function copyToSlab(data: Uint8Array): Uint8Array {
   const n = data.length;
   if (n > SLAB_MAX_COPY) return data.slice();
   if (used + n > SLAB_BYTES) {

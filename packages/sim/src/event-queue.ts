@@ -7,6 +7,12 @@
  * Cancellation is lazy: the slot's callback is cleared and the entry is skipped
  * when it reaches the top. When cancelled entries outnumber live ones the heap
  * is rebuilt, so a workload that keeps re-arming far-future timers stays bounded.
+ *
+ * Not a shared kit heap: this one is the simulator's hot path (millions of
+ * events), so its keys live in typed arrays with lazy cancellation and no
+ * per-entry object; peerlist's PendingHeap needs keys that change in place
+ * (an index kept in each entry, sift up or down), which this layout cannot do
+ * cheaply. kit's ManualClock keeps a short list, not a heap.
  */
 
 /** An event's callback; `arg` is whatever was passed to `push`. */

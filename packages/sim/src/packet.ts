@@ -4,7 +4,7 @@
  * port when it lands (as with UDP, a restarted process can receive packets
  * sent to its predecessor).
  */
-import { copyBytes } from './copy-bytes.js';
+import { copyToSlab } from './copy-bytes.js';
 import { SimNetworkError } from './errors.js';
 import type { SimNode } from './node.js';
 import { TraceKind } from './trace.js';
@@ -104,7 +104,7 @@ export class PacketSocket {
         from: this.address,
         dst,
         port: target.port,
-        data: copyBytes(data),
+        data: copyToSlab(data),
         timestamp: -1,
         incarnation: dst.incarnation,
       };

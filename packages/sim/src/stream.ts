@@ -9,7 +9,7 @@
  * (`setHandlers`): choose one per stream.
  */
 import { abortReason } from '@shoal/kit';
-import { copyBytes } from './copy-bytes.js';
+import { copyToSlab } from './copy-bytes.js';
 import { SimNetworkError } from './errors.js';
 import type { SimNode } from './node.js';
 import { TraceKind } from './trace.js';
@@ -102,7 +102,7 @@ export class SimStream implements AsyncIterable<Uint8Array> {
     if (this.#error !== undefined) throw this.#error;
     if (this.#localEnded || this.#closed) throw new SimNetworkError('EPIPE', `stream ${this.localAddress} -> ${this.remoteAddress} is ended`);
     if (data.length === 0) return;
-    const copy = copyBytes(data);
+    const copy = copyToSlab(data);
     this.node.stats.streamBytesSent += copy.length;
     this.#transmit(DATA, copy);
   }

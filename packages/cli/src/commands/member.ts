@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { RealClock } from '@shoal/kit';
+import { fromUtf8, RealClock, utf8 } from '@shoal/kit';
 import {
   type Config,
   createNetMemberlist,
@@ -86,7 +86,7 @@ export function parseMemberArgs(args: string[]): MemberOptions {
   };
 }
 
-const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
+const text = (b: Uint8Array): string => fromUtf8(b);
 
 export const memberCommand: Command = {
   name: 'member',
@@ -98,8 +98,8 @@ export const memberCommand: Command = {
     const print = (obj: Record<string, unknown>): void => io.out(`${JSON.stringify({ ...obj, t: clock.wallTime() })}\n`);
     const nodeEvent = (event: string) => (node: Node): void =>
       print({ event, node: node.name, addr: ipPortString(node.addr, node.port), meta: text(node.meta) });
-    let meta: Uint8Array = new TextEncoder().encode(opts.meta);
-    let state: Uint8Array = new TextEncoder().encode(opts.state);
+    let meta: Uint8Array = utf8(opts.meta);
+    let state: Uint8Array = utf8(opts.state);
     const config: Config = PROFILES[opts.profile]({
       name: opts.name,
       bindAddr: opts.bind.host,
@@ -176,20 +176,20 @@ async function runCommand(
   };
   switch (verb) {
     case 'send-reliable':
-      await list.sendReliable(find(rest[0]), new TextEncoder().encode(rest.slice(1).join(' ')));
+      await list.sendReliable(find(rest[0]), utf8(rest.slice(1).join(' ')));
       print({ event: 'sent', to: rest[0] });
       return;
     case 'send-best-effort':
-      list.sendBestEffort(find(rest[0]), new TextEncoder().encode(rest.slice(1).join(' ')));
+      list.sendBestEffort(find(rest[0]), utf8(rest.slice(1).join(' ')));
       print({ event: 'sent', to: rest[0] });
       return;
     case 'update-meta':
-      set.setMeta(new TextEncoder().encode(rest.join(' ')));
+      set.setMeta(utf8(rest.join(' ')));
       await list.updateNode(5000);
       print({ event: 'updated' });
       return;
     case 'set-state':
-      set.setState(new TextEncoder().encode(rest.join(' ')));
+      set.setState(utf8(rest.join(' ')));
       print({ event: 'state-set' });
       return;
     case 'members':

@@ -1,4 +1,5 @@
-import { hex, Reader } from './reader.js';
+import { hexByte } from '../bytes.js';
+import { Reader } from './reader.js';
 
 /** A msgpack extension value (type -128..127 and its payload). */
 export interface MsgpackExt {
@@ -76,7 +77,7 @@ export function skipAny(r: Reader): void {
     case 0xcf: case 0xd3: case 0xcb: r.need(8); r.pos += 8; return;
   }
   const extLen = readExtLength(r, b);
-  if (extLen < 0) r.fail('ERR_MSGPACK_TYPE', `invalid type byte 0x${hex(b)}`, start);
+  if (extLen < 0) r.fail('ERR_MSGPACK_TYPE', `invalid type byte 0x${hexByte(b)}`, start);
   checkExtLength(r, extLen, start);
   r.pos += 1 + extLen;
 }
@@ -143,7 +144,7 @@ export function readAny(r: Reader, options: AnyOptions = {}): AnyValue {
   }
   r.pos++;
   const extLen = readExtLength(r, b);
-  if (extLen < 0) r.fail('ERR_MSGPACK_TYPE', `invalid type byte 0x${hex(b)}`, start);
+  if (extLen < 0) r.fail('ERR_MSGPACK_TYPE', `invalid type byte 0x${hexByte(b)}`, start);
   checkExtLength(r, extLen, start);
   const extType = r.view.getInt8(r.pos);
   r.pos++;

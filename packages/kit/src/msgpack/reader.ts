@@ -1,5 +1,5 @@
 import { MsgpackDecodeError, type MsgpackDecodeCode } from './errors.js';
-import { copyBytes } from './writer.js';
+import { copyBytes, hexByte } from '../bytes.js';
 
 export interface DecodeOptions {
   /** Deepest container nesting accepted (struct/array/map/ext levels). Default 64. */
@@ -126,7 +126,7 @@ export class Reader {
         case 0xd1: this.need(2); v = this.view.getInt16(this.pos); this.pos += 2; break;
         case 0xd2: this.need(4); v = this.view.getInt32(this.pos); this.pos += 4; break;
         case 0xd3: v = this.read64(true, start); break;
-        default: return this.fail('ERR_MSGPACK_TYPE', `expected an integer, got type byte 0x${hex(b)}`, start);
+        default: return this.fail('ERR_MSGPACK_TYPE', `expected an integer, got type byte 0x${hexByte(b)}`, start);
       }
     }
     if (v < min || v > max) {
@@ -170,7 +170,7 @@ export class Reader {
     const b = this.u8();
     if (b === 0xc3 || b === 0x01) return true;
     if (b === 0xc2 || b === 0x00) return false;
-    return this.fail('ERR_MSGPACK_TYPE', `expected a bool, got type byte 0x${hex(b)}`, this.pos - 1);
+    return this.fail('ERR_MSGPACK_TYPE', `expected a bool, got type byte 0x${hexByte(b)}`, this.pos - 1);
   }
 
   /**
@@ -249,7 +249,7 @@ export class Reader {
     else if (b === b16) n = this.u16();
     else if (b === b16 + 1) n = this.u32();
     else if (b === 0xc0) return -1;
-    else return this.fail('ERR_MSGPACK_TYPE', `expected ${what}, got type byte 0x${hex(b)}`, start);
+    else return this.fail('ERR_MSGPACK_TYPE', `expected ${what}, got type byte 0x${hexByte(b)}`, start);
     if (n > this.maxContainerLength) {
       this.fail('ERR_MSGPACK_LIMIT', `${what} of ${n} elements exceeds limit ${this.maxContainerLength}`, start);
     }
@@ -259,6 +259,3 @@ export class Reader {
   }
 }
 
-export function hex(b: number): string {
-  return b.toString(16).padStart(2, '0');
-}

@@ -2,6 +2,7 @@ import { skipAny } from './any.js';
 import type { Reader } from './reader.js';
 import type { MsgType } from './types.js';
 import type { Writer } from './writer.js';
+import { utf8 } from '../bytes.js';
 
 export interface FieldOptions {
   /**
@@ -50,7 +51,6 @@ interface CompiledField {
   readonly omitEmpty: boolean;
 }
 
-const utf8 = new TextEncoder();
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -85,7 +85,7 @@ export class StructType<F extends Fields> implements MsgType<StructValue<F>> {
     for (const [prop, f] of Object.entries(fields)) {
       if (seen.has(f.goName)) throw new Error(`struct: duplicate Go field name ${f.goName}`);
       seen.add(f.goName);
-      const name = utf8.encode(f.goName);
+      const name = utf8(f.goName);
       declared.push({ prop, goName: f.goName, keyBytes: encodeKey(name), name, type: f.type, omitEmpty: f.omitEmpty });
     }
     this.declared = declared;

@@ -1,5 +1,6 @@
 import { MsgpackEncodeError } from './errors.js';
-import { hex, type Reader } from './reader.js';
+import { hexByte } from '../bytes.js';
+import type { Reader } from './reader.js';
 import { goTime } from './time.js';
 import { checkInt, type Writer } from './writer.js';
 
@@ -26,7 +27,7 @@ export type Infer<S> = S extends MsgType<infer T> ? T : never;
 
 function typeError(r: Reader, expected: string): never {
   const b = r.peek();
-  return r.fail('ERR_MSGPACK_TYPE', `expected ${expected}, got type byte 0x${hex(b)}`);
+  return r.fail('ERR_MSGPACK_TYPE', `expected ${expected}, got type byte 0x${hexByte(b)}`);
 }
 
 class UintType implements MsgType<number> {

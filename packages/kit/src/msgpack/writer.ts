@@ -1,3 +1,4 @@
+import { copyBytes } from '../bytes.js';
 import { MsgpackEncodeError } from './errors.js';
 import type { MsgType } from './types.js';
 
@@ -316,24 +317,6 @@ export class Writer {
       this.length = p + 5;
     }
   }
-}
-
-/**
- * `src[start, end)` copied into a new, exclusively owned array (byteOffset 0, so code that
- * uses `.buffer` directly stays correct). V8 keeps typed arrays of up to 64 bytes on the JS
- * heap, where allocating and filling by hand is much cheaper than `slice()`; larger copies pay
- * for an off-heap store either way. (A shared slab would be ~8x faster for 65..1024 bytes, but
- * one `new DataView(x.buffer)` that ignores byteOffset would then corrupt unrelated messages.)
- * For the packet hot path reuse a Writer and hand `peekBytes()` to the socket instead.
- */
-export function copyBytes(src: Uint8Array, start: number, end: number): Uint8Array {
-  const n = end - start;
-  if (n <= 64) {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = src[start + i]!;
-    return out;
-  }
-  return src.slice(start, end);
 }
 
 /** Throws unless `v` is an integer in [min, max]. */

@@ -1,5 +1,5 @@
+import { bytesEqual } from '@shoal/kit';
 import { WireError, WireErrorCode } from './errors.js';
-import { bytesEqual } from './label.js';
 
 /**
  * ValidateKey: AES keys must be 16, 24 or 32 bytes (AES-128/192/256).

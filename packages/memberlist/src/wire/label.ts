@@ -1,3 +1,4 @@
+import { bytesEqual, fromUtf8, utf8 } from '@shoal/kit';
 import { WireError, WireErrorCode } from './errors.js';
 import { Limits } from './limits.js';
 import { MessageType } from './types.js';
@@ -5,21 +6,19 @@ import { MessageType } from './types.js';
 // The label header `[244][len u8][label]` (spec §1, label.go upstream, v0.3.0+).
 // Go 0.2.2 predates it; these follow the spec and its vectors.
 
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 const NO_LABEL = new Uint8Array(0);
 
 /** Bytes a label adds on the wire: 0 when empty, else 2 + its length (Go's labelOverhead). */
 export function labelOverhead(label: string): number {
   if (label.length === 0) return 0;
-  const n = utf8.encode(label).length;
+  const n = utf8(label).length;
   return n === 0 ? 0 : 2 + n;
 }
 
 /** The header bytes for `label`; empty for no label. */
 export function labelHeader(label: string | Uint8Array): Uint8Array {
   if (label.length === 0) return NO_LABEL;
-  const bytes = typeof label === 'string' ? utf8.encode(label) : label;
+  const bytes = typeof label === 'string' ? utf8(label) : label;
   if (bytes.length > Limits.labelMaxBytes) {
     throw new WireError(WireErrorCode.LabelTooLong, `label is ${bytes.length} bytes (max ${Limits.labelMaxBytes})`);
   }
@@ -70,7 +69,7 @@ export function parseLabelHeader(buf: Uint8Array): Labelled | 'need-more' {
   if (n === 0) throw new WireError(WireErrorCode.LabelEmpty, 'label header with an empty label');
   if (buf.length < 2 + n) return 'need-more';
   const labelBytes = buf.subarray(2, 2 + n);
-  return { labelBytes, label: fromUtf8.decode(labelBytes), rest: buf.subarray(2 + n) };
+  return { labelBytes, label: fromUtf8(labelBytes), rest: buf.subarray(2 + n) };
 }
 
 /** AddLabelHeaderToStream's bytes: what a dialer writes first. */
@@ -84,7 +83,7 @@ export const streamLabelHeader = labelHeader;
  */
 export function checkInboundLabel(received: Uint8Array, expected: string | Uint8Array, skipInboundLabelCheck = false): Uint8Array {
   if (received.length === 0 && expected.length === 0) return NO_LABEL; // the common case, without encoding
-  const want = typeof expected === 'string' ? utf8.encode(expected) : expected;
+  const want = typeof expected === 'string' ? utf8(expected) : expected;
   if (skipInboundLabelCheck) {
     if (received.length > 0) throw new WireError(WireErrorCode.LabelMismatch, 'unexpected label on input while the inbound label check is skipped');
     return want;
@@ -92,14 +91,8 @@ export function checkInboundLabel(received: Uint8Array, expected: string | Uint8
   if (!bytesEqual(received, want)) {
     throw new WireError(
       WireErrorCode.LabelMismatch,
-      `label mismatch: got ${JSON.stringify(fromUtf8.decode(received))}, want ${JSON.stringify(fromUtf8.decode(want))}`,
+      `label mismatch: got ${JSON.stringify(fromUtf8(received))}, want ${JSON.stringify(fromUtf8(want))}`,
     );
   }
   return want;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,3 +1,4 @@
+import { fromUtf8, utf8 } from '@shoal/kit';
 import { defaultNonceSource } from './nonce.js';
 import { compressIfSmaller, decompressMsgBody } from './compress.js';
 import { decodeCompound, encodeCompound } from './compound.js';
@@ -38,8 +39,6 @@ export interface EncodePacketOptions extends WireSecurity {
   readonly crc?: boolean;
 }
 
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 const NO_LABEL = new Uint8Array(0);
 
 export function encryptsOutgoing(s: WireSecurity): boolean {
@@ -60,7 +59,7 @@ export function encodePacket(parts: Uint8Array | readonly Uint8Array[], options:
   const label = options.label ?? '';
   if (encryptsOutgoing(options)) {
     const key = options.keyring!.keysForDecrypt()[0]!; // the primary, without a defensive copy
-    const aad = label === '' ? NO_LABEL : utf8.encode(label);
+    const aad = label === '' ? NO_LABEL : utf8(label);
     msg = encryptPayload(options.encryptionVersion ?? 1, key, msg, aad, options.randomBytes ?? defaultNonceSource);
   }
   return addLabelHeaderToPacket(msg, label);
@@ -108,7 +107,7 @@ export function unwrapPacket(packet: Uint8Array, options: WireSecurity = {}): Un
   const crc = hasCrc(buf);
   if (crc) buf = unwrapCrc(buf);
   if (buf.length === 0) throw new WireError(WireErrorCode.EmptyPacket, 'packet has no message');
-  return { payload: buf, label: aad.length === 0 ? '' : fromUtf8.decode(aad), encrypted, crc };
+  return { payload: buf, label: aad.length === 0 ? '' : fromUtf8(aad), encrypted, crc };
 }
 
 export interface DecodedMessages {

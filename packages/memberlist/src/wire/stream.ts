@@ -1,4 +1,4 @@
-import { Writer, type DecodeOptions } from '@shoal/kit';
+import { Writer, type DecodeOptions, fromUtf8, utf8 } from '@shoal/kit';
 import { defaultNonceSource } from './nonce.js';
 import { decompressBuffer, encodeCompressMsg } from './compress.js';
 import { WireError, WireErrorCode } from './errors.js';
@@ -42,8 +42,6 @@ export type StreamMessage =
   | { readonly type: typeof MessageType.AckResp; readonly body: AckResp }
   | { readonly type: typeof MessageType.Err; readonly body: ErrResp };
 
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 
 const STREAM_DECODE: DecodeOptions = { maxDepth: 16, maxBytesLength: Limits.decompressedMaxBytes };
 
@@ -77,7 +75,7 @@ export interface EncodeStreamOptions extends WireSecurity {
 /** rawSendMsgStream (plus the dialer's label header): frames one complete stream message. */
 export function encodeStream(message: Uint8Array, options: EncodeStreamOptions = {}): Uint8Array {
   let msg = options.compress ? encodeCompressMsg(message) : message;
-  const label = utf8.encode(options.label ?? '');
+  const label = utf8(options.label ?? '');
   if (encryptsOutgoing(options)) {
     const version = options.encryptionVersion ?? 1;
     const length = encryptedLength(version, msg.length);
@@ -126,7 +124,7 @@ export class StreamDecoder {
 
   constructor(private readonly options: StreamDecodeOptions = {}) {
     this.phase = options.readLabelHeader === false ? 'type' : 'label';
-    this.aad = utf8.encode(options.label ?? '');
+    this.aad = utf8(options.label ?? '');
   }
 
   push(chunk: Uint8Array): DecodedStream | 'need-more' {
@@ -214,7 +212,7 @@ export class StreamDecoder {
   private finish(message: StreamMessage): DecodedStream {
     return {
       message,
-      label: fromUtf8.decode(this.aad),
+      label: fromUtf8(this.aad),
       encrypted: this.encrypted,
       compressed: this.compressed,
       rest: this.buf.slice(this.pos, this.len),

@@ -14,7 +14,7 @@
  * in rules/.
  */
 import type { Clock, Random, Timer } from '@shoal/kit';
-import { AsyncQueue, silentLogger } from '@shoal/kit';
+import { AsyncQueue, silentLogger, utf8 } from '@shoal/kit';
 import type { RpcHeader } from '../commands.js';
 import type { Config, RaftLogger } from '../config.js';
 import type { Configuration, Configurations, ServerAddress, ServerID } from '../configuration.js';
@@ -23,7 +23,7 @@ import { decodeConfiguration } from '../configuration-codec.js';
 import { invariant, KeyNotFoundError, RaftInvariantError, RaftShutdownError } from '../errors.js';
 import type { FSM } from '../fsm.js';
 import type { Log } from '../log.js';
-import { LogType, utf8 } from '../log.js';
+import { LogType } from '../log.js';
 import type { LogFuture } from '../log-future.js';
 import type { Observation, ObservationData, Observer } from '../observer.js';
 import type { RaftState } from '../state.js';

@@ -4,6 +4,7 @@
  * requestVote, requestPreVote; upstream rules: votes only for servers in our
  * configuration, none while we know another leader, pre-votes change nothing).
  */
+import { bytesEqual, fromUtf8 } from '@shoal/kit';
 import type {
   RequestPreVoteRequest,
   RequestPreVoteResponse,
@@ -14,7 +15,7 @@ import type { ServerID } from '../configuration.js';
 import { hasVote, quorumSize, voters } from '../configuration.js';
 import type { RaftCore } from './core.js';
 import { invariant } from '../errors.js';
-import { bytesEqual, EMPTY_BYTES, fromUtf8 } from '../log.js';
+import { EMPTY_BYTES } from '../log.js';
 import type { VoteRequestView, VoterView } from './rules/vote.js';
 import { castVote, decidePreVote, screenVote } from './rules/vote.js';
 import { KEY_LAST_VOTE_CAND, KEY_LAST_VOTE_TERM } from '../storage/stores.js';

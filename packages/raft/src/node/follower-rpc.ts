@@ -5,6 +5,7 @@
  * except heartbeats of the current leader, which take a fast path so a slow
  * disk does not make followers time out (Go's heartbeat handler).
  */
+import { fromUtf8 } from '@shoal/kit';
 import type {
   AppendEntriesRequest,
   AppendEntriesResponse,
@@ -20,7 +21,6 @@ import { decodeConfiguration } from '../configuration-codec.js';
 import type { RaftCore } from './core.js';
 import { handleRequestPreVote, handleRequestVote } from './election.js';
 import { invariant, LogNotFoundError, NotVoterError, RaftShutdownError, SnapshotError, UnsupportedProtocolError } from '../errors.js';
-import { fromUtf8 } from '../log.js';
 import type { TermAnswer } from './rules/append.js';
 import { appendProblem, followerCommitIndex, planAppend } from './rules/append.js';
 import type { RpcHandler } from '../transport/transport.js';

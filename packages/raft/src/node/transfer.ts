@@ -8,7 +8,7 @@ import type { ServerID } from '../configuration.js';
 import { ServerSuffrage } from '../configuration.js';
 import { LeadershipTransferTimeoutError, RaftError } from '../errors.js';
 import type { LeaderState } from './leader.js';
-import { Deferred } from '../log-future.js';
+import { Deferred } from '@shoal/kit';
 import type { Replicator } from './replication.js';
 
 export class LeadershipTransfer {

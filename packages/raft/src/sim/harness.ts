@@ -5,19 +5,18 @@
  * at the end the client history handed to a linearizability checker. One
  * seed, one run: the same seed replays the same trace (see `trace_hash`).
  */
-import type { Simulation as SimulationType } from '@shoal/sim';
-import { SimNetwork, Simulation, uniformLatency } from '@shoal/sim';
+import type { Simulation } from '@shoal/sim';
+import { uniformLatency } from '@shoal/sim';
 import type { Config } from '../config.js';
 import { defaultConfig } from '../config.js';
-import { ServerSuffrage } from '../configuration.js';
 import type { InvariantViolation } from '../invariants.js';
-import { InvariantChecker } from '../invariants.js';
+import type { ClusterServer } from '../testing/cluster-server.js';
+import { TestCluster } from '../testing/cluster.js';
+import { KvFsm } from './kv-fsm.js';
 import type { ClientStats, HistoryOp } from './sim-clients.js';
 import { SimClients } from './sim-clients.js';
 import type { NemesisStats } from './nemesis.js';
 import { Nemesis } from './nemesis.js';
-import { SimServer } from './sim-server.js';
-import { SimRaftNetwork } from '../transport/sim-transport.js';
 
 export type LinearizabilityVerdict = 'ok' | 'illegal' | 'unknown';
 
@@ -73,41 +72,29 @@ export function simConfig(localId: string): Config {
   };
 }
 
-async function settleFor(sim: SimulationType, ms: number): Promise<void> {
+async function settleFor(sim: Simulation, ms: number): Promise<void> {
   await sim.runFor(ms);
 }
 
 /** Runs one seeded simulation and reports what happened. */
 export async function runRaftSimulation(options: RaftSimOptions): Promise<RaftSimResult> {
-  const sim = new Simulation({ seed: options.seed });
-  // Disks take time to sync, so a crash can land mid-write (and tear it).
-  const network = new SimNetwork(sim, { link: { latency: uniformLatency(1, 5) }, disk: { syncLatency: uniformLatency(0.2, 3) } });
-  const rnet = new SimRaftNetwork(network, { timeoutMs: 300 });
-  const checker = new InvariantChecker();
-  const servers: SimServer[] = [];
-  for (let i = 0; i < options.nodes; i++) {
-    const node = network.addNode();
-    const id = `s${i}`;
-    servers.push(new SimServer(id, node, rnet, { ...simConfig(id), ...options.config, localId: id }, checker));
-  }
-  for (const s of servers) {
-    s.onLeader = (_id, term) => sim.note('leader', term);
-    s.exactTaskChecks = options.exactTaskChecks ?? false;
-  }
-  const configuration = { servers: servers.map((s) => ({ id: s.id, address: s.address, suffrage: ServerSuffrage.Voter })) };
-  // Disk operations are simulator events: drive them through the simulation.
-  await sim.settle(
-    (async () => {
-      for (const s of servers) await s.bootstrap(configuration);
-      for (const s of servers) await s.start();
-    })(),
-  );
+  const cluster = await TestCluster.create({
+    environment: 'simulated',
+    nodes: options.nodes,
+    seed: options.seed,
+    idPrefix: 's',
+    fsm: () => new KvFsm(),
+    baseConfig: simConfig,
+    ...(options.config !== undefined ? { config: options.config } : {}),
+    transportTimeoutMs: 300,
+    // Disks take time to sync, so a crash can land mid-write (and tear it).
+    network: { link: { latency: uniformLatency(1, 5) }, disk: { syncLatency: uniformLatency(0.2, 3) } },
+    exactTaskChecks: options.exactTaskChecks ?? false,
+  });
+  const { sim, network, checker } = cluster;
+  const servers = cluster.nodes;
 
-  const checkLogs = (): void => {
-    const views = servers.map((s) => s.logView()).filter((v) => v !== undefined);
-    const leaders = servers.filter((s) => s.up && s.raft!.state === 'Leader').map((s) => ({ id: s.id, term: s.raft!.currentTerm() }));
-    checker.checkLogs(views, leaders);
-  };
+  const checkLogs = (): void => cluster.checkLogs();
   let checking = true;
   const periodic = async (): Promise<void> => {
     while (checking) {
@@ -166,19 +153,19 @@ export async function runRaftSimulation(options: RaftSimOptions): Promise<RaftSi
  * configuration must reach the same applied state. False if that does not
  * happen within a generous virtual time.
  */
-async function converge(sim: SimulationType, servers: readonly SimServer[]): Promise<boolean> {
+async function converge(sim: Simulation, servers: readonly ClusterServer<KvFsm>[]): Promise<boolean> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const leader = servers.find((s) => s.up && s.raft!.state === 'Leader');
+    const leader = servers.find((s) => s.up && s.raft.state === 'Leader');
     if (leader !== undefined) {
-      const barrier = leader.raft!.barrier({ timeoutMs: 1000 }).then(() => true, () => false);
+      const barrier = leader.raft.barrier({ timeoutMs: 1000 }).then(() => true, () => false);
       if (await sim.settle(barrier)) {
-        const members = new Set(leader.raft!.internals.configurations.latest.servers.map((s) => s.id));
-        const target = leader.raft!.appliedIndex();
+        const members = new Set(leader.raft.internals.configurations.latest.servers.map((s) => s.id));
+        const target = leader.raft.appliedIndex();
         const deadline = sim.now() + 3000;
-        const caughtUp = (): boolean => servers.every((s) => !members.has(s.id) || (s.up && s.raft!.appliedIndex() >= target));
+        const caughtUp = (): boolean => servers.every((s) => !members.has(s.id) || (s.up && s.raft.appliedIndex() >= target));
         await sim.runUntil(() => caughtUp() || sim.now() > deadline);
         if (caughtUp()) {
-          const dumps = new Set(servers.filter((s) => members.has(s.id)).map((s) => s.fsm!.dump()));
+          const dumps = new Set(servers.filter((s) => members.has(s.id)).map((s) => s.fsm.dump()));
           return dumps.size === 1;
         }
       }

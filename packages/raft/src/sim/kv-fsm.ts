@@ -3,6 +3,7 @@
  * compare-and-set go through the log; gets read local state after
  * readIndex() (or go through the log too). Commands are JSON.
  */
+import { fromUtf8, utf8 } from '@shoal/kit';
 import { DecodeError } from '../errors.js';
 import type { FSM, FSMSnapshot } from '../fsm.js';
 import type { Log } from '../log.js';
@@ -16,13 +17,13 @@ export type KvCommand =
   | { op: 'get'; key: string };
 
 export function encodeKvCommand(cmd: KvCommand): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(cmd));
+  return utf8(JSON.stringify(cmd));
 }
 
 export function decodeKvCommand(bytes: Uint8Array): KvCommand {
   let v: unknown;
   try {
-    v = JSON.parse(new TextDecoder().decode(bytes));
+    v = JSON.parse(fromUtf8(bytes));
   } catch {
     throw new DecodeError('kv command: not JSON');
   }
@@ -77,7 +78,7 @@ export class KvFsm implements FSM {
   }
 
   snapshot(): FSMSnapshot {
-    const bytes = new TextEncoder().encode(JSON.stringify([...this.#data.entries()]));
+    const bytes = utf8(JSON.stringify([...this.#data.entries()]));
     return {
       async persist(sink: SnapshotSink) {
         try {
@@ -93,7 +94,7 @@ export class KvFsm implements FSM {
   }
 
   async restore(source: SnapshotSource): Promise<void> {
-    const text = new TextDecoder().decode(await readAll(source));
+    const text = fromUtf8(await readAll(source));
     let entries: unknown;
     try {
       entries = JSON.parse(text);

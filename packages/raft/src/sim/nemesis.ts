@@ -8,7 +8,10 @@
 import type { Random } from '@shoal/kit';
 import type { Simulation, SimNetwork } from '@shoal/sim';
 import { uniformLatency } from '@shoal/sim';
-import type { SimServer } from './sim-server.js';
+import type { KvFsm } from './kv-fsm.js';
+import type { ClusterServer } from '../testing/cluster-server.js';
+
+type SimServer = ClusterServer<KvFsm>;
 
 export interface NemesisStats {
   partitions: number;
@@ -49,7 +52,7 @@ export class Nemesis {
   }
 
   #leader(): SimServer | undefined {
-    return this.#servers.find((s) => s.up && s.raft!.state === 'Leader');
+    return this.#servers.find((s) => s.up && s.raft.state === 'Leader');
   }
 
   /** Injects faults until virtual time `endMs`. */
@@ -102,21 +105,21 @@ export class Nemesis {
       const leader = this.#leader();
       if (leader === undefined) return;
       this.stats.transfers++;
-      this.#track(leader.raft!.leadershipTransfer());
+      this.#track(leader.raft.leadershipTransfer());
     } else if (roll < 90) {
       this.#changeMembership();
     } else {
       const s = r.pick(servers.filter((x) => x.up));
       if (s === undefined) return;
       this.stats.snapshots++;
-      this.#track(s.raft!.snapshot());
+      this.#track(s.raft.snapshot());
     }
   }
 
   #changeMembership(): void {
     const leader = this.#leader();
     if (leader === undefined) return;
-    const raft = leader.raft!;
+    const raft = leader.raft;
     this.stats.membershipChanges++;
     const back = [...this.#removed];
     if (back.length > 0) {
@@ -151,7 +154,7 @@ export class Nemesis {
         const id = [...this.#removed][0]!;
         const server = this.#servers.find((s) => s.id === id)!;
         try {
-          await leader.raft!.addVoter(id, server.address, { timeoutMs: 1000 });
+          await leader.raft.addVoter(id, server.address, { timeoutMs: 1000 });
           this.#removed.delete(id);
         } catch {
           // retry after the cluster settles

@@ -10,7 +10,10 @@ import type { Simulation } from '@shoal/sim';
 import { NotLeaderError } from '../errors.js';
 import { encodeKvCommand } from './kv-fsm.js';
 import type { KvCommand } from './kv-fsm.js';
-import type { SimServer } from './sim-server.js';
+import type { KvFsm } from './kv-fsm.js';
+import type { ClusterServer } from '../testing/cluster-server.js';
+
+type SimServer = ClusterServer<KvFsm>;
 
 /** One operation in the history file format of `shoal lincheck`. */
 export interface HistoryOp {
@@ -134,9 +137,9 @@ export class SimClients {
   }
 
   async #attempt(server: SimServer, cmd: KvCommand): Promise<string | null | boolean> {
-    const raft = server.raft;
+    const raft = server.running;
+    if (raft === undefined) throw new NotLeaderError();
     const fsm = server.fsm;
-    if (raft === undefined || fsm === undefined) throw new NotLeaderError();
     const timeoutMs = this.#options.timeoutMs;
     if (cmd.op === 'get' && !this.#random.chance(this.#options.logReadFraction)) {
       await raft.readIndex({ timeoutMs, lease: this.#random.chance(this.#options.leaseReadFraction) });

@@ -7,7 +7,7 @@
  * of snapshot directories comes with the on-disk stores issue.
  */
 import type { FileHandle, FileSystem } from '@shoal/kit';
-import { crc32, crc32Update } from '@shoal/kit';
+import { crc32, crc32Update, fromUtf8, utf8 } from '@shoal/kit';
 import type { Configuration } from '../configuration.js';
 import { encodePeers } from '../configuration-codec.js';
 import { SnapshotError } from '../errors.js';
@@ -118,7 +118,7 @@ export class FileSnapshotStore implements SnapshotStore {
         state = 'closed';
         await file.sync();
         await file.close();
-        await fs.writeFile(`${tmp}/meta.json`, new TextEncoder().encode(JSON.stringify(toJson(meta, crc))), { sync: true });
+        await fs.writeFile(`${tmp}/meta.json`, utf8(JSON.stringify(toJson(meta, crc))), { sync: true });
         await fs.syncDir(tmp);
         await fs.rename(tmp, `${this.#dir}/${id}`);
         await fs.syncDir(this.#dir);
@@ -136,7 +136,7 @@ export class FileSnapshotStore implements SnapshotStore {
   async #readMeta(id: string): Promise<{ meta: SnapshotMeta; crc: number } | undefined> {
     try {
       const bytes = await this.#fs.readFile(`${this.#dir}/${id}/meta.json`);
-      return fromJson(JSON.parse(new TextDecoder().decode(bytes)) as MetaJson);
+      return fromJson(JSON.parse(fromUtf8(bytes)) as MetaJson);
     } catch {
       return undefined;
     }

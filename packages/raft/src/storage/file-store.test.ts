@@ -1,5 +1,6 @@
 // FileStore and FileSnapshotStore on the simulated disk: durability across
 // crashes, torn tails, rewrites, snapshot atomicity and retention.
+import { fromUtf8, utf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimDisk, Simulation } from '@shoal/sim';
@@ -7,10 +8,9 @@ import { ServerSuffrage } from '../configuration.js';
 import { FileSnapshotStore } from './file-snapshot.js';
 import { FileStore } from './file-store.js';
 import { KeyNotFoundError, LogNotFoundError } from '../errors.js';
-import { makeLog, utf8 } from '../log.js';
+import { makeLog } from '../log.js';
 import { readAll } from './snapshot.js';
 import { InmemNetwork } from '../transport/inmem-transport.js';
-import { ManualClock } from '../testing/manual-clock.js';
 
 const SEED = Number(process.env['SHOAL_SEED'] ?? 4242);
 
@@ -81,7 +81,7 @@ test('FileStore rewrites itself when dead records dominate, without losing anyth
 
 test('FileSnapshotStore: atomic snapshots, retention, CRC, crash before close', async () => {
   const { disk } = simDisk(SEED + 2);
-  const transport = new InmemNetwork(new ManualClock()).add('a');
+  const transport = new InmemNetwork(new Simulation({ seed: 1 })).add('a');
   const config = { servers: [{ id: 'a', address: 'a', suffrage: ServerSuffrage.Voter }] };
   const store = await FileSnapshotStore.open(disk.fileSystem(), 'snaps', 2);
   for (let i = 1; i <= 3; i++) {
@@ -92,7 +92,7 @@ test('FileSnapshotStore: atomic snapshots, retention, CRC, crash before close', 
   const listed = await store.list();
   assert.deepEqual(listed.map((m) => m.index), [30, 20], 'newest first, two retained');
   const opened = await store.open(listed[0]!.id);
-  assert.equal(new TextDecoder().decode(await readAll(opened.source)), 'state-3');
+  assert.equal(fromUtf8(await readAll(opened.source)), 'state-3');
   assert.deepEqual(opened.meta.configuration, config);
   // A snapshot being written when the node crashes leaves no trace.
   const partial = await store.create(1, 40, 1, config, 1, transport);

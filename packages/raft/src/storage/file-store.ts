@@ -11,7 +11,7 @@
  * Not raft-boltdb's format: Go-compatible disk stores come with a later issue.
  */
 import type { FileHandle, FileSystem } from '@shoal/kit';
-import { crc32 } from '@shoal/kit';
+import { crc32, fromUtf8, utf8 } from '@shoal/kit';
 import { DecodeError, KeyNotFoundError, LogNotFoundError } from '../errors.js';
 import { ensureDir, parentDir } from './fs-util.js';
 import type { Log, LogType } from '../log.js';
@@ -245,12 +245,12 @@ export class FileStore implements LogStore, StableStore {
         this.#deleteInMemory(r.u64(), r.u64());
         break;
       case KIND_SET: {
-        const key = new TextDecoder().decode(r.bytes());
+        const key = fromUtf8(r.bytes());
         this.#kv.set(key, r.bytes());
         break;
       }
       case KIND_SET_UINT64: {
-        const key = new TextDecoder().decode(r.bytes());
+        const key = fromUtf8(r.bytes());
         this.#kvInt.set(key, r.u64());
         break;
       }
@@ -316,14 +316,14 @@ export class FileStore implements LogStore, StableStore {
     for (const [key, value] of this.#kv) {
       const o = new Out();
       o.u8(KIND_SET);
-      o.bytes(new TextEncoder().encode(key));
+      o.bytes(utf8(key));
       o.bytes(value);
       await put(o);
     }
     for (const [key, value] of this.#kvInt) {
       const o = new Out();
       o.u8(KIND_SET_UINT64);
-      o.bytes(new TextEncoder().encode(key));
+      o.bytes(utf8(key));
       o.u64(value);
       await put(o);
     }
@@ -376,7 +376,7 @@ export class FileStore implements LogStore, StableStore {
   set(key: string, value: Uint8Array): Promise<void> {
     const o = new Out();
     o.u8(KIND_SET);
-    o.bytes(new TextEncoder().encode(key));
+    o.bytes(utf8(key));
     o.bytes(value);
     const copy = value.slice();
     return this.#write(o, () => this.#kv.set(key, copy));
@@ -391,7 +391,7 @@ export class FileStore implements LogStore, StableStore {
   setUint64(key: string, value: number): Promise<void> {
     const o = new Out();
     o.u8(KIND_SET_UINT64);
-    o.bytes(new TextEncoder().encode(key));
+    o.bytes(utf8(key));
     o.u64(value);
     return this.#write(o, () => this.#kvInt.set(key, value));
   }

@@ -1,5 +1,6 @@
 // Stores, snapshot stores, transport and the configuration codec (spec §6:
 // configuration_test, log_cache_test, inmem snapshot/discard, transport_test).
+import { fromUtf8, utf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -13,9 +14,9 @@ import { InmemSnapshotStore } from './inmem-snapshot.js';
 import { InmemStore } from './inmem-store.js';
 import { InmemNetwork, InmemTransport } from '../transport/inmem-transport.js';
 import { LogCache } from './log-cache.js';
-import { makeLog, utf8 } from '../log.js';
+import { makeLog } from '../log.js';
 import { readAll } from './snapshot.js';
-import { ManualClock } from '../testing/manual-clock.js';
+import { Simulation } from '@shoal/sim';
 import type { RpcHandler } from '../transport/transport.js';
 
 function hex(b: Uint8Array): string {
@@ -46,7 +47,7 @@ test('legacy peers: an array of voter addresses (spec §3.2)', () => {
   const c: Configuration = { servers: [voter('a', '127.0.0.1:7000'), { id: 'b', address: 'x', suffrage: ServerSuffrage.Nonvoter }] };
   const bytes = encodePeers(c, (_id, addr) => utf8(addr));
   assert.equal(hex(bytes), '91ae3132372e302e302e313a37303030');
-  assert.deepEqual(decodePeers(bytes, (b) => new TextDecoder().decode(b)), { servers: [voter('127.0.0.1:7000', '127.0.0.1:7000')] });
+  assert.deepEqual(decodePeers(bytes, (b) => fromUtf8(b)), { servers: [voter('127.0.0.1:7000', '127.0.0.1:7000')] });
 });
 
 test('configuration decoding is total: garbage gives DecodeError, never a crash', () => {
@@ -135,7 +136,7 @@ test('LogCache serves recent entries without the store and stays correct after d
 });
 
 test('InmemSnapshotStore keeps the newest closed snapshot; cancelled ones vanish', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const transport = new InmemNetwork(clock).add('a');
   const store = new InmemSnapshotStore();
   const config = { servers: [voter('a', 'a')] };
@@ -154,7 +155,7 @@ test('InmemSnapshotStore keeps the newest closed snapshot; cancelled ones vanish
   assert.deepEqual(meta!.configuration, config);
   assert.equal(hex(meta!.peers), '91a161');
   const opened = await store.open(sink.id);
-  assert.equal(new TextDecoder().decode(await readAll(opened.source)), 'hello world');
+  assert.equal(fromUtf8(await readAll(opened.source)), 'hello world');
   const cancelled = await store.create(1, 20, 3, config, 2, transport);
   await cancelled.write(utf8('x'));
   await cancelled.cancel();
@@ -193,7 +194,7 @@ function ae(term: number, prev: number): AppendEntriesRequest {
 }
 
 test('InmemTransport: RPCs, disconnect, timeouts and peer encoding', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const a = new InmemTransport('a', { clock, timeoutMs: 100 });
   const b = new InmemTransport('b', { clock, timeoutMs: 100 });
   await assert.rejects(a.appendEntries('b', 'b', ae(1, 0)), PeerUnreachableError);
@@ -214,7 +215,7 @@ test('InmemTransport: RPCs, disconnect, timeouts and peer encoding', async () =>
   b.setHandler(echoHandler({ appendEntries: () => new Promise(() => {}) }));
   const hung = a.appendEntries('b', 'b', ae(1, 0));
   const outcome = hung.then(() => 'answered', (e: unknown) => e);
-  await clock.advance(100);
+  await clock.runFor(100);
   assert.ok((await outcome) instanceof RpcTimeoutError);
   a.disconnect('b');
   await assert.rejects(a.appendEntries('b', 'b', ae(1, 0)), PeerUnreachableError);
@@ -223,7 +224,7 @@ test('InmemTransport: RPCs, disconnect, timeouts and peer encoding', async () =>
 });
 
 test('InmemTransport pipeline: bounded in flight, answers in send order, close fails the rest', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const a = new InmemTransport('a', { clock, maxInFlight: 2 });
   const b = new InmemTransport('b', { clock });
   a.connect('b', b);
@@ -236,16 +237,16 @@ test('InmemTransport pipeline: bounded in flight, answers in send order, close f
   const f2 = await p.appendEntries(ae(1, 1));
   let third = false;
   const f3p = p.appendEntries(ae(1, 2)).then((f) => ((third = true), f));
-  await clock.advance(1);
+  await clock.runFor(1);
   assert.equal(third, false, 'the third send waits for room');
   const order: number[] = [];
   void f1.response.then((r) => order.push(r.lastLog));
   void f2.response.then((r) => order.push(r.lastLog));
   releases[1]!(); // the second answer arrives first...
-  await clock.advance(1);
+  await clock.runFor(1);
   assert.deepEqual(order, [], '...but is held until the first');
   releases[0]!();
-  await clock.advance(1);
+  await clock.runFor(1);
   assert.deepEqual(order, [1, 2]);
   const f3 = await f3p;
   await p.close();
@@ -257,7 +258,7 @@ test('InmemTransport pipeline: bounded in flight, answers in send order, close f
 });
 
 test('InmemNetwork partitions cut both directions; heal restores; one-way cuts', async () => {
-  const clock = new ManualClock();
+  const clock = new Simulation({ seed: 1 });
   const net = new InmemNetwork(clock);
   const [a, b, c] = ['a', 'b', 'c'].map((x) => net.add(x));
   for (const t of [a!, b!, c!]) t.setHandler(echoHandler());

@@ -1,44 +1,52 @@
 /**
- * An in-memory cluster on a virtual clock (Go's MakeCluster): InmemStore,
- * InmemSnapshotStore, InmemNetwork, MockFSM per server, invariants checked as
- * it runs. For tests; not a stable API.
+ * A raft cluster on the simulator (Go's MakeCluster): the one harness behind
+ * the raft tests and `shoal sim raft`. Every server is a process on a
+ * simulated host of one seeded `Simulation`, so time is virtual, timers fire
+ * in a replayable order, and the four Raft safety invariants are checked as
+ * it runs. Two environments:
+ * - 'memory' (default, for protocol tests): in-memory stores that survive a
+ *   crash whole, and the in-memory transport (requests arrive on the next
+ *   microtask, partitions cut by address);
+ * - 'simulated' (for `shoal sim raft`): file stores on each host's simulated
+ *   disk (a crash loses what was not synced) and a transport on the simulated
+ *   network (latency, loss, reordering, duplication).
+ * For tests; not a stable API. Print the seed when a test fails.
  */
-import type { Random } from '@shoal/kit';
-import { seededRandom } from '@shoal/kit';
-import { bootstrapCluster } from '../bootstrap.js';
+import { utf8 } from '@shoal/kit';
+import type { NetworkOptions } from '@shoal/sim';
+import { SimNetwork, Simulation } from '@shoal/sim';
 import type { Config } from '../config.js';
 import { testConfig } from '../config.js';
 import type { Configuration, ServerID } from '../configuration.js';
 import { ServerSuffrage } from '../configuration.js';
 import type { FSM } from '../fsm.js';
+import { InvariantChecker } from '../invariants.js';
+import { FileSnapshotStore } from '../storage/file-snapshot.js';
+import { FileStore } from '../storage/file-store.js';
 import { InmemSnapshotStore } from '../storage/inmem-snapshot.js';
 import { InmemStore } from '../storage/inmem-store.js';
-import type { InmemTransport } from '../transport/inmem-transport.js';
-import { InmemNetwork } from '../transport/inmem-transport.js';
-import { InvariantChecker } from '../invariants.js';
-import { Raft } from '../raft.js';
 import type { SnapshotStore } from '../storage/snapshot.js';
-import { ManualClock } from './manual-clock.js';
+import { InmemNetwork } from '../transport/inmem-transport.js';
+import { SimRaftNetwork } from '../transport/sim-transport.js';
+import type { ServerEnvironment } from './cluster-server.js';
+import { ClusterServer } from './cluster-server.js';
 import { MockFSM } from './mock-fsm.js';
 
-export interface TestNode {
-  id: ServerID;
-  addr: string;
-  raft: Raft;
-  fsm: MockFSM;
-  store: InmemStore;
-  snapshots: SnapshotStore;
-  transport: InmemTransport;
-  config: Config;
-  /** False after crash() until restart(). */
-  up: boolean;
-}
+export type ClusterEnvironment = 'memory' | 'simulated';
 
-export interface ClusterOptions {
+export interface ClusterOptions<F extends FSM = MockFSM> {
   /** Servers to start (voters unless listed in nonVoters). */
   nodes: number;
+  /** Seed of every random choice (default 1). */
   seed?: number;
-  /** Overrides of testConfig for every server. */
+  environment?: ClusterEnvironment;
+  /** The state machine of each server process (default MockFSM). */
+  fsm?: () => F;
+  /** Server ids are this prefix and a number from 0 (default 'node'). */
+  idPrefix?: string;
+  /** Each server's configuration before `config` applies (default testConfig). */
+  baseConfig?: (id: ServerID) => Config;
+  /** Overrides of the configuration for every server. */
   config?: Partial<Config>;
   /** Write the initial configuration to every server's stores (default true). */
   bootstrap?: boolean;
@@ -46,89 +54,107 @@ export interface ClusterOptions {
   nonVoters?: number;
   transportTimeoutMs?: number;
   maxInFlight?: number;
+  /** Snapshot store of each server in the memory environment (default InmemSnapshotStore). */
   makeSnapshotStore?: () => SnapshotStore;
+  /** The simulated network and disks (links, latencies). */
+  network?: NetworkOptions;
+  /** Check exactly that every state change runs in its node's serial task (default true; about 1.5x slower). */
+  exactTaskChecks?: boolean;
 }
 
-export class TestCluster {
-  readonly clock = new ManualClock();
-  readonly random: Random;
-  readonly network: InmemNetwork;
-  readonly nodes: TestNode[] = [];
-  readonly checker = new InvariantChecker();
-  readonly #options: ClusterOptions;
+/** The servers' type, under the name the tests have always used. */
+export type TestNode<F extends FSM = MockFSM> = ClusterServer<F>;
 
-  private constructor(options: ClusterOptions) {
+export class TestCluster<F extends FSM = MockFSM> {
+  readonly sim: Simulation;
+  /** The simulated hosts; in the memory environment only their clocks, randomness and crashes matter. */
+  readonly network: SimNetwork;
+  readonly environment: ClusterEnvironment;
+  readonly nodes: ClusterServer<F>[] = [];
+  readonly checker = new InvariantChecker();
+  readonly #options: ClusterOptions<F>;
+  readonly #inmem: InmemNetwork | undefined;
+  readonly #env: ServerEnvironment;
+
+  constructor(options: ClusterOptions<F>) {
     this.#options = options;
-    this.random = seededRandom(options.seed ?? 1);
-    this.network = new InmemNetwork(this.clock, { timeoutMs: options.transportTimeoutMs ?? 500, maxInFlight: options.maxInFlight ?? 2 });
+    this.environment = options.environment ?? 'memory';
+    // Construction order is part of the trace: every fork draws from the root generator.
+    this.sim = new Simulation({ seed: options.seed ?? 1 });
+    this.network = new SimNetwork(this.sim, options.network);
+    const timeoutMs = options.transportTimeoutMs ?? (this.environment === 'memory' ? 500 : undefined);
+    const maxInFlight = options.maxInFlight;
+    if (this.environment === 'memory') {
+      const inmem = new InmemNetwork(this.sim, { timeoutMs, maxInFlight });
+      this.#inmem = inmem;
+      this.#env = memoryEnvironment(inmem, options.makeSnapshotStore);
+    } else {
+      const opts: { timeoutMs?: number; maxInFlight?: number } = {};
+      if (timeoutMs !== undefined) opts.timeoutMs = timeoutMs;
+      if (maxInFlight !== undefined) opts.maxInFlight = maxInFlight;
+      this.#env = simulatedEnvironment(new SimRaftNetwork(this.network, opts));
+    }
   }
 
-  static async create(options: ClusterOptions): Promise<TestCluster> {
-    const c = new TestCluster(options);
+  /** Builds the cluster and starts every server (bootstrapped unless `bootstrap` is false). */
+  static async create<F extends FSM = MockFSM>(options: ClusterOptions<F>): Promise<TestCluster<F>> {
+    const c = new TestCluster<F>(options);
     const nonVoters = options.nonVoters ?? 0;
-    const ids = Array.from({ length: options.nodes }, (_, i) => `node${i}`);
+    const servers = Array.from({ length: options.nodes }, (_, i) => c.#addServer(`${options.idPrefix ?? 'node'}${i}`));
     const configuration: Configuration = {
-      servers: ids.map((id, i) => ({ id, address: `addr-${id}`, suffrage: i >= options.nodes - nonVoters ? ServerSuffrage.Nonvoter : ServerSuffrage.Voter })),
+      servers: servers.map((s, i) => ({ id: s.id, address: s.address, suffrage: i >= options.nodes - nonVoters ? ServerSuffrage.Nonvoter : ServerSuffrage.Voter })),
     };
-    for (const id of ids) {
-      await c.addNode(id, options.bootstrap === false ? undefined : configuration);
-    }
+    // Disk operations are simulator events: drive them through the simulation.
+    await c.sim.settle(
+      (async () => {
+        if (options.bootstrap !== false) for (const s of servers) await s.bootstrap(configuration);
+        for (const s of servers) await s.start();
+      })(),
+    );
     return c;
   }
 
   configFor(id: ServerID): Config {
-    return { ...testConfig(id), ...this.#options.config, localId: id };
+    return { ...(this.#options.baseConfig ?? testConfig)(id), ...this.#options.config, localId: id };
+  }
+
+  #addServer(id: ServerID, config?: Partial<Config>): ClusterServer<F> {
+    const node = this.network.addNode();
+    const address = this.environment === 'memory' ? `addr-${id}` : node.address(7000);
+    const makeFsm = this.#options.fsm ?? ((): F => new MockFSM() as unknown as F);
+    const server = new ClusterServer<F>(id, node, address, { ...this.configFor(id), ...config }, this.#env, this.checker, makeFsm);
+    server.onLeader = (_id, term) => this.sim.note('leader', term);
+    server.exactTaskChecks = this.#options.exactTaskChecks ?? true;
+    this.nodes.push(server);
+    return server;
   }
 
   /** Starts a new server; with `bootstrap`, its stores are first initialised with that configuration. */
-  async addNode(id: ServerID, bootstrap?: Configuration, config?: Partial<Config>): Promise<TestNode> {
-    const addr = `addr-${id}`;
-    const transport = this.network.add(addr);
-    const store = new InmemStore();
-    const snapshots = this.#options.makeSnapshotStore?.() ?? new InmemSnapshotStore();
-    const cfg = { ...this.configFor(id), ...config };
-    if (bootstrap !== undefined) await bootstrapCluster({ config: cfg, logs: store, stable: store, snapshots, transport, configuration: bootstrap });
-    const fsm = new MockFSM();
-    const node: TestNode = { id, addr, raft: undefined as unknown as Raft, fsm, store, snapshots, transport, config: cfg, up: true };
-    node.raft = await this.#start(node, fsm);
-    this.nodes.push(node);
-    return node;
+  async addNode(id: ServerID, bootstrap?: Configuration, config?: Partial<Config>): Promise<ClusterServer<F>> {
+    const server = this.#addServer(id, config);
+    await this.sim.settle(
+      (async () => {
+        if (bootstrap !== undefined) await server.bootstrap(bootstrap);
+        await server.start();
+      })(),
+    );
+    return server;
   }
 
-  async #start(node: TestNode, fsm: FSM): Promise<Raft> {
-    const raft = await Raft.create({
-      config: node.config,
-      fsm,
-      logs: node.store,
-      stable: node.store,
-      snapshots: node.snapshots,
-      transport: node.transport,
-      clock: this.clock,
-      random: this.random.fork(),
-      exactTaskChecks: true,
-    });
-    const core = raft.internals;
-    core.onStateChange((state, term) => {
-      if (state === 'Leader') this.checker.recordLeader(node.id, term);
-    });
-    core.onInvariantFailure((err) => this.checker.recordInternal(node.id, err));
-    core.fsmRunner.onApplied = (log) => this.checker.recordApplied(node.id, log);
-    return raft;
-  }
-
-  node(id: ServerID): TestNode {
+  node(id: ServerID): ClusterServer<F> {
     const n = this.nodes.find((x) => x.id === id);
     if (n === undefined) throw new Error(`no node ${id}`);
     return n;
   }
 
-  get up(): TestNode[] {
+  /** Servers whose raft process is running (not crashed, not shut down). */
+  get up(): ClusterServer<F>[] {
     return this.nodes.filter((n) => n.up);
   }
 
   /** The leader with the highest term among running servers, if any. */
-  leader(): TestNode | undefined {
-    let best: TestNode | undefined;
+  leader(): ClusterServer<F> | undefined {
+    let best: ClusterServer<F> | undefined;
     for (const n of this.up) {
       if (n.raft.state !== 'Leader') continue;
       if (best === undefined || n.raft.currentTerm() > best.raft.currentTerm()) best = n;
@@ -136,55 +162,49 @@ export class TestCluster {
     return best;
   }
 
-  followers(): TestNode[] {
+  followers(): ClusterServer<F>[] {
     return this.up.filter((n) => n.raft.state === 'Follower');
+  }
+
+  /** Checks the Raft log invariants across every server (crashed ones by their stores). */
+  checkLogs(): void {
+    const views = this.nodes.map((s) => s.logView()).filter((v) => v !== undefined);
+    const leaders = this.nodes.filter((s) => s.up && s.raft.state === 'Leader').map((s) => ({ id: s.id, term: s.raft.currentTerm() }));
+    this.checker.checkLogs(views, leaders);
   }
 
   /** Advances virtual time, checking log invariants after. */
   async advance(ms: number): Promise<void> {
-    await this.clock.advance(ms);
+    await this.sim.runFor(ms);
     this.checkLogs();
   }
 
-  checkLogs(): void {
-    const views = this.nodes.map((n) => ({
-      id: n.id,
-      entries: n.store.entries(),
-      snapshotIndex: n.raft.internals.lastSnapshotIndex,
-      lastIndex: n.raft.internals.lastLogIndex,
-    }));
-    const leaders = this.up.filter((n) => n.raft.state === 'Leader').map((n) => ({ id: n.id, term: n.raft.currentTerm() }));
-    this.checker.checkLogs(views, leaders);
-  }
-
-  /** Advances in `stepMs` steps until `pred` holds; throws after `timeoutMs` of virtual time. */
-  async waitFor(pred: () => boolean, what: string, timeoutMs = 5000, stepMs = 5): Promise<void> {
-    const deadline = this.clock.now() + timeoutMs;
-    while (!pred()) {
-      if (this.clock.now() >= deadline) throw new Error(`timed out after ${timeoutMs} virtual ms waiting for ${what}`);
-      await this.clock.advance(stepMs);
-    }
+  /** Runs the simulation until `pred` holds; throws after `timeoutMs` of virtual time. */
+  async waitFor(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+    const deadline = this.sim.now() + timeoutMs;
+    await this.sim.runUntil(() => pred() || this.sim.now() >= deadline);
+    if (!pred()) throw new Error(`timed out after ${timeoutMs} virtual ms waiting for ${what} (seed ${this.sim.seed})`);
     this.checkLogs();
   }
 
-  /** Advances virtual time until `promise` settles (or throws after `timeoutMs`), and returns its outcome. */
-  async run<T>(promise: Promise<T>, timeoutMs = 5000, stepMs = 5): Promise<T> {
+  /** Runs the simulation until `promise` settles (or throws after `timeoutMs`), and returns its outcome. */
+  async run<T>(promise: Promise<T>, timeoutMs = 5000): Promise<T> {
     let done = false;
     promise.then(
       () => (done = true),
       () => (done = true),
     );
-    await this.waitFor(() => done, 'a promise to settle', timeoutMs, stepMs);
+    await this.waitFor(() => done, 'a promise to settle', timeoutMs);
     return promise;
   }
 
-  async waitForLeader(timeoutMs = 5000): Promise<TestNode> {
+  async waitForLeader(timeoutMs = 5000): Promise<ClusterServer<F>> {
     await this.waitFor(() => this.leader() !== undefined, 'a leader', timeoutMs);
     return this.leader()!;
   }
 
-  /** Waits until every running server's FSM holds the same commands as the leader's, and at least `min`. */
-  async waitForReplication(min = 0, timeoutMs = 5000): Promise<void> {
+  /** Waits until every running server's FSM holds the same commands, and at least `min`. */
+  async waitForReplication(this: TestCluster<MockFSM>, min = 0, timeoutMs = 5000): Promise<void> {
     await this.waitFor(
       () => {
         const up = this.up;
@@ -201,45 +221,78 @@ export class TestCluster {
 
   /** Cuts `ids` off from the rest (both directions). */
   partition(ids: readonly ServerID[]): void {
-    this.network.partition(ids.map((id) => this.node(id).addr));
+    const servers = ids.map((id) => this.node(id));
+    if (this.#inmem !== undefined) this.#inmem.partition(servers.map((s) => s.address));
+    else this.network.split(servers.map((s) => s.node));
   }
 
+  /** Cuts one server off from everyone. */
   disconnect(id: ServerID): void {
-    this.network.isolate(this.node(id).addr);
+    const server = this.node(id);
+    if (this.#inmem !== undefined) this.#inmem.isolate(server.address);
+    else this.network.isolate(server.node);
   }
 
   heal(): void {
+    this.#inmem?.heal();
     this.network.heal();
   }
 
-  /** Stops a server abruptly; its stores survive (they are in memory and fully "synced"). */
+  /** Kills a server's process; its stores keep what they had made durable. */
   async crash(id: ServerID): Promise<void> {
-    const n = this.node(id);
-    n.up = false;
-    await n.raft.shutdown();
+    const server = this.node(id);
+    server.crash();
+    await this.run(server.stopped);
   }
 
   /** Starts a crashed server again on its stores, with a fresh FSM and transport. */
-  async restart(id: ServerID): Promise<TestNode> {
-    const n = this.node(id);
-    n.transport = this.network.replace(n.addr);
-    n.fsm = new MockFSM();
-    n.raft = await this.#start(n, n.fsm);
-    n.up = true;
-    return n;
+  async restart(id: ServerID): Promise<ClusterServer<F>> {
+    const server = this.node(id);
+    await this.sim.settle(server.restart());
+    return server;
   }
 
   /** Stops every server; throws if any of them failed one of its own invariant checks while the test ran. */
   async shutdown(): Promise<void> {
     for (const n of this.up) {
-      n.up = false;
-      await n.raft.shutdown();
+      await this.run(n.raft.shutdown());
     }
     const internal = this.checker.violations.filter((v) => v.kind === 'internal');
     if (internal.length > 0) throw new Error(`invariant checks failed inside servers: ${internal.map((v) => v.message).join('; ')}`);
   }
 }
 
+/** In-memory stores that outlive crashes (everything they hold counts as synced), on the in-memory transport. */
+function memoryEnvironment(network: InmemNetwork, makeSnapshotStore: (() => SnapshotStore) | undefined): ServerEnvironment {
+  const stores = new Map<ClusterServer, InmemStore>();
+  const snapshots = new Map<ClusterServer, SnapshotStore>();
+  return {
+    openStore: (server) => Promise.resolve(getOrAdd(stores, server, () => new InmemStore())),
+    openSnapshots: (server) => Promise.resolve(getOrAdd(snapshots, server, () => makeSnapshotStore?.() ?? new InmemSnapshotStore())),
+    closeBootstrapStore: () => Promise.resolve(),
+    attachTransport: (server) => network.add(server.address),
+  };
+}
+
+function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** File stores on each host's simulated disk, the transport on the simulated network. */
+function simulatedEnvironment(network: SimRaftNetwork): ServerEnvironment {
+  return {
+    openStore: (server) => FileStore.open(server.node.disk.fileSystem(), 'raft/store.log'),
+    openSnapshots: (server) => FileSnapshotStore.open(server.node.disk.fileSystem(), 'raft/snapshots'),
+    closeBootstrapStore: (store) => (store as FileStore).close(),
+    attachTransport: (server) => network.attach(server.node),
+  };
+}
+
 export function text(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return utf8(s);
 }

@@ -1,5 +1,6 @@
 // Test helpers (Go's testing.go): not a stable API.
-export { ManualClock, settle } from './manual-clock.js';
 export { MockFSM, encodeChunks, decodeChunks } from './mock-fsm.js';
 export { TestCluster, text } from './cluster.js';
-export type { TestNode, ClusterOptions } from './cluster.js';
+export type { TestNode, ClusterOptions, ClusterEnvironment } from './cluster.js';
+export { ClusterServer } from './cluster-server.js';
+export type { ServerEnvironment, InspectableStore } from './cluster-server.js';

@@ -2,6 +2,7 @@
  * MockFSM (Go's): remembers every command's data in order; snapshots are the
  * whole list, length-prefixed. Also counts configurations if asked to store them.
  */
+import { fromUtf8 } from '@shoal/kit';
 import type { Configuration } from '../configuration.js';
 import type { ConfigurationStore, FSMSnapshot } from '../fsm.js';
 import type { Log } from '../log.js';
@@ -81,6 +82,6 @@ export class MockFSM implements ConfigurationStore {
 
   /** The applied commands as strings (tests use UTF-8 payloads). */
   texts(): string[] {
-    return this.logs.map((l) => new TextDecoder().decode(l));
+    return this.logs.map((l) => fromUtf8(l));
   }
 }

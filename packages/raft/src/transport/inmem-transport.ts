@@ -5,6 +5,7 @@
  * connect/disconnect are one-directional, as in Go; InmemNetwork wires many
  * transports together and cuts partitions in both directions.
  */
+import { fromUtf8, utf8 } from '@shoal/kit';
 import type { Clock } from '@shoal/kit';
 import type {
   AppendEntriesRequest,
@@ -21,7 +22,6 @@ import type {
 import type { ServerAddress, ServerID } from '../configuration.js';
 import { PeerUnreachableError, PipelineReplicationNotSupportedError, RpcTimeoutError, TransportShutdownError } from '../errors.js';
 import { OrderedPipeline } from './ordered-pipeline.js';
-import { fromUtf8, utf8 } from '../log.js';
 import type { AppendPipeline, RpcHandler, Transport } from './transport.js';
 
 export interface InmemTransportOptions {

@@ -1,11 +1,12 @@
 // The simulator transport: latency, loss (→ timeout), partitions, crashes,
 // duplication, and a cluster running on it.
+import { utf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constantLatency, SimNetwork, Simulation } from '@shoal/sim';
 import type { AppendEntriesRequest } from '../commands.js';
 import { PipelineReplicationNotSupportedError, RpcTimeoutError } from '../errors.js';
-import { makeLog, utf8 } from '../log.js';
+import { makeLog } from '../log.js';
 import type { RpcHandler } from './transport.js';
 import { SimRaftNetwork } from './sim-transport.js';
 

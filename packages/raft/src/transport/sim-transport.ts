@@ -6,6 +6,7 @@
  * over real TCP. Messages carry objects (no encoding): wire compatibility is
  * the TCP transport's business; this one is about timing and failure.
  */
+import { fromUtf8, utf8 } from '@shoal/kit';
 import type { Random } from '@shoal/kit';
 import type { SimNetwork, SimNode } from '@shoal/sim';
 import type {
@@ -22,7 +23,6 @@ import type {
 } from '../commands.js';
 import type { ServerAddress, ServerID } from '../configuration.js';
 import { PeerUnreachableError, PipelineReplicationNotSupportedError, RpcTimeoutError, TransportShutdownError } from '../errors.js';
-import { fromUtf8, utf8 } from '../log.js';
 import { OrderedPipeline } from './ordered-pipeline.js';
 import { bytesSource, readAll } from '../storage/snapshot.js';
 import type { AppendPipeline, RpcHandler, Transport } from './transport.js';
