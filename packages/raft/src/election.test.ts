@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RequestPreVoteRequest, RequestVoteRequest } from './commands.js';
 import { handleRequestPreVote, handleRequestVote } from './node/election.js';
+import { ServerSuffrage } from './configuration.js';
 import { TestCluster } from './testing/cluster.js';
 
 function voteReq(c: TestCluster, from: string, term: number, lastLogIndex: number, lastLogTerm: number, transfer = false): RequestVoteRequest {
@@ -174,5 +175,17 @@ test('a vote request from a non-voter with a higher term is refused, but its ter
   assert.equal(resp.granted, false);
   assert.equal(core.currentTerm, term + 3);
   assert.equal(voter.raft.state, 'Follower');
+  await c.shutdown();
+});
+
+test('servers with no configuration yet vote for the one that was bootstrapped (upstream Go grants them; the tables found this)', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 109, bootstrap: false });
+  const first = c.nodes[0]!;
+  const configuration = { servers: c.nodes.map((n) => ({ id: n.id, address: n.address, suffrage: ServerSuffrage.Voter })) };
+  await c.run(first.raft.bootstrapCluster(configuration));
+  const leader = await c.waitForLeader();
+  assert.equal(leader.id, first.id, 'only the bootstrapped server can campaign');
+  await c.run(leader.raft.barrier());
+  await c.waitFor(() => c.nodes.every((n) => n.raft.commitIndex() >= leader.raft.commitIndex()), 'the others to learn the configuration');
   await c.shutdown();
 });

@@ -83,6 +83,7 @@ const voteRows: VoteRow[] = [
   { name: 'membership is checked before stickiness', view: { leaderAddr: 'C' }, req: { ...who('x') }, expect: refuse('candidate-not-in-configuration', false) },
   { name: 'membership: a transfer does not override it', req: { ...who('x'), leadershipTransfer: true }, expect: refuse('candidate-not-in-configuration', false) },
   { name: 'membership: without a candidate ID (older wire generations) it is not checked', req: who(''), expect: grant(true) },
+  { name: 'membership: a voter with no configuration yet (awaiting bootstrap) grants, as upstream Go does', view: { configuration: { servers: [] }, currentTerm: 0, lastLogIndex: 0, lastLogTerm: 0 }, req: { term: 2, lastLogIndex: 1, lastLogTerm: 1 }, expect: grant(true) },
   // Non-voters (upstream 1.2+; PR #526: a non-voter's higher term is adopted, its vote refused).
   { name: 'PR #526: a non-voter with a newer term: term adopted, vote refused', req: { ...who('n'), term: 9 }, expect: refuse('candidate-not-voter', true) },
   { name: 'non-voter in our term: refused, nothing adopted', req: { ...who('n'), term: 5 }, expect: refuse('candidate-not-voter', false) },
@@ -138,6 +139,7 @@ const preVoteRows: PreVoteRow[] = [
   { name: 'a log with an older last term is refused', req: { lastLogIndex: 30, lastLogTerm: 4 }, expect: { grant: false, reason: 'log-not-up-to-date' } },
   { name: 'a shorter log with the same last term is refused', req: { lastLogIndex: 9 }, expect: { grant: false, reason: 'log-not-up-to-date' } },
   { name: 'a longer log is granted', req: { lastLogIndex: 12, lastLogTerm: 5 }, expect: { grant: true } },
+  { name: 'a voter with no configuration yet (awaiting bootstrap) grants, as upstream Go does', view: { configuration: { servers: [] }, currentTerm: 0, lastLogIndex: 0, lastLogTerm: 0 }, req: { term: 2, lastLogIndex: 1, lastLogTerm: 1 }, expect: { grant: true } },
   { name: 'quiet period after a restart refuses pre-votes too', view: { voteQuietUntil: 2_000 }, expect: { grant: false, reason: 'recently-started' } },
 ];
 

@@ -65,9 +65,18 @@ export function logUpToDate(ours: { lastLogIndex: number; lastLogTerm: number },
   return theirs.lastLogIndex >= ours.lastLogIndex;
 }
 
+/**
+ * Whether the voter has a configuration to judge candidates by. A server
+ * that has none yet is most likely waiting to be bootstrapped by a peer
+ * (upstream Go grants such votes, and 1.1.2 never checks membership).
+ */
+function isKnown(view: VoterView): boolean {
+  return view.configuration.servers.length > 0;
+}
+
 /** Refusals that come before terms are compared: they leave our term alone even when the request's is newer. */
 function refuseBeforeTerms(view: VoterView, req: VoteRequestView): VoteRefusal | undefined {
-  if (req.candidateId !== '' && !inConfiguration(view.configuration, req.candidateId)) return 'candidate-not-in-configuration';
+  if (req.candidateId !== '' && isKnown(view) && !inConfiguration(view.configuration, req.candidateId)) return 'candidate-not-in-configuration';
   if (!req.leadershipTransfer) {
     if (view.leaderAddr !== '' && view.leaderAddr !== req.candidateAddr) return 'have-leader';
     if (view.now < view.voteQuietUntil) return 'recently-started';
@@ -82,7 +91,7 @@ export function screenVote(view: VoterView, req: VoteRequestView): Screening {
   if (req.term < view.currentTerm) return { adoptTerm: false, refuse: 'stale-term' };
   const adoptTerm = req.term > view.currentTerm;
   // Non-voters (upstream 1.2+) cannot be elected; the newer term is adopted all the same.
-  if (req.candidateId !== '' && !hasVote(view.configuration, req.candidateId)) return { adoptTerm, refuse: 'candidate-not-voter' };
+  if (req.candidateId !== '' && isKnown(view) && !hasVote(view.configuration, req.candidateId)) return { adoptTerm, refuse: 'candidate-not-voter' };
   return { adoptTerm, refuse: undefined };
 }
 
@@ -111,7 +120,7 @@ export function decidePreVote(view: VoterView, req: Omit<VoteRequestView, 'leade
   const early = refuseBeforeTerms(view, { ...req, leadershipTransfer: false });
   if (early !== undefined) return { grant: false, reason: early };
   if (req.term < view.currentTerm) return { grant: false, reason: 'stale-term' };
-  if (req.candidateId !== '' && !hasVote(view.configuration, req.candidateId)) return { grant: false, reason: 'candidate-not-voter' };
+  if (req.candidateId !== '' && isKnown(view) && !hasVote(view.configuration, req.candidateId)) return { grant: false, reason: 'candidate-not-voter' };
   if (!logUpToDate(view, req)) return { grant: false, reason: 'log-not-up-to-date' };
   return { grant: true };
 }
