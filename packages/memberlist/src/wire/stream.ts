@@ -147,6 +147,11 @@ export class StreamDecoder {
   private compressed = false;
   /** Where the message ends, once a claimed length tells; buffers grow no further than that. */
   private expectedEnd = 0;
+  /** Chunks kept as they came while a claimed length says more must follow (see append). */
+  private parked: Uint8Array[] = [];
+  private parkedBytes = 0;
+  /** What the parked chunks keep alive: their whole backing buffers. */
+  private parkedHeld = 0;
   private innerType: number | undefined;
   private readonly allowance: FrameAllowance;
   private readonly decode: DecodeOptions;
@@ -170,7 +175,7 @@ export class StreamDecoder {
   push(chunk: Uint8Array): DecodedStream | 'need-more' {
     if (this.phase === 'done') throw new Error('StreamDecoder: message already complete');
     try {
-      this.append(chunk);
+      if (!this.append(chunk)) return 'need-more';
       const r = this.advance();
       if (r !== 'need-more') this.phase = 'done';
       return r;
@@ -293,22 +298,44 @@ export class StreamDecoder {
     return this.buf.subarray(this.pos, this.len);
   }
 
-  private append(chunk: Uint8Array): void {
+  /**
+   * Adds a chunk; false when it was parked and there is nothing new to parse.
+   * While a claimed length says the message is not complete yet, chunks are
+   * kept as they came and copied once when it is: growing one buffer by
+   * doubling would copy a large message several times and leave the
+   * allocator fragmented, with freed memory the process cannot give back.
+   */
+  private append(chunk: Uint8Array): boolean {
     // Also tells a decoder whose bytes the budget took back (its stream is being closed) to stop.
-    this.allowance.hold(this.buf.length);
-    const need = this.len + chunk.length;
-    if (need > this.buf.length) {
+    this.allowance.hold(this.buf.length + this.parkedHeld);
+    const total = this.len + this.parkedBytes + chunk.length;
+    if (this.expectedEnd > total) {
+      this.parked.push(chunk);
+      this.parkedBytes += chunk.length;
+      this.parkedHeld += chunk.buffer.byteLength;
+      this.allowance.hold(this.buf.length + this.parkedHeld);
+      return false;
+    }
+    if (total > this.buf.length) {
       let size = Math.max(256, this.buf.length * 2);
-      while (size < need) size *= 2;
-      // A claimed length says where the message ends: doubling past it would only waste memory.
-      if (this.expectedEnd >= need && size > this.expectedEnd) size = this.expectedEnd;
-      this.allowance.hold(size);
+      while (size < total) size *= 2;
+      // A claimed length says where the message ends: growing past it would only waste memory.
+      if (this.expectedEnd >= total && size > this.expectedEnd) size = this.expectedEnd;
+      this.allowance.hold(size + this.parkedHeld);
       const next = new Uint8Array(size);
       next.set(this.buf.subarray(0, this.len));
       this.buf = next;
     }
+    for (const p of this.parked) {
+      this.buf.set(p, this.len);
+      this.len += p.length;
+    }
+    this.parked = [];
+    this.parkedBytes = 0;
+    this.parkedHeld = 0;
     this.buf.set(chunk, this.len);
     this.len += chunk.length;
+    return true;
   }
 }
 
