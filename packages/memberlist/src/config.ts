@@ -121,8 +121,35 @@ export interface Config {
 
   /** Longest node meta accepted from the delegate (Go hard-codes 512). */
   metaMaxSize: number;
-  /** Most push/pull requests served at once; more are dropped (Go hard-codes 128). */
+  /**
+   * Most push/pull requests served at once; more are dropped (Go hard-codes
+   * 128). As in Go, a stream counts only once its request is known to be a
+   * push/pull (after decryption and decompression), not from its accept.
+   */
   maxConcurrentPushPulls: number;
+  /**
+   * Beyond Go: an inbound stream must say what it is (push/pull, user message
+   * or ping, after decryption) within this long, or it is closed. Never longer
+   * than tcpTimeoutMs. Go gives an idle connection the whole TCPTimeout.
+   */
+  streamFirstMessageTimeoutMs: number;
+  /**
+   * Beyond Go: most inbound streams that have not yet said what they are;
+   * past it the oldest is closed (counted: memberlist.tcp.pending_evicted).
+   * Idle connections then cost a bounded number of descriptors and can
+   * never crowd out a join. Go has no limit.
+   */
+  maxPendingStreams: number;
+  /** Beyond Go: as maxPendingStreams, per remote IP address. */
+  maxPendingStreamsPerAddress: number;
+  /**
+   * Beyond Go: bytes all inbound streams together may hold for messages not
+   * yet complete. A claimed length over it is refused before anything is
+   * buffered; past it, the largest partial messages are dropped (counted:
+   * memberlist.tcp.frame_budget_dropped). Go buffers each stream up to its
+   * 20 MiB limit with no total. Also caps a stream's decompressed size.
+   */
+  partialFrameBudgetBytes: number;
   /**
    * When > 0, every this many ms, if some seed address given to join() is not
    * a live member, join it again: the cluster reassembles after a partition
@@ -210,6 +237,10 @@ export function defaultLANConfig(overrides: Partial<Config> = {}): Config {
     msgpackUseNewTimeFormat: false,
     metaMaxSize: META_MAX_SIZE,
     maxConcurrentPushPulls: 128,
+    streamFirstMessageTimeoutMs: 5_000,
+    maxPendingStreams: 128,
+    maxPendingStreamsPerAddress: 32,
+    partialFrameBudgetBytes: 64 * 1024 * 1024,
     rejoinIntervalMs: 0,
     joinSyncDelaysMs: [250, 750, 2_000, 5_000],
     joinSettleSyncMs: 300,
@@ -300,7 +331,7 @@ export function validateConfig(c: Config): void {
     const v = c[f];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(f, `must be a finite number >= 0, got ${String(v)}`);
   }
-  const atLeastOne: (keyof Config)[] = ['deadRetransmitFactor', 'suspicionMult', 'suspicionMaxTimeoutMult', 'awarenessMaxMultiplier', 'handoffQueueDepth', 'maxConcurrentPushPulls'];
+  const atLeastOne: (keyof Config)[] = ['deadRetransmitFactor', 'suspicionMult', 'suspicionMaxTimeoutMult', 'awarenessMaxMultiplier', 'handoffQueueDepth', 'maxConcurrentPushPulls', 'maxPendingStreams', 'maxPendingStreamsPerAddress'];
   for (const f of atLeastOne) {
     const v = c[f];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(f, `must be an integer >= 1, got ${String(v)}`);
@@ -309,6 +340,13 @@ export function validateConfig(c: Config): void {
     bad('joinSyncDelaysMs', `must be a list of finite numbers >= 0, got ${String(c.joinSyncDelaysMs)}`);
   }
   if (!Number.isFinite(c.joinTimeoutMult) || c.joinTimeoutMult < 1) bad('joinTimeoutMult', `must be a number >= 1, got ${c.joinTimeoutMult}`);
+  if (!Number.isFinite(c.streamFirstMessageTimeoutMs) || c.streamFirstMessageTimeoutMs <= 0) {
+    bad('streamFirstMessageTimeoutMs', `must be a number > 0, got ${c.streamFirstMessageTimeoutMs}`);
+  }
+  // A budget below the largest frame a peer may legitimately send would refuse honest streams.
+  if (!Number.isInteger(c.partialFrameBudgetBytes) || c.partialFrameBudgetBytes < 1024 * 1024) {
+    bad('partialFrameBudgetBytes', `must be an integer >= 1 MiB, got ${c.partialFrameBudgetBytes}`);
+  }
   if (c.probeIntervalMs > 0 && c.probeTimeoutMs <= 0) bad('probeTimeoutMs', 'must be > 0 when probing is on');
   if (!Number.isInteger(c.udpBufferSize) || c.udpBufferSize < 64 || c.udpBufferSize > 65_507) bad('udpBufferSize', `must be in [64, 65507], got ${c.udpBufferSize}`);
   for (const f of ['delegateProtocolVersion', 'delegateProtocolMin', 'delegateProtocolMax'] as const) {

@@ -60,6 +60,7 @@ export class Inbox {
       ctx.logger.warn({ err, from: p.from }, 'memberlist: dropped a packet');
       return;
     }
+    if (decoded.errors.length > 0) ctx.metrics.incrCounter('memberlist.udp.bad_messages', decoded.errors.length, ctx.labels);
     for (const err of decoded.errors) ctx.logger.warn({ err, from: p.from }, 'memberlist: bad message in packet');
     ctx.dispatch.run(() => {
       for (const msg of decoded.messages) this.handle(msg, p.from, p.timestampMs);

@@ -233,15 +233,20 @@ test('garbage and mutated packets never crash a member; it keeps answering (2,00
 test('push/pulls beyond maxConcurrentPushPulls are dropped (Go maxPushPullRequests)', async () => {
   const c = await quietCluster({ maxConcurrentPushPulls: 2, tcpTimeoutMs: 2_000 });
   const a = c.member('a');
-  // Five requests arrive slowly (100 ms per hop): all five are being read at once.
+  // Five requests arrive slowly (100 ms per hop), each in two halves 50 ms apart: all five are
+  // known to be push/pulls (Go counts from the type byte) while the first two are still being read.
   const peers = Array.from({ length: 5 }, () => new RawPeer(c.network));
   c.network.setLinkBoth(peers.map((p) => p.node), [a.host], { latency: (await import('@shoal/sim')).constantLatency(100) });
   const answers = await c.sim.settle(
     Promise.all(
-      peers.map(async (p) => {
+      peers.map(async (p, i) => {
         const conn = await p.node.dial(a.transport.address);
         const nodes = [{ name: `raw-${p.node.host}`, addr: p.ip, port: 7946, meta: undefined, incarnation: 1, state: NodeStateType.Alive, vsn: VSN }];
-        conn.write(encodeStream(encodePushPull(false, nodes), { writeLabelHeader: true }));
+        const bytes = encodeStream(encodePushPull(false, nodes), { writeLabelHeader: true });
+        await new Promise<void>((r) => c.sim.after(i * 5, r));
+        conn.write(bytes.subarray(0, 3));
+        await new Promise<void>((r) => c.sim.after(50, r));
+        conn.write(bytes.subarray(3));
         return (await conn.read()) !== null;
       }),
     ),

@@ -1,9 +1,11 @@
 import { askVerdict } from './delegates.js';
 import type { EngineContext } from './context.js';
 import { MemberlistError, MemberlistErrorCode, TransportError } from './errors.js';
+import { FrameBudget } from './frame-budget.js';
 import type { Inbox } from './inbox.js';
 import { Node, NodeInfo } from './node.js';
 import type { Outbox } from './outbox.js';
+import { PendingStreams, type PendingStream } from './pending-streams.js';
 import type { Address, StreamConn } from './transport.js';
 import { verifyProtocol } from './versions.js';
 import { messageLength, pushNodeStateLength } from './sizes.js';
@@ -60,17 +62,32 @@ export class Streams {
   readonly #ctx: EngineContext;
   readonly #outbox: Outbox;
   readonly #inbox: Inbox;
-  /**
-   * Inbound streams being read or served. Go counts push/pulls from their type
-   * byte until merged; the type is known here only once the (possibly
-   * compressed or encrypted) request is read, so every inbound stream counts.
-   */
+  /** Inbound streams being read or served. */
   #inbound = 0;
+  /** Push/pulls being served: counted, as in Go, from the moment the request is known to be one until merged. */
+  #pushPulls = 0;
+  /** Inbound streams that have not yet said what they are. */
+  readonly #pending: PendingStreams;
+  /** Memory for messages still arriving, shared by every stream. */
+  readonly #frames: FrameBudget;
 
   constructor(ctx: EngineContext, outbox: Outbox, inbox: Inbox) {
     this.#ctx = ctx;
     this.#outbox = outbox;
     this.#inbox = inbox;
+    const { config } = ctx;
+    this.#pending = new PendingStreams(
+      {
+        max: config.maxPendingStreams,
+        maxPerAddress: config.maxPendingStreamsPerAddress,
+        firstMessageTimeoutMs: Math.min(config.streamFirstMessageTimeoutMs, config.tcpTimeoutMs),
+      },
+      ctx.clock,
+      ctx.logger,
+      ctx.metrics,
+      ctx.labels,
+    );
+    this.#frames = new FrameBudget(config.partialFrameBudgetBytes, ctx.metrics, ctx.logger, ctx.labels);
   }
 
   /** Inbound streams being read or served now. */
@@ -78,20 +95,35 @@ export class Streams {
     return this.#inbound;
   }
 
+  /** Inbound streams that have not yet sent a request. */
+  get pendingInbound(): number {
+    return this.#pending.size;
+  }
+
+  /** Bytes held for stream messages still arriving. */
+  get partialFrameBytes(): number {
+    return this.#frames.used;
+  }
+
   /** An inbound connection from the transport. */
   accept(conn: StreamConn): void {
-    // First come, first served, as in Go: a stream that arrives while the cap is reached is refused if it is a push/pull.
-    const overCap = this.#inbound >= this.#ctx.config.maxConcurrentPushPulls;
+    const limited = { closed: false };
+    const pending = this.#pending.admit(conn.remoteAddr, () => {
+      limited.closed = true;
+      conn.close();
+    });
     this.#inbound++;
-    this.#serve(conn, overCap)
+    this.#serve(conn, pending, limited)
       .catch((err: unknown) => this.#ctx.logger.error({ err, from: conn.remoteAddr }, 'memberlist: stream handler failed'))
       .finally(() => {
+        pending.identified();
         this.#inbound--;
         conn.close();
       });
   }
 
-  async #serve(conn: StreamConn, overCap: boolean): Promise<void> {
+  /** `limited.closed` tells that the pending-stream limits closed the stream (already counted and logged there). */
+  async #serve(conn: StreamConn, pending: PendingStream, limited: { readonly closed: boolean }): Promise<void> {
     const ctx = this.#ctx;
     if (ctx.stopped()) return;
     const refused = this.#inbox.sourceRefused(conn.remoteAddr);
@@ -101,10 +133,20 @@ export class Streams {
     }
     ctx.metrics.incrCounter('memberlist.tcp.accept', 1, ctx.labels);
     const deadline = this.#deadline(conn, ctx.config.tcpTimeoutMs);
+    let pushPull = false;
+    // First come, first served, as in Go: a push/pull that arrives while the cap is reached is dropped.
+    const identify = (type: number): boolean => {
+      pending.identified();
+      if (type !== MessageType.PushPull) return true;
+      if (this.#pushPulls >= ctx.config.maxConcurrentPushPulls) return false;
+      this.#pushPulls++;
+      pushPull = true;
+      return true;
+    };
     try {
-      let msg: StreamMessage;
+      let msg: StreamMessage | undefined;
       try {
-        msg = await this.#read(conn, true);
+        msg = await this.#read(conn, true, identify);
       } catch (err) {
         if (err instanceof TransportError) throw err;
         // A bad request gets an error reply, as in Go.
@@ -112,12 +154,17 @@ export class Streams {
         this.#reply(conn, { type: MessageType.Err, body: { error: (err as Error).message } });
         return;
       }
+      if (msg === undefined) {
+        ctx.logger.error({ from: conn.remoteAddr }, 'memberlist: too many pending push/pull requests');
+        ctx.metrics.incrCounter('memberlist.pushpull.dropped', 1, ctx.labels);
+        return;
+      }
       switch (msg.type) {
         case MessageType.User:
           if (msg.payload.length > 0) ctx.dispatch.run(() => ctx.config.delegate?.notifyMsg(msg.payload));
           break;
         case MessageType.PushPull:
-          this.#servePushPull(conn, msg, overCap);
+          this.#servePushPull(conn, msg);
           break;
         case MessageType.Ping:
           if (msg.body.node !== '' && msg.body.node !== ctx.config.name) {
@@ -130,19 +177,15 @@ export class Streams {
           ctx.logger.error({ type: msg.type, from: conn.remoteAddr }, 'memberlist: invalid stream message type');
       }
     } catch (err) {
-      ctx.logger.warn({ err, from: conn.remoteAddr }, 'memberlist: inbound stream failed');
+      if (limited.closed) ctx.logger.debug({ err, from: conn.remoteAddr }, 'memberlist: inbound stream closed by the pending-stream limits');
+      else ctx.logger.warn({ err, from: conn.remoteAddr }, 'memberlist: inbound stream failed');
     } finally {
+      if (pushPull) this.#pushPulls--;
       deadline.cancel();
     }
   }
 
-  #servePushPull(conn: StreamConn, remote: RemoteState, overCap: boolean): void {
-    const ctx = this.#ctx;
-    if (overCap) {
-      ctx.logger.error({ from: conn.remoteAddr }, 'memberlist: too many pending push/pull requests');
-      ctx.metrics.incrCounter('memberlist.pushpull.dropped', 1, ctx.labels);
-      return;
-    }
+  #servePushPull(conn: StreamConn, remote: RemoteState): void {
     // The responder replies first, then merges.
     this.#reply(conn, this.localState(remote.join));
     this.merge(remote);
@@ -209,7 +252,7 @@ export class Streams {
     try {
       ctx.metrics.incrCounter('memberlist.tcp.connect', 1, ctx.labels);
       this.#send(conn, this.localState(join), true);
-      const reply = await this.#read(conn, false);
+      const reply = await this.#readReply(conn);
       if (reply.type === MessageType.Err) throw new MemberlistError(MemberlistErrorCode.Remote, `remote error: ${reply.body.error}`);
       if (reply.type !== MessageType.PushPull) throw new MemberlistError(MemberlistErrorCode.Remote, `received message type ${reply.type}, expected push/pull`);
       return reply;
@@ -253,7 +296,7 @@ export class Streams {
     const deadline = this.#deadline(conn, Math.max(0, deadlineMs - ctx.clock.now()));
     try {
       this.#send(conn, { type: MessageType.Ping, body: ping }, true);
-      const reply = await this.#read(conn, false);
+      const reply = await this.#readReply(conn);
       if (reply.type !== MessageType.AckResp) throw new MemberlistError(MemberlistErrorCode.Remote, `unexpected message type ${reply.type} in reply to a ping`);
       if (reply.body.seqNo !== ping.seqNo) throw new MemberlistError(MemberlistErrorCode.Remote, `sequence number from ack (${reply.body.seqNo}) doesn't match ping (${ping.seqNo})`);
       return true;
@@ -298,22 +341,42 @@ export class Streams {
     }
   }
 
-  /** Reads one message; `request` when we are the responder (a label header may come first). */
-  async #read(conn: StreamConn, request: boolean): Promise<StreamMessage> {
+  /** Reads the reply to a request we sent. */
+  async #readReply(conn: StreamConn): Promise<StreamMessage> {
+    return (await this.#read(conn, false, () => true))!;
+  }
+
+  /**
+   * Reads one message; `request` when we are the responder (a label header
+   * may come first). `identify` hears the message's type as soon as it is
+   * known; if it answers false, reading stops and the result is undefined.
+   */
+  async #read(conn: StreamConn, request: boolean, identify: (type: number) => boolean): Promise<StreamMessage | undefined> {
     if (this.#outbox.framed && conn.readMessage) {
       const msg = await conn.readMessage();
       if (msg === null) throw new TransportError(`stream from ${conn.remoteAddr} ended early`, true);
-      return msg;
+      return identify(msg.type) ? msg : undefined;
     }
-    const decoder = new StreamDecoder({ ...this.#ctx.security, readLabelHeader: request });
-    for (;;) {
-      const chunk = await conn.read();
-      if (chunk === null) {
-        decoder.end();
-        throw new TransportError(`stream from ${conn.remoteAddr} ended early`, true);
+    const allowance = this.#frames.open(conn.remoteAddr, () => conn.close());
+    const decoder = new StreamDecoder({ ...this.#ctx.security, readLabelHeader: request, allowance });
+    let identified = false;
+    try {
+      for (;;) {
+        const chunk = await conn.read();
+        if (chunk === null) {
+          decoder.end();
+          throw new TransportError(`stream from ${conn.remoteAddr} ended early`, true);
+        }
+        const r = decoder.push(chunk);
+        const type = decoder.messageType;
+        if (!identified && type !== undefined) {
+          identified = true;
+          if (!identify(type)) return undefined;
+        }
+        if (r !== 'need-more') return r.message;
       }
-      const r = decoder.push(chunk);
-      if (r !== 'need-more') return r.message;
+    } finally {
+      allowance.release();
     }
   }
 

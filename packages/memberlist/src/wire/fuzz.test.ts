@@ -14,7 +14,7 @@ import { Keyring } from './keyring.js';
 import { removeLabelHeaderFromPacket } from './label.js';
 import { lzwCompress, lzwDecompress } from './lzw.js';
 import { CompressSchema } from './messages.js';
-import { decodeMessages, decodePacket, type WireSecurity } from './packet.js';
+import { decodeMessages, decodePacket, encodePacket, type WireSecurity } from './packet.js';
 import { decodeStream, StreamDecoder } from './stream.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 100_000);
@@ -207,15 +207,21 @@ test(`fuzz: ${CASES} mutated fixtures through every decoder give only typed erro
   assert.ok(outcomes.size > 10, 'mutations reach many different failure modes');
 });
 
-test('compression bombs: one packet decompresses at most 40 MiB in total, however it nests', () => {
+test('compression bombs: one packet decompresses at most 64 KiB in total, however it nests', () => {
   const bomb = compressBomb(4_000_000, 0x0b); // 4 MB of zeros behind a few KB
   const r = decodeMessages(encodeCompound(Array.from({ length: 40 }, () => bomb)));
   const tooLarge = r.errors.filter((e) => e.code === WireErrorCode.TooLarge).length;
-  assert.ok(tooLarge >= 29, `${tooLarge} parts refused for exceeding the budget`);
+  assert.equal(tooLarge, 40, 'every part is refused: each alone exceeds the packet budget');
   // Nested: compress(compress(...)) of a 30 MB payload stays within the same budget.
   const nested = compressBomb(30_000_000, 0x09);
   const n = decodeMessages(nested);
   assert.ok(n.errors.length === 1 && n.errors[0] instanceof WireError);
+  // The largest honest packet still fits: a compound of user messages just under 64 KiB.
+  const honest = encodePacket(Array.from({ length: 63 }, () => Uint8Array.of(0x08, ...new Uint8Array(1000))), { compress: true });
+  assert.equal(honest[0], 0x09, 'the packet went out compressed');
+  const h = decodeMessages(honest);
+  assert.deepEqual(h.errors, []);
+  assert.equal(h.messages.length, 63);
 });
 
 test('compounds of compounds: 255 × 255 parts decode, and nesting has a bound', () => {

@@ -8,7 +8,14 @@ export const Limits = {
   userStateMaxBytes: 20 * 1024 * 1024,
   userMsgMaxBytes: 20 * 1024 * 1024,
   pushPullMaxNodes: 1024 * 1024,
+  /** A stream's decompressed message (unreleased Go HEAD); streams also bound it by the node's partial-frame budget. */
   decompressedMaxBytes: 40 * 1024 * 1024,
+  /**
+   * A packet's decompressed payload. Go compresses a packet it has already
+   * built under UDPBufferSize, so no honest packet expands past a datagram;
+   * Go's 40 MiB would let one 31 KB datagram cost a fifth of a CPU-second.
+   */
+  packetDecompressedMaxBytes: 65536,
   /** compress and compound may nest; Go never nests deeper than compress(compound(...)). */
   maxNesting: 8,
   /** Go reads UDP into 64 KiB buffers. */

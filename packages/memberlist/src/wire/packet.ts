@@ -130,12 +130,13 @@ export function decodePacket(packet: Uint8Array, options: WireSecurity = {}): De
 
 /**
  * handleCommand's dispatch, minus the handlers: flattens compound and compress
- * recursively. Decompression shares one output budget across the packet, so a
- * compound of compression bombs costs no more than one.
+ * recursively. Decompression shares one output budget across the packet
+ * (64 KiB by default, the largest packet the protocol builds), so a compound of
+ * compression bombs costs no more than one small one.
  */
-export function decodeMessages(buf: Uint8Array): DecodedMessages {
+export function decodeMessages(buf: Uint8Array, maxDecompressedBytes: number = Limits.packetDecompressedMaxBytes): DecodedMessages {
   const out = { messages: [] as PacketMessage[], errors: [] as WireError[], truncatedParts: 0 };
-  const budget = { left: Limits.decompressedMaxBytes };
+  const budget = { left: maxDecompressedBytes };
   visit(buf, 0, out, budget);
   return out;
 }

@@ -5,6 +5,7 @@ import { WireError, WireErrorCode } from './errors.js';
 import { checkInboundLabel, labelHeader, parseLabelHeader } from './label.js';
 import { Limits } from './limits.js';
 import {
+  type Compress,
   AckRespSchema,
   CompressSchema,
   decodeStruct,
@@ -44,6 +45,25 @@ export type StreamMessage =
 
 
 const STREAM_DECODE: DecodeOptions = { maxDepth: 16, maxBytesLength: Limits.decompressedMaxBytes };
+
+/** The longest output one LZW input byte can yield: a code is at least 9 bits and expands to at most 4096 bytes. */
+const LZW_MAX_EXPANSION = Math.ceil((8 * 4096) / 9);
+
+/**
+ * Memory a {@link StreamDecoder} may hold for its message while it arrives.
+ * A node shares one budget across its streams (memberlist's FrameBudget).
+ */
+export interface FrameAllowance {
+  /** The most any one message may claim or decompress to. */
+  readonly maxBytes: number;
+  /** Asks to hold `bytes` in total; throws a WireError (ERR_TOO_LARGE) when they cannot be spared. */
+  hold(bytes: number): void;
+  /** Gives back everything held. Idempotent. */
+  release(): void;
+}
+
+/** No budget beyond the wire limits. */
+const UNBOUNDED: FrameAllowance = { maxBytes: Limits.decompressedMaxBytes, hold: () => {}, release: () => {} };
 
 /** `[6] pushPullHeader pushNodeState×N userState` (sendLocalState). */
 export function encodePushPull(join: boolean, nodes: readonly PushNodeState[], userState: Uint8Array = new Uint8Array(0)): Uint8Array {
@@ -102,6 +122,8 @@ export interface DecodedStream {
 export interface StreamDecodeOptions extends WireSecurity {
   /** Accept a label header first (the responder side). Replies carry none: pass false. Default true. */
   readonly readLabelHeader?: boolean;
+  /** Memory the decoder may hold; claimed lengths over its maxBytes are refused before buffering. */
+  readonly allowance?: FrameAllowance;
 }
 
 type Phase = 'label' | 'type' | 'compressed' | 'body' | 'done';
@@ -121,22 +143,49 @@ export class StreamDecoder {
   private body: BodyParser | undefined;
   private encrypted = false;
   private compressed = false;
+  /** Where the message ends, once a claimed length tells; buffers grow no further than that. */
+  private expectedEnd = 0;
+  /** Chunks kept as they came while a claimed length says more must follow (see append). */
+  private parked: Uint8Array[] = [];
+  private parkedBytes = 0;
+  /** What the parked chunks keep alive: their whole backing buffers. */
+  private parkedHeld = 0;
+  private innerType: number | undefined;
+  private readonly allowance: FrameAllowance;
+  private readonly decode: DecodeOptions;
 
   constructor(private readonly options: StreamDecodeOptions = {}) {
     this.phase = options.readLabelHeader === false ? 'type' : 'label';
     this.aad = utf8(options.label ?? '');
+    this.allowance = options.allowance ?? UNBOUNDED;
+    const maxBytes = Math.min(Limits.decompressedMaxBytes, this.allowance.maxBytes);
+    this.decode = maxBytes === STREAM_DECODE.maxBytesLength ? STREAM_DECODE : { ...STREAM_DECODE, maxBytesLength: maxBytes };
+  }
+
+  /**
+   * The message's own type (push/pull, user, ping, …) once known: from its
+   * first byte in plaintext, after decryption and decompression otherwise.
+   */
+  get messageType(): number | undefined {
+    return this.innerType;
   }
 
   push(chunk: Uint8Array): DecodedStream | 'need-more' {
     if (this.phase === 'done') throw new Error('StreamDecoder: message already complete');
-    this.append(chunk);
-    const r = this.advance();
-    if (r !== 'need-more') this.phase = 'done';
-    return r;
+    try {
+      if (!this.append(chunk)) return 'need-more';
+      const r = this.advance();
+      if (r !== 'need-more') this.phase = 'done';
+      return r;
+    } catch (e) {
+      this.allowance.release();
+      throw e;
+    }
   }
 
   /** Call at EOF: fails with ERR_TRUNCATED unless a message was completed. */
   end(): void {
+    this.allowance.release();
     if (this.phase !== 'done') throw new WireError(WireErrorCode.Truncated, `stream ended in phase ${this.phase} after ${this.len} bytes`);
   }
 
@@ -162,6 +211,10 @@ export class StreamDecoder {
             if (length > Limits.encryptedStreamMaxBytes) {
               throw new WireError(WireErrorCode.TooLarge, `encrypted stream of ${length} bytes exceeds ${Limits.encryptedStreamMaxBytes}`);
             }
+            if (5 + length > this.allowance.maxBytes) {
+              throw new WireError(WireErrorCode.TooLarge, `encrypted stream of ${length} bytes exceeds the stream buffer budget of ${this.allowance.maxBytes}`);
+            }
+            this.expectedEnd = this.pos + 5 + length;
             if (this.len - this.pos < 5 + length) return 'need-more';
             const header = this.buf.subarray(this.pos, this.pos + 5);
             const sealed = this.buf.subarray(this.pos + 5, this.pos + 5 + length);
@@ -176,17 +229,18 @@ export class StreamDecoder {
           if (type === MessageType.Compress) {
             this.phase = 'compressed';
           } else {
-            this.body = new BodyParser(type, this.pos + 1);
+            this.body = new BodyParser(type, this.pos + 1, this.decode, this.allowance.maxBytes, (end) => (this.expectedEnd = end));
+            this.innerType = type;
             this.phase = 'body';
           }
           break;
         }
         case 'compressed': {
-          const r = decodeValueStep(CompressSchema, this.buf.subarray(0, this.len), this.pos + 1, 'compress', STREAM_DECODE);
+          const r = decodeValueStep(CompressSchema, this.buf.subarray(0, this.len), this.pos + 1, 'compress', this.decode);
           if (r === 'need-more') return r;
           this.pos = r.offset;
           this.compressed = true;
-          return this.finish(parseComplete(decompressBuffer(r.value)));
+          return this.finish(this.parseComplete(this.decompress(r.value)));
         }
         case 'body': {
           const r = this.body!.step(this.buf.subarray(0, this.len));
@@ -204,12 +258,31 @@ export class StreamDecoder {
   private unwrapComplete(plain: Uint8Array): StreamMessage {
     if (plain.length > 0 && plain[0] === MessageType.Compress) {
       this.compressed = true;
-      return parseComplete(decompressBuffer(decodeStruct(CompressSchema, plain, 1, 'compress', STREAM_DECODE).value));
+      return this.parseComplete(this.decompress(decodeStruct(CompressSchema, plain, 1, 'compress', this.decode).value));
     }
-    return parseComplete(plain);
+    return this.parseComplete(plain);
+  }
+
+  /**
+   * A stream's decompressed size is bounded by what its compressed bytes can
+   * expand to, the wire limit, and the node's stream buffer budget (the
+   * output is held while it is parsed).
+   */
+  private decompress(c: Compress): Uint8Array {
+    const input = c.buf?.length ?? 0;
+    const max = Math.min(Limits.decompressedMaxBytes, this.allowance.maxBytes, input * LZW_MAX_EXPANSION);
+    const out = decompressBuffer(c, max);
+    this.allowance.hold(this.buf.length + out.length);
+    return out;
+  }
+
+  private parseComplete(buf: Uint8Array): StreamMessage {
+    if (buf.length > 0) this.innerType = buf[0];
+    return parseComplete(buf, this.decode, this.allowance.maxBytes);
   }
 
   private finish(message: StreamMessage): DecodedStream {
+    this.allowance.release();
     return {
       message,
       label: fromUtf8(this.aad),
@@ -223,16 +296,44 @@ export class StreamDecoder {
     return this.buf.subarray(this.pos, this.len);
   }
 
-  private append(chunk: Uint8Array): void {
-    if (this.len + chunk.length > this.buf.length) {
+  /**
+   * Adds a chunk; false when it was parked and there is nothing new to parse.
+   * While a claimed length says the message is not complete yet, chunks are
+   * kept as they came and copied once when it is: growing one buffer by
+   * doubling would copy a large message several times and leave the
+   * allocator fragmented, with freed memory the process cannot give back.
+   */
+  private append(chunk: Uint8Array): boolean {
+    // Also tells a decoder whose bytes the budget took back (its stream is being closed) to stop.
+    this.allowance.hold(this.buf.length + this.parkedHeld);
+    const total = this.len + this.parkedBytes + chunk.length;
+    if (this.expectedEnd > total) {
+      this.parked.push(chunk);
+      this.parkedBytes += chunk.length;
+      this.parkedHeld += chunk.buffer.byteLength;
+      this.allowance.hold(this.buf.length + this.parkedHeld);
+      return false;
+    }
+    if (total > this.buf.length) {
       let size = Math.max(256, this.buf.length * 2);
-      while (size < this.len + chunk.length) size *= 2;
+      while (size < total) size *= 2;
+      // A claimed length says where the message ends: growing past it would only waste memory.
+      if (this.expectedEnd >= total && size > this.expectedEnd) size = this.expectedEnd;
+      this.allowance.hold(size + this.parkedHeld);
       const next = new Uint8Array(size);
       next.set(this.buf.subarray(0, this.len));
       this.buf = next;
     }
+    for (const p of this.parked) {
+      this.buf.set(p, this.len);
+      this.len += p.length;
+    }
+    this.parked = [];
+    this.parkedBytes = 0;
+    this.parkedHeld = 0;
     this.buf.set(chunk, this.len);
     this.len += chunk.length;
+    return true;
   }
 }
 
@@ -244,9 +345,9 @@ export function decodeStream(bytes: Uint8Array, options: StreamDecodeOptions = {
   return r;
 }
 
-function parseComplete(buf: Uint8Array): StreamMessage {
+function parseComplete(buf: Uint8Array, decode: DecodeOptions = STREAM_DECODE, maxClaim: number = Limits.decompressedMaxBytes): StreamMessage {
   if (buf.length === 0) throw new WireError(WireErrorCode.EmptyPacket, 'missing message type byte');
-  const r = new BodyParser(buf[0]!, 1).step(buf);
+  const r = new BodyParser(buf[0]!, 1, decode, maxClaim).step(buf);
   if (r === 'need-more') throw new WireError(WireErrorCode.Truncated, `stream message of type ${buf[0]} is cut short`);
   return r.message;
 }
@@ -257,7 +358,15 @@ class BodyParser {
   private userMsgLen = -1;
   private readonly nodes: PushNodeState[] = [];
 
-  constructor(private readonly type: number, private offset: number) {
+  constructor(
+    private readonly type: number,
+    private offset: number,
+    private readonly decode: DecodeOptions,
+    /** The most a length field may claim (the stream buffer budget). */
+    private readonly maxClaim: number,
+    /** Told where the message ends once a claimed length gives it. */
+    private readonly onExpectedEnd: (end: number) => void = () => {},
+  ) {
     if (type === MessageType.Compress || type === MessageType.Encrypt) {
       throw new WireError(WireErrorCode.UnexpectedType, `message type ${type} cannot be nested here`);
     }
@@ -283,27 +392,28 @@ class BodyParser {
   }
 
   private single<T>(buf: Uint8Array, schema: Parameters<typeof decodeValueStep<T>>[0], make: (v: T) => StreamMessage): { message: StreamMessage; offset: number } | 'need-more' {
-    const r = decodeValueStep(schema, buf, this.offset, `message type ${this.type}`, STREAM_DECODE);
+    const r = decodeValueStep(schema, buf, this.offset, `message type ${this.type}`, this.decode);
     if (r === 'need-more') return r;
     return { message: make(r.value), offset: r.offset };
   }
 
   private pushPull(buf: Uint8Array): { message: StreamMessage; offset: number } | 'need-more' {
     if (this.header === undefined) {
-      const r = decodeValueStep(PushPullHeaderSchema, buf, this.offset, 'pushPullHeader', STREAM_DECODE);
+      const r = decodeValueStep(PushPullHeaderSchema, buf, this.offset, 'pushPullHeader', this.decode);
       if (r === 'need-more') return r;
       const h = r.value;
       if (h.nodes < 0 || h.nodes > Limits.pushPullMaxNodes) {
         throw new WireError(WireErrorCode.TooLarge, `push/pull claims ${h.nodes} nodes (allowed 0..${Limits.pushPullMaxNodes})`);
       }
-      if (h.userStateLen < 0 || h.userStateLen > Limits.userStateMaxBytes) {
-        throw new WireError(WireErrorCode.TooLarge, `push/pull claims ${h.userStateLen} bytes of user state (allowed 0..${Limits.userStateMaxBytes})`);
+      const maxUserState = Math.min(Limits.userStateMaxBytes, this.maxClaim);
+      if (h.userStateLen < 0 || h.userStateLen > maxUserState) {
+        throw new WireError(WireErrorCode.TooLarge, `push/pull claims ${h.userStateLen} bytes of user state (allowed 0..${maxUserState})`);
       }
       this.header = h;
       this.offset = r.offset;
     }
     while (this.nodes.length < this.header.nodes) {
-      const r = decodeValueStep(PushNodeStateSchema, buf, this.offset, 'pushNodeState', STREAM_DECODE);
+      const r = decodeValueStep(PushNodeStateSchema, buf, this.offset, 'pushNodeState', this.decode);
       if (r === 'need-more') return r;
       this.nodes.push(r.value);
       this.offset = r.offset;
@@ -319,14 +429,16 @@ class BodyParser {
 
   private userMsg(buf: Uint8Array): { message: StreamMessage; offset: number } | 'need-more' {
     if (this.userMsgLen < 0) {
-      const r = decodeValueStep(UserMsgHeaderSchema, buf, this.offset, 'userMsgHeader', STREAM_DECODE);
+      const r = decodeValueStep(UserMsgHeaderSchema, buf, this.offset, 'userMsgHeader', this.decode);
       if (r === 'need-more') return r;
       const n = r.value.userMsgLen;
-      if (n < 0 || n > Limits.userMsgMaxBytes) {
-        throw new WireError(WireErrorCode.TooLarge, `user message claims ${n} bytes (allowed 0..${Limits.userMsgMaxBytes})`);
+      const max = Math.min(Limits.userMsgMaxBytes, this.maxClaim);
+      if (n < 0 || n > max) {
+        throw new WireError(WireErrorCode.TooLarge, `user message claims ${n} bytes (allowed 0..${max})`);
       }
       this.userMsgLen = n;
       this.offset = r.offset;
+      this.onExpectedEnd(this.offset + n);
     }
     if (buf.length - this.offset < this.userMsgLen) return 'need-more';
     return {

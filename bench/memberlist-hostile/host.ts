@@ -1,0 +1,51 @@
+// Starts and talks to bench/memberlist-hostile/node.ts processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface NodeProcess {
+  readonly addr: string;
+  readonly leaves: string[];
+  stats(): Promise<{ rss: number; cpu_ms: number; fds: number; received: number; members: number }>;
+  stop(): Promise<void>;
+}
+
+const NODE = new URL('./node.ts', import.meta.url).pathname;
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+export async function startNode(name: string, args: string[] = []): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', NODE, '--name', name, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.add(child);
+  const leaves: string[] = [];
+  const waiting: ((o: Record<string, unknown>) => void)[] = [];
+  let ready: (addr: string) => void;
+  const readyP = new Promise<string>((r) => (ready = r));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    if (o.event === 'ready') ready(o.addr as string);
+    else if (o.event === 'leave') leaves.push(o.node as string);
+    else if (o.event === 'stats') waiting.shift()?.(o);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const addr = await readyP;
+  clearTimeout(timer);
+  return {
+    addr,
+    leaves,
+    stats: () =>
+      new Promise((resolve) => {
+        waiting.push(resolve as (o: Record<string, unknown>) => void);
+        child.stdin!.write('stats\n');
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          children.delete(child);
+          resolve();
+        });
+        child.stdin!.end();
+      }),
+  };
+}
