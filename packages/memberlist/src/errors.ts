@@ -34,6 +34,8 @@ export const MemberlistErrorCode = {
   Busy: 'ERR_BUSY',
   /** A stream exchange did not finish within TCPTimeout. */
   Timeout: 'ERR_TIMEOUT',
+  /** An internal invariant of the membership state machine broke: a bug, never caught and ignored. */
+  Invariant: 'ERR_MEMBERLIST_INVARIANT',
 } as const;
 
 export type MemberlistErrorCode = (typeof MemberlistErrorCode)[keyof typeof MemberlistErrorCode];
@@ -72,4 +74,16 @@ export class TransportError extends MemberlistError {
     super(MemberlistErrorCode.Transport, message, options);
     this.remote = remote;
   }
+}
+
+/** An internal invariant broke: a bug in memberlist, not bad input. */
+export class MemberlistInvariantError extends MemberlistError {
+  constructor(message: string) {
+    super(MemberlistErrorCode.Invariant, `memberlist invariant violated: ${message}`);
+  }
+}
+
+/** Asserts an invariant inside protocol code (TigerBeetle style): cheap, always on. */
+export function invariant(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new MemberlistInvariantError(typeof message === 'string' ? message : message());
 }

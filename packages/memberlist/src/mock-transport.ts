@@ -1,5 +1,5 @@
 import { TraceKind, type PacketSocket, type SimListener, type SimNetwork, type SimNode, type SimStream } from '@shoal/sim';
-import { parseIP, type Address } from './address.js';
+import { parseIP, splitHostPort, type Address } from './address.js';
 import { TransportError } from './errors.js';
 import type { AdvertiseAddress, Frame, FrameTransport, StreamConn, TransportHandler } from './transport.js';
 import type { StreamMessage } from './wire/stream.js';
@@ -99,6 +99,7 @@ export class MockTransport implements FrameTransport {
   writeTo(buf: Uint8Array, addr: string): number {
     const socket = this.#socket;
     if (!socket) throw new TransportError('mock transport is not listening', false);
+    requireIpPort(this.node.network, addr);
     try {
       return socket.send(buf, addr);
     } catch (e) {
@@ -115,6 +116,7 @@ export class MockTransport implements FrameTransport {
     const socket = this.#socket;
     if (!socket || socket.closed) throw new TransportError('mock transport is not listening', false);
     const to = this.#route(a);
+    requireIpPort(this.node.network, to);
     const src = this.node;
     const net = src.network;
     const sim = net.sim;
@@ -172,6 +174,24 @@ export class MockTransport implements FrameTransport {
     if (!t) throw new TransportError(`no route to ${a.name}`, true);
     return t.address;
   }
+}
+
+/**
+ * As NetTransport does, a datagram to something that is not "ip:port" (a
+ * member gossiped with an empty or malformed address) fails locally instead
+ * of vanishing like one to an absent host, so the simulator probes such
+ * members the way a real network does.
+ */
+function requireIpPort(network: SimNetwork, addr: string): void {
+  let known: boolean;
+  try {
+    known = network.resolve(addr) !== undefined;
+  } catch {
+    known = false;
+  }
+  if (known) return;
+  const hp = splitHostPort(addr);
+  if (hp === undefined || parseIP(hp.host) === undefined) throw new TransportError(`cannot send to '${addr}': not an ip:port address`, false);
 }
 
 /** A frame reaches its host: dropped if the host is down, delayed on a slow host, else handed over. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock, memoryLogger, noopMetrics, seededRandom } from '@shoal/kit';
+import { InMemoryMetrics, ManualClock, memoryLogger, seededRandom } from '@shoal/kit';
 import { Awareness } from './awareness.js';
 import { SystemBroadcast } from './broadcast.js';
 import { buildVsn, defaultLANConfig, type Config } from './config.js';
@@ -19,6 +19,7 @@ function setup(overrides: Partial<Config> = {}) {
   const clock = new ManualClock();
   const events: NodeEvent[] = [];
   const conflicts: [Node, Node][] = [];
+  const metrics = new InMemoryMetrics();
   const awareness = new Awareness(config.awarenessMaxMultiplier);
   const broadcasts = new TransmitLimitedQueue({ numNodes: () => state.table.length, retransmitMult: config.retransmitMult });
   const state: MemberState = new MemberState({
@@ -26,7 +27,7 @@ function setup(overrides: Partial<Config> = {}) {
     clock,
     random: seededRandom(42),
     logger: memoryLogger(),
-    metrics: noopMetrics,
+    metrics,
     broadcasts,
     awareness,
     ipRefused: () => undefined,
@@ -56,7 +57,7 @@ function setup(overrides: Partial<Config> = {}) {
       const b = v.broadcast as SystemBroadcast;
       return { name: b.name, type: b.msg.type, body: 'body' in b.msg ? b.msg.body : undefined };
     });
-  return { config, clock, events, conflicts, awareness, broadcasts, state, alive, row, queued, vsn };
+  return { config, clock, events, conflicts, awareness, broadcasts, state, alive, row, queued, vsn, metrics };
 }
 
 test('a new node joins; incarnation 0 leaves only a dead placeholder (Go AliveNode_NewNode, spec §10)', () => {
@@ -367,4 +368,59 @@ test('beyond Go: a stale alive re-gossips the accusation so a restarted node can
   s.broadcasts.reset();
   s.state.aliveNode(s.alive('fine', 6), undefined, false);
   assert.deepEqual(s.queued().map((q) => q.body), [{ incarnation: 7, node: 'fine', from: 'fine' }]);
+});
+
+test('beyond Go: alive messages with an unusable address or unusable or incompatible versions are dropped and counted', () => {
+  const s = setup({ delegateProtocolMin: 1, delegateProtocolMax: 3, delegateProtocolVersion: 2 });
+  const vsn = (...v: number[]) => Uint8Array.of(...v);
+  const refused: [string, Partial<Alive>][] = [
+    ['empty-addr', { addr: new Uint8Array(0) }],
+    ['no-addr', { addr: undefined }],
+    ['three-byte-ip', { addr: Uint8Array.of(10, 0, 0) }],
+    ['unspecified-v4', { addr: Uint8Array.of(0, 0, 0, 0) }],
+    ['unspecified-v6', { addr: new Uint8Array(16) }],
+    ['port-0', { port: 0 }],
+    ['no-vsn', { vsn: undefined }],
+    ['short-vsn', { vsn: vsn(1, 5, 2, 1, 3) }],
+    ['pcur-0', { vsn: vsn(1, 5, 0, 1, 3, 2) }],
+    ['pmin-0', { vsn: vsn(0, 5, 2, 1, 3, 2) }],
+    ['pmin-above-pmax', { vsn: vsn(3, 2, 2, 1, 3, 2) }],
+    ['pcur-above-pmax', { vsn: vsn(1, 2, 3, 1, 3, 2) }],
+    ['pcur-beyond-5', { vsn: vsn(1, 7, 6, 1, 3, 2) }],
+    ['dcur-out-of-order', { vsn: vsn(1, 5, 2, 2, 3, 4) }],
+    ['cannot-speak-our-2', { vsn: vsn(3, 5, 3, 1, 3, 2) }],
+    ['delegate-too-new', { vsn: vsn(1, 5, 2, 4, 5, 4) }],
+    ['delegate-too-old-for-us', { vsn: vsn(1, 5, 2, 0, 1, 1) }],
+  ];
+  for (const [name, change] of refused) s.state.aliveNode(s.alive(name, 1, { vsn: vsn(1, 5, 2, 1, 3, 2), ...change }), undefined, false);
+  for (const [name] of refused) assert.equal(s.row(name), undefined, name);
+  assert.equal(s.metrics.snapshot().counters.get('memberlist.msg.alive.invalid'), refused.length);
+  assert.equal(s.broadcasts.numQueued(), 0, 'nothing is re-gossiped');
+
+  const accepted: [string, Partial<Alive>][] = [
+    ['ipv6', { addr: Uint8Array.of(0xfd, ...new Array<number>(14).fill(0), 1) }],
+    ['ipv4-in-16-bytes', { addr: Uint8Array.of(...new Array<number>(10).fill(0), 0xff, 0xff, 10, 1, 2, 3) }],
+    ['protocol-1-speaker', { vsn: vsn(1, 5, 1, 1, 3, 2) }],
+    ['newer-range', { vsn: vsn(2, 9, 5, 2, 9, 3) }],
+  ];
+  for (const [name, change] of accepted) s.state.aliveNode(s.alive(name, 1, { vsn: vsn(1, 5, 2, 1, 3, 2), ...change }), undefined, false);
+  for (const [name] of accepted) assert.equal(s.row(name)?.state, NodeStateType.Alive, name);
+  assert.equal(s.metrics.snapshot().counters.get('memberlist.msg.alive.invalid'), refused.length);
+});
+
+test('the state machine checks its invariants where rows change: a refute that would lower our incarnation throws', () => {
+  const s = setup();
+  const i = s.state.table.indexOf(ME);
+  // Simulate a bug: the table moved on without the incarnation counter.
+  s.state.table.setIncarnation(i, 10);
+  assert.throws(() => s.state.refute(i, 0), { code: 'ERR_MEMBERLIST_INVARIANT', message: /incarnation went back \(me: alive@10 -> alive@2\)/ });
+});
+
+test('an accusation at the highest incarnation cannot be refuted: counted and logged, our row unchanged', () => {
+  const s = setup();
+  s.state.suspectNode({ node: ME, incarnation: 0xffff_ffff, from: 'x' });
+  s.state.deadNode({ node: ME, incarnation: 0xffff_ffff, from: 'x' });
+  assert.deepEqual([s.row(ME)?.state, s.row(ME)?.incarnation], [NodeStateType.Alive, 1]);
+  assert.equal(s.metrics.snapshot().counters.get('memberlist.refute.impossible'), 2);
+  assert.equal(s.broadcasts.numQueued(), 0);
 });

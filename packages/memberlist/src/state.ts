@@ -3,9 +3,11 @@ import type { Clock, Logger, Metrics, Random } from '@shoal/kit';
 import { formatIP, ipEqual } from './address.js';
 import type { Awareness } from './awareness.js';
 import { SystemBroadcast } from './broadcast.js';
-import type { Config } from './config.js';
+import { incompatibleVersions, unusableAddress, unusableVersions } from './admission.js';
+import { buildVsn, type Config } from './config.js';
 import { askVerdict, type NodeEvent } from './delegates.js';
 import { Node, NodeInfo } from './node.js';
+import { assertRowChange } from './invariants.js';
 import { NodeTable, type PreloadSet } from './node-table.js';
 import type { TransmitLimitedQueue } from './queue.js';
 import { aliveLength, suspectLength } from './sizes.js';
@@ -42,6 +44,8 @@ export class MemberState {
   readonly #ctx: StateContext;
   readonly #name: string;
   readonly #timers = new Map<string, Suspicion>();
+  /** Our own Vsn, which every member we admit must be compatible with. */
+  readonly #versions: Uint8Array;
   #incarnation = 0;
   #left = false;
 
@@ -49,6 +53,7 @@ export class MemberState {
     this.#ctx = ctx;
     this.#name = ctx.config.name;
     this.table = new NodeTable(ctx.config.names);
+    this.#versions = buildVsn(ctx.config);
   }
 
   get localName(): string {
@@ -86,11 +91,12 @@ export class MemberState {
     if (this.#left && isLocalNode) return;
 
     const vsn = a.vsn;
-    if (vsn !== undefined && vsn.length >= 3) {
-      const pMin = vsn[0]!;
-      const pMax = vsn[1]!;
-      if (pMin === 0 || pMax === 0 || pMin > pMax) {
-        ctx.logger.warn({ node: a.node, vsn: Array.from(vsn) }, 'memberlist: ignoring an alive message with bad protocol versions');
+    // Our own alive (create, updateNode) is trusted; anything heard is checked (beyond Go).
+    if (!bootstrap) {
+      const refused = unusableAddress(a.addr, a.port) ?? unusableVersions(vsn) ?? incompatibleVersions(vsn!, this.#versions);
+      if (refused !== undefined) {
+        ctx.metrics.incrCounter('memberlist.msg.alive.invalid', 1, ctx.config.metricLabels);
+        ctx.logger.debug({ node: a.node, reason: refused }, 'memberlist: dropped an unusable alive message');
         return;
       }
     }
@@ -174,8 +180,7 @@ export class MemberState {
       const newVsn = vsn !== undefined && vsn.length >= 6 ? vsn : oldInfo.vsn;
       const sameInfo = ipEqual(oldInfo.addr, addr) && oldInfo.addr.length === addr.length && oldInfo.port === a.port && bytesEqual(oldInfo.meta, a.meta) && bytesEqual(oldInfo.vsn, newVsn);
       if (!sameInfo) t.setInfo(i, new NodeInfo(a.node, addr, a.port, a.meta, newVsn));
-      t.setIncarnation(i, a.incarnation);
-      if (oldState !== NodeStateType.Alive) t.setState(i, NodeStateType.Alive, now);
+      this.#change(i, NodeStateType.Alive, a.incarnation, oldState !== NodeStateType.Alive ? now : undefined, updatesNode);
     }
 
     ctx.metrics.incrCounter('memberlist.msg.alive', 1, ctx.config.metricLabels);
@@ -211,8 +216,7 @@ export class MemberState {
     ctx.metrics.incrCounter('memberlist.msg.suspect', 1, ctx.config.metricLabels);
 
     const changeTime = ctx.clock.now();
-    t.setIncarnation(i, s.incarnation);
-    t.setState(i, NodeStateType.Suspect, changeTime);
+    this.#change(i, NodeStateType.Suspect, s.incarnation, changeTime);
 
     // Confirmations wanted: SuspicionMult − 2, or none in clusters too small to supply them.
     let k = ctx.config.suspicionMult - 2;
@@ -257,8 +261,7 @@ export class MemberState {
     }
     ctx.metrics.incrCounter('memberlist.msg.dead', 1, ctx.config.metricLabels);
 
-    t.setIncarnation(i, d.incarnation);
-    t.setState(i, d.node === d.from ? NodeStateType.Left : NodeStateType.Dead, ctx.clock.now());
+    this.#change(i, d.node === d.from ? NodeStateType.Left : NodeStateType.Dead, d.incarnation, ctx.clock.now());
     ctx.emit({ type: 'leave', node: t.node(i) });
   }
 
@@ -293,12 +296,18 @@ export class MemberState {
    */
   refute(i: number, accusedInc: number): void {
     const ctx = this.#ctx;
+    if (accusedInc >= MAX_INCARNATION) {
+      // Nothing outranks it (Go wraps to 0 and is ignored by everyone): stay as we are and say so.
+      ctx.metrics.incrCounter('memberlist.refute.impossible', 1, ctx.config.metricLabels);
+      ctx.logger.error({ incarnation: accusedInc }, 'memberlist: cannot refute an accusation at the highest incarnation');
+      return;
+    }
     let inc = this.nextIncarnation();
     if (accusedInc >= inc) {
       this.#incarnation = (accusedInc + 1) >>> 0;
       inc = this.#incarnation;
     }
-    this.table.setIncarnation(i, inc);
+    this.#change(i, this.table.state(i), inc, undefined);
     ctx.awareness.applyDelta(1);
     const me = this.table.info(i);
     const a: Alive = { incarnation: inc, node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
@@ -341,6 +350,28 @@ export class MemberState {
     }
   }
 
+  /**
+   * Every change of a row's state or incarnation goes through here, so the
+   * table's invariants are checked where they could break. `changedAtMs`
+   * undefined keeps the state and its change time.
+   */
+  #change(i: number, state: NodeStateType, incarnation: number, changedAtMs: number | undefined, reclaimed = false): void {
+    const t = this.table;
+    const name = t.name(i);
+    assertRowChange({
+      name,
+      fromState: t.state(i),
+      fromIncarnation: t.incarnation(i),
+      toState: state,
+      toIncarnation: incarnation,
+      isLocal: name === this.#name,
+      leaving: this.#left,
+      reclaimed,
+    });
+    t.setIncarnation(i, incarnation);
+    if (changedAtMs !== undefined) t.setState(i, state, changedAtMs);
+  }
+
   #stopSuspicion(name: string): void {
     const s = this.#timers.get(name);
     if (s) {
@@ -355,3 +386,4 @@ export class MemberState {
 }
 
 const EMPTY = new Uint8Array(0);
+const MAX_INCARNATION = 0xffff_ffff;

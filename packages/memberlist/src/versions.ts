@@ -1,3 +1,4 @@
+import { unusableVersions } from './admission.js';
 import type { NodeTable } from './node-table.js';
 import type { PushNodeState } from './wire/messages.js';
 import { NodeStateType } from './wire/types.js';
@@ -6,8 +7,13 @@ import { NodeStateType } from './wire/types.js';
  * The join-time version check (Go's verifyProtocol, spec §9): every node,
  * remote or local, must speak a protocol and delegate version inside the
  * range all alive nodes understand. Returns why not, or undefined.
+ *
+ * Beyond Go, remote entries whose Vsn is not a usable set (see admission.ts)
+ * are left out: the merge drops them, and in Go one such entry (a member with
+ * protocol version 0, say, heard from a forged alive) fails every push/pull.
  */
 export function verifyProtocol(remote: readonly PushNodeState[], local: NodeTable): string | undefined {
+  remote = remote.filter((r) => unusableVersions(r.vsn) === undefined);
   let maxPMin = 0;
   let minPMax = 255;
   let maxDMin = 0;
