@@ -9,12 +9,37 @@ type OptionTable = NonNullable<ParseArgsConfig['options']>;
 type OptionValues<T extends OptionTable> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true }>>['values'];
 
 /**
- * Parses the options of a command that takes no positional arguments. An unknown
- * or malformed option throws parseArgs' own error (main reports it as a usage
- * error); positionals pass parseArgs so that a stray one is reported in our words.
+ * Parses a command's options and positional arguments. An unknown or malformed
+ * option throws parseArgs' own error (main reports it as a usage error).
+ *
+ * parseArgs refuses `--opt -5` as ambiguous (is -5 a value or an option?). No
+ * option here is a digit, so a value that reads as a negative number is taken
+ * as the value: the option's own check then says what is wrong with it.
+ */
+export function parseCommandArgs<const T extends OptionTable>(args: string[], options: T): { values: OptionValues<T>; positionals: string[] } {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const takesValue = arg.startsWith('--') && options[arg.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return parseArgs({ args: joined, options, allowPositionals: true });
+}
+
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+/**
+ * Parses the options of a command that takes no positional arguments;
+ * positionals pass parseArgs so that a stray one is reported in our words.
  */
 export function parseOptions<const T extends OptionTable>(args: string[], options: T): OptionValues<T> {
-  const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+  const { values, positionals } = parseCommandArgs(args, options);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   return values;
 }
@@ -26,17 +51,23 @@ export const SIM_OPTIONS = {
   'duration-ms': { type: 'string' },
 } as const;
 
-/**
- * Reads the SIM_OPTIONS values. Node count and duration limits are the command's
- * (both at least 1); the seed is the same everywhere: any integer from 0, default 1.
- */
-export function simOptions(
-  values: { [K in keyof typeof SIM_OPTIONS]?: string | undefined },
-  limits: { defaultNodes: number; maxNodes: number; defaultDurationMs: number; maxDurationMs: number },
-): { nodes: number; seed: number; durationMs: number } {
+/** A simulator command's node count and duration limits (both at least 1). Its help text is written from them too. */
+export interface SimLimits {
+  defaultNodes: number;
+  minNodes: number;
+  maxNodes: number;
+  defaultDurationMs: number;
+  maxDurationMs: number;
+}
+
+/** The seed is the same for every simulator command: any integer from 0. */
+export const DEFAULT_SEED = 1;
+
+/** Reads the SIM_OPTIONS values within the command's limits. */
+export function simOptions(values: { [K in keyof typeof SIM_OPTIONS]?: string | undefined }, limits: SimLimits): { nodes: number; seed: number; durationMs: number } {
   return {
-    nodes: intOption('nodes', values.nodes, limits.defaultNodes, 1, limits.maxNodes),
-    seed: intOption('seed', values.seed, 1, 0),
+    nodes: intOption('nodes', values.nodes, limits.defaultNodes, limits.minNodes, limits.maxNodes),
+    seed: intOption('seed', values.seed, DEFAULT_SEED, 0),
     durationMs: intOption('duration-ms', values['duration-ms'], limits.defaultDurationMs, 1, limits.maxDurationMs),
   };
 }
@@ -46,7 +77,10 @@ export function intOption<F extends number | undefined>(name: string, raw: strin
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < min || value > max || raw.trim() === '') {
-    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
+    const rule = `must be ${range}`;
+    const problem = value < 0 && min >= 0 ? `cannot be negative: it ${rule}` : rule;
+    throw new UsageError(`--${name} ${problem}, got '${raw}'`);
   }
   return value;
 }
@@ -56,7 +90,8 @@ export function fractionOption(name: string, raw: string | undefined, fallback: 
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0 || value > 1 || raw.trim() === '') {
-    throw new UsageError(`--${name} must be a number from 0 to 1, got '${raw}'`);
+    const negative = value < 0 ? 'cannot be negative: it ' : '';
+    throw new UsageError(`--${name} ${negative}must be a number from 0 to 1, got '${raw}'`);
   }
   return value;
 }

@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseMemberArgs } from './member.js';
 
 const RUN = new URL('../run.ts', import.meta.url).pathname;
+const BIN = new URL('../../bin/shoal.js', import.meta.url).pathname;
 
 test('bad arguments are usage errors', () => {
   const bad = [
@@ -32,8 +35,10 @@ interface Proc {
   exit: Promise<number | null>;
 }
 
-function member(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', RUN, 'member', '--profile', 'local', ...args], { stdio: 'pipe' });
+/** Runs `shoal member` from source, or the built bin (`npm run build` first) with `built`. */
+function member(args: string[], { built = false } = {}): Proc {
+  const command = built ? [BIN] : ['--conditions=source', '--import', 'tsx', RUN];
+  const child = spawn(process.execPath, [...command, 'member', '--profile', 'local', ...args], { stdio: 'pipe' });
   const events: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
@@ -88,4 +93,45 @@ test('a join to nobody fails with a clear line and exit 1', { timeout: 30_000 },
   p.child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   assert.equal(await p.exit, 1);
   assert.match(stderr, /join failed/);
+});
+
+/** Sends SIGINT and resolves with the exit code and how long the exit took (Infinity if not within `limitMs`). */
+async function interrupt(p: Proc, limitMs: number): Promise<{ code: number | null; ms: number }> {
+  const sent = performance.now();
+  p.child.kill('SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), limitMs)));
+  const code = await Promise.race([p.exit, late]);
+  clearTimeout(timer);
+  return { code, ms: code === null && p.child.exitCode === null ? Number.POSITIVE_INFINITY : performance.now() - sent };
+}
+
+test('the built `shoal member` exits 0 within 3 s of SIGINT, running or still joining', { timeout: 60_000 }, async () => {
+  const running = member(['--name', 'solo', '--bind', '127.0.0.1:0'], { built: true });
+  try {
+    await running.until((e) => e.event === 'join', 'solo starts');
+    const { code, ms } = await interrupt(running, 3_000);
+    assert.ok(ms < 3_000, `exited ${ms} ms after SIGINT`);
+    assert.equal(code, 0);
+  } finally {
+    running.child.kill('SIGKILL');
+  }
+
+  // A peer that accepts the connection and never answers: the join waits on it until the signal.
+  const silent = createServer(() => {}).listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  const joining = member(['--name', 'patient', '--bind', '127.0.0.1:0', '--join', `127.0.0.1:${(silent.address() as AddressInfo).port}`], { built: true });
+  let stderr = '';
+  joining.child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    await joining.until((e) => e.event === 'join', 'patient starts');
+    const { code, ms } = await interrupt(joining, 3_000);
+    assert.ok(ms < 3_000, `exited ${ms} ms after SIGINT`);
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '');
+    assert.ok(!joining.events.some((e) => e.event === 'joined'), 'the join was still waiting');
+  } finally {
+    joining.child.kill('SIGKILL');
+    silent.close();
+  }
 });

@@ -21,6 +21,7 @@ Runs one memberlist node and prints one JSON object per line for each membership
 event, starting with its own join:
   {"event":"join"|"leave"|"update","node":NAME,"addr":"HOST:PORT","meta":TEXT,"t":EPOCH_MS}
 SIGTERM leaves the cluster gracefully, then exits 0; SIGINT shuts down at once, exit 0.
+Either signal during --join stops the join and exits 0.
 
   --state TEXT   delegate state exchanged in push/pull (remote state prints as "remote-state")
   --commands     read commands from standard input, one per line:
@@ -132,8 +133,10 @@ export const memberCommand: Command = {
         const contacted = await list.join(opts.join, { signal: io.signal });
         print({ event: 'joined', contacted });
       } catch (error) {
-        io.err(`shoal member: join failed: ${(error as Error).message}\n`);
         await list.shutdown();
+        // A signal while joining stops the join: that is the requested exit, not a failure.
+        if (io.signal.aborted) return 0;
+        io.err(`shoal member: join failed: ${(error as Error).message}\n`);
         return 1;
       }
     }

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { main } from '../main.js';
 import { commands } from './index.js';
 
@@ -54,5 +57,40 @@ test('bad arguments: one line, exit 2', async () => {
     assert.equal(r.code, 2, args.join(' '));
     assert.equal(r.err.trim().split('\n').length, 1, r.err);
     assert.equal(r.out, '');
+  }
+});
+
+test('a negative value is named as such', async () => {
+  const r = await shoal(['sim', 'memberlist', '--loss', '-0.5']);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, "shoal sim memberlist: --loss cannot be negative: it must be a number from 0 to 1, got '-0.5'\n");
+  const nodes = await shoal(['sim', 'memberlist', '--nodes', '-3']);
+  assert.match(nodes.err, /^shoal sim memberlist: --nodes cannot be negative: it must be an integer from 1 to 100000, got '-3'\n$/);
+});
+
+test('the built command stops a long run on SIGTERM: exit 143, a line saying what was cut short', { timeout: 60_000 }, async () => {
+  const bin = new URL('../../bin/shoal.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'sim', 'memberlist', '--nodes', '50', '--duration-ms', '3600000', '--progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+  try {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const stderr: string[] = [];
+    const lines = createInterface({ input: child.stderr });
+    lines.on('line', (line) => stderr.push(line));
+    // The first progress line: the run is under way (and the signal handlers are installed).
+    await once(lines, 'line');
+    const sent = performance.now();
+    child.kill('SIGTERM');
+    // 'close', not 'exit': every line the child wrote has been read by then.
+    const [code] = (await once(child, 'close')) as [number | null];
+    const ms = performance.now() - sent;
+    assert.equal(code, 143, stderr.join('\n'));
+    assert.ok(ms < 10_000, `exited ${ms} ms after SIGTERM`);
+    assert.equal(out, '', 'no result for a run cut short');
+    assert.match(stderr.at(-1)!, /^shoal sim memberlist: stopped by SIGTERM after \d+ ms; the run of 50 members, seed 1, for 3600000 virtual ms was cut short \(no result\)$/);
+  } finally {
+    clearTimeout(killer);
+    child.kill('SIGKILL');
   }
 });

@@ -1,6 +1,9 @@
 import { runScenario, type ConfigProfile } from '@shoal/memberlist';
-import { fractionOption, intOption, parseOptions, SIM_OPTIONS, simOptions, stopwatch } from '../args.js';
+import { fractionOption, intOption, parseOptions, SIM_OPTIONS, simOptions, type SimLimits, stopwatch } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
+import { interruptedExitCode, signalName, untilAborted } from '../interrupt.js';
+
+const LIMITS: SimLimits = { defaultNodes: 10, minNodes: 1, maxNodes: 100_000, defaultDurationMs: 30_000, maxDurationMs: 24 * 3_600_000 };
 
 const USAGE = `shoal sim memberlist --nodes N --seed S --duration-ms D [--loss P] [--kill K] [--slow K]
                       [--profile lan|wan|local] [--no-lifeguard] [--codec auto|bytes|frames]
@@ -22,7 +25,10 @@ join up to 500 members, frames up to 2,000, frames and warm above.
 Prints one JSON object:
   {nodes, seed, trace_hash, converged_at_ms, kill_detected_ms, false_positives,
    bytes_per_node_per_s, wall_ms, ...details}
-Times are virtual except wall_ms. The same arguments always give the same trace_hash.`;
+Times are virtual except wall_ms. The same arguments always give the same trace_hash.
+N is 1 to ${LIMITS.maxNodes} (default ${LIMITS.defaultNodes}); D is 1 to ${LIMITS.maxDurationMs} (default ${LIMITS.defaultDurationMs}).
+SIGINT or SIGTERM stops the run at once: no result is printed, a line on stderr
+says what was cut short, and the exit status is 130 (SIGINT) or 143 (SIGTERM).`;
 
 const PROFILES = ['lan', 'wan', 'local'] as const;
 
@@ -43,7 +49,7 @@ export const simMemberlistCommand: Command = {
       'join-window-ms': { type: 'string' },
       progress: { type: 'boolean', default: false },
     });
-    const { nodes, seed, durationMs } = simOptions(values, { defaultNodes: 10, maxNodes: 100_000, defaultDurationMs: 30_000, maxDurationMs: 24 * 3_600_000 });
+    const { nodes, seed, durationMs } = simOptions(values, LIMITS);
     const loss = fractionOption('loss', values.loss, 0);
     const kill = intOption('kill', values.kill, 0, 0, nodes - 1);
     const slow = intOption('slow', values.slow, 0, 0, nodes - 1 - kill);
@@ -58,7 +64,7 @@ export const simMemberlistCommand: Command = {
     const warm = start === 'warm' || (start === 'auto' && nodes > 2_000);
 
     const elapsed = stopwatch();
-    const r = await runScenario({
+    const run = await untilAborted(runScenario({
       nodes,
       seed,
       durationMs,
@@ -71,8 +77,13 @@ export const simMemberlistCommand: Command = {
       start: warm ? 'warm' : 'join',
       ...(joinWindowMs !== undefined ? { joinWindowMs } : {}),
       ...(values.progress ? { progress: (line: string) => io.err(`${line}\n`) } : {}),
-    });
+    }), io.signal);
     const wall_ms = elapsed();
+    if (!run.finished) {
+      io.err(`shoal sim memberlist: stopped by ${signalName(io.signal)} after ${wall_ms} ms; the run of ${nodes} members, seed ${seed}, for ${durationMs} virtual ms was cut short (no result)\n`);
+      return interruptedExitCode(io.signal);
+    }
+    const r = run.value;
     const { nodes: n, seed: s, trace_hash, converged_at_ms, kill_detected_ms, false_positives, bytes_per_node_per_s, ...details } = r;
     const line = { nodes: n, seed: s, trace_hash, converged_at_ms, kill_detected_ms, false_positives, bytes_per_node_per_s, wall_ms, codec: frames ? 'frames' : 'bytes', ...details };
     io.out(`${JSON.stringify(line)}\n`);

@@ -1,26 +1,40 @@
 import { writeFileSync } from 'node:fs';
 import { findKvChecker, runRaftSimulation } from '@shoal/raft/sim';
-import { intOption, parseOptions, SIM_OPTIONS, simOptions, stopwatch } from '../args.js';
+import { DEFAULT_SEED, intOption, parseOptions, SIM_OPTIONS, simOptions, type SimLimits, stopwatch } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
+import { interruptedExitCode, signalName, untilAborted } from '../interrupt.js';
 
-const USAGE = `shoal sim raft --nodes N --seed S --duration-ms D [--chaos] [--seeds K] [--clients C] [--history FILE] [--exact-checks]
+const LIMITS: SimLimits = { defaultNodes: 3, minNodes: 1, maxNodes: 9, defaultDurationMs: 5000, maxDurationMs: 3_600_000 };
+const SEEDS = { default: 1, max: 1_000_000 };
+const CLIENTS = { default: 4, max: 64 };
 
-Runs a raft cluster of N servers (3..9) on the deterministic simulator for D
-virtual milliseconds: durable stores on simulated disks, clients running a
-key-value workload, and with --chaos random partitions, message loss, delay,
-reordering and duplication, crashes and restarts, leadership transfers,
-membership changes and snapshots. Raft's safety invariants are checked
-throughout; the client history is checked for linearizability at the end.
+const USAGE = `shoal sim raft [--nodes N] [--seed S] [--duration-ms D] [--chaos] [--seeds K] [--clients C] [--history FILE] [--exact-checks]
+
+Runs a raft cluster on the deterministic simulator: durable stores on
+simulated disks, clients running a key-value workload, and with --chaos random
+partitions, message loss, delay, reordering and duplication, crashes and
+restarts, leadership transfers, membership changes and snapshots. Raft's
+safety invariants are checked throughout; the client history is checked for
+linearizability at the end.
+
+  --nodes N        servers, ${LIMITS.minNodes} to ${LIMITS.maxNodes} (default ${LIMITS.defaultNodes})
+  --seed S         the first seed, an integer from 0 (default ${DEFAULT_SEED})
+  --duration-ms D  virtual milliseconds of workload, 1 to ${LIMITS.maxDurationMs} (default ${LIMITS.defaultDurationMs})
+  --seeds K        runs seeds S, S+1, ... S+K-1, 1 to ${SEEDS.max} (default ${SEEDS.default})
+  --clients C      concurrent clients, 1 to ${CLIENTS.max} (default ${CLIENTS.default})
 
 Prints one JSON object per run:
   {seed, trace_hash, ops_ok, ops_failed, ops_unknown, elections,
    linearizable, invariant_violations, wall_ms}
-With --seeds K, runs seeds S, S+1, ... S+K-1 (one line each). Exits 1 if any
-run broke an invariant, was not linearizable, or did not converge once healed.
-The same seed always gives the same trace_hash. --history writes the history
-of the last run (the \`shoal lincheck\` file format). --exact-checks makes each
-server check exactly that every change to its state runs in its serial task
-(about 1.5x slower; without it, changes made while no task runs are caught).`;
+Exits 1 if any run broke an invariant, was not linearizable, or did not
+converge once healed. The same seed always gives the same trace_hash.
+--history writes the history of the last run (the \`shoal lincheck\` file format).
+SIGINT or SIGTERM stops at once: the runs that finished are printed, a line on
+stderr says what was cut short, and the exit status is 130 (SIGINT) or 143
+(SIGTERM), or 1 if a finished run failed.
+--exact-checks makes each server check exactly that every change to its state
+runs in its serial task (about 1.5x slower; without it, changes made while no
+task runs are caught).`;
 
 export const simRaftCommand: Command = {
   name: 'sim raft',
@@ -35,9 +49,9 @@ export const simRaftCommand: Command = {
       history: { type: 'string' },
       'exact-checks': { type: 'boolean', default: false },
     });
-    const { nodes, seed, durationMs } = simOptions(values, { defaultNodes: 3, maxNodes: 9, defaultDurationMs: 5000, maxDurationMs: 3_600_000 });
-    const count = intOption('seeds', values.seeds, 1, 1, 1_000_000);
-    const clients = intOption('clients', values.clients, 4, 1, 64);
+    const { nodes, seed, durationMs } = simOptions(values, LIMITS);
+    const count = intOption('seeds', values.seeds, SEEDS.default, 1, SEEDS.max);
+    const clients = intOption('clients', values.clients, CLIENTS.default, 1, CLIENTS.max);
     const settings: RunSettings = { nodes, seed, durationMs, count, clients, chaos: values.chaos === true, history: values.history, exactChecks: values['exact-checks'] === true };
     // A simulation waiting on something no event will ever bring would let the
     // process exit silently with status 0: make that a loud failure.
@@ -73,9 +87,17 @@ async function runSeeds(settings: RunSettings, io: CommandIO): Promise<number> {
   const checker = findKvChecker();
   let failures = 0;
   for (let i = 0; i < settings.count; i++) {
-    if (io.signal.aborted) break;
     const elapsed = stopwatch();
-    const r = await runRaftSimulation({ nodes: settings.nodes, seed: settings.seed + i, durationMs: settings.durationMs, chaos: settings.chaos, clients: settings.clients, checkHistory: checker, exactTaskChecks: settings.exactChecks });
+    const run = await untilAborted(
+      runRaftSimulation({ nodes: settings.nodes, seed: settings.seed + i, durationMs: settings.durationMs, chaos: settings.chaos, clients: settings.clients, checkHistory: checker, exactTaskChecks: settings.exactChecks }),
+      io.signal,
+    );
+    if (!run.finished) {
+      const done = i === 0 ? '' : ` (seeds ${settings.seed} to ${settings.seed + i - 1}${failures > 0 ? `, ${failures} failed` : ''})`;
+      io.err(`shoal sim raft: stopped by ${signalName(io.signal)} after ${i} of ${settings.count} runs${done}; the run of seed ${settings.seed + i} was cut short after ${elapsed()} ms\n`);
+      return failures > 0 ? 1 : interruptedExitCode(io.signal);
+    }
+    const r = run.value;
     const line = {
       seed: r.seed,
       trace_hash: r.trace_hash,

@@ -47,8 +47,9 @@ test('a step budget that runs out gives unknown, not a verdict', () => {
   const history = generateKvHistory({ seed: 9, ops: 3000, clients: 10, keys: 3 }).ops;
   const result = checkLinearizable(kvModel, history, { maxSteps: 500 });
   assert.equal(result.verdict, 'unknown');
-  assert.equal(result.stopped, 'budget');
+  assert.equal(result.stopped, 'steps');
   assert.ok(result.partitions.some((p) => p.verdict === 'unknown'));
+  assert.ok(result.partitions.every((p) => (p.verdict === 'unknown') === (p.stopped === 'steps')));
   assert.ok(result.steps <= 500);
   assert.equal(checkLinearizable(kvModel, history).verdict, 'ok', 'with no budget it decides');
 });
@@ -59,7 +60,7 @@ test('a deadline that passes gives unknown; a violation found first is still rep
   const history = generateKvHistory({ seed: 9, ops: 3000, clients: 10, keys: 3 }).ops;
   const late = checkLinearizable(kvModel, history, { timeoutMs: 10, now: clock });
   assert.equal(late.verdict, 'unknown');
-  assert.equal(late.stopped, 'budget');
+  assert.equal(late.stopped, 'time');
 
   // One bad key among slow ones: small partitions go first, so the violation is found in time.
   const bad: KvOperation[] = [
@@ -69,7 +70,7 @@ test('a deadline that passes gives unknown; a violation found first is still rep
   now = 0;
   const found = checkLinearizable(kvModel, [...history, ...bad], { maxSteps: 100, witnessMaxSteps: 1000 });
   assert.equal(found.verdict, 'illegal');
-  assert.equal(found.stopped, 'budget', 'the slow keys stay undecided');
+  assert.equal(found.stopped, 'steps', 'the slow keys stay undecided');
   assert.equal(found.witness!.label, 'tiny');
 });
 
@@ -97,6 +98,58 @@ test('the asynchronous check gives the same answer, and an aborted one gives unk
   const aborted = await checkLinearizableAsync(kvModel, ops, { signal: controller.signal });
   assert.equal(aborted.verdict, 'unknown');
   assert.equal(aborted.stopped, 'aborted');
+});
+
+/**
+ * The history of issue 17: `pairs` puts of distinct values, each read back by
+ * a get, and one get of a value nothing wrote, all overlapping on one key. It
+ * is not linearizable, but only an exhaustive search shows it, and every
+ * subset of the pairs is a configuration of its own (2^pairs of them).
+ */
+function overlappingOnOneKey(pairs: number, key = 'x', firstId = 0): KvOperation[] {
+  const ops: KvOperation[] = [];
+  const add = (input: KvOperation['input'], output: KvOperation['output']): void => {
+    const id = firstId + ops.length;
+    ops.push({ id, client: id, input, output, call: 0, return: 1000 });
+  };
+  for (let i = 0; i < pairs; i++) {
+    add({ op: 'put', key, value: `v${i}` }, null);
+    add({ op: 'get', key }, `v${i}`);
+  }
+  add({ op: 'get', key }, 'never written');
+  return ops;
+}
+
+test('121 overlapping operations on one key: undecided by the memory budget, in bounded time', () => {
+  const history = overlappingOnOneKey(60);
+  assert.equal(history.length, 121);
+  const maxMemoryBytes = 8 * 2 ** 20;
+  const started = performance.now();
+  const result = checkLinearizable(kvModel, history, { maxMemoryBytes });
+  const ms = performance.now() - started;
+  assert.equal(result.verdict, 'unknown');
+  assert.equal(result.stopped, 'memory');
+  assert.deepEqual(result.partitions.map((p) => [p.label, p.verdict, p.stopped]), [['x', 'unknown', 'memory']]);
+  // At about 730 bytes an entry, 8 MiB is some 11,000 configurations: far under a second of search.
+  assert.ok(ms < 10_000, `${ms} ms`);
+  assert.ok(result.steps > 0 && result.steps < 2_000_000, `${result.steps} steps`);
+});
+
+test('121 overlapping operations on one key: undecided by the time budget when that runs out first', async () => {
+  const result = await checkLinearizableAsync(kvModel, overlappingOnOneKey(60), { timeoutMs: 200, maxMemoryBytes: Number.POSITIVE_INFINITY });
+  assert.equal(result.verdict, 'unknown');
+  assert.equal(result.stopped, 'time');
+  assert.equal(result.partitions[0]!.stopped, 'time');
+});
+
+test('a partition over the memory budget leaves the others to be checked', () => {
+  // Key "y" is larger, so it is searched after "x" has given up.
+  const y = generateKvHistory({ seed: 5, ops: 400, clients: 2, keys: 1 }).ops.map((op, i) => ({ ...op, id: 121 + i, client: 200 + op.client, input: { ...op.input, key: 'y' } }));
+  const result = checkLinearizable(kvModel, [...overlappingOnOneKey(60), ...y], { maxMemoryBytes: 4 * 2 ** 20 });
+  assert.deepEqual(result.partitions.map((p) => [p.label, p.verdict, p.stopped]), [['x', 'unknown', 'memory'], ['y', 'ok', undefined]]);
+  assert.equal(result.stopped, 'memory');
+  // With room to spare the same check decides "x" too: a small violating history is well within 4 MiB.
+  assert.equal(checkLinearizable(kvModel, overlappingOnOneKey(4), { maxMemoryBytes: 4 * 2 ** 20 }).verdict, 'illegal');
 });
 
 test('operations that never returned do not blow up the search', () => {

@@ -1,14 +1,22 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { SearchBudget } from './budget.js';
+import { type LinStopReason, SearchBudget, type SearchBudgetOptions } from './budget.js';
 import type { LinModel, LinOperation, LinPartition, LinVerdict } from './model.js';
 import { searchWithin } from './search.js';
 import { explainViolation, type LinWitness } from './witness.js';
 
 export interface LinCheckOptions {
-  /** Give up ('unknown') after this many search steps over all partitions. Default: no limit. */
+  /** Give up ('unknown', stopped 'steps') after this many search steps over all partitions. Default: no limit. */
   maxSteps?: number;
-  /** Give up ('unknown') after this long. Default: no limit. */
+  /** Give up ('unknown', stopped 'time') after this long. Default: no limit. */
   timeoutMs?: number;
+  /**
+   * Give up on a partition ('unknown', stopped 'memory') once its search holds
+   * more than this many bytes (an estimate of the memo and the search stack;
+   * one partition is searched at a time, and other partitions are still
+   * checked). Default DEFAULT_MAX_MEMORY_BYTES, so a check never exhausts the
+   * heap; Infinity for no limit.
+   */
+  maxMemoryBytes?: number;
   /** The clock for `timeoutMs`, in ms. Default: performance.now. */
   now?: () => number;
   /** Explain a violation with a witness (default true). */
@@ -26,6 +34,8 @@ export interface LinPartitionResult {
   readonly size: number;
   readonly verdict: LinVerdict;
   readonly steps: number;
+  /** For 'unknown': the limit that left it undecided (a partition never reached says which one stopped the run). */
+  readonly stopped?: LinStopReason;
 }
 
 export interface LinCheckResult<I, O> {
@@ -37,8 +47,13 @@ export interface LinCheckResult<I, O> {
   readonly steps: number;
   /** For 'illegal': the violation in the smallest violating partition. */
   readonly witness?: LinWitness<I, O>;
-  /** Set when the check stopped early: the budget ran out, or the signal aborted it. */
-  readonly stopped?: 'budget' | 'aborted';
+  /**
+   * Set when some partition was left undecided: 'aborted' if the signal
+   * aborted the check, else the shared limit that stopped it ('steps',
+   * 'time'), else 'memory' (one or more partitions outgrew the memory budget).
+   * The partitions' own `stopped` say which limit left each undecided.
+   */
+  readonly stopped?: LinStopReason;
 }
 
 export const DEFAULT_WITNESS_MAX_STEPS = 5_000_000;
@@ -95,11 +110,17 @@ function* checkSteps<S, I, O>(
 
   // Small partitions first, so one pathological partition cannot starve the rest of the budget.
   const order = partitions.map((_, i) => i).sort((a, b) => partitions[a]!.ops.length - partitions[b]!.ops.length || a - b);
+  let runStopped: LinStopReason | undefined;
   for (const i of order) {
-    if (budget.exhausted()) break;
     const outcome = yield* searchWithin(model, partitions[i]!.ops, budget);
-    results[i] = { ...results[i]!, verdict: outcome.verdict, steps: outcome.steps };
+    results[i] = { ...results[i]!, verdict: outcome.verdict, steps: outcome.steps, ...(outcome.verdict === 'unknown' ? { stopped: outcome.stopped } : {}) };
     steps += outcome.steps;
+    // A shared limit ends the run; a partition too big for memory leaves the others to check.
+    runStopped = budget.exhaustedBy();
+    if (runStopped !== undefined) break;
+  }
+  if (runStopped !== undefined) {
+    for (const [i, r] of results.entries()) if (r.verdict === 'unknown' && r.stopped === undefined) results[i] = { ...r, stopped: runStopped };
   }
 
   const verdict: LinVerdict = results.some((r) => r.verdict === 'illegal')
@@ -108,7 +129,7 @@ function* checkSteps<S, I, O>(
       ? 'unknown'
       : 'ok';
   const undecided = results.some((r) => r.verdict === 'unknown');
-  const stopped = !undecided ? undefined : signal?.aborted ? 'aborted' : 'budget';
+  const stopped = !undecided ? undefined : (runStopped ?? 'memory');
   const result: LinCheckResult<I, O> = { verdict, partitions: results, steps, ...(stopped ? { stopped } : {}) };
   if (verdict !== 'illegal' || options.witness === false) return result;
 
@@ -125,9 +146,10 @@ function* checkSteps<S, I, O>(
   return { ...result, witness: { ...explained, ops } };
 }
 
-function budgetOptions(options: LinCheckOptions, maxSteps: number | undefined, signal: AbortSignal | undefined): ConstructorParameters<typeof SearchBudget>[0] {
+function budgetOptions(options: LinCheckOptions, maxSteps: number | undefined, signal: AbortSignal | undefined): SearchBudgetOptions {
   return {
     ...(maxSteps !== undefined ? { maxSteps } : {}),
+    ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.now !== undefined ? { now: options.now } : {}),
     ...(signal !== undefined ? { signal } : {}),

@@ -64,6 +64,7 @@ function parseOperation(item: unknown, id: number): KvOperation {
   }
   const { client, op, key, value, expect, output, call } = record;
   const ret = record.return;
+  for (const field of ['client', 'call', 'return']) overflow(record, field, fail);
   if (typeof client !== 'number' || !Number.isSafeInteger(client)) fail(`"client" must be an integer, got ${show(client)}`);
   if (typeof op !== 'string' || !OPS.has(op)) fail(`"op" must be "get", "put", "append" or "cas", got ${show(op)}`);
   if (typeof key !== 'string') fail(`"key" must be a string, got ${show(key)}`);
@@ -100,6 +101,17 @@ function parseOperation(item: unknown, id: number): KvOperation {
     call: call as number,
     return: ret as number | null,
   };
+}
+
+/**
+ * JSON.parse turns a number beyond the double range (1e400) into ±Infinity
+ * without a word: say so, rather than reporting "Infinity" as if written.
+ */
+function overflow(record: Record<string, unknown>, field: string, fail: (message: string) => never): void {
+  const value = record[field];
+  if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) {
+    fail(`"${field}" is too large: the number overflows to ${String(value)} (a double ends near ±1.8e308)`);
+  }
 }
 
 function outputFits(op: KvInput['op'], output: unknown, unknown: boolean): boolean {

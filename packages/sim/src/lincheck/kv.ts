@@ -74,6 +74,9 @@ export const kvModel: LinModel<KvState, KvInput, KvOutput> = {
   },
   equal: (a, b) => a === b,
   hash: (state) => (state === null ? 0x2545f491 : state === UNOBSERVED ? 0x6a09e667 : fnv1a(state)),
+  // Appends build new strings (flat once hashed: about a byte a character). Written values
+  // are shared with the inputs but counted too: an overestimate errs on the safe side.
+  stateBytes: (state) => (typeof state === 'string' ? state.length : 0),
   partition(history) {
     const byKey = new Map<string, KvOperation[]>();
     for (const op of history) {

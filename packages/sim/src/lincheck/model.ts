@@ -56,6 +56,12 @@ export interface LinModel<S, I, O> {
   /** A 32-bit hash consistent with `equal`. */
   hash(state: S): number;
   /**
+   * Optional: roughly how many bytes `state` holds that other states do not
+   * share (a string built by appends, say). The search adds it to its memory
+   * estimate for each configuration it remembers. Default 0.
+   */
+  stateBytes?(state: S): number;
+  /**
    * Splits a history into independent sub-histories that are linearizable
    * together exactly when each is (P-compositionality, e.g. one per key).
    * Each part is checked from `init()`. Omitted: the history is checked whole.
@@ -78,5 +84,5 @@ export interface LinPartition<I, O> {
   readonly ops: readonly LinOperation<I, O>[];
 }
 
-/** The verdict on one history or sub-history. `unknown`: the search budget ran out first. */
+/** The verdict on one history or sub-history. `unknown`: a budget ran out (or the check was aborted) first. */
 export type LinVerdict = 'ok' | 'illegal' | 'unknown';

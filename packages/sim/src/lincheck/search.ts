@@ -1,23 +1,34 @@
 import { ConfigCache, LinearizedSet } from './config-cache.js';
 import { EventList } from './event-list.js';
-import type { SearchBudget } from './budget.js';
-import type { LinModel, LinOperation, LinVerdict } from './model.js';
+import type { LinStopReason, SearchBudget } from './budget.js';
+import type { LinModel, LinOperation } from './model.js';
 
-/** Steps between budget checks and between pauses of an asynchronous check. */
+/**
+ * Steps between budget checks and between pauses of an asynchronous check.
+ * Also how far a search may overshoot its memory budget: at most one memo
+ * entry per step.
+ */
 export const SEARCH_SLICE_STEPS = 20_000;
+
+/** The outcome of one search: a verdict, or 'unknown' and the limit that stopped it. */
+export type SearchOutcome = { verdict: 'ok' | 'illegal'; steps: number } | { verdict: 'unknown'; steps: number; stopped: LinStopReason };
 
 /**
  * Searches `ops` within `budget`, pausing (yielding) after every slice of
- * steps so a driver can check the clock or let the event loop run.
+ * steps so a driver can check the clock or let the event loop run. Stops
+ * with 'unknown' when a shared limit runs out or when this search's memory
+ * estimate passes the budget's cap.
  */
 export function* searchWithin<S, I, O>(
   model: LinModel<S, I, O>,
   ops: readonly LinOperation<I, O>[],
   budget: SearchBudget,
-): Generator<void, { verdict: LinVerdict; steps: number }> {
+): Generator<void, SearchOutcome> {
   const search = new LinSearch(model, ops);
   for (;;) {
-    if (budget.exhausted()) return { verdict: 'unknown', steps: search.steps };
+    const spent = budget.exhaustedBy();
+    if (spent !== undefined) return { verdict: 'unknown', steps: search.steps, stopped: spent };
+    if (search.memoryBytes > budget.maxMemoryBytes) return { verdict: 'unknown', steps: search.steps, stopped: 'memory' };
     const before = search.steps;
     const outcome = search.run(Math.min(SEARCH_SLICE_STEPS, budget.stepsLeft));
     budget.spend(search.steps - before);
@@ -135,7 +146,7 @@ export class LinSearch<S, I, O> {
     );
 
     this.#linearized = new LinearizedSet(known.length, unknown.length);
-    this.#cache = new ConfigCache(model.equal.bind(model));
+    this.#cache = new ConfigCache(model.equal.bind(model), model.stateBytes?.bind(model));
     const initial = model.init();
     this.#cache.addUnlessSubsumed(this.#linearized, initial, model.hash(initial));
     this.#pushFrame(initial, -1);
@@ -154,6 +165,15 @@ export class LinSearch<S, I, O> {
   /** Configurations memoised so far. */
   get configurations(): number {
     return this.#cache.size;
+  }
+
+  /**
+   * Estimated bytes this search holds: the memo, and the search stack (eight
+   * arrays of frames plus the candidate pool), which grow with the deepest
+   * point reached. The history's own events are not counted.
+   */
+  get memoryBytes(): number {
+    return this.#cache.bytes + this.#frameVia.length * FRAME_BYTES + this.#pool.byteLength;
   }
 
   /** Searches for at most `maxSteps` steps: a verdict, or 'running' to be resumed. */
@@ -295,3 +315,6 @@ export class LinSearch<S, I, O> {
 }
 
 const NONE: readonly never[] = [];
+
+/** One frame of the search stack: a slot in each of its eight arrays (the successor arrays are the model's). */
+const FRAME_BYTES = 8 * 8;

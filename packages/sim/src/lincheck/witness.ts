@@ -159,6 +159,8 @@ class Shrinker<S, I, O> {
       for (const id of orphans) if (!this.#orphans.has(id)) return false;
     }
     const { verdict } = yield* searchWithin(this.model, candidate, this.budget);
+    // Undecided (a budget ran out): the candidate stays unproven, so what is kept may not be minimal.
+    if (verdict === 'unknown') this.complete = false;
     if (verdict !== 'illegal') return false;
     this.current = candidate;
     if (orphans) this.#orphans = orphans;
