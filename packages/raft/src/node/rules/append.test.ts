@@ -7,7 +7,21 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AppendPlan, AppendRequestView, FollowerLogView } from './append.js';
-import { appendProblem, followerCommitIndex, planAppend, runPlan } from './append.js';
+import { appendProblem, followerCommitIndex, planAppend } from './append.js';
+
+/**
+ * Runs a plan against a log given as a term lookup: `termAt(i)` is
+ * our term at index i, or undefined when we do not hold it.
+ */
+function runPlan(view: FollowerLogView, req: AppendRequestView, termAt: (index: number) => number | undefined): AppendPlan {
+  const plan = planAppend(view, req);
+  let step = plan.next();
+  while (step.done !== true) {
+    const q = step.value;
+    step = plan.next(q.kind === 'prev' && q.index > view.lastLogIndex ? 'beyond' : termAt(q.index));
+  }
+  return step.value;
+}
 
 /** A follower's log: terms[i - 1] is the term at index i. Entries up to `compactedThrough` are gone from the store (the snapshot's own index still answers with its term), and `holes` are missing too. */
 interface FollowerLog {

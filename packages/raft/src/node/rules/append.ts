@@ -9,7 +9,7 @@
  * store. Rather than awaiting them, `planAppend` is a generator that yields
  * each lookup it needs and is resumed with the answer; the caller drives it
  * against the store, a test against a table. It asks in the order the checks
- * need, and no more:
+ * need, and no more (the tests drive it with a `runPlan` of their own):
  *  - `{ kind: 'prev', index }`: our term at the leader's previous entry, or
  *    'beyond' when our log ends before it;
  *  - `{ kind: 'entry', index }`: our term at a sent entry our log also has.
@@ -67,20 +67,6 @@ export function* planAppend(view: FollowerLogView, req: AppendRequestView): Appe
     if (stored !== entry.term) return { ok: true, truncateFrom: entry.index, appendFrom: i };
   }
   return { ok: true, truncateFrom: undefined, appendFrom: req.entries.length };
-}
-
-/**
- * Runs a plan against a log given as a term lookup (tests): `termAt(i)` is
- * our term at index i, or undefined when we do not hold it.
- */
-export function runPlan(view: FollowerLogView, req: AppendRequestView, termAt: (index: number) => number | undefined): AppendPlan {
-  const plan = planAppend(view, req);
-  let step = plan.next();
-  while (step.done !== true) {
-    const q = step.value;
-    step = plan.next(q.kind === 'prev' && q.index > view.lastLogIndex ? 'beyond' : termAt(q.index));
-  }
-  return step.value;
 }
 
 /**
