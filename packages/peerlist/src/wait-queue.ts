@@ -14,6 +14,11 @@ export interface Waiter {
  * min-heap on deadline so that one Clock timer (armed for the earliest
  * deadline) covers every waiter, however many there are. Nothing polls: the
  * list calls `serve` when a peer may have become choosable.
+ *
+ * Its heap is not shared with PendingHeap or sim's EventQueue: waiters leave
+ * from the middle (served in FIFO order, aborted) and carry their heap slot
+ * for O(log n) removal, while PendingHeap re-keys in place and EventQueue
+ * cancels lazily; a generic heap would give each of them the others' costs.
  */
 export class WaitQueue<W extends Waiter> {
   readonly #clock: Clock;

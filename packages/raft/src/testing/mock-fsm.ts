@@ -1,6 +1,11 @@
 /**
  * MockFSM (Go's): remembers every command's data in order; snapshots are the
  * whole list, length-prefixed. Also counts configurations if asked to store them.
+ *
+ * Kept apart from sim's KvFsm on purpose: replication tests compare the exact
+ * command lists of every server, which a key-value map forgets, while KvFsm's
+ * snapshot bytes land on the simulated disk and so in every sim trace_hash;
+ * folding one into the other would change either the tests' power or the traces.
  */
 import { fromUtf8 } from '@shoal/kit';
 import type { Configuration } from '../configuration.js';
