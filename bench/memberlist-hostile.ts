@@ -5,8 +5,10 @@
 //
 //   idle     200 idle TCP connections (reopened as they close) against a seed, then
 //            a join through it, without and with a key: join ok / latency.
-//   stalled  20 connections each start a user message claiming 20 MiB, send 19 MB
-//            and stall: the target's RSS growth (its own process), peak over 5 s and at 5 s.
+//   stalled  20 (then 80) connections each start a user message claiming 20 MiB, send
+//            19 MB and stall: the target's RSS growth (its own process), peak over 5 s,
+//            at 5 s and after a forced GC (run with NODE_OPTIONS=--expose-gc), beside the
+//            same attack on floor.ts, a bare node:net server holding the same 64 MiB.
 //   bomb     3-node cluster; 100 UDP packets of ~31 KB that decompress to 39 MiB each,
 //            one every 200 ms, to one node: its CPU-seconds over the 20 s, and the dead
 //            declarations (leave events) any node saw until 3 s after.
@@ -15,13 +17,14 @@
 import { parseArgs } from 'node:util';
 import { createNetMemberlist, defaultLocalConfig } from '@shoal/memberlist';
 import { compressionBomb, idleConnections, sendPackets, stalledFrames } from '../packages/memberlist/src/net/hostile-peer.js';
-import { startNode } from './memberlist-hostile/host.js';
+import { FLOOR, startNode, type NodeProcess } from './memberlist-hostile/host.js';
 
 const { values } = parseArgs({ options: { scenario: { type: 'string', default: 'all' } } });
 const MiB = 1024 * 1024;
 const KEY = '000102030405060708090a0b0c0d0e0f';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const emit = (o: Record<string, unknown>): void => console.log(JSON.stringify(o));
+const mb = (b: number): number => +(b / 1e6).toFixed(1);
 
 async function idle(keyed: boolean): Promise<void> {
   const seed = await startNode('seed', keyed ? ['--key', KEY] : []);
@@ -46,24 +49,40 @@ async function idle(keyed: boolean): Promise<void> {
   await seed.stop();
 }
 
-async function stalled(): Promise<void> {
-  // The LAN TCPTimeout (10 s), as `shoal member` runs by default: the frames stay held that long.
-  const target = await startNode('target', ['--tcp-timeout-ms', '10000']);
+async function stalledOnce(target: NodeProcess, connections: number): Promise<Record<string, number>> {
   await sleep(1_000);
   const before = await target.stats();
-  const attack = await stalledFrames(target.addr, 20, 20 * MiB, 19_000_000);
+  const attack = await stalledFrames(target.addr, connections, 20 * MiB, 19_000_000);
   // Sample for 5 s (within the 10 s TCPTimeout, while the frames are held).
   let peak = before.rss;
-  let last = before.rss;
+  let last = before;
   for (let i = 0; i < 20; i++) {
     await sleep(250);
-    last = (await target.stats()).rss;
-    peak = Math.max(peak, last);
+    last = await target.stats();
+    peak = Math.max(peak, last.rss);
   }
-  const mb = (b: number) => +(b / 1e6).toFixed(1);
-  emit({ scenario: 'stalled', connections: 20, claim_mib: 20, sent_mb: 19, rss_before_mb: mb(before.rss), rss_peak_growth_mb: mb(peak - before.rss), rss_growth_at_5s_mb: mb(last - before.rss) });
+  target.gc();
+  await sleep(300);
+  const collected = await target.stats();
   attack.stop();
   await target.stop();
+  return {
+    rss_before_mb: mb(before.rss),
+    rss_peak_growth_mb: mb(peak - before.rss),
+    rss_growth_at_5s_mb: mb(last.rss - before.rss),
+    // With --expose-gc (NODE_OPTIONS): what stays once garbage is collected, and the live buffers in it.
+    rss_growth_after_gc_mb: mb(collected.rss - before.rss),
+    array_buffers_after_gc_mb: mb(collected.array_buffers),
+  };
+}
+
+async function stalled(): Promise<void> {
+  for (const connections of [20, 80]) {
+    // The LAN TCPTimeout (10 s), as `shoal member` runs by default: the frames stay held that long.
+    const shoal = await stalledOnce(await startNode('target', ['--tcp-timeout-ms', '10000']), connections);
+    const floor = await stalledOnce(await startNode('floor', ['--budget-mib', '64'], FLOOR), connections);
+    emit({ scenario: 'stalled', connections, claim_mib: 20, sent_mb: 19, budget_mib: 64, shoal, floor, peak_growth_over_floor: +(shoal.rss_peak_growth_mb! / floor.rss_peak_growth_mb!).toFixed(2) });
+  }
 }
 
 async function bomb(): Promise<void> {

@@ -5,16 +5,20 @@ import { createInterface } from 'node:readline';
 export interface NodeProcess {
   readonly addr: string;
   readonly leaves: string[];
-  stats(): Promise<{ rss: number; cpu_ms: number; fds: number; received: number; members: number }>;
+  stats(): Promise<{ rss: number; heap_used: number; array_buffers: number; cpu_ms: number; fds: number; received: number; members: number }>;
+  /** Asks the node to collect garbage (a no-op unless it runs with --expose-gc). */
+  gc(): void;
   stop(): Promise<void>;
 }
 
 const NODE = new URL('./node.ts', import.meta.url).pathname;
+export const FLOOR = new URL('./floor.ts', import.meta.url).pathname;
 const children = new Set<ChildProcess>();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
-export async function startNode(name: string, args: string[] = []): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', NODE, '--name', name, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Starts node.ts, or another script that speaks its stdin/stdout protocol (floor.ts). */
+export async function startNode(name: string, args: string[] = [], script = NODE): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, '--name', name, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   children.add(child);
   const leaves: string[] = [];
   const waiting: ((o: Record<string, unknown>) => void)[] = [];
@@ -37,6 +41,7 @@ export async function startNode(name: string, args: string[] = []): Promise<Node
         waiting.push(resolve as (o: Record<string, unknown>) => void);
         child.stdin!.write('stats\n');
       }),
+    gc: () => void child.stdin!.write('gc\n'),
     stop: () =>
       new Promise((resolve) => {
         const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
