@@ -324,6 +324,13 @@ class SimFileHandle implements FileHandle {
     await this.#fs.syncFile(this.#file, this.#path);
   }
 
+  /** The simulated disk has no metadata apart from names and sizes: the same as sync. */
+  async datasync(): Promise<void> {
+    this.#check();
+    await this.#fs.begin('datasync', this.#path, undefined);
+    await this.#fs.syncFile(this.#file, this.#path);
+  }
+
   async close(): Promise<void> {
     this.#check();
     this.#closed = true;
