@@ -10,10 +10,8 @@ import { crc64Bytes, crc64UpdateHalves } from '@shoal/kit';
 import { SnapshotError } from '../errors.js';
 import type { SnapshotMeta, SnapshotSink } from './snapshot.js';
 import { encodeSnapshotMetaJson } from './snapshot-meta-json.js';
+import { META_FILE, STATE_FILE, TMP_SUFFIX } from './file-snapshot-layout.js';
 
-const META_FILE = 'meta.json';
-const STATE_FILE = 'state.bin';
-const TMP_SUFFIX = '.tmp';
 
 export interface SinkArgs {
   fs: FileSystem;

@@ -19,21 +19,15 @@ import { cloneConfiguration } from '../configuration.js';
 import { encodePeers } from '../configuration-codec.js';
 import { SnapshotError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
+import { SNAPSHOT_VERSION_MAX, SNAPSHOT_VERSION_MIN } from '../config.js';
 import { ensureDir } from './fs-util.js';
+import { META_FILE, PERMISSION_PROBE, SNAPSHOTS_DIR, STATE_FILE, TMP_SUFFIX } from './file-snapshot-layout.js';
 import { FileSnapshotSink } from './file-snapshot-sink.js';
 import { openVerifiedState } from './file-snapshot-source.js';
 import type { OpenedSnapshot, SnapshotMeta, SnapshotSink, SnapshotStore } from './snapshot.js';
 import type { FileSnapshotMeta } from './snapshot-meta-json.js';
 import { decodeSnapshotMetaJson, MAX_META_JSON_BYTES } from './snapshot-meta-json.js';
 
-export const SNAPSHOTS_DIR = 'snapshots';
-export const META_FILE = 'meta.json';
-export const STATE_FILE = 'state.bin';
-export const TMP_SUFFIX = '.tmp';
-const PERMISSION_PROBE = 'permTest';
-
-/** The metadata versions Go's store lists (SnapshotVersionMin..Max); create() writes only 1, as Go does. */
-const LISTABLE_VERSIONS = { min: 0, max: 1 };
 
 export interface FileSnapshotStoreOptions {
   /** Its wall time names snapshots (Go: time.Now in milliseconds). */
@@ -125,6 +119,7 @@ export class FileSnapshotStore implements SnapshotStore {
   }
 
   async create(version: number, index: number, term: number, configuration: Configuration, configurationIndex: number, transport: Transport): Promise<SnapshotSink> {
+    // Go's store writes only version 1 (it lists 0 too).
     if (version !== 1) throw new SnapshotError(`unsupported snapshot version ${version}`);
     const name = await this.#freshName(term, index);
     const tmpName = `${name}${TMP_SUFFIX}`;
@@ -181,7 +176,7 @@ export class FileSnapshotStore implements SnapshotStore {
         this.#logger.warn({ name, err }, 'failed to read metadata');
         continue;
       }
-      if (read.meta.version < LISTABLE_VERSIONS.min || read.meta.version > LISTABLE_VERSIONS.max) {
+      if (read.meta.version < SNAPSHOT_VERSION_MIN || read.meta.version > SNAPSHOT_VERSION_MAX) {
         this.#logger.warn({ name, version: read.meta.version }, 'snapshot version not supported');
         continue;
       }
