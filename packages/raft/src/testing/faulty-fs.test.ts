@@ -105,3 +105,13 @@ test('slow: the operation takes the delay on the injected clock; heal() ends eve
   await sim.settle(handle.append(utf8('y')));
   assert.equal(sim.now() - again, 0);
 });
+
+test('handle methods the wrapper does not name (preallocate) are forwarded and matched by their name', async () => {
+  const { sim, fs } = setup();
+  const handle = await sim.settle(fs.open('f', { create: true }));
+  const rule = fs.fail({ op: 'preallocate' }, 'ENOSPC');
+  await assert.rejects(sim.settle(handle.preallocate(4096)), (err: unknown) => err instanceof FsError && err.code === 'ENOSPC');
+  rule.disable();
+  await sim.settle(handle.preallocate(4096));
+  assert.equal(rule.hits, 1);
+});
