@@ -1,13 +1,14 @@
 /**
- * One segment file of the WAL: `<first index, 20 digits>.wal`, a 24-byte
- * header, then frames (frame.ts). In memory a segment is its open handle, its
- * size and an index of where each entry's frame starts: 4 bytes per entry,
- * not the entries themselves.
+ * One segment file of the WAL: `<first index, 20 digits>-<sequence, 16 hex>.wal`
+ * (raft-wal's naming), a 24-byte header, then frames (frame.ts). In memory a
+ * segment is its open handle, its size and an index of where each entry's
+ * frame starts: 4 bytes per entry, not the entries themselves.
  *
- * A segment holds the entries from its base up to the entry before the next
- * segment's base: a tail truncation starts a new segment instead of
- * rewriting bytes that were synced, so later frames of the older segment are
- * simply masked.
+ * Sequence numbers give the order segments were created in, and a segment
+ * starting at index b cuts the log built by every older segment at b - 1. So
+ * a tail truncation is the creation of one new segment, atomic on disk, and
+ * never rewrites bytes that were synced; segments it masks whole are removed
+ * afterwards as cleanup.
  */
 import { crc32 } from '@shoal/kit';
 import type { FileHandle } from '@shoal/kit';
@@ -15,20 +16,26 @@ import type { FileHandle } from '@shoal/kit';
 export const SEGMENT_HEADER_BYTES = 24;
 const MAGIC = 0x5348_574c; // "SHWL"
 const VERSION = 1;
-const NAME_PATTERN = /^(\d{20})\.wal$/;
+const NAME_PATTERN = /^(\d{20})-([0-9a-f]{16})\.wal$/;
 /** Offsets are u32: a segment never grows past this (the store rotates first). */
 export const MAX_SEGMENT_OFFSET = 0xffff_ffff;
 
-export function segmentName(base: number): string {
-  return `${String(base).padStart(20, '0')}.wal`;
+export function segmentName(base: number, seq: number): string {
+  return `${String(base).padStart(20, '0')}-${seq.toString(16).padStart(16, '0')}.wal`;
 }
 
-/** The segment's base index, or undefined when `name` is not a segment file. */
-export function parseSegmentName(name: string): number | undefined {
+export interface SegmentId {
+  base: number;
+  seq: number;
+}
+
+/** The segment's base index and sequence, or undefined when `name` is not a segment file. */
+export function parseSegmentName(name: string): SegmentId | undefined {
   const match = NAME_PATTERN.exec(name);
   if (match === null) return undefined;
   const base = Number(match[1]);
-  return Number.isSafeInteger(base) && base > 0 ? base : undefined;
+  const seq = Number.parseInt(match[2]!, 16);
+  return Number.isSafeInteger(base) && base > 0 && Number.isSafeInteger(seq) ? { base, seq } : undefined;
 }
 
 export function encodeSegmentHeader(base: number): Uint8Array {
@@ -56,6 +63,7 @@ export function segmentHeaderProblem(bytes: Uint8Array, base: number): string | 
 
 export class Segment {
   readonly base: number;
+  readonly seq: number;
   readonly path: string;
   readonly handle: FileHandle;
   /** Bytes of the file that belong to the log (the next frame goes here). */
@@ -63,8 +71,9 @@ export class Segment {
   #offsets: Uint32Array;
   #count = 0;
 
-  constructor(base: number, path: string, handle: FileHandle, size: number, offsets?: Uint32Array, count = 0) {
-    this.base = base;
+  constructor(id: SegmentId, path: string, handle: FileHandle, size: number, offsets?: Uint32Array, count = 0) {
+    this.base = id.base;
+    this.seq = id.seq;
     this.path = path;
     this.handle = handle;
     this.size = size;

@@ -40,6 +40,7 @@ function countingFs(inner: FileSystem): { fs: FileSystem; syncs: () => number } 
     truncate: (n) => h.truncate(n),
     sync: () => (syncs++, h.sync()),
     datasync: () => (syncs++, h.datasync()),
+    preallocate: (n) => h.preallocate(n),
     close: () => h.close(),
   });
   const fs: FileSystem = {
@@ -115,7 +116,7 @@ test('WalLogStore rotates segments and head deletion frees whole ones, durably',
   await assertLog(reopened, 58, 120);
   await assert.rejects(reopened.getLog(57), LogNotFoundError);
   const listed = await disk.fileSystem().list('wal');
-  assert.ok(!listed.includes('00000000000000000001.wal'), `first segment gone: ${listed.join(' ')}`);
+  assert.ok(!listed.some((name) => name.startsWith('00000000000000000001-')), `first segment gone: ${listed.join(' ')}`);
 });
 
 test('WalLogStore tail truncation rewinds, survives a crash, and appends again', async () => {

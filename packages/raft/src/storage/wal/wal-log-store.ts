@@ -20,7 +20,7 @@ import { EntryCache } from './entry-cache.js';
 import { FRAME_HEADER_BYTES, FrameType, commitFrame, COMMIT_FRAME_BYTES, decodeEntry, encodeBatch, frameCrcMatches, readFrameHeader } from './frame.js';
 import type { EncodedBatch } from './frame.js';
 import { writeHeadMarker } from './head-marker.js';
-import { recoverLog } from './recovery.js';
+import { recoverLog, type RecoveredLog } from './recovery.js';
 import { MAX_SEGMENT_OFFSET, SEGMENT_HEADER_BYTES, Segment, encodeSegmentHeader, segmentName } from './segment.js';
 
 export interface WalLogStoreOptions {
@@ -63,6 +63,7 @@ export class WalLogStore implements LogStore {
   readonly #cache: EntryCache;
   #segments: Segment[];
   #head: number;
+  #nextSeq: number;
   #first = 0;
   #last = 0;
   /** The log's bounds once every queued operation has run (what the next call is checked against). */
@@ -74,14 +75,15 @@ export class WalLogStore implements LogStore {
   #groupWrites = 0;
   readonly #cutBytes: number;
 
-  private constructor(fs: FileSystem, dir: string, options: WalLogStoreOptions, segments: Segment[], head: number, cutBytes: number) {
+  private constructor(fs: FileSystem, dir: string, options: WalLogStoreOptions, recovered: RecoveredLog) {
     this.#fs = fs;
     this.#dir = dir;
     this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.#cache = new EntryCache(options.cacheEntries ?? 4096, options.cacheBytes ?? 16 * 1024 * 1024);
-    this.#segments = segments;
-    this.#head = head;
-    this.#cutBytes = cutBytes;
+    this.#segments = recovered.segments;
+    this.#head = recovered.head;
+    this.#nextSeq = recovered.nextSeq;
+    this.#cutBytes = recovered.cutBytes;
   }
 
   /** Opens (or creates) the log in `dir`, recovering from whatever a crash left. */
@@ -90,7 +92,7 @@ export class WalLogStore implements LogStore {
     if (!Number.isInteger(segmentBytes) || segmentBytes < 1024 || segmentBytes > 2 ** 31) throw new RangeError('segmentBytes must be between 1 KiB and 2 GiB');
     await ensureDir(fs, dir);
     const recovered = await recoverLog(fs, dir, options.logger ?? silentLogger);
-    const store = new WalLogStore(fs, dir, options, recovered.segments, recovered.head, recovered.cutBytes);
+    const store = new WalLogStore(fs, dir, options, recovered);
     await store.#dropSegmentsBelowHead();
     store.#setBoundsFromSegments();
     return store;
@@ -272,22 +274,23 @@ export class WalLogStore implements LogStore {
       }
       if (active !== undefined && active.count === 0 && active.base === firstIndex && this.#segments.length === 1) return active;
       for (const stale of this.#segments) await this.#removeSegment(stale);
-      this.#segments = [];
-      return this.#createSegment(firstIndex);
+      this.#segments = [await this.#createSegment(firstIndex)];
+      return this.#segments[0]!;
     }
-    if (active!.size >= this.#segmentBytes || active!.size + groupBytes > MAX_SEGMENT_OFFSET) return this.#createSegment(firstIndex);
-    return active!;
+    if (active!.size < this.#segmentBytes && active!.size + groupBytes <= MAX_SEGMENT_OFFSET) return active!;
+    const next = await this.#createSegment(firstIndex);
+    this.#segments.push(next);
+    return next;
   }
 
   async #createSegment(base: number): Promise<Segment> {
-    const path = `${this.#dir}/${segmentName(base)}`;
-    const handle = await this.#fs.open(path, { create: true, truncate: true });
+    const id = { base, seq: this.#nextSeq++ };
+    const path = `${this.#dir}/${segmentName(id.base, id.seq)}`;
+    const handle = await this.#fs.open(path, { create: true, exclusive: true });
     await handle.write(0, encodeSegmentHeader(base));
     await handle.datasync();
     await this.#fs.syncDir(this.#dir);
-    const segment = new Segment(base, path, handle, SEGMENT_HEADER_BYTES);
-    this.#segments.push(segment);
-    return segment;
+    return new Segment(id, path, handle, SEGMENT_HEADER_BYTES);
   }
 
   async #removeSegment(segment: Segment): Promise<void> {
@@ -325,15 +328,16 @@ export class WalLogStore implements LogStore {
         return;
       }
       case 'tail': {
-        // Later segments go first (durably), then a new segment starting at `min` masks the rest of the older one.
-        let removed = false;
-        while (this.#segments.length > 0 && this.#segments.at(-1)!.base >= min) {
-          await this.#removeSegment(this.#segments.pop()!);
-          removed = true;
-        }
-        if (removed) await this.#fs.syncDir(this.#dir);
-        this.#segments.at(-1)!.keepBefore(min);
-        await this.#createSegment(min);
+        // The new segment starting at `min` is the truncation (it masks everything older from `min` on);
+        // segments it masks whole are only cleanup.
+        const older = this.#segments;
+        const created = await this.#createSegment(min);
+        const kept = older.filter((s) => s.base < min);
+        const dead = older.filter((s) => s.base >= min);
+        for (const segment of dead) await this.#removeSegment(segment);
+        if (dead.length > 0) await this.#fs.syncDir(this.#dir);
+        kept.at(-1)!.keepBefore(min);
+        this.#segments = [...kept, created];
         this.#last = plan.newLast;
         this.#cache.dropFrom(min);
         return;
