@@ -22,13 +22,13 @@ import { ServerSuffrage } from '../configuration.js';
 import type { FSM } from '../fsm.js';
 import { InvariantChecker } from '../invariants.js';
 import { FileSnapshotStore } from '../storage/file-snapshot.js';
-import { FileStore } from '../storage/file-store.js';
 import { InmemSnapshotStore } from '../storage/inmem-snapshot.js';
 import { InmemStore } from '../storage/inmem-store.js';
 import type { SnapshotStore } from '../storage/snapshot.js';
 import { InmemNetwork } from '../transport/inmem-transport.js';
 import { SimRaftNetwork } from '../transport/sim-transport.js';
 import type { ServerEnvironment } from './cluster-server.js';
+import { InspectableDiskStore } from './disk-store.js';
 import { ClusterServer } from './cluster-server.js';
 import { MockFSM } from './mock-fsm.js';
 
@@ -286,9 +286,9 @@ function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 /** File stores on each host's simulated disk, the transport on the simulated network. */
 function simulatedEnvironment(network: SimRaftNetwork): ServerEnvironment {
   return {
-    openStore: (server) => FileStore.open(server.node.disk.fileSystem(), 'raft/store.log'),
+    openStore: (server) => InspectableDiskStore.open(server.node.disk.fileSystem(), 'raft'),
     openSnapshots: (server) => FileSnapshotStore.open(server.node.disk.fileSystem(), 'raft/snapshots'),
-    closeBootstrapStore: (store) => (store as FileStore).close(),
+    closeBootstrapStore: (store) => (store as InspectableDiskStore).close(),
     attachTransport: (server) => network.attach(server.node),
   };
 }

@@ -4,3 +4,4 @@ export { TestCluster, text } from './cluster.js';
 export type { TestNode, ClusterOptions, ClusterEnvironment } from './cluster.js';
 export { ClusterServer } from './cluster-server.js';
 export type { ServerEnvironment, InspectableStore } from './cluster-server.js';
+export { InspectableDiskStore } from './disk-store.js';

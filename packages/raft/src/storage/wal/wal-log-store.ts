@@ -32,6 +32,8 @@ export interface WalLogStoreOptions {
   cacheBytes?: number;
   /** Where recovery reports what it cut. Default silent. */
   logger?: Logger;
+  /** Open for reading only (dumps, checks): nothing on disk changes, a torn tail is reported but not cut, writes fail. */
+  readOnly?: boolean;
 }
 
 export interface WalStats {
@@ -90,10 +92,12 @@ export class WalLogStore implements LogStore {
   static async open(fs: FileSystem, dir: string, options: WalLogStoreOptions = {}): Promise<WalLogStore> {
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     if (!Number.isInteger(segmentBytes) || segmentBytes < 1024 || segmentBytes > 2 ** 31) throw new RangeError('segmentBytes must be between 1 KiB and 2 GiB');
-    await ensureDir(fs, dir);
-    const recovered = await recoverLog(fs, dir, options.logger ?? silentLogger);
+    const readOnly = options.readOnly ?? false;
+    if (!readOnly) await ensureDir(fs, dir);
+    const recovered = await recoverLog(fs, dir, options.logger ?? silentLogger, readOnly);
     const store = new WalLogStore(fs, dir, options, recovered);
-    await store.#dropSegmentsBelowHead();
+    if (readOnly) store.#failure = new LogStoreFailedError('wal: log store is open read-only');
+    else await store.#dropSegmentsBelowHead();
     store.#setBoundsFromSegments();
     return store;
   }
