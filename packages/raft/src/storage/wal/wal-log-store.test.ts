@@ -29,11 +29,15 @@ async function assertLog(store: WalLogStore, first: number, last: number, term?:
   }
 }
 
-/** Counts datasyncs made through it. */
-function countingFs(inner: FileSystem): { fs: FileSystem; syncs: () => number } {
+/** Counts datasyncs made through it; reads wait while `readGate` is set. */
+function countingFs(inner: FileSystem): { fs: FileSystem; syncs: () => number; holdReads: (gate: Promise<void> | undefined) => void } {
   let syncs = 0;
+  let readGate: Promise<void> | undefined;
   const wrap = (h: FileHandle): FileHandle => ({
-    read: (p, n) => h.read(p, n),
+    read: async (p, n) => {
+      await readGate;
+      return h.read(p, n);
+    },
     write: (p, d) => h.write(p, d),
     append: (d) => h.append(d),
     size: () => h.size(),
@@ -55,7 +59,7 @@ function countingFs(inner: FileSystem): { fs: FileSystem; syncs: () => number } 
     stat: (p) => inner.stat(p),
     syncDir: (p) => inner.syncDir(p),
   };
-  return { fs, syncs: () => syncs };
+  return { fs, syncs: () => syncs, holdReads: (gate) => void (readGate = gate) };
 }
 
 test('WalLogStore stores, reads back and survives a crash', async () => {
@@ -184,4 +188,21 @@ test('WalLogStore memory is bounded by its cache and index, not the log size', a
   assert.ok(stats.cachedBytes <= cacheBytes, 'cache within its byte budget');
   assert.ok(stats.cachedBytes + stats.indexBytes < logBytes / 20, 'store memory far below the log size');
   assert.deepEqual((await store.getLog(5)).data, payload, 'an old entry reads back from disk');
+});
+
+test('WalLogStore: a read racing a compaction that removes its segment answers LogNotFoundError', async () => {
+  const { fs, holdReads } = countingFs(freshDisk().fileSystem());
+  const store = await WalLogStore.open(fs, 'wal', { segmentBytes: 1024, cacheEntries: 1 });
+  for (let i = 0; i < 20; i++) await store.storeLogs(entries(1 + i * 4, 4 + i * 4, 1, 40));
+  // The read passes the bounds check, then waits at the disk while the compaction removes its file.
+  let release!: () => void;
+  holdReads(new Promise<void>((resolve) => (release = resolve)));
+  const read = store.getLog(14);
+  await store.deleteRange(1, 70);
+  holdReads(undefined);
+  release();
+  const outcome = await read.then((l) => l.index, (e: unknown) => e);
+  assert.ok(outcome instanceof LogNotFoundError, `read during compaction: ${String(outcome)}`);
+  await assert.rejects(store.getLog(2), LogNotFoundError);
+  assert.equal((await store.getLog(71)).index, 71);
 });

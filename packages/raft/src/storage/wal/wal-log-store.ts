@@ -140,7 +140,13 @@ export class WalLogStore implements LogStore {
     if (this.#last === 0 || index < this.#first || index > this.#last) throw new LogNotFoundError();
     const cached = this.#cache.get(index);
     if (cached !== undefined) return { ...cached };
-    return this.#readEntry(this.#segmentOf(index), index);
+    try {
+      return await this.#readEntry(this.#segmentOf(index), index);
+    } catch (err) {
+      // A compaction or truncation that ran during the read removed the entry (and closed its file).
+      if (this.#last === 0 || index < this.#first || index > this.#last) throw new LogNotFoundError();
+      throw err;
+    }
   }
 
   storeLog(log: Log): Promise<void> {
@@ -310,25 +316,27 @@ export class WalLogStore implements LogStore {
       case 'all': {
         await writeHeadMarker(this.#fs, this.#dir, max + 1);
         this.#head = max + 1;
-        for (const segment of this.#segments) await this.#removeSegment(segment);
+        const dead = this.#segments;
         this.#segments = [];
-        await this.#fs.syncDir(this.#dir);
         this.#first = this.#last = 0;
         this.#cache.clear();
+        for (const segment of dead) await this.#removeSegment(segment);
+        await this.#fs.syncDir(this.#dir);
         return;
       }
       case 'head': {
         // The marker first: once it is durable, removing the segments below it is only cleanup.
         await writeHeadMarker(this.#fs, this.#dir, plan.newFirst);
         this.#head = plan.newFirst;
+        // Bounds first, so a read that loses its file to the cleanup below knows the entry is gone.
+        this.#first = plan.newFirst;
+        this.#cache.dropBefore(plan.newFirst);
         let removed = false;
         while (this.#segments.length > 1 && this.#segments[0]!.lastIndex < plan.newFirst) {
           await this.#removeSegment(this.#segments.shift()!);
           removed = true;
         }
         if (removed) await this.#fs.syncDir(this.#dir);
-        this.#first = plan.newFirst;
-        this.#cache.dropBefore(plan.newFirst);
         return;
       }
       case 'tail': {
@@ -338,12 +346,12 @@ export class WalLogStore implements LogStore {
         const created = await this.#createSegment(min);
         const kept = older.filter((s) => s.base < min);
         const dead = older.filter((s) => s.base >= min);
-        for (const segment of dead) await this.#removeSegment(segment);
-        if (dead.length > 0) await this.#fs.syncDir(this.#dir);
         kept.at(-1)!.keepBefore(min);
         this.#segments = [...kept, created];
         this.#last = plan.newLast;
         this.#cache.dropFrom(min);
+        for (const segment of dead) await this.#removeSegment(segment);
+        if (dead.length > 0) await this.#fs.syncDir(this.#dir);
         return;
       }
     }
