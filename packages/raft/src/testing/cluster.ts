@@ -23,13 +23,13 @@ import { ServerSuffrage } from '../configuration.js';
 import type { FSM } from '../fsm.js';
 import { InvariantChecker } from '../invariants.js';
 import { FileSnapshotStore } from '../storage/file-snapshot.js';
-import { FileStore } from '../storage/file-store.js';
 import { InmemSnapshotStore } from '../storage/inmem-snapshot.js';
 import { InmemStore } from '../storage/inmem-store.js';
 import type { SnapshotStore } from '../storage/snapshot.js';
 import { InmemNetwork } from '../transport/inmem-transport.js';
 import { SimRaftNetwork } from '../transport/sim-transport.js';
 import type { ServerEnvironment } from './cluster-server.js';
+import { InspectableDiskStore } from './disk-store.js';
 import { ClusterServer } from './cluster-server.js';
 import { MockFSM } from './mock-fsm.js';
 
@@ -290,9 +290,9 @@ function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 function simulatedEnvironment(network: SimRaftNetwork, wrap: ClusterOptions['wrapFileSystem']): ServerEnvironment {
   const fileSystem = (server: ClusterServer): FileSystem => (wrap === undefined ? server.node.disk.fileSystem() : wrap(server, server.node.disk.fileSystem()));
   return {
-    openStore: (server) => FileStore.open(fileSystem(server), 'raft/store.log'),
+    openStore: (server) => InspectableDiskStore.open(fileSystem(server), 'raft'),
     openSnapshots: (server) => FileSnapshotStore.open(fileSystem(server), 'raft', { clock: server.node.clock }),
-    closeBootstrapStore: (store) => (store as FileStore).close(),
+    closeBootstrapStore: (store) => (store as InspectableDiskStore).close(),
     attachTransport: (server) => network.attach(server.node),
   };
 }

@@ -6,3 +6,4 @@ export { ClusterServer } from './cluster-server.js';
 export type { ServerEnvironment, InspectableStore } from './cluster-server.js';
 export { FaultyFileSystem, FaultRule } from './faulty-fs.js';
 export type { FileOp, FaultMatch, FaultEffect } from './faulty-fs.js';
+export { InspectableDiskStore } from './disk-store.js';
