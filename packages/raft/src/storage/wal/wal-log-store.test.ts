@@ -170,6 +170,25 @@ test('WalLogStore refuses everything after a failed sync', async () => {
   assert.equal(await store.lastIndex(), 3, 'the failed batch is not visible');
 });
 
+test('WalLogStore cuts a group whose write failed and goes on once the disk has room again', async () => {
+  const sim = new Simulation({ seed: 4 });
+  let full = false;
+  const disk = new SimDisk(sim, { tornWriteProbability: 0, fault: (op) => (full && op === 'write' ? 'ENOSPC' : undefined) });
+  const store = await WalLogStore.open(disk.fileSystem(), 'wal');
+  await store.storeLogs(entries(1, 3));
+  full = true;
+  const failed = store.storeLogs(entries(4, 5, 1));
+  const queuedBehind = store.storeLogs(entries(6, 6, 1));
+  await assert.rejects(failed, /ENOSPC/);
+  await assert.rejects(queuedBehind, /ENOSPC/, 'what was queued on the failed group is refused with it');
+  assert.equal(await store.lastIndex(), 3, 'the failed group is not visible');
+  full = false;
+  await store.storeLogs(entries(4, 4, 2)); // the same index again, as raft retries it
+  await assertLog(store, 1, 4, (i) => (i === 4 ? 2 : 1));
+  disk.crash();
+  await assertLog(await WalLogStore.open(disk.fileSystem(), 'wal'), 1, 4, (i) => (i === 4 ? 2 : 1));
+});
+
 test('WalLogStore memory is bounded by its cache and index, not the log size', async () => {
   const disk = freshDisk();
   const cacheBytes = 1024 * 1024;

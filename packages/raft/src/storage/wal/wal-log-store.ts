@@ -6,7 +6,13 @@
  * only after the sync that covers it. Memory holds a 4-byte offset per entry
  * and a bounded cache of recent entries; older entries are read from disk.
  *
- * After a failed write or sync the store refuses everything: what reached the
+ * A storeLogs group whose write or sync fails is cut off the active segment
+ * again (truncate back to where it started, then datasync): what was synced
+ * before it stays, the failed group and everything queued behind it are
+ * refused, and the store goes on (a full disk can come back). Re-reading or
+ * re-syncing the failed bytes would not do: after a failed fsync the kernel
+ * may have dropped them while reads still see them. When that cut fails too,
+ * or any other write fails, the store refuses everything: what reached the
  * disk is unknown until it is reopened (and recovery decides).
  */
 import { Deferred, silentLogger } from '@shoal/kit';
@@ -223,8 +229,16 @@ export class WalLogStore implements LogStore {
         else await this.#writeGroup(group as Extract<Op, { kind: 'append' }>[]);
         for (const op of group) op.done.resolve();
       } catch (err) {
-        this.#failure ??= err instanceof Error ? err : new Error(String(err));
-        for (const op of group) op.done.reject(err);
+        const reason = err instanceof RewoundWriteError ? err.cause : err;
+        for (const op of group) op.done.reject(reason);
+        if (err instanceof RewoundWriteError) {
+          // Later operations were queued on the bounds the failed group would have made.
+          for (const op of this.#queue.splice(0)) op.done.reject(reason);
+          this.#queuedFirst = this.#first;
+          this.#queuedLast = this.#last;
+        } else {
+          this.#failure ??= err instanceof Error ? err : new Error(String(err));
+        }
       }
     }
     this.#draining = undefined;
@@ -259,8 +273,12 @@ export class WalLogStore implements LogStore {
       out.set(commitFrame(op.logs[op.logs.length - 1]!.index, start), at);
       at += COMMIT_FRAME_BYTES;
     }
-    await active.handle.write(start, out);
-    await active.handle.datasync();
+    try {
+      await active.handle.write(start, out);
+      await active.handle.datasync();
+    } catch (err) {
+      await this.#rewind(active, start, err);
+    }
     this.#groupWrites++;
     active.size = start + groupBytes;
     let k = 0;
@@ -291,6 +309,17 @@ export class WalLogStore implements LogStore {
     const next = await this.#createSegment(firstIndex);
     this.#segments.push(next);
     return next;
+  }
+
+  /** Cuts a failed group off `segment` (see the top of the file); throws RewoundWriteError, or the failure when the cut fails too. */
+  async #rewind(segment: Segment, start: number, failure: unknown): Promise<never> {
+    try {
+      await segment.handle.truncate(start);
+      await segment.handle.datasync();
+    } catch {
+      throw failure;
+    }
+    throw new RewoundWriteError(failure);
   }
 
   async #createSegment(base: number): Promise<Segment> {
@@ -379,5 +408,12 @@ export class WalLogStore implements LogStore {
     const entry = decodeEntry(payload);
     if (typeof entry === 'string' || entry.index !== index) throw new LogCorruptionError(segment.path, offset, `entry ${index}: undecodable or misplaced`);
     return entry;
+  }
+}
+
+/** A group's write failed and was cut off again: the store is as it was before the group. */
+class RewoundWriteError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }
