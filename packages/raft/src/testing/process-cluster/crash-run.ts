@@ -52,6 +52,8 @@ export interface CrashRunReport {
   snapshotsOnDisk: number;
   historyFile: string | undefined;
   nemesisLog: string[];
+  /** Wall time of each phase: starting the servers, the nemesis run, healing and final reads, the check. */
+  phasesMs: { start: number; run: number; heal: number; check: number };
 }
 
 const SERVERS = ['s0', 's1', 's2'];
@@ -63,20 +65,24 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
   const keys = options.keys ?? 4;
   const clientCount = options.clients ?? 3;
   const cluster = new ProcessCluster({ ids: SERVERS, baseDir, clock, seed });
+  const t0 = clock.now();
   try {
     await cluster.startAll();
     await cluster.waitForLeader(10_000);
+    const t1 = clock.now();
     const endMs = clock.now() + options.durationMs;
     const clients = new ProcessClients(cluster, clock, random.fork(), { clients: clientCount, keys, opTimeoutMs: 1000 });
     const nemesis = new KillNemesis(cluster, clock, random.fork(), { intervalMs: options.intervalMs ?? [1000, 2500], downMs: options.downMs ?? [100, 800] });
     await Promise.all([clients.run(endMs), nemesis.run(endMs)]);
 
+    const t2 = clock.now();
     // Healed: every server runs again. Read each key through the leader, as one more client.
     await cluster.waitForLeader(10_000);
     const finals = new Map<string, string | null>();
     const readDeadline = clock.now() + 15_000;
     for (let k = 0; k < keys; k++) finals.set(`k${k}`, await clients.finalRead(clientCount, `k${k}`, readDeadline));
 
+    const t3 = clock.now();
     const history = clients.history;
     if (options.historyFile !== undefined) writeHistoryFile(options.historyFile, history);
     const verdict = await checkHistory(history, options.lincheckTimeoutMs ?? 60_000);
@@ -95,6 +101,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       snapshotsOnDisk: SERVERS.reduce((n, id) => n + countSnapshots(join(baseDir, id)), 0),
       historyFile: options.historyFile,
       nemesisLog: nemesis.log,
+      phasesMs: { start: Math.round(t1 - t0), run: Math.round(t2 - t1), heal: Math.round(t3 - t2), check: Math.round(clock.now() - t3) },
     };
   } finally {
     await cluster.killAll();
