@@ -6,6 +6,8 @@
  * failed get) is left out; one whose outcome is unknown (no answer, a dead
  * server, a timeout after it was logged) is kept with `return: null`.
  * Values are unique, so the final check can tell which write a value came from.
+ * A few keys only ever get appends: every acknowledged write to them must
+ * survive to the end, whatever came after it.
  */
 import type { Clock, Random } from '@shoal/kit';
 import type { KvCommand } from '../../sim/kv-fsm.js';
@@ -14,7 +16,10 @@ import type { ProcessCluster } from './process-cluster.js';
 
 export interface ProcessClientOptions {
   clients: number;
+  /** Keys k0.. take every kind of operation. */
   keys: number;
+  /** Keys log0.. take only appends and gets. */
+  appendOnlyKeys: number;
   /** Each operation's time limit on the server. */
   opTimeoutMs: number;
 }
@@ -69,8 +74,18 @@ export class ProcessClients {
     return new Promise((resolve) => this.#clock.after(ms, resolve));
   }
 
+  /** Every key the clients use, for the final reads. */
+  get keys(): string[] {
+    const mixed = Array.from({ length: this.#options.keys }, (_, k) => `k${k}`);
+    return [...mixed, ...Array.from({ length: this.#options.appendOnlyKeys }, (_, k) => `log${k}`)];
+  }
+
   #pickOp(): KvCommand {
     const r = this.#random;
+    if (this.#options.appendOnlyKeys > 0 && r.chance(0.25)) {
+      const key = `log${r.int(this.#options.appendOnlyKeys)}`;
+      return r.chance(0.3) ? { op: 'get', key } : { op: 'append', key, value: `v${++this.#valueSeq};` };
+    }
     const key = `k${r.int(this.#options.keys)}`;
     const value = `v${++this.#valueSeq}`;
     const roll = r.float();

@@ -25,6 +25,8 @@ export interface CrashRunOptions {
   durationMs: number;
   clients?: number;
   keys?: number;
+  /** Keys that only take appends (and gets): every acknowledged append to them must last. */
+  appendOnlyKeys?: number;
   /** Where the history goes (a file for `shoal lincheck`); not written when absent. */
   historyFile?: string;
   /** Budget of the linearizability check. */
@@ -71,7 +73,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     await cluster.waitForLeader(10_000);
     const t1 = clock.now();
     const endMs = clock.now() + options.durationMs;
-    const clients = new ProcessClients(cluster, clock, random.fork(), { clients: clientCount, keys, opTimeoutMs: 1000 });
+    const clients = new ProcessClients(cluster, clock, random.fork(), { clients: clientCount, keys, appendOnlyKeys: options.appendOnlyKeys ?? 2, opTimeoutMs: 1000 });
     const nemesis = new KillNemesis(cluster, clock, random.fork(), { intervalMs: options.intervalMs ?? [1000, 2500], downMs: options.downMs ?? [100, 800] });
     await Promise.all([clients.run(endMs), nemesis.run(endMs)]);
 
@@ -80,7 +82,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     await cluster.waitForLeader(10_000);
     const finals = new Map<string, string | null>();
     const readDeadline = clock.now() + 15_000;
-    for (let k = 0; k < keys; k++) finals.set(`k${k}`, await clients.finalRead(clientCount, `k${k}`, readDeadline));
+    for (const key of clients.keys) finals.set(key, await clients.finalRead(clientCount, key, readDeadline));
 
     const t3 = clock.now();
     const history = clients.history;
