@@ -14,11 +14,10 @@ import { ServerSuffrage } from '../../configuration.js';
 import { NotLeaderError } from '../../errors.js';
 import { Raft } from '../../raft.js';
 import { encodeKvCommand, KvFsm } from '../../sim/kv-fsm.js';
-import { FileSnapshotStore } from '../../storage/file-snapshot.js';
-import { FileStore } from '../../storage/file-store.js';
 import { IpcTransport } from './ipc-transport.js';
 import type { ClientReplyMessage, ClientRequestMessage, FromServer, ServerSpec, ToServer } from './messages.js';
 import { toWireError } from './messages.js';
+import { openServerStores } from './server-stores.js';
 
 function send(message: FromServer): void {
   // A send after the parent hung up fails: the disconnect handler ends the process.
@@ -70,14 +69,12 @@ async function main(spec: ServerSpec): Promise<void> {
   });
   process.on('disconnect', () => process.exit(0));
 
-  const fs = new NodeFileSystem(spec.dir);
-  const store = await FileStore.open(fs, 'raft/store.log');
-  const snapshots = await FileSnapshotStore.open(fs, 'raft/snapshots');
-  if (!(await hasExistingState(store, store, snapshots))) {
+  const { logs, stable, snapshots } = await openServerStores(new NodeFileSystem(spec.dir));
+  if (!(await hasExistingState(logs, stable, snapshots))) {
     const configuration = { servers: spec.servers.map((id) => ({ id, address: id, suffrage: ServerSuffrage.Voter })) };
-    await bootstrapCluster({ config, logs: store, stable: store, snapshots, transport, configuration });
+    await bootstrapCluster({ config, logs, stable, snapshots, transport, configuration });
   }
-  const raft = await Raft.create({ config, fsm, logs: store, stable: store, snapshots, transport, clock: realClock, random: seededRandom(spec.seed) });
+  const raft = await Raft.create({ config, fsm, logs, stable, snapshots, transport, clock: realClock, random: seededRandom(spec.seed) });
   running.raft = raft;
   raft.internals.onStateChange((state, term) => send({ type: 'state', state, term }));
   send({ type: 'ready' });
