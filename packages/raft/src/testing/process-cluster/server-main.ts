@@ -69,7 +69,7 @@ async function main(spec: ServerSpec): Promise<void> {
   });
   process.on('disconnect', () => process.exit(0));
 
-  const { logs, stable, snapshots } = await openServerStores(new NodeFileSystem(spec.dir));
+  const { logs, stable, snapshots } = await openServerStores(new NodeFileSystem(spec.dir), realClock);
   if (!(await hasExistingState(logs, stable, snapshots))) {
     const configuration = { servers: spec.servers.map((id) => ({ id, address: id, suffrage: ServerSuffrage.Voter })) };
     await bootstrapCluster({ config, logs, stable, snapshots, transport, configuration });

@@ -3,7 +3,7 @@
  * SIGKILL must not lose. One place, so the crash tests follow raft's default
  * on-disk stores.
  */
-import type { FileSystem } from '@shoal/kit';
+import type { Clock, FileSystem } from '@shoal/kit';
 import { FileSnapshotStore } from '../../storage/file-snapshot.js';
 import { FileStore } from '../../storage/file-store.js';
 import type { SnapshotStore } from '../../storage/snapshot.js';
@@ -15,7 +15,8 @@ export interface ServerStores {
   snapshots: SnapshotStore;
 }
 
-export async function openServerStores(fs: FileSystem): Promise<ServerStores> {
+/** `clock` names snapshots by wall time, as Go does. */
+export async function openServerStores(fs: FileSystem, clock: Clock): Promise<ServerStores> {
   const store = await FileStore.open(fs, 'raft/store.log');
-  return { logs: store, stable: store, snapshots: await FileSnapshotStore.open(fs, 'raft/snapshots') };
+  return { logs: store, stable: store, snapshots: await FileSnapshotStore.open(fs, 'raft', { clock }) };
 }
