@@ -44,7 +44,8 @@ export class KillNemesis {
     for (;;) {
       // Never sleep past the end: the run's length is the caller's, not the last draw's.
       await this.#sleep(Math.min(this.#draw(this.#options.intervalMs), Math.max(0, endMs - this.#clock.now())));
-      if (this.#clock.now() >= endMs) break;
+      // No kill whose server could still be down at the end: the run would overrun by a restart.
+      if (this.#clock.now() + this.#options.downMs[1] >= endMs) break;
       await this.#killOne();
     }
     for (const server of this.#cluster.servers.values()) {
