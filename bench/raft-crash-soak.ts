@@ -4,7 +4,8 @@
 // time) every few seconds and restarts it on the same directory. Afterwards
 // every key is read through the leader, and the history is checked: by the
 // checker API, and by `shoal lincheck` on the written file. Prints one JSON
-// object; exits 1 unless linearizable with no acknowledged write missing.
+// object; exits 1 unless linearizable with no acknowledged write missing and
+// no server process dying by itself.
 // Stops by itself after --seconds (plus start-up, healing and the check).
 //
 //   node --conditions=source --import tsx bench/raft-crash-soak.ts [--seconds 120] [--seed S] [--history FILE]
@@ -44,4 +45,4 @@ console.log(
     nemesisLog,
   }),
 );
-process.exit(report.linearizable && report.ackedWritesMissing === 0 && cli.status === 0 ? 0 : 1);
+process.exit(report.linearizable && report.ackedWritesMissing === 0 && report.unexpectedExits === 0 && cli.status === 0 ? 0 : 1);

@@ -26,6 +26,7 @@ test(`SIGKILLed raft servers on real disks keep a linearizable history and every
     assert.ok(report.kills >= 3, `too few kills to mean anything (${why})`);
     assert.ok(report.leaderKills >= 1, `no leader was killed (${why})`);
     assert.ok(report.operations.ok >= 100, `too few operations succeeded (${why})`);
+    assert.equal(report.unexpectedExits, 0, `a server process died by itself (${why})`);
     assert.equal(report.verdict, 'ok', `history not linearizable (${why})`);
     assert.equal(report.ackedWritesMissing, 0, `acknowledged writes missing (${why})`);
     // The file is one `shoal lincheck` reads, whole (the soak runs the command itself on its file).

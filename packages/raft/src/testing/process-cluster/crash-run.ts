@@ -42,6 +42,8 @@ export interface CrashRunReport {
   kills: number;
   leaderKills: number;
   restarts: number;
+  /** Server processes that died without being killed (each is a bug, or a store that would not open). */
+  unexpectedExits: number;
   operations: { ok: number; failed: number; unknown: number };
   historyOps: number;
   linearizable: boolean;
@@ -93,6 +95,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       seed,
       durationMs: options.durationMs,
       ...nemesis.stats,
+      unexpectedExits: [...cluster.servers.values()].reduce((n, s) => n + s.unexpectedExits, 0),
       operations: { ...clients.stats },
       historyOps: history.length,
       linearizable: verdict === 'ok',

@@ -51,6 +51,9 @@ export class ServerProcess {
   term = 0;
   /** How the last incarnation ended (for failure messages). */
   lastExit = '';
+  /** Deaths nobody asked for (a crash of the server itself: a bug, or a store it could not open). */
+  unexpectedExits = 0;
+  #killRequested = false;
 
   constructor(spec: Omit<ServerSpec, 'seed'>, seed: number, clock: Clock, events: ServerProcessEvents) {
     this.id = spec.id;
@@ -77,6 +80,7 @@ export class ServerProcess {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     this.#child = child;
+    this.#killRequested = false;
     living.add(child);
     // A send racing the process's death fails with EPIPE: the exit handler deals with the death.
     child.on('error', () => undefined);
@@ -102,6 +106,7 @@ export class ServerProcess {
         this.ready = false;
         this.state = 'Shutdown';
         this.lastExit = signal ?? `exit code ${code}`;
+        if (!this.#killRequested) this.unexpectedExits++;
         timer.cancel();
         reject(new Error(`server ${this.id} exited (${this.lastExit}) before it was ready`));
         this.#events.onExit(this);
@@ -113,6 +118,7 @@ export class ServerProcess {
   kill(timeoutMs: number): Promise<void> {
     const child = this.#child;
     if (child === undefined) return Promise.resolve();
+    this.#killRequested = true;
     return new Promise<void>((resolve, reject) => {
       const timer = this.#clock.after(timeoutMs, () => reject(new Error(`server ${this.id} did not die within ${timeoutMs} ms of SIGKILL`)));
       child.once('exit', () => {
