@@ -7,7 +7,9 @@
  * server, a timeout after it was logged) is kept with `return: null`.
  * Values are unique, so the final check can tell which write a value came from.
  * A few keys only ever get appends: every acknowledged write to them must
- * survive to the end, whatever came after it.
+ * survive to the end, whatever came after it. They are replaced by fresh
+ * ones every few seconds, so no key's history (and value) grows past what
+ * the linearizability checker can search.
  */
 import type { Clock, Random } from '@shoal/kit';
 import type { KvCommand } from '../../sim/kv-fsm.js';
@@ -18,8 +20,10 @@ export interface ProcessClientOptions {
   clients: number;
   /** Keys k0.. take every kind of operation. */
   keys: number;
-  /** Keys log0.. take only appends and gets. */
+  /** This many keys at a time take only appends and gets. */
   appendOnlyKeys: number;
+  /** How long a set of append-only keys is used before the next (default 5000 ms). */
+  appendOnlyKeyMs?: number;
   /** Each operation's time limit on the server. */
   opTimeoutMs: number;
 }
@@ -41,6 +45,8 @@ export class ProcessClients {
   readonly #random: Random;
   readonly #options: ProcessClientOptions;
   readonly #lastSeen = new Map<string, string | null>();
+  readonly #appendOnlyUsed = new Set<string>();
+  readonly #startMs: number;
   #valueSeq = 0;
 
   constructor(cluster: ProcessCluster, clock: Clock, random: Random, options: ProcessClientOptions) {
@@ -48,6 +54,7 @@ export class ProcessClients {
     this.#clock = clock;
     this.#random = random;
     this.#options = options;
+    this.#startMs = clock.now();
   }
 
   /** Runs every client until `endMs` on the clock; resolves when all have stopped. */
@@ -77,13 +84,15 @@ export class ProcessClients {
   /** Every key the clients use, for the final reads. */
   get keys(): string[] {
     const mixed = Array.from({ length: this.#options.keys }, (_, k) => `k${k}`);
-    return [...mixed, ...Array.from({ length: this.#options.appendOnlyKeys }, (_, k) => `log${k}`)];
+    return [...mixed, ...this.#appendOnlyUsed];
   }
 
   #pickOp(): KvCommand {
     const r = this.#random;
     if (this.#options.appendOnlyKeys > 0 && r.chance(0.25)) {
-      const key = `log${r.int(this.#options.appendOnlyKeys)}`;
+      const epoch = Math.floor((this.#clock.now() - this.#startMs) / (this.#options.appendOnlyKeyMs ?? 5000));
+      const key = `log${epoch}.${r.int(this.#options.appendOnlyKeys)}`;
+      this.#appendOnlyUsed.add(key);
       return r.chance(0.3) ? { op: 'get', key } : { op: 'append', key, value: `v${++this.#valueSeq};` };
     }
     const key = `k${r.int(this.#options.keys)}`;
