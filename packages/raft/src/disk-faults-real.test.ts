@@ -60,7 +60,7 @@ test('real disk: a leader whose fsync hangs goes silent, another is elected, no 
       await nodeFs.mkdir('/', { recursive: true });
       const disk = new FaultyFileSystem(nodeFs, realClock);
       const store = await FileStore.open(disk, 'raft/store.log');
-      const snapshots = await FileSnapshotStore.open(disk, 'raft/snapshots');
+      const snapshots = await FileSnapshotStore.open(disk, 'raft', { clock: realClock });
       const config = { ...testConfig(id), ...TIMEOUTS, metrics };
       await bootstrapCluster({ config, logs: store, stable: store, snapshots, transport: transports[i]!, configuration });
       const fsm = new MockFSM();
