@@ -19,6 +19,8 @@ const REAL_IO = [
   'bench/**',
   'interop/**',
   'scripts/**',
+  // Test support for crash tests: forks server processes onto real directories and SIGKILLs them.
+  'packages/raft/src/testing/process-cluster/**',
 ];
 
 const forbiddenCalls = [
