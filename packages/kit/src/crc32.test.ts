@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crc32, crc32Update } from './crc32.js';
+import { crc32, crc32Update, tableCrc32Update } from './crc32.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 
@@ -17,5 +17,14 @@ test('incremental equals one-shot at every split', () => {
   const whole = crc32(data);
   for (let split = 0; split <= data.length; split += 13) {
     assert.equal(crc32Update(crc32(data.subarray(0, split)), data.subarray(split)), whole);
+  }
+});
+
+test('the native path (large inputs) agrees with the table version, one-shot and continued', () => {
+  for (const length of [255, 256, 257, 4096, 70_001]) {
+    const data = Uint8Array.from({ length }, (_, i) => (i * 131 + length) & 0xff);
+    assert.equal(crc32(data), tableCrc32Update(0, data), `length ${length}`);
+    const seed = tableCrc32Update(0, data.subarray(0, 17));
+    assert.equal(crc32Update(seed, data), tableCrc32Update(seed, data), `continued, length ${length}`);
   }
 });

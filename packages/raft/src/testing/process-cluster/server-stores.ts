@@ -5,9 +5,10 @@
  */
 import type { Clock, FileSystem } from '@shoal/kit';
 import { FileSnapshotStore } from '../../storage/file-snapshot.js';
-import { FileStore } from '../../storage/file-store.js';
 import type { SnapshotStore } from '../../storage/snapshot.js';
 import type { LogStore, StableStore } from '../../storage/stores.js';
+import { FileStableStore } from '../../storage/wal/stable-store.js';
+import { WalLogStore } from '../../storage/wal/wal-log-store.js';
 
 export interface ServerStores {
   logs: LogStore;
@@ -17,6 +18,9 @@ export interface ServerStores {
 
 /** `clock` names snapshots by wall time, as Go does. */
 export async function openServerStores(fs: FileSystem, clock: Clock): Promise<ServerStores> {
-  const store = await FileStore.open(fs, 'raft/store.log');
-  return { logs: store, stable: store, snapshots: await FileSnapshotStore.open(fs, 'raft', { clock }) };
+  return {
+    logs: await WalLogStore.open(fs, 'raft/wal'),
+    stable: await FileStableStore.open(fs, 'raft/stable'),
+    snapshots: await FileSnapshotStore.open(fs, 'raft', { clock }),
+  };
 }
