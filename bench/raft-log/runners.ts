@@ -99,7 +99,11 @@ export const runShoal =
           return logs;
         };
         try {
-          return { ...(await timedLoop(next, (logs) => opened.store.storeLogs(logs), bounds)), store: opened.name };
+          const slice = await timedLoop(next, (logs) => opened.store.storeLogs(logs), bounds);
+          // A store that dropped batches would look fast: every stored entry must be there.
+          const last = await opened.store.lastIndex();
+          if (last !== index - 1) throw new Error(`${opened.name}: lastIndex ${last} after storing up to ${index - 1}`);
+          return { ...slice, store: opened.name };
         } finally {
           await opened.close();
         }
