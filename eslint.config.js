@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-/** Files allowed to read real time, real randomness and real sockets. */
+/** Files allowed to read real time, real randomness, real sockets and the real disk. */
 const REAL_IO = [
   'packages/kit/src/real-clock.ts',
   'packages/kit/src/real-random.ts',
@@ -14,6 +14,7 @@ const REAL_IO = [
   'packages/*/src/**/real-*.ts',
   'packages/*/src/**/*-real.ts',
   'packages/memberlist/src/net/**',
+  'packages/memberlist/src/wire/go-fixtures.ts', // test support: reads the Go fixtures from disk
   'packages/cli/src/**',
   'bench/**',
   'interop/**',
@@ -46,10 +47,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['node:dgram', 'dgram', 'node:net', 'net'].map((name) => ({
-            name,
-            message: 'Sockets only in the real transports (DESIGN.md principle 1).',
-          })),
+          paths: [
+            ...['node:dgram', 'dgram', 'node:net', 'net'].map((name) => ({
+              name,
+              message: 'Sockets only in the real transports (DESIGN.md principle 1).',
+            })),
+            ...['node:fs', 'fs', 'node:fs/promises', 'fs/promises'].map((name) => ({
+              name,
+              message: 'Real disk access only in the real stores (DESIGN.md principle 1); take a FileSystem.',
+            })),
+          ],
         },
       ],
     },

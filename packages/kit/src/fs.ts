@@ -55,6 +55,13 @@ export interface FileHandle {
    * read does not need (timestamps), so it is often one disk flush cheaper.
    */
   datasync(): Promise<void>;
+  /**
+   * posix_fallocate: the file becomes at least `size` bytes (the new bytes
+   * read as zeros) and its blocks are reserved, so later writes inside it
+   * cannot fail with ENOSPC. A size at or below the current one changes nothing.
+   * Like any write, the new size survives a crash only after sync.
+   */
+  preallocate(size: number): Promise<void>;
   /** Releases the handle (does not sync). Later calls fail with EBADF. */
   close(): Promise<void>;
 }

@@ -13,3 +13,5 @@ export * from './timeout.js';
 export * from './async-queue.js';
 export * from './msgpack/index.js';
 export * from './fs.js';
+/** kit's FileSystem on the real disk, over node:fs/promises, rooted at a directory. */
+export { NodeFileSystem } from './real-fs.js';

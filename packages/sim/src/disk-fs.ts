@@ -161,6 +161,7 @@ export class SimFileSystem implements FileSystem {
 
   writeAt(file: FileNode, position: number, data: Uint8Array, path: string): void {
     if (!Number.isSafeInteger(position) || position < 0) throw new FsError('EINVAL', path, `bad position ${position}`);
+    if (data.length === 0) return; // as pwrite: writing nothing does not extend the file
     const growth = Math.max(0, position + data.length - file.current.length);
     this.#checkSpace(growth, path);
     const copy = data.slice();
@@ -316,6 +317,13 @@ class SimFileHandle implements FileHandle {
   async truncate(size: number): Promise<void> {
     await this.#begin('truncate', true);
     this.#fs.truncateTo(this.#file, size, this.#path);
+  }
+
+  /** An extension with zeros, recorded like a truncation that grows the file, counted against capacity. */
+  async preallocate(size: number): Promise<void> {
+    await this.#begin('preallocate', true);
+    if (!Number.isSafeInteger(size) || size < 0) throw new FsError('EINVAL', this.#path, `bad size ${size}`);
+    if (size > this.#file.current.length) this.#fs.truncateTo(this.#file, size, this.#path);
   }
 
   async sync(): Promise<void> {

@@ -177,3 +177,18 @@ test("a node's disk crashes with the node; the restarted node sees only durable 
   node.restart();
   assert.equal(new TextDecoder().decode(await node.disk.fileSystem().readFile('term')), '3');
 });
+
+test('preallocate: extends with zeros against the capacity, ENOSPC when it does not fit, and is lost unsynced', async () => {
+  const { disk: d, fs } = disk(9, { capacityBytes: 100, tornWriteProbability: 0 });
+  const f = await fs.open('log', { create: true });
+  await fs.syncDir('/');
+  await f.append(text('abc'));
+  await f.sync();
+  await f.preallocate(80);
+  assert.equal(d.usedBytes, 80);
+  await assert.rejects(f.preallocate(101), isCode('ENOSPC'));
+  assert.equal(await f.size(), 80);
+  await assert.rejects(fs.writeFile('other', new Uint8Array(30)), isCode('ENOSPC'));
+  d.crash();
+  assert.equal(new TextDecoder().decode(await d.fileSystem().readFile('log')), 'abc');
+});

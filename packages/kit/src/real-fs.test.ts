@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsError } from './fs.js';
+import { NodeFileSystem } from './real-fs.js';
+import { fileSystemContract } from './testing/index.js';
+
+async function freshDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'shoal-real-fs-'));
+}
+
+fileSystemContract('NodeFileSystem', async () => {
+  const dir = await freshDir();
+  return { fs: new NodeFileSystem(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+test('NodeFileSystem: paths stay under the root; the files are where the root says', async () => {
+  const parent = await freshDir();
+  try {
+    const root = join(parent, 'root');
+    const fs = new NodeFileSystem(root);
+    await assert.rejects(fs.list('/'), (e: unknown) => e instanceof FsError && e.code === 'ENOENT');
+    await fs.mkdir('/', { recursive: true });
+    await writeFile(join(parent, 'outside'), 'secret');
+    await assert.rejects(fs.readFile('../outside'), (e: unknown) => e instanceof FsError && e.code === 'EINVAL');
+    await assert.rejects(fs.readFile('a\0b'), (e: unknown) => e instanceof FsError && e.code === 'EINVAL');
+    await fs.mkdir('sub');
+    await fs.writeFile('/sub/f', new TextEncoder().encode('inside'));
+    assert.equal(await readFile(join(root, 'sub', 'f'), 'utf8'), 'inside');
+  } finally {
+    await rm(parent, { recursive: true, force: true });
+  }
+});
+
+test('NodeFileSystem: codes outside the interface become EIO with the original as cause', async () => {
+  const dir = await freshDir();
+  try {
+    await symlink('loop', join(dir, 'loop')); // ELOOP when followed
+    const fs = new NodeFileSystem(dir);
+    await assert.rejects(fs.readFile('loop'), (e: unknown) => {
+      assert.ok(e instanceof FsError);
+      assert.equal(e.code, 'EIO');
+      assert.equal((e.cause as { code?: string }).code, 'ELOOP');
+      assert.equal(e.path, 'loop');
+      return true;
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

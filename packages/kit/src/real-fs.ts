@@ -1,0 +1,301 @@
+/**
+ * kit's FileSystem on the real disk, over node:fs/promises (DESIGN.md
+ * principle 1: one of the few files allowed to touch real I/O).
+ *
+ * Every path is resolved under the root directory given to the constructor;
+ * the path rules of FileSystem ('/'-separated, no '.', '..' or empty segments)
+ * keep it from naming anything outside. Symbolic links already inside the root
+ * are followed: the root's contents are trusted, the paths callers pass are not.
+ */
+import { constants, type Stats } from 'node:fs';
+import * as nodeFs from 'node:fs/promises';
+import * as nodePath from 'node:path';
+import { FsError, type FileHandle, type FileStat, type FileSystem, type FsErrorCode, type OpenOptions } from './fs.js';
+
+const PASSED_THROUGH: ReadonlySet<string> = new Set<FsErrorCode>([
+  'ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'ENOSPC', 'EIO', 'EBADF', 'EINVAL',
+]);
+
+/** node's error as an FsError: POSIX codes the interface names pass through, a full quota is ENOSPC, anything else is EIO. */
+function toFsError(error: unknown, path: string): FsError {
+  if (error instanceof FsError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof code === 'string' && PASSED_THROUGH.has(code)) return new FsError(code as FsErrorCode, path, message, { cause: error });
+  if (code === 'EDQUOT') return new FsError('ENOSPC', path, message, { cause: error });
+  return new FsError('EIO', path, message, { cause: error });
+}
+
+/** Runs `operation`, turning whatever it throws into an FsError about `path`. */
+async function mapped<T>(path: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toFsError(error, path);
+  }
+}
+
+/** The segments of a FileSystem path; the root is the empty list. */
+function segments(path: string): string[] {
+  const parts = path.split('/');
+  if (parts[0] === '') parts.shift();
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  for (const part of parts) {
+    if (part === '' || part === '.' || part === '..' || part.includes('\0')) {
+      throw new FsError('EINVAL', path, 'path segments must be non-empty names');
+    }
+  }
+  return parts;
+}
+
+function checkOffset(value: number, what: string, path: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new FsError('EINVAL', path, `bad ${what} ${value}`);
+}
+
+/** A FileSystem over a directory of the real disk. */
+export class NodeFileSystem implements FileSystem {
+  /** The absolute directory every path is resolved under. */
+  readonly rootDir: string;
+
+  constructor(rootDir: string) {
+    this.rootDir = nodePath.resolve(rootDir);
+  }
+
+  async open(path: string, options: OpenOptions = {}): Promise<FileHandle> {
+    const real = this.#resolve(path);
+    const readOnly = options.readOnly ?? false;
+    let flags = readOnly ? constants.O_RDONLY : constants.O_RDWR;
+    if (options.create) flags |= constants.O_CREAT | (options.exclusive ? constants.O_EXCL : 0);
+    if (options.truncate && !readOnly) flags |= constants.O_TRUNC;
+    return mapped(path, async () => {
+      const handle = await nodeFs.open(real, flags, 0o644);
+      // A directory opens read-only without complaint; FileSystem says EISDIR at once.
+      if (readOnly && (await handle.stat()).isDirectory()) {
+        await handle.close();
+        throw new FsError('EISDIR', path, 'is a directory');
+      }
+      return new NodeFileHandle(handle, path, readOnly);
+    });
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    const real = this.#resolve(path);
+    const data = await mapped(path, () => nodeFs.readFile(real));
+    return plainBytes(data);
+  }
+
+  async writeFile(path: string, data: Uint8Array, options: { sync?: boolean } = {}): Promise<void> {
+    const real = this.#resolve(path);
+    await mapped(path, async () => {
+      const handle = await nodeFs.open(real, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
+      try {
+        await writeAll(handle, data, 0);
+        if (options.sync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const source = this.#resolveEntry(from);
+    const target = this.#resolveEntry(to);
+    await mapped(from, () => nodeFs.rename(source, target));
+  }
+
+  async unlink(path: string): Promise<void> {
+    const real = this.#resolveEntry(path);
+    await mapped(path, () => nodeFs.unlink(real));
+  }
+
+  async mkdir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    const real = this.#resolve(path);
+    await mapped(path, async () => {
+      await nodeFs.mkdir(real, { recursive: options.recursive ?? false });
+    });
+  }
+
+  async rmdir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    const real = this.#resolveEntry(path);
+    await mapped(path, async () => {
+      if (!options.recursive) return nodeFs.rmdir(real);
+      // rm would remove a file too; rmdir of a file is ENOTDIR however it is asked.
+      if (!(await nodeFs.lstat(real)).isDirectory()) throw new FsError('ENOTDIR', path, 'not a directory');
+      await nodeFs.rm(real, { recursive: true });
+    });
+  }
+
+  async list(path: string): Promise<string[]> {
+    const real = this.#resolve(path);
+    const names = await mapped(path, () => nodeFs.readdir(real));
+    return names.sort();
+  }
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    const real = this.#resolve(path);
+    let stats: Stats;
+    try {
+      stats = await nodeFs.stat(real);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw toFsError(error, path);
+    }
+    return stats.isDirectory() ? { size: 0, isDirectory: true } : { size: stats.size, isDirectory: false };
+  }
+
+  async syncDir(path: string): Promise<void> {
+    const real = this.#resolve(path);
+    await mapped(path, async () => {
+      const handle = await nodeFs.open(real, constants.O_RDONLY | constants.O_DIRECTORY);
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  #resolve(path: string): string {
+    return nodePath.join(this.rootDir, ...segments(path));
+  }
+
+  /** Like #resolve, for operations on a directory entry, which the root is not. */
+  #resolveEntry(path: string): string {
+    if (segments(path).length === 0) throw new FsError('EINVAL', path, 'the root is not an entry of a directory');
+    return this.#resolve(path);
+  }
+}
+
+/** Zeros written by preallocate, a chunk at a time. */
+const ZERO_CHUNK_BYTES = 1 << 20;
+let zeroChunk: Uint8Array | undefined;
+
+class NodeFileHandle implements FileHandle {
+  readonly #handle: nodeFs.FileHandle;
+  readonly #path: string;
+  readonly #readOnly: boolean;
+  #closed = false;
+  /**
+   * The tail of the chain of size-changing operations on this handle: append
+   * reads the end and writes there, so nothing else that moves the end may
+   * run in between.
+   */
+  #mutations: Promise<unknown> = Promise.resolve();
+
+  constructor(handle: nodeFs.FileHandle, path: string, readOnly: boolean) {
+    this.#handle = handle;
+    this.#path = path;
+    this.#readOnly = readOnly;
+  }
+
+  async read(position: number, length: number): Promise<Uint8Array> {
+    this.#check();
+    checkOffset(position, 'position', this.#path);
+    checkOffset(length, 'length', this.#path);
+    return mapped(this.#path, async () => {
+      // Bounded by the file's size, so a garbage length costs no memory.
+      const size = (await this.#handle.stat()).size;
+      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - position)));
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await this.#handle.read(buffer, filled, buffer.length - filled, position + filled);
+        if (bytesRead === 0) break; // shrunk meanwhile
+        filled += bytesRead;
+      }
+      return filled === buffer.length ? buffer : buffer.slice(0, filled);
+    });
+  }
+
+  async write(position: number, data: Uint8Array): Promise<void> {
+    this.#check(true);
+    checkOffset(position, 'position', this.#path);
+    await this.#mutate(() => writeAll(this.#handle, data, position));
+  }
+
+  async append(data: Uint8Array): Promise<number> {
+    this.#check(true);
+    return this.#mutate(async () => {
+      // fstat rather than a remembered end: another handle may have grown the file.
+      const end = (await this.#handle.stat()).size;
+      await writeAll(this.#handle, data, end);
+      return end;
+    });
+  }
+
+  async size(): Promise<number> {
+    this.#check();
+    return mapped(this.#path, async () => (await this.#handle.stat()).size);
+  }
+
+  async truncate(size: number): Promise<void> {
+    this.#check(true);
+    checkOffset(size, 'size', this.#path);
+    await this.#mutate(() => this.#handle.truncate(size));
+  }
+
+  /**
+   * posix_fallocate's contract. Node.js has no fallocate, so the new range is
+   * written with zeros, a large chunk at a time, from the current end: that
+   * reserves the blocks (on file systems that overwrite in place) at the cost
+   * of writing them once, so callers preallocate ahead of need.
+   */
+  async preallocate(size: number): Promise<void> {
+    this.#check(true);
+    checkOffset(size, 'size', this.#path);
+    await this.#mutate(async () => {
+      let end = (await this.#handle.stat()).size;
+      zeroChunk ??= new Uint8Array(ZERO_CHUNK_BYTES);
+      while (end < size) {
+        const chunk = zeroChunk.subarray(0, Math.min(ZERO_CHUNK_BYTES, size - end));
+        await writeAll(this.#handle, chunk, end);
+        end += chunk.length;
+      }
+    });
+  }
+
+  async sync(): Promise<void> {
+    this.#check();
+    await mapped(this.#path, () => this.#handle.sync());
+  }
+
+  async datasync(): Promise<void> {
+    this.#check();
+    await mapped(this.#path, () => this.#handle.datasync());
+  }
+
+  /** Calls made before close still complete; node's close itself waits for reads in flight. */
+  async close(): Promise<void> {
+    this.#check();
+    this.#closed = true;
+    await this.#mutations;
+    await mapped(this.#path, () => this.#handle.close());
+  }
+
+  #check(writing = false): void {
+    if (this.#closed) throw new FsError('EBADF', this.#path, 'file handle is closed');
+    if (writing && this.#readOnly) throw new FsError('EBADF', this.#path, 'file handle is read-only');
+  }
+
+  /** Runs `operation` after every size-changing operation queued before it. */
+  #mutate<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#mutations.then(() => mapped(this.#path, operation));
+    this.#mutations = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Writes all of `data` at `position`, looping over short writes. */
+async function writeAll(handle: nodeFs.FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    const { bytesWritten } = await handle.write(data, written, data.length - written, position + written);
+    written += bytesWritten;
+  }
+}
+
+/** A Uint8Array of exactly the bytes of `data` (callers compare with plain Uint8Arrays; a Buffer may share a pool). */
+function plainBytes(data: Buffer): Uint8Array {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return new Uint8Array(data.buffer, 0, data.byteLength);
+  return new Uint8Array(data);
+}
