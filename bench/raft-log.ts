@@ -1,23 +1,25 @@
 // storeLogs on this machine's real disk: shoal's log store beside a bare
 // `write + fdatasync` loop of the same bytes (the physical floor) and
 // HashiCorp raft-boltdb (our Go program), for batches of 1, 16 and 64 entries
-// of 128 B and 4 KiB. Each (implementation, cell) runs in `rounds` slices of
-// at most `slice-ms` or `slice-batches`, whichever comes first, each in a
-// fresh directory under os.tmpdir() (removed after); slices of the three
-// alternate, their order rotating, so machine noise hits all alike.
+// of 128 B and 4 KiB. In each cell the three store one batch each in turn,
+// their order rotating, so machine noise hits all alike; a cell ends after
+// `batches` batches each or `cell-ms` of wall time, whichever comes first.
+// Each cell's stores start on fresh directories under os.tmpdir(), removed
+// after. Latency is one storeLogs call as its caller sees it; throughput is
+// batches over the time spent inside those calls (one call at a time).
 // Prints JSON lines: the setup (disk, load), one line per implementation and
 // cell, then per cell the ratios the issue targets.
-//   node --conditions=source --import tsx bench/raft-log.ts [rounds=8] [slice-ms=250] [slice-batches=250]
+//   node --conditions=source --import tsx bench/raft-log.ts [cell-ms=6000] [batches=1000]
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRaftLogBench, raftBoltdbMissingReason } from '../interop/harness/go-raft-log-bench.js';
 import { diskOf } from './raft-log/disk.js';
-import { BATCH_HEADER_BYTES, ENTRY_HEADER_BYTES, runFdatasync, runRaftBoltdb, runShoal, type Cell, type Impl, type Slice, type SliceBounds } from './raft-log/runners.js';
+import { BATCH_HEADER_BYTES, ENTRY_HEADER_BYTES, openFdatasync, openShoalAppender, raftBoltdbAppender, type Appender, type Cell, type Impl, type OpenAppender } from './raft-log/runners.js';
 import { SHOAL_PENDING } from './raft-log/shoal-store.js';
 
-const rounds = Number(process.argv[2] ?? 8);
-const bounds: SliceBounds = { maxMs: Number(process.argv[3] ?? 250), maxBatches: Number(process.argv[4] ?? 250) };
+const cellMaxMs = Number(process.argv[2] ?? 6000);
+const maxBatches = Number(process.argv[3] ?? 1000);
 const BENCH = 'raft-log';
 const CELLS: Cell[] = [1, 16, 64].flatMap((batch) => [128, 4096].map((size) => ({ batch, size })));
 /** The issue's targets: latency within 1.3× the bare fdatasync; ≥3× raft-boltdb's throughput at batches of 64. */
@@ -27,17 +29,15 @@ const MIN_THROUGHPUT_OVER_BOLTDB_AT_64 = 3;
 const boltMissing = raftBoltdbMissingReason();
 const bin = boltMissing === undefined ? await buildRaftLogBench() : undefined;
 
-type Run = (cell: Cell, dir: string, bounds: SliceBounds) => Promise<Slice>;
-const runners = new Map<Impl, Run>([['fdatasync', runFdatasync]]);
-if (runShoal !== undefined) runners.set('shoal', runShoal);
-if (bin !== undefined) runners.set('raft-boltdb', (cell, dir, b) => runRaftBoltdb(bin, cell, dir, b));
-const impls = [...runners.keys()];
+const openers = new Map<Impl, OpenAppender>([['fdatasync', openFdatasync]]);
+if (openShoalAppender !== undefined) openers.set('shoal', openShoalAppender);
+if (bin !== undefined) openers.set('raft-boltdb', raftBoltdbAppender(bin));
+const impls = [...openers.keys()];
 
 interface Totals {
   latenciesMs: number[];
-  seconds: number;
-  load1: number[];
-  store?: string;
+  load1: number;
+  storeName?: string;
 }
 const totals = new Map<string, Totals>();
 const key = (impl: Impl, cell: Cell): string => `${impl}/${cell.batch}/${cell.size}`;
@@ -52,37 +52,43 @@ console.log(
     setup: true,
     dir: root,
     disk: diskOf(root) ?? 'unknown (no /proc/mounts)',
-    rounds,
-    slice_max_ms: bounds.maxMs,
-    slice_max_batches: bounds.maxBatches,
+    cell_max_ms: cellMaxMs,
+    max_batches: maxBatches,
     entry_header_bytes: ENTRY_HEADER_BYTES,
     batch_header_bytes: BATCH_HEADER_BYTES,
     loadavg: loadavg(),
     node: process.version,
   }),
 );
-if (runShoal === undefined) console.log(JSON.stringify({ bench: BENCH, impl: 'shoal', skipped: SHOAL_PENDING }));
+if (openShoalAppender === undefined) console.log(JSON.stringify({ bench: BENCH, impl: 'shoal', skipped: SHOAL_PENDING }));
 if (bin === undefined) console.log(JSON.stringify({ bench: BENCH, impl: 'raft-boltdb', skipped: boltMissing }));
 
-try {
-  let sliceNo = 0;
-  for (let round = 0; round < rounds; round++) {
-    for (const [c, cell] of CELLS.entries()) {
+/** Runs one cell: every implementation on its own fresh directory, one batch each in turn. */
+async function runCell(cell: Cell, cellDir: string): Promise<void> {
+  const appenders: Appender[] = [];
+  const latencies: number[][] = impls.map(() => []);
+  try {
+    for (const impl of impls) {
+      const dir = join(cellDir, impl);
+      await mkdir(dir, { recursive: true });
+      appenders.push(await openers.get(impl)!(cell, dir));
+    }
+    const limitNs = BigInt(cellMaxMs) * 1_000_000n;
+    const start = process.hrtime.bigint();
+    for (let step = 0; step < maxBatches && process.hrtime.bigint() - start < limitNs; step++) {
       for (let i = 0; i < impls.length; i++) {
-        const impl = impls[(round + c + i) % impls.length]!;
-        const dir = join(root, String(sliceNo++));
-        await mkdir(dir);
-        const slice = await runners.get(impl)!(cell, dir, bounds);
-        await rm(dir, { recursive: true, force: true });
-        const t = totals.get(key(impl, cell)) ?? { latenciesMs: [], seconds: 0, load1: [] };
-        t.latenciesMs.push(...slice.latenciesMs);
-        t.seconds += slice.seconds;
-        t.load1.push(loadavg()[0]!);
-        t.store ??= slice.store;
-        totals.set(key(impl, cell), t);
+        const which = (step + i) % impls.length;
+        latencies[which]!.push(await appenders[which]!.store());
       }
     }
+  } finally {
+    for (const a of appenders) await a.close();
   }
+  impls.forEach((impl, i) => totals.set(key(impl, cell), { latenciesMs: latencies[i]!, load1: loadavg()[0]!, storeName: appenders[i]!.storeName }));
+}
+
+try {
+  for (const [c, cell] of CELLS.entries()) await runCell(cell, join(root, String(c)));
 } finally {
   await removeRoot();
 }
@@ -103,16 +109,16 @@ for (const cell of CELLS) {
   for (const impl of impls) {
     const t = totals.get(key(impl, cell))!;
     const sorted = [...t.latenciesMs].sort((a, b) => a - b);
+    const seconds = sorted.reduce((a, b) => a + b, 0) / 1e3;
     const f: Figures = {
-      batches_per_s: sorted.length / t.seconds,
-      entries_per_s: (sorted.length * cell.batch) / t.seconds,
+      batches_per_s: sorted.length / seconds,
+      entries_per_s: (sorted.length * cell.batch) / seconds,
       p50_ms: quantile(sorted, 0.5),
       p99_ms: quantile(sorted, 0.99),
     };
     figures.set(key(impl, cell), f);
-    const load1 = t.load1.reduce((a, b) => a + b, 0) / t.load1.length;
     console.log(
-      JSON.stringify({ bench: BENCH, impl, ...(t.store ? { store: t.store } : {}), batch: cell.batch, size: cell.size, ...f, max_ms: sorted[sorted.length - 1], batches: sorted.length, seconds: t.seconds, load1 }),
+      JSON.stringify({ bench: BENCH, impl, ...(t.storeName ? { store: t.storeName } : {}), batch: cell.batch, size: cell.size, ...f, max_ms: sorted[sorted.length - 1], batches: sorted.length, load1: t.load1 }),
     );
   }
 }

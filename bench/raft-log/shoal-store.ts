@@ -1,5 +1,6 @@
 // The shoal log store bench/raft-log.ts measures: plugging a store in is this one place.
-import type { LogStore } from '@shoal/raft';
+import { NodeFileSystem } from '@shoal/kit';
+import { FileStore, type LogStore } from '@shoal/raft';
 
 export interface OpenedLogStore {
   store: LogStore;
@@ -8,8 +9,14 @@ export interface OpenedLogStore {
   close(): Promise<void>;
 }
 
-/** Opens shoal's on-disk log store in an empty directory; undefined while there is none on the real disk. */
-export const openShoalLogStore: ((dir: string) => Promise<OpenedLogStore>) | undefined = undefined;
+/**
+ * Opens shoal's on-disk log store in an empty directory on the real disk.
+ * FileStore (one fsync per record) until the WAL store lands.
+ */
+export const openShoalLogStore: ((dir: string) => Promise<OpenedLogStore>) | undefined = async (dir) => {
+  const store = await FileStore.open(new NodeFileSystem(dir), 'raft.log');
+  return { store, name: 'FileStore', close: () => store.close() };
+};
 
 /** Printed instead of shoal's figures while openShoalLogStore is undefined. */
 export const SHOAL_PENDING = 'pending: no log store on the real disk yet (NodeFileSystem and WalLogStore, issue 13)';

@@ -1,7 +1,9 @@
 // raft-log-bench times HashiCorp raft-boltdb's StoreLogs on a real disk for
 // bench/raft-log.ts: one fresh BoltDB file in -dir, batches of -batch entries
 // of -size bytes each, until -count batches or -max-ms milliseconds, whichever
-// comes first. Build:
+// comes first. With -serve it stores one batch per line read from stdin and
+// answers {"us":LATENCY} for each, so a driver can alternate it batch by batch
+// with other stores; at the end of stdin it prints the summary. Build:
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o ../bin/raft-log-bench .
 //
@@ -13,6 +15,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -51,6 +54,7 @@ func main() {
 	maxMs := flag.Int("max-ms", 2000, "time limit for the timed batches")
 	dir := flag.String("dir", "", "directory for the BoltDB file (must exist)")
 	samples := flag.Bool("samples", false, "also print every batch latency (µs)")
+	serve := flag.Bool("serve", false, "store one batch per stdin line, answering its latency")
 	flag.Parse()
 	if *dir == "" || *batch < 1 || *size < 0 || *count < 1 {
 		fmt.Fprintln(os.Stderr, "usage: raft-log-bench -dir DIR [-batch N] [-size BYTES] [-count N] [-max-ms MS] [-samples]")
@@ -81,28 +85,50 @@ func main() {
 		}
 	}
 
-	latencies := make([]float64, 0, *count)
-	deadline := time.Duration(*maxMs) * time.Millisecond
-	start := time.Now()
-	for len(latencies) < *count && time.Since(start) < deadline {
+	storeTimed := func() float64 {
 		logs := makeBatch() // built outside the timed call, as raft builds them before StoreLogs
 		t0 := time.Now()
 		if err := store.StoreLogs(logs); err != nil {
 			fail(err)
 		}
-		latencies = append(latencies, float64(time.Since(t0).Nanoseconds())/1e3)
+		return float64(time.Since(t0).Nanoseconds()) / 1e3
 	}
-	elapsed := time.Since(start).Seconds()
 
-	r := result{Impl: "raft-boltdb", Batch: *batch, Size: *size, Batches: len(latencies), ElapsedMs: elapsed * 1e3}
-	r.BatchesPerS = float64(len(latencies)) / elapsed
-	r.EntriesPerS = r.BatchesPerS * float64(*batch)
-	sorted := append([]float64(nil), latencies...)
-	sort.Float64s(sorted)
-	r.P50Ms = quantile(sorted, 0.50) / 1e3
-	r.P99Ms = quantile(sorted, 0.99) / 1e3
-	r.MaxMs = sorted[len(sorted)-1] / 1e3
-	if *samples {
+	latencies := make([]float64, 0, *count)
+	if *serve {
+		fmt.Println(`{"ready":true}`)
+		in := bufio.NewScanner(os.Stdin)
+		total := 0.0
+		for in.Scan() {
+			us := storeTimed()
+			latencies = append(latencies, us)
+			total += us
+			fmt.Printf("{\"us\":%.3f}\n", us)
+		}
+		// Interleaved, the wall time between batches is the driver's: throughput counts time inside StoreLogs.
+		printResult(*batch, *size, latencies, total/1e6, *samples)
+		return
+	}
+	deadline := time.Duration(*maxMs) * time.Millisecond
+	start := time.Now()
+	for len(latencies) < *count && time.Since(start) < deadline {
+		latencies = append(latencies, storeTimed())
+	}
+	printResult(*batch, *size, latencies, time.Since(start).Seconds(), *samples)
+}
+
+func printResult(batch, size int, latencies []float64, elapsed float64, samples bool) {
+	r := result{Impl: "raft-boltdb", Batch: batch, Size: size, Batches: len(latencies), ElapsedMs: elapsed * 1e3}
+	if len(latencies) > 0 {
+		r.BatchesPerS = float64(len(latencies)) / elapsed
+		r.EntriesPerS = r.BatchesPerS * float64(batch)
+		sorted := append([]float64(nil), latencies...)
+		sort.Float64s(sorted)
+		r.P50Ms = quantile(sorted, 0.50) / 1e3
+		r.P99Ms = quantile(sorted, 0.99) / 1e3
+		r.MaxMs = sorted[len(sorted)-1] / 1e3
+	}
+	if samples {
 		r.LatenciesUs = latencies
 	}
 	out, _ := json.Marshal(r)

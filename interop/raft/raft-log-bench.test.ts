@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRaftLogBench, raftBoltdbMissingReason, runRaftLogBench } from '../harness/go-raft-log-bench.js';
+import { buildRaftLogBench, raftBoltdbMissingReason, RaftLogBenchSession, runRaftLogBench } from '../harness/go-raft-log-bench.js';
 
 const missing = raftBoltdbMissingReason();
 
@@ -22,6 +22,22 @@ test(missing ? `raft-log-bench (skipped: ${missing})` : 'raft-log-bench: raft-bo
     assert.ok(r.p50_ms > 0 && r.p50_ms <= r.p99_ms && r.p99_ms <= r.max_ms, `quantiles in order: ${JSON.stringify(r)}`);
     assert.ok(Math.abs(r.entries_per_s - 4 * r.batches_per_s) < 1e-6 * r.entries_per_s);
     assert.ok(existsSync(join(dir, 'raft.db')), 'the BoltDB file is where it was asked to be');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test(missing ? `raft-log-bench -serve (skipped: ${missing})` : 'raft-log-bench -serve: one batch per request, then the summary of exactly those', { skip: missing !== undefined, timeout: 300_000 }, async () => {
+  const bin = await buildRaftLogBench();
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-raft-log-bench-test-'));
+  try {
+    const session = await RaftLogBenchSession.start(bin, { dir, batch: 2, size: 4096 });
+    const latencies = [await session.store(), await session.store(), await session.store()];
+    assert.ok(latencies.every((ms) => ms > 0), `positive latencies: ${latencies.join(', ')}`);
+    const summary = await session.close();
+    assert.equal(summary.batches, 3);
+    assert.equal(summary.batch, 2);
+    assert.ok(Math.abs(summary.max_ms - Math.max(...latencies)) < 1e-6, "the summary covers the batches the session reported");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
