@@ -11,17 +11,17 @@ export const INTEROP_DIR = new URL('..', import.meta.url).pathname;
 const BIN_DIR = join(INTEROP_DIR, 'bin');
 export const GO_ENV = { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '-mod=mod' };
 
-/** Whether `go` and the HashiCorp memberlist sources are installed. */
-export function goAvailable(): boolean {
-  return existsSync('/usr/share/gocode/src/github.com/hashicorp/memberlist') && ['/usr/bin/go', '/usr/local/go/bin/go'].some(existsSync);
+/** Whether `go` and the named HashiCorp library sources (Debian packages) are installed. */
+export function goAvailable(libraries: readonly string[] = ['memberlist']): boolean {
+  return libraries.every((lib) => existsSync(`/usr/share/gocode/src/github.com/hashicorp/${lib}`)) && ['/usr/bin/go', '/usr/local/go/bin/go'].some(existsSync);
 }
 
 /**
  * Why interop tests cannot run here, or undefined when they can. In CI a
  * missing toolchain is a failure, never a skip: `.ci/run` installs it.
  */
-export function goMissingReason(): string | undefined {
-  if (goAvailable()) return undefined;
+export function goMissingReason(libraries: readonly string[] = ['memberlist']): string | undefined {
+  if (goAvailable(libraries)) return undefined;
   const reason = 'go toolchain or hashicorp Go libraries not installed (run scripts/setup.sh)';
   if (process.env.CI) throw new Error(`interop: ${reason}`);
   return reason;

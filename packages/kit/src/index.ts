@@ -5,6 +5,7 @@ export * from './manual-clock.js';
 export * from './random.js';
 export * from './real-random.js';
 export * from './crc32.js';
+export * from './crc64.js';
 export { bytesEqual, copyBytes, fromHex, fromUtf8, hex, hexByte, utf8 } from './bytes.js';
 export * from './logger.js';
 export * from './metrics.js';

@@ -60,6 +60,7 @@ export { InmemSnapshotStore } from './storage/inmem-snapshot.js';
 export { DiscardSnapshotStore, DiscardSnapshotSink } from './storage/discard-snapshot.js';
 export { FileStore } from './storage/file-store.js';
 export { FileSnapshotStore } from './storage/file-snapshot.js';
+export type { FileSnapshotStoreOptions } from './storage/file-snapshot.js';
 
 // Transports and the RPCs they carry.
 export type { Transport, RpcHandler, AppendPipeline, AppendFuture } from './transport/transport.js';

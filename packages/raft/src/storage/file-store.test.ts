@@ -1,16 +1,12 @@
-// FileStore and FileSnapshotStore on the simulated disk: durability across
-// crashes, torn tails, rewrites, snapshot atomicity and retention.
-import { fromUtf8, utf8 } from '@shoal/kit';
+// FileStore on the simulated disk: durability across crashes, torn tails and
+// rewrites (FileSnapshotStore's tests are in file-snapshot.test.ts).
+import { utf8 } from '@shoal/kit';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimDisk, Simulation } from '@shoal/sim';
-import { ServerSuffrage } from '../configuration.js';
-import { FileSnapshotStore } from './file-snapshot.js';
 import { FileStore } from './file-store.js';
 import { KeyNotFoundError, LogNotFoundError } from '../errors.js';
 import { makeLog } from '../log.js';
-import { readAll } from './snapshot.js';
-import { InmemNetwork } from '../transport/inmem-transport.js';
 
 const SEED = Number(process.env['SHOAL_SEED'] ?? 4242);
 
@@ -77,31 +73,4 @@ test('FileStore rewrites itself when dead records dominate, without losing anyth
   assert.equal(await r.firstIndex(), 291);
   assert.equal(await r.lastIndex(), 300);
   assert.equal(await r.getUint64('CurrentTerm'), 9);
-});
-
-test('FileSnapshotStore: atomic snapshots, retention, CRC, crash before close', async () => {
-  const { disk } = simDisk(SEED + 2);
-  const transport = new InmemNetwork(new Simulation({ seed: 1 })).add('a');
-  const config = { servers: [{ id: 'a', address: 'a', suffrage: ServerSuffrage.Voter }] };
-  const store = await FileSnapshotStore.open(disk.fileSystem(), 'snaps', 2);
-  for (let i = 1; i <= 3; i++) {
-    const sink = await store.create(1, i * 10, 1, config, 1, transport);
-    await sink.write(utf8(`state-${i}`));
-    await sink.close();
-  }
-  const listed = await store.list();
-  assert.deepEqual(listed.map((m) => m.index), [30, 20], 'newest first, two retained');
-  const opened = await store.open(listed[0]!.id);
-  assert.equal(fromUtf8(await readAll(opened.source)), 'state-3');
-  assert.deepEqual(opened.meta.configuration, config);
-  // A snapshot being written when the node crashes leaves no trace.
-  const partial = await store.create(1, 40, 1, config, 1, transport);
-  await partial.write(utf8('half'));
-  disk.crash();
-  const again = await FileSnapshotStore.open(disk.fileSystem(), 'snaps', 2);
-  assert.deepEqual((await again.list()).map((m) => m.index), [30, 20]);
-  const sink = await again.create(2, 50, 2, config, 1, transport);
-  assert.ok(!listed.some((m) => m.id === sink.id), 'ids stay unique across restarts');
-  await sink.cancel();
-  assert.deepEqual((await again.list()).map((m) => m.index), [30, 20]);
 });

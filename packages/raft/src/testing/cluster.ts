@@ -287,7 +287,7 @@ function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 function simulatedEnvironment(network: SimRaftNetwork): ServerEnvironment {
   return {
     openStore: (server) => FileStore.open(server.node.disk.fileSystem(), 'raft/store.log'),
-    openSnapshots: (server) => FileSnapshotStore.open(server.node.disk.fileSystem(), 'raft/snapshots'),
+    openSnapshots: (server) => FileSnapshotStore.open(server.node.disk.fileSystem(), 'raft', { clock: server.node.clock }),
     closeBootstrapStore: (store) => (store as FileStore).close(),
     attachTransport: (server) => network.attach(server.node),
   };
