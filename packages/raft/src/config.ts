@@ -1,5 +1,5 @@
 /** Raft's tunables: Go's Config, DefaultConfig and ValidateConfig, in milliseconds. */
-import type { Logger } from '@shoal/kit';
+import type { Logger, Metrics } from '@shoal/kit';
 import type { ServerID } from './configuration.js';
 import { InvalidConfigError } from './errors.js';
 
@@ -40,6 +40,8 @@ export interface Config {
   /** Called on every leadership change (Go's NotifyCh, but never blocks raft). */
   notify?: (isLeader: boolean) => void;
   logger?: RaftLogger;
+  /** Where raft counts what it does (Go's metric names, e.g. `raft.storage.errors`); none unless given. */
+  metrics?: Metrics;
   /** Do not restore the newest snapshot into the FSM at start (metadata still used). */
   noSnapshotRestoreOnStart: boolean;
   preVoteDisabled: boolean;

@@ -194,3 +194,26 @@ export class ReadTimeoutError extends RaftError {
     super('ERR_READ_TIMEOUT', 'timed out confirming leadership for a read');
   }
 }
+
+/**
+ * A store file holds bytes that were once acknowledged as durable but no
+ * longer read back intact: a checksum mismatch or undecodable record before
+ * the log's last commit marker, a missing range, or a garbage file. Never
+ * repaired silently; an operator decides (restore from a peer or a snapshot).
+ */
+export class LogCorruptionError extends RaftError {
+  readonly file: string;
+  readonly offset: number;
+  constructor(file: string, offset: number, reason: string) {
+    super('ERR_LOG_CORRUPTION', `log store corrupt: ${file} at offset ${offset}: ${reason}`);
+    this.file = file;
+    this.offset = offset;
+  }
+}
+
+/** A disk store refuses work: an earlier write or sync failed (what reached the disk is unknown until reopened), or it was closed. */
+export class LogStoreFailedError extends RaftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_LOG_STORE_FAILED', message, options);
+  }
+}

@@ -59,6 +59,8 @@ export { LogCache } from './storage/log-cache.js';
 export { InmemSnapshotStore } from './storage/inmem-snapshot.js';
 export { DiscardSnapshotStore, DiscardSnapshotSink } from './storage/discard-snapshot.js';
 export { FileStore } from './storage/file-store.js';
+export { WalLogStore, FileStableStore, readStableFile } from './storage/wal/index.js';
+export type { WalLogStoreOptions, WalStats } from './storage/wal/index.js';
 export { FileSnapshotStore } from './storage/file-snapshot.js';
 export type { FileSnapshotStoreOptions } from './storage/file-snapshot.js';
 
@@ -117,4 +119,6 @@ export {
   SnapshotError,
   RaftInvariantError,
   ReadTimeoutError,
+  LogCorruptionError,
+  LogStoreFailedError,
 } from './errors.js';

@@ -5,6 +5,7 @@ import { demoCommand } from './demo.js';
 import { simRaftCommand } from './sim-raft.js';
 import { simMemberlistCommand } from './sim-memberlist.js';
 import { lincheckCommand } from './lincheck.js';
+import { raftLogCommand } from './raft-log.js';
 
 // Each command lives in its own file; add it here to make it reachable.
 export const commands: Command[] = [
@@ -13,4 +14,5 @@ export const commands: Command[] = [
   simRaftCommand,
   simMemberlistCommand,
   lincheckCommand,
+  raftLogCommand,
 ];

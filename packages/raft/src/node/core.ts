@@ -13,8 +13,8 @@
  * replication.ts, snapshotter.ts; the decisions they take are pure functions
  * in rules/.
  */
-import type { Clock, Random, Timer } from '@shoal/kit';
-import { AsyncQueue, silentLogger, utf8 } from '@shoal/kit';
+import type { Clock, Metrics, Random, Timer } from '@shoal/kit';
+import { AsyncQueue, noopMetrics, silentLogger, utf8 } from '@shoal/kit';
 import type { RpcHeader } from '../commands.js';
 import type { Config, RaftLogger } from '../config.js';
 import type { Configuration, Configurations, ServerAddress, ServerID } from '../configuration.js';
@@ -74,6 +74,7 @@ export class RaftCore {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: RaftLogger;
+  readonly metrics: Metrics;
   readonly localId: ServerID;
   readonly localAddr: ServerAddress;
   readonly serial: SerialQueue;
@@ -120,6 +121,7 @@ export class RaftCore {
     this.random = deps.random;
     this.serial = new SerialQueue({ exact: deps.exactTaskChecks ?? false });
     this.logger = deps.config.logger ?? silentLogger;
+    this.metrics = deps.config.metrics ?? noopMetrics;
     this.localId = deps.config.localId;
     this.localAddr = deps.transport.localAddr;
     this.localAddrBytes = deps.transport.encodePeer(this.localId, this.localAddr);

@@ -48,6 +48,29 @@ async function termOfPrev(core: RaftCore, index: number): Promise<TermAnswer> {
   return await termOf(core, index);
 }
 
+/**
+ * Runs a write to our log; false (logged and counted) when the store
+ * rejected it. A failed write must never be acknowledged: the leader would
+ * count entries we may not hold (Go's appendEntries answers failure too).
+ */
+async function storedOrRefused(core: RaftCore, op: 'storeLogs' | 'deleteRange', write: () => Promise<void>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (err) {
+    core.logger.error({ err, op }, 'failed to write to the log, refusing the append');
+    core.metrics.incrCounter('raft.storage.errors', 1, { op, role: 'follower' });
+    return false;
+  }
+}
+
+/** The answer to an append we could not store: failure, with our log's end as we know it. */
+function refused(core: RaftCore, resp: AppendEntriesResponse): AppendEntriesResponse {
+  resp.success = false;
+  resp.lastLog = core.lastLogIndex;
+  return resp;
+}
+
 /** AppendEntries, on the main queue. */
 export async function handleAppendEntries(core: RaftCore, req: AppendEntriesRequest): Promise<AppendEntriesResponse> {
   const resp: AppendEntriesResponse = { ...core.header, term: core.currentTerm, lastLog: core.lastLogIndex, success: false, noRetryBackoff: false };
@@ -76,7 +99,7 @@ export async function handleAppendEntries(core: RaftCore, req: AppendEntriesRequ
     const from = plan.truncateFrom;
     invariant(from > core.commitIndex, () => `leader overwrites committed entry ${from} (commit ${core.commitIndex})`);
     core.logger.warn({ from, to: core.lastLogIndex }, 'clearing log suffix');
-    await core.logs.deleteRange(from, core.lastLogIndex);
+    if (!(await storedOrRefused(core, 'deleteRange', () => core.logs.deleteRange(from, core.lastLogIndex)))) return refused(core, resp);
     const prev = await termOf(core, from - 1);
     core.recordTruncation(from - 1, prev ?? 0);
   }
@@ -84,7 +107,7 @@ export async function handleAppendEntries(core: RaftCore, req: AppendEntriesRequ
   if (fresh.length > 0) {
     const problem = appendProblem(fresh, core, core.currentTerm);
     invariant(problem === undefined, () => `log matching: ${problem}`);
-    await core.logs.storeLogs(fresh);
+    if (!(await storedOrRefused(core, 'storeLogs', () => core.logs.storeLogs(fresh)))) return refused(core, resp);
     for (const entry of fresh) core.processConfigurationEntry(entry);
     const last = fresh[fresh.length - 1]!;
     core.recordLastLog(last.index, last.term);

@@ -22,6 +22,7 @@ import {
 import { LogType, makeLog } from '../log.js';
 import { LogFuture } from '../log-future.js';
 import { Replicator } from './replication.js';
+import { localWriteStalled } from './rules/disk-stall.js';
 import { checkQuorum, readLeaseExpiry } from './rules/lease.js';
 import { LeadershipTransfer } from './transfer.js';
 
@@ -54,6 +55,9 @@ export class LeaderState {
   #pumpScheduled = false;
   #commitScheduled = false;
   #leaseTimer: Timer | undefined;
+  /** Clock time our log write in progress started; undefined when none is (read outside the task). */
+  #localWriteStartedAt: number | undefined;
+  #stallReported = false;
   /** Incremented when a verify round starts; each RPC remembers the value at send time. */
   roundSeq = 0;
   #rounds: VerifyRound[] = [];
@@ -217,14 +221,23 @@ export class LeaderState {
       f.log.appendedAt = now;
       f.dispatched = true;
     }
+    const startedAt = core.clock.now();
+    this.#localWriteStartedAt = startedAt;
     try {
       await core.logs.storeLogs(live.map((f) => f.log));
     } catch (err) {
-      core.logger.error({ err }, 'failed to commit logs');
+      // Never acknowledged: the entries do not count toward commitment, and
+      // we do not know what reached the disk, so our log's end stays where it
+      // was. Go's dispatchLogs steps down too.
+      this.#localWriteStartedAt = undefined;
+      core.logger.error({ err, from: first, to: index }, 'failed to commit logs, stepping down');
+      core.metrics.incrCounter('raft.storage.errors', 1, { op: 'storeLogs', role: 'leader' });
       for (const f of live) f.fail(err);
       if (this.live) core.becomeFollower();
       return;
     }
+    const stalled = this.localDiskStalled();
+    this.#localWriteStartedAt = undefined;
     if (!this.live) {
       for (const f of live) f.fail(new LeadershipLostError());
       return;
@@ -233,8 +246,38 @@ export class LeaderState {
     invariant(core.lastLogIndex === first - 1, () => `leader log moved from ${first - 1} to ${core.lastLogIndex} while appending`);
     core.recordLastLog(index, this.term);
     this.inflight.push(...live);
+    if (stalled) {
+      // The replicators stopped speaking for us while the write hung, so
+      // another leader may be elected by now: these entries are in our log
+      // but never counted, and stepping down fails them as not committed.
+      core.logger.warn({ from: first, to: index, tookMs: core.clock.now() - startedAt }, 'log write stalled past the leader lease, stepping down');
+      core.becomeFollower();
+      return;
+    }
     this.commitment.match(core.localId, index);
     for (const r of this.replicators.values()) r.trigger();
+  }
+
+  /**
+   * Whether our own log write has hung for longer than the leader lease
+   * (rules/disk-stall.ts). The replicators ask before every message, outside
+   * the serial task: that task is the one stuck awaiting the disk, so no
+   * check inside it could run. Once this holds they stay silent, followers
+   * time out and elect another leader, and this node steps down when its
+   * write returns (above).
+   */
+  localDiskStalled(): boolean {
+    return localWriteStalled(this.#localWriteStartedAt, this.core.clock.now(), this.core.config.leaderLeaseTimeoutMs);
+  }
+
+  /** A replicator stayed silent because of a stall: say so once per leadership. */
+  noteSilencedByStall(): void {
+    if (this.#stallReported) return;
+    this.#stallReported = true;
+    const core = this.core;
+    const sinceMs = this.#localWriteStartedAt === undefined ? 0 : core.clock.now() - this.#localWriteStartedAt;
+    core.logger.error({ sinceMs, limitMs: core.config.leaderLeaseTimeoutMs }, 'local log write stalled, no longer heartbeating as leader');
+    core.metrics.incrCounter('raft.storage.stalls', 1, { op: 'storeLogs', role: 'leader' });
   }
 
   // ---- commitment -------------------------------------------------------

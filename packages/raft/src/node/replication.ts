@@ -134,6 +134,17 @@ export class Replicator {
 
   #after = (ms: number, fn: () => void): Timer => this.#leader.core.clock.after(ms, fn);
 
+  /**
+   * Whether we may send as leader now: not while our own log write hangs
+   * (LeaderState.localDiskStalled). Heartbeats and appends alike keep
+   * followers from campaigning, so both stop.
+   */
+  #maySpeakAsLeader(): boolean {
+    if (!this.#leader.localDiskStalled()) return true;
+    this.#leader.noteSilencedByStall();
+    return false;
+  }
+
   async #sleep(ms: number): Promise<void> {
     await new Promise<void>((resolve) => this.#after(ms, resolve));
   }
@@ -163,7 +174,7 @@ export class Replicator {
         if (!running()) return;
       }
       const req = await this.#buildAppend(this.#progress.nextIndex, lastIndex);
-      if (!running()) return;
+      if (!running() || !this.#maySpeakAsLeader()) return;
       if (req === undefined) {
         if (!(await this.#sendLatestSnapshot())) return;
       } else {
@@ -309,7 +320,7 @@ export class Replicator {
         // Send everything new, then wait for more (or the commit timeout, to carry the commit index).
         do {
           const req = await this.#buildAppend(nextIndex, core.lastLogIndex);
-          if (req === undefined || !this.#live || broken) {
+          if (req === undefined || !this.#live || broken || !this.#maySpeakAsLeader()) {
             if (req === undefined) fail();
             break;
           }
@@ -369,6 +380,7 @@ export class Replicator {
     while (this.#live) {
       await this.#heartbeat.wait(this.#after, randomTimeout(core.random, core.config.heartbeatTimeoutMs / 10));
       if (!this.#live) break;
+      if (!this.#maySpeakAsLeader()) continue;
       const req: AppendEntriesRequest = {
         ...core.header,
         term: leader.term,

@@ -12,6 +12,7 @@
  *   network (latency, loss, reordering, duplication).
  * For tests; not a stable API. Print the seed when a test fails.
  */
+import type { FileSystem } from '@shoal/kit';
 import { utf8 } from '@shoal/kit';
 import type { NetworkOptions } from '@shoal/sim';
 import { SimNetwork, Simulation } from '@shoal/sim';
@@ -22,13 +23,13 @@ import { ServerSuffrage } from '../configuration.js';
 import type { FSM } from '../fsm.js';
 import { InvariantChecker } from '../invariants.js';
 import { FileSnapshotStore } from '../storage/file-snapshot.js';
-import { FileStore } from '../storage/file-store.js';
 import { InmemSnapshotStore } from '../storage/inmem-snapshot.js';
 import { InmemStore } from '../storage/inmem-store.js';
 import type { SnapshotStore } from '../storage/snapshot.js';
 import { InmemNetwork } from '../transport/inmem-transport.js';
 import { SimRaftNetwork } from '../transport/sim-transport.js';
 import type { ServerEnvironment } from './cluster-server.js';
+import { InspectableDiskStore } from './disk-store.js';
 import { ClusterServer } from './cluster-server.js';
 import { MockFSM } from './mock-fsm.js';
 
@@ -60,6 +61,8 @@ export interface ClusterOptions<F extends FSM = MockFSM> {
   network?: NetworkOptions;
   /** Check exactly that every state change runs in its node's serial task (default true; about 1.5x slower). */
   exactTaskChecks?: boolean;
+  /** In the simulated environment, what each server's stores see of its disk (e.g. a FaultyFileSystem around it); asked at every (re)start. */
+  wrapFileSystem?: (server: ClusterServer, fs: FileSystem) => FileSystem;
 }
 
 /** The servers' type, under the name the tests have always used. */
@@ -92,7 +95,7 @@ export class TestCluster<F extends FSM = MockFSM> {
       const opts: { timeoutMs?: number; maxInFlight?: number } = {};
       if (timeoutMs !== undefined) opts.timeoutMs = timeoutMs;
       if (maxInFlight !== undefined) opts.maxInFlight = maxInFlight;
-      this.#env = simulatedEnvironment(new SimRaftNetwork(this.network, opts));
+      this.#env = simulatedEnvironment(new SimRaftNetwork(this.network, opts), options.wrapFileSystem);
     }
   }
 
@@ -284,11 +287,12 @@ function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 }
 
 /** File stores on each host's simulated disk, the transport on the simulated network. */
-function simulatedEnvironment(network: SimRaftNetwork): ServerEnvironment {
+function simulatedEnvironment(network: SimRaftNetwork, wrap: ClusterOptions['wrapFileSystem']): ServerEnvironment {
+  const fileSystem = (server: ClusterServer): FileSystem => (wrap === undefined ? server.node.disk.fileSystem() : wrap(server, server.node.disk.fileSystem()));
   return {
-    openStore: (server) => FileStore.open(server.node.disk.fileSystem(), 'raft/store.log'),
-    openSnapshots: (server) => FileSnapshotStore.open(server.node.disk.fileSystem(), 'raft', { clock: server.node.clock }),
-    closeBootstrapStore: (store) => (store as FileStore).close(),
+    openStore: (server) => InspectableDiskStore.open(fileSystem(server), 'raft'),
+    openSnapshots: (server) => FileSnapshotStore.open(fileSystem(server), 'raft', { clock: server.node.clock }),
+    closeBootstrapStore: (store) => (store as InspectableDiskStore).close(),
     attachTransport: (server) => network.attach(server.node),
   };
 }

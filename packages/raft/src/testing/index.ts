@@ -4,3 +4,6 @@ export { TestCluster, text } from './cluster.js';
 export type { TestNode, ClusterOptions, ClusterEnvironment } from './cluster.js';
 export { ClusterServer } from './cluster-server.js';
 export type { ServerEnvironment, InspectableStore } from './cluster-server.js';
+export { FaultyFileSystem, FaultRule } from './faulty-fs.js';
+export type { FileOp, FaultMatch, FaultEffect } from './faulty-fs.js';
+export { InspectableDiskStore } from './disk-store.js';

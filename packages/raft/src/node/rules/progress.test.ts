@@ -55,6 +55,8 @@ const rows: ProgressRow[] = [
   { name: 'refused by an empty follower: next is 1', nextIndex: 11, steps: [{ rejected: [0, true] }], expect: { nextIndex: 1, matchIndex: 0, ...fresh } },
   { name: 'refused at next 1: next stays 1', nextIndex: 1, steps: [{ rejected: [0, true] }], expect: { nextIndex: 1, matchIndex: 0, ...fresh } },
   { name: 'refused with NoRetryBackoff: no failure counted', nextIndex: 11, steps: [{ failed: 2 }, { rejected: [20, true] }], expect: { nextIndex: 10, matchIndex: 0, ...fresh } },
+  { name: 'refused right after the match (the follower could not store the entries): next stays after the match, a failure counted', nextIndex: 11, steps: [{ accepted: [10, undefined, 10] }, { rejected: [10, false] }], expect: { nextIndex: 11, matchIndex: 10, failures: 1, pipelining: true, backoffMs: 10 } },
+  { name: 'refused further on by a follower holding its match: next steps back, never past the match', nextIndex: 15, steps: [{ accepted: [10, undefined, 14] }, { rejected: [12, false] }, { rejected: [12, false] }, { rejected: [12, false] }], expect: { nextIndex: 11, matchIndex: 10, failures: 3, pipelining: true, backoffMs: 20 } },
   { name: 'refused without NoRetryBackoff: a failure counted', nextIndex: 11, steps: [{ rejected: [20, false] }], expect: { nextIndex: 10, matchIndex: 0, failures: 1, pipelining: false, backoffMs: 10 } },
   {
     name: 'figure 7 (e): the leader backs up with the hint, then the follower accepts the rest',

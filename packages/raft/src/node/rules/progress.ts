@@ -62,9 +62,14 @@ export class FollowerProgress {
    * Step back, straight to just after its last entry when that is earlier
    * (the LastLog hint). A refusal that says retrying at once is fine
    * (the log simply did not match) clears the back-off.
+   * A refusal right after the match index cannot be a mismatch (that entry
+   * matched): the follower could not store what we sent (its disk failed), so
+   * we retry from there rather than step back past what it holds. Only a
+   * follower whose last entry falls below the match index lost entries.
    */
   rejected(followerLastLog: number, noRetryBackoff: boolean): void {
-    this.#nextIndex = Math.max(Math.min(this.#nextIndex - 1, followerLastLog + 1), 1);
+    const floor = followerLastLog >= this.#matchIndex ? this.#matchIndex + 1 : 1;
+    this.#nextIndex = Math.max(Math.min(this.#nextIndex - 1, followerLastLog + 1), floor);
     if (noRetryBackoff) this.#failures = 0;
     else this.#failures++;
     this.#checkOrder();

@@ -1,0 +1,153 @@
+/**
+ * The WAL's record format. A segment is a header followed by frames:
+ *
+ *   frame   = type u8 | 3 zero bytes | payload length u32 | crc32 u32 | payload
+ *   entry   = index u64 | term u64 | log type u8 | appendedAt f64 | data (u32 length + bytes) | extensions (same)
+ *   commit  = last index of the batch u64 | file offset where the batch's write began u64
+ *
+ * The CRC covers the first 8 header bytes and the payload, so a torn or
+ * flipped header is caught as surely as a flipped payload byte. Integers are
+ * big-endian. Every decoder here is total: bad bytes give a FrameProblem, not
+ * an exception.
+ */
+import { crc32, crc32Update } from '@shoal/kit';
+import type { Log, LogType } from '../../log.js';
+
+export const FRAME_HEADER_BYTES = 12;
+export const FrameType = { Entry: 1, Commit: 2 } as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+const ENTRY_FIXED_BYTES = 8 + 8 + 1 + 8 + 4 + 4;
+export const COMMIT_PAYLOAD_BYTES = 16;
+export const COMMIT_FRAME_BYTES = FRAME_HEADER_BYTES + COMMIT_PAYLOAD_BYTES;
+/** No sane entry is this large; a header claiming more is garbage, not a reason to allocate. */
+export const MAX_PAYLOAD_BYTES = 1 << 30;
+const TWO_32 = 0x1_0000_0000;
+
+function putU64(view: DataView, at: number, value: number): void {
+  view.setUint32(at, Math.floor(value / TWO_32));
+  view.setUint32(at + 4, value >>> 0);
+}
+
+function getU64(view: DataView, at: number): number {
+  return view.getUint32(at) * TWO_32 + view.getUint32(at + 4);
+}
+
+export function entryFrameBytes(log: Log): number {
+  return FRAME_HEADER_BYTES + ENTRY_FIXED_BYTES + log.data.length + log.extensions.length;
+}
+
+function seal(out: Uint8Array, view: DataView, at: number, type: FrameType, payloadBytes: number): void {
+  view.setUint8(at, type);
+  view.setUint32(at + 4, payloadBytes);
+  const headCrc = crc32(out.subarray(at, at + 8));
+  view.setUint32(at + 8, crc32Update(headCrc, out.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + payloadBytes)));
+}
+
+/** Writes the entry's frame into `out` at `at`; returns the position after it. */
+export function writeEntryFrame(out: Uint8Array, at: number, log: Log): number {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  let p = at + FRAME_HEADER_BYTES;
+  putU64(view, p, log.index);
+  putU64(view, p + 8, log.term);
+  view.setUint8(p + 16, log.type);
+  view.setFloat64(p + 17, log.appendedAt);
+  p += 25;
+  view.setUint32(p, log.data.length);
+  out.set(log.data, p + 4);
+  p += 4 + log.data.length;
+  view.setUint32(p, log.extensions.length);
+  out.set(log.extensions, p + 4);
+  p += 4 + log.extensions.length;
+  seal(out, view, at, FrameType.Entry, p - at - FRAME_HEADER_BYTES);
+  return p;
+}
+
+export function commitFrame(lastIndex: number, batchStart: number): Uint8Array {
+  const out = new Uint8Array(COMMIT_FRAME_BYTES);
+  const view = new DataView(out.buffer);
+  putU64(view, FRAME_HEADER_BYTES, lastIndex);
+  putU64(view, FRAME_HEADER_BYTES + 8, batchStart);
+  seal(out, view, 0, FrameType.Commit, COMMIT_PAYLOAD_BYTES);
+  return out;
+}
+
+export interface FrameHeader {
+  type: FrameType;
+  payloadBytes: number;
+  crc: number;
+}
+
+/** Why bytes are not a frame (a torn tail or corruption: the caller decides which). */
+export type FrameProblem = 'short' | 'zeros' | 'bad header' | 'bad crc' | 'bad payload';
+
+/** Decodes the 12 header bytes at `bytes[0..]`. */
+export function readFrameHeader(bytes: Uint8Array): FrameHeader | FrameProblem {
+  if (bytes.length < FRAME_HEADER_BYTES) return 'short';
+  const view = new DataView(bytes.buffer, bytes.byteOffset, FRAME_HEADER_BYTES);
+  const type = view.getUint8(0);
+  const payloadBytes = view.getUint32(4);
+  const crc = view.getUint32(8);
+  if (type === 0 && payloadBytes === 0 && crc === 0 && view.getUint32(0) === 0) return 'zeros';
+  if ((type !== FrameType.Entry && type !== FrameType.Commit) || view.getUint8(1) !== 0 || view.getUint16(2) !== 0) return 'bad header';
+  if (payloadBytes > MAX_PAYLOAD_BYTES) return 'bad header';
+  if (type === FrameType.Commit && payloadBytes !== COMMIT_PAYLOAD_BYTES) return 'bad header';
+  return { type, payloadBytes, crc };
+}
+
+/** True when the payload matches the header's CRC. `header` is the frame's first 8 bytes. */
+export function frameCrcMatches(headerBytes: Uint8Array, payload: Uint8Array, crc: number): boolean {
+  return crc32Update(crc32(headerBytes.subarray(0, 8)), payload) === crc;
+}
+
+export function decodeEntry(payload: Uint8Array): Log | FrameProblem {
+  if (payload.length < ENTRY_FIXED_BYTES) return 'bad payload';
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const index = getU64(view, 0);
+  const term = getU64(view, 8);
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(term)) return 'bad payload';
+  const type = view.getUint8(16) as LogType;
+  const appendedAt = view.getFloat64(17);
+  let p = 25;
+  const dataLength = view.getUint32(p);
+  if (p + 4 + dataLength + 4 > payload.length) return 'bad payload';
+  const data = payload.slice(p + 4, p + 4 + dataLength);
+  p += 4 + dataLength;
+  const extLength = view.getUint32(p);
+  if (p + 4 + extLength !== payload.length) return 'bad payload';
+  const extensions = payload.slice(p + 4, p + 4 + extLength);
+  return { index, term, type, data, extensions, appendedAt };
+}
+
+export interface CommitRecord {
+  lastIndex: number;
+  batchStart: number;
+}
+
+export function decodeCommit(payload: Uint8Array): CommitRecord | FrameProblem {
+  if (payload.length !== COMMIT_PAYLOAD_BYTES) return 'bad payload';
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const lastIndex = getU64(view, 0);
+  const batchStart = getU64(view, 8);
+  if (!Number.isSafeInteger(lastIndex) || !Number.isSafeInteger(batchStart)) return 'bad payload';
+  return { lastIndex, batchStart };
+}
+
+/** The batch's entry frames in one buffer, with each frame's offset inside it. */
+export interface EncodedBatch {
+  bytes: Uint8Array;
+  offsets: Uint32Array;
+}
+
+export function encodeBatch(logs: readonly Log[]): EncodedBatch {
+  let total = 0;
+  for (const l of logs) total += entryFrameBytes(l);
+  const bytes = new Uint8Array(total);
+  const offsets = new Uint32Array(logs.length);
+  let at = 0;
+  for (let i = 0; i < logs.length; i++) {
+    offsets[i] = at;
+    at = writeEntryFrame(bytes, at, logs[i]!);
+  }
+  return { bytes, offsets };
+}

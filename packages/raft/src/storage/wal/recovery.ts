@@ -1,0 +1,196 @@
+/**
+ * Opening a WAL directory: every segment's frames are checked and indexed.
+ *
+ * A bad frame (short, zeroed, checksum or decode failure) means one of two
+ * things. If a commit frame of a *later* write follows it, the bad bytes had
+ * been synced before that write began: corruption, a LogCorruptionError.
+ * Otherwise it is the tail of the last write, which a crash tore or left half
+ * on disk: cut back to the last complete batch, said in a warning. Segments
+ * other than the newest were complete before the next one was created, so
+ * any bad frame in the part of them still in use is corruption. Segments a
+ * newer one masks whole (an interrupted tail truncation's cleanup) are removed.
+ */
+import type { FileSystem, Logger } from '@shoal/kit';
+import { LogCorruptionError } from '../../errors.js';
+import { ChunkReader } from './chunk-reader.js';
+import {
+  COMMIT_FRAME_BYTES,
+  FRAME_HEADER_BYTES,
+  FrameType,
+  decodeCommit,
+  decodeEntry,
+  frameCrcMatches,
+  readFrameHeader,
+  type FrameProblem,
+} from './frame.js';
+import { HEAD_TEMP_FILE, readHeadMarker } from './head-marker.js';
+import { SEGMENT_HEADER_BYTES, Segment, encodeSegmentHeader, parseSegmentName, segmentHeaderProblem, segmentName, type SegmentId } from './segment.js';
+
+export interface RecoveredLog {
+  /** Live segments in index order; the last is the one to append to. */
+  segments: Segment[];
+  /** The sequence number the next segment gets. */
+  nextSeq: number;
+  /** The persisted first index (0: none); entries below it are deleted. */
+  head: number;
+  /** Bytes cut from a torn tail. */
+  cutBytes: number;
+}
+
+interface Scan {
+  /** Where scanning stopped: the file's size, or the first bad frame. */
+  stop: number;
+  problem: FrameProblem | undefined;
+  /** End of the last commit frame, and how many entries it covers. */
+  committedEnd: number;
+  committedCount: number;
+}
+
+export async function recoverLog(fs: FileSystem, dir: string, logger: Logger, readOnly = false): Promise<RecoveredLog> {
+  const names = await fs.list(dir);
+  if (!readOnly && names.includes(HEAD_TEMP_FILE)) await fs.unlink(`${dir}/${HEAD_TEMP_FILE}`);
+  const ids = names.map(parseSegmentName).filter((id): id is SegmentId => id !== undefined).sort((a, b) => a.seq - b.seq);
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i]!.seq === ids[i - 1]!.seq) throw new LogCorruptionError(`${dir}/${segmentName(ids[i]!.base, ids[i]!.seq)}`, 0, 'two segments share a sequence number');
+  }
+  const nextSeq = (ids.at(-1)?.seq ?? 0) + 1;
+  const head = await readHeadMarker(fs, dir);
+  const newest = ids.at(-1);
+  if (newest !== undefined && (await removeIfTornCreation(fs, dir, newest, logger, readOnly))) ids.pop();
+
+  // Newest first: a segment is live while its base is below every newer segment's base.
+  const live: { id: SegmentId; limit: number }[] = [];
+  const masked: SegmentId[] = [];
+  let lowestNewerBase = Number.MAX_SAFE_INTEGER + 1;
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const id = ids[i]!;
+    if (id.base < lowestNewerBase) live.unshift({ id, limit: lowestNewerBase - 1 });
+    else masked.push(id);
+    lowestNewerBase = Math.min(lowestNewerBase, id.base);
+  }
+  if (!readOnly && masked.length > 0) {
+    for (const id of masked) await fs.unlink(`${dir}/${segmentName(id.base, id.seq)}`);
+    await fs.syncDir(dir);
+  }
+
+  const segments: Segment[] = [];
+  let cutBytes = 0;
+  for (let k = 0; k < live.length; k++) {
+    const { id, limit } = live[k]!;
+    const isLast = k === live.length - 1;
+    const path = `${dir}/${segmentName(id.base, id.seq)}`;
+    const handle = await fs.open(path, { readOnly });
+    const size = await handle.size();
+    const reader = new ChunkReader(handle, size);
+    const headerProblem = segmentHeaderProblem(await reader.bytes(0, SEGMENT_HEADER_BYTES), id.base);
+    if (headerProblem !== undefined) {
+      await handle.close();
+      throw new LogCorruptionError(path, 0, headerProblem);
+    }
+    const segment = new Segment(id, path, handle, size);
+    const scan = await scanFrames(reader, segment, size, limit);
+    if (!isLast) {
+      if (segment.lastIndex < limit) {
+        await handle.close();
+        const reason = scan.problem ?? `segment ends at index ${segment.lastIndex}, the next one starts at ${limit + 1}`;
+        throw new LogCorruptionError(path, scan.stop, reason);
+      }
+      segments.push(segment);
+      continue;
+    }
+    if (scan.problem !== undefined && (await laterWriteFollows(reader, size, scan.stop))) {
+      await handle.close();
+      throw new LogCorruptionError(path, scan.stop, `${scan.problem} frame before a later committed batch`);
+    }
+    if (scan.committedEnd < size) {
+      segment.keepBefore(id.base + scan.committedCount);
+      const cut = size - scan.committedEnd;
+      cutBytes += cut;
+      logger.warn(
+        { segment: path, offset: scan.committedEnd, bytes: cut, lastGoodIndex: segment.lastIndex },
+        'wal: cut a torn tail back to the last complete batch',
+      );
+      if (!readOnly) {
+        await handle.truncate(scan.committedEnd);
+        await handle.datasync();
+      }
+      segment.size = scan.committedEnd;
+    }
+    segments.push(segment);
+  }
+  return { segments, nextSeq, head, cutBytes };
+}
+
+/** The newest segment may have lost its header to a crash during its creation; it held nothing then. */
+async function removeIfTornCreation(fs: FileSystem, dir: string, id: SegmentId, logger: Logger, readOnly: boolean): Promise<boolean> {
+  const path = `${dir}/${segmentName(id.base, id.seq)}`;
+  const handle = await fs.open(path, { readOnly: true });
+  const size = await handle.size();
+  const header = await handle.read(0, SEGMENT_HEADER_BYTES);
+  await handle.close();
+  if (size > SEGMENT_HEADER_BYTES || segmentHeaderProblem(header, id.base) === undefined || !isTornHeader(header, id.base)) return false;
+  logger.warn({ segment: path, bytes: size }, 'wal: removed a segment whose creation a crash interrupted');
+  if (!readOnly) {
+    await fs.unlink(path);
+    await fs.syncDir(dir);
+  }
+  return true;
+}
+
+/** A prefix of the header a segment of `base` starts with, or zeros: what a crash leaves of an unsynced creation. */
+function isTornHeader(bytes: Uint8Array, base: number): boolean {
+  const expected = encodeSegmentHeader(base);
+  return bytes.every((b) => b === 0) || bytes.every((b, i) => b === expected[i]);
+}
+
+/** Indexes `segment`'s frames up to `limit` (or the first bad frame), checking each. */
+async function scanFrames(reader: ChunkReader, segment: Segment, size: number, limit: number): Promise<Scan> {
+  let pos = SEGMENT_HEADER_BYTES;
+  let committedEnd = pos;
+  let committedCount = 0;
+  const path = segment.path;
+  while (pos < size && segment.lastIndex < limit) {
+    const headerBytes = (await reader.bytes(pos, FRAME_HEADER_BYTES)).slice();
+    const header = readFrameHeader(headerBytes);
+    if (typeof header === 'string') return { stop: pos, problem: header, committedEnd, committedCount };
+    const end = pos + FRAME_HEADER_BYTES + header.payloadBytes;
+    if (end > size) return { stop: pos, problem: 'short', committedEnd, committedCount };
+    const payload = await reader.bytes(pos + FRAME_HEADER_BYTES, header.payloadBytes);
+    if (!frameCrcMatches(headerBytes, payload, header.crc)) return { stop: pos, problem: 'bad crc', committedEnd, committedCount };
+    if (header.type === FrameType.Entry) {
+      const entry = decodeEntry(payload);
+      if (typeof entry === 'string') return { stop: pos, problem: entry, committedEnd, committedCount };
+      // A checksummed frame in the wrong place was written wrong, not torn.
+      if (entry.index !== segment.lastIndex + 1) throw new LogCorruptionError(path, pos, `entry ${entry.index} where ${segment.lastIndex + 1} belongs`);
+      segment.push(pos);
+    } else {
+      const commit = decodeCommit(payload);
+      if (typeof commit === 'string') return { stop: pos, problem: commit, committedEnd, committedCount };
+      if (commit.lastIndex !== segment.lastIndex) throw new LogCorruptionError(path, pos, `commit of index ${commit.lastIndex} after entry ${segment.lastIndex}`);
+      committedEnd = end;
+      committedCount = segment.count;
+    }
+    pos = end;
+  }
+  return { stop: pos, problem: undefined, committedEnd, committedCount };
+}
+
+/** True when an intact commit frame after `badAt` belongs to a write that began after it. */
+async function laterWriteFollows(reader: ChunkReader, size: number, badAt: number): Promise<boolean> {
+  const chunkBytes = 256 * 1024;
+  for (let from = badAt + 1; from + COMMIT_FRAME_BYTES <= size; from += chunkBytes) {
+    // Each chunk overlaps the next by a frame, so a frame across the boundary is still seen.
+    const chunk = (await reader.bytes(from, chunkBytes + COMMIT_FRAME_BYTES - 1)).slice();
+    for (let i = 0; i + COMMIT_FRAME_BYTES <= chunk.length; i++) {
+      if (chunk[i] !== FrameType.Commit) continue;
+      const frame = chunk.subarray(i, i + COMMIT_FRAME_BYTES);
+      const header = readFrameHeader(frame);
+      if (typeof header === 'string' || header.type !== FrameType.Commit) continue;
+      const payload = frame.subarray(FRAME_HEADER_BYTES);
+      if (!frameCrcMatches(frame, payload, header.crc)) continue;
+      const commit = decodeCommit(payload);
+      if (typeof commit !== 'string' && commit.batchStart > badAt) return true;
+    }
+  }
+  return false;
+}

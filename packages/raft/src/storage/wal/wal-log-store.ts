@@ -1,0 +1,383 @@
+/**
+ * WalLogStore: raft's log in segmented append-only files (spec §7, after
+ * raft-wal). Each storeLogs batch is its entry frames and a commit frame;
+ * batches that arrive while a write is in flight wait and then go to disk
+ * together, in one write and one datasync (group commit). A call resolves
+ * only after the sync that covers it. Memory holds a 4-byte offset per entry
+ * and a bounded cache of recent entries; older entries are read from disk.
+ *
+ * After a failed write or sync the store refuses everything: what reached the
+ * disk is unknown until it is reopened (and recovery decides).
+ */
+import { Deferred, silentLogger } from '@shoal/kit';
+import type { FileSystem, Logger } from '@shoal/kit';
+import { LogCorruptionError, LogNotFoundError, LogStoreFailedError, RaftInvariantError } from '../../errors.js';
+import type { Log } from '../../log.js';
+import { ensureDir } from '../fs-util.js';
+import type { LogStore } from '../stores.js';
+import { planDelete } from './delete-plan.js';
+import { EntryCache } from './entry-cache.js';
+import { FRAME_HEADER_BYTES, FrameType, commitFrame, COMMIT_FRAME_BYTES, decodeEntry, encodeBatch, frameCrcMatches, readFrameHeader } from './frame.js';
+import type { EncodedBatch } from './frame.js';
+import { writeHeadMarker } from './head-marker.js';
+import { recoverLog, type RecoveredLog } from './recovery.js';
+import { MAX_SEGMENT_OFFSET, SEGMENT_HEADER_BYTES, Segment, encodeSegmentHeader, segmentName } from './segment.js';
+
+export interface WalLogStoreOptions {
+  /** A segment is closed and a new one started once it reaches this size. Default 64 MiB. */
+  segmentBytes?: number;
+  /** Most recent entries kept in memory. Default 4096. */
+  cacheEntries?: number;
+  /** Bytes of recent entries kept in memory. Default 16 MiB. */
+  cacheBytes?: number;
+  /** Where recovery reports what it cut. Default silent. */
+  logger?: Logger;
+  /** Open for reading only (dumps, checks): nothing on disk changes, a torn tail is reported but not cut, writes fail. */
+  readOnly?: boolean;
+}
+
+export interface WalStats {
+  segments: number;
+  firstIndex: number;
+  lastIndex: number;
+  cachedEntries: number;
+  cachedBytes: number;
+  /** Bytes of the per-segment offset indexes. */
+  indexBytes: number;
+  /** Writes and datasyncs of storeLogs groups since open. */
+  groupWrites: number;
+  /** Bytes cut from a torn tail when the store was opened. */
+  cutBytes: number;
+}
+
+type Op =
+  | { kind: 'append'; logs: readonly Log[]; batch: EncodedBatch; done: Deferred<void> }
+  | { kind: 'delete'; min: number; max: number; done: Deferred<void> };
+
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** A group stops growing past this, so one write stays a reasonable size. */
+const MAX_GROUP_BYTES = 32 * 1024 * 1024;
+
+export class WalLogStore implements LogStore {
+  readonly #fs: FileSystem;
+  readonly #dir: string;
+  readonly #segmentBytes: number;
+  readonly #cache: EntryCache;
+  #segments: Segment[];
+  #head: number;
+  #nextSeq: number;
+  #first = 0;
+  #last = 0;
+  /** The log's bounds once every queued operation has run (what the next call is checked against). */
+  #queuedFirst = 0;
+  #queuedLast = 0;
+  readonly #queue: Op[] = [];
+  #draining: Promise<void> | undefined;
+  #failure: Error | undefined;
+  #groupWrites = 0;
+  readonly #cutBytes: number;
+
+  private constructor(fs: FileSystem, dir: string, options: WalLogStoreOptions, recovered: RecoveredLog) {
+    this.#fs = fs;
+    this.#dir = dir;
+    this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.#cache = new EntryCache(options.cacheEntries ?? 4096, options.cacheBytes ?? 16 * 1024 * 1024);
+    this.#segments = recovered.segments;
+    this.#head = recovered.head;
+    this.#nextSeq = recovered.nextSeq;
+    this.#cutBytes = recovered.cutBytes;
+  }
+
+  /** Opens (or creates) the log in `dir`, recovering from whatever a crash left. */
+  static async open(fs: FileSystem, dir: string, options: WalLogStoreOptions = {}): Promise<WalLogStore> {
+    const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    if (!Number.isInteger(segmentBytes) || segmentBytes < 1024 || segmentBytes > 2 ** 31) throw new RangeError('segmentBytes must be between 1 KiB and 2 GiB');
+    const readOnly = options.readOnly ?? false;
+    if (!readOnly) await ensureDir(fs, dir);
+    const recovered = await recoverLog(fs, dir, options.logger ?? silentLogger, readOnly);
+    const store = new WalLogStore(fs, dir, options, recovered);
+    if (readOnly) store.#failure = new LogStoreFailedError('wal: log store is open read-only');
+    else await store.#dropSegmentsBelowHead();
+    store.#setBoundsFromSegments();
+    return store;
+  }
+
+  /** Removes segments a head deletion had made obsolete before a crash interrupted it. */
+  async #dropSegmentsBelowHead(): Promise<void> {
+    const last = this.#segments.at(-1)?.lastIndex ?? 0;
+    const everything = this.#head > last;
+    let removed = false;
+    while (this.#segments.length > 0 && (everything || (this.#segments.length > 1 && this.#segments[0]!.lastIndex < this.#head))) {
+      await this.#removeSegment(this.#segments.shift()!);
+      removed = true;
+    }
+    if (removed) await this.#fs.syncDir(this.#dir);
+  }
+
+  #setBoundsFromSegments(): void {
+    const last = this.#segments.at(-1)?.lastIndex ?? 0;
+    const firstBase = this.#segments[0]?.base ?? 0;
+    const empty = this.#segments.length === 0 || last < firstBase || last < this.#head;
+    this.#first = empty ? 0 : Math.max(this.#head, firstBase);
+    this.#last = empty ? 0 : last;
+    this.#queuedFirst = this.#first;
+    this.#queuedLast = this.#last;
+  }
+
+  isMonotonic(): boolean {
+    return true;
+  }
+
+  async firstIndex(): Promise<number> {
+    return this.#first;
+  }
+
+  async lastIndex(): Promise<number> {
+    return this.#last;
+  }
+
+  async getLog(index: number): Promise<Log> {
+    if (this.#last === 0 || index < this.#first || index > this.#last) throw new LogNotFoundError();
+    const cached = this.#cache.get(index);
+    if (cached !== undefined) return { ...cached };
+    try {
+      return await this.#readEntry(this.#segmentOf(index), index);
+    } catch (err) {
+      // A compaction or truncation that ran during the read removed the entry (and closed its file).
+      if (this.#last === 0 || index < this.#first || index > this.#last) throw new LogNotFoundError();
+      throw err;
+    }
+  }
+
+  storeLog(log: Log): Promise<void> {
+    return this.storeLogs([log]);
+  }
+
+  storeLogs(logs: readonly Log[]): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#refusal());
+    if (logs.length === 0) return Promise.resolve();
+    for (let i = 0; i < logs.length; i++) {
+      const expected = i === 0 ? (this.#queuedLast === 0 ? logs[0]!.index : this.#queuedLast + 1) : logs[i - 1]!.index + 1;
+      if (logs[i]!.index !== expected || !Number.isSafeInteger(expected) || expected < 1) {
+        return Promise.reject(new RaftInvariantError(`wal: storeLogs got index ${logs[i]!.index} where ${expected} belongs (the log has no gaps)`));
+      }
+    }
+    const copies = logs.map((l) => ({ ...l, data: l.data.slice(), extensions: l.extensions.slice() }));
+    if (this.#queuedLast === 0) this.#queuedFirst = copies[0]!.index;
+    this.#queuedLast = copies[copies.length - 1]!.index;
+    return this.#enqueue({ kind: 'append', logs: copies, batch: encodeBatch(copies), done: new Deferred<void>() });
+  }
+
+  deleteRange(min: number, max: number): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#refusal());
+    let plan;
+    try {
+      plan = planDelete(this.#queuedFirst, this.#queuedLast, min, max);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (plan.kind === 'none') return this.#enqueue({ kind: 'delete', min, max, done: new Deferred<void>() });
+    if (plan.kind === 'all') this.#queuedFirst = this.#queuedLast = 0;
+    else if (plan.kind === 'head') this.#queuedFirst = plan.newFirst;
+    else this.#queuedLast = plan.newLast;
+    return this.#enqueue({ kind: 'delete', min, max, done: new Deferred<void>() });
+  }
+
+  stats(): WalStats {
+    return {
+      segments: this.#segments.length,
+      firstIndex: this.#first,
+      lastIndex: this.#last,
+      cachedEntries: this.#cache.size,
+      cachedBytes: this.#cache.bytes,
+      indexBytes: this.#segments.reduce((sum, s) => sum + s.indexBytes, 0),
+      groupWrites: this.#groupWrites,
+      cutBytes: this.#cutBytes,
+    };
+  }
+
+  /** Waits for queued work, then releases the files. Later calls fail. */
+  async close(): Promise<void> {
+    await this.#draining;
+    this.#failure ??= new LogStoreFailedError('wal: log store is closed');
+    for (const segment of this.#segments) await segment.handle.close().catch(() => undefined);
+  }
+
+  #refusal(): Error {
+    const failure = this.#failure!;
+    return failure instanceof LogStoreFailedError ? failure : new LogStoreFailedError(`wal: log store failed earlier: ${failure.message}`, { cause: failure });
+  }
+
+  #enqueue(op: Op): Promise<void> {
+    this.#queue.push(op);
+    this.#draining ??= this.#drain();
+    return op.done.promise;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group = this.#takeGroup();
+      try {
+        if (this.#failure !== undefined) throw this.#refusal();
+        if (group[0]!.kind === 'delete') await this.#delete(group[0]!.min, group[0]!.max);
+        else await this.#writeGroup(group as Extract<Op, { kind: 'append' }>[]);
+        for (const op of group) op.done.resolve();
+      } catch (err) {
+        this.#failure ??= err instanceof Error ? err : new Error(String(err));
+        for (const op of group) op.done.reject(err);
+      }
+    }
+    this.#draining = undefined;
+  }
+
+  /** The next delete alone, or every append queued before the next delete (bounded in bytes). */
+  #takeGroup(): Op[] {
+    const head = this.#queue.shift()!;
+    if (head.kind === 'delete') return [head];
+    const group: Op[] = [head];
+    let bytes = head.batch.bytes.length;
+    while (this.#queue.length > 0 && this.#queue[0]!.kind === 'append' && bytes < MAX_GROUP_BYTES) {
+      const next = this.#queue.shift() as Extract<Op, { kind: 'append' }>;
+      bytes += next.batch.bytes.length;
+      group.push(next);
+    }
+    return group;
+  }
+
+  async #writeGroup(group: Extract<Op, { kind: 'append' }>[]): Promise<void> {
+    let groupBytes = 0;
+    for (const op of group) groupBytes += op.batch.bytes.length + COMMIT_FRAME_BYTES;
+    const active = await this.#segmentFor(group[0]!.logs[0]!.index, groupBytes);
+    const start = active.size;
+    const out = new Uint8Array(groupBytes);
+    const frameStarts: number[] = [];
+    let at = 0;
+    for (const op of group) {
+      out.set(op.batch.bytes, at);
+      for (const offset of op.batch.offsets) frameStarts.push(start + at + offset);
+      at += op.batch.bytes.length;
+      out.set(commitFrame(op.logs[op.logs.length - 1]!.index, start), at);
+      at += COMMIT_FRAME_BYTES;
+    }
+    await active.handle.write(start, out);
+    await active.handle.datasync();
+    this.#groupWrites++;
+    active.size = start + groupBytes;
+    let k = 0;
+    for (const op of group) {
+      for (const log of op.logs) {
+        active.push(frameStarts[k++]!);
+        this.#cache.append(log);
+      }
+    }
+    if (this.#last === 0) this.#first = group[0]!.logs[0]!.index;
+    this.#last = active.lastIndex;
+  }
+
+  /** The segment the next group goes to: the active one, a fresh one when it is full, or the first of an empty log. */
+  async #segmentFor(firstIndex: number, groupBytes: number): Promise<Segment> {
+    const active = this.#segments.at(-1);
+    if (this.#last === 0) {
+      if (this.#head > firstIndex) {
+        await writeHeadMarker(this.#fs, this.#dir, firstIndex);
+        this.#head = firstIndex;
+      }
+      if (active !== undefined && active.count === 0 && active.base === firstIndex && this.#segments.length === 1) return active;
+      for (const stale of this.#segments) await this.#removeSegment(stale);
+      this.#segments = [await this.#createSegment(firstIndex)];
+      return this.#segments[0]!;
+    }
+    if (active!.size < this.#segmentBytes && active!.size + groupBytes <= MAX_SEGMENT_OFFSET) return active!;
+    const next = await this.#createSegment(firstIndex);
+    this.#segments.push(next);
+    return next;
+  }
+
+  async #createSegment(base: number): Promise<Segment> {
+    const id = { base, seq: this.#nextSeq++ };
+    const path = `${this.#dir}/${segmentName(id.base, id.seq)}`;
+    const handle = await this.#fs.open(path, { create: true, exclusive: true });
+    await handle.write(0, encodeSegmentHeader(base));
+    await handle.datasync();
+    await this.#fs.syncDir(this.#dir);
+    return new Segment(id, path, handle, SEGMENT_HEADER_BYTES);
+  }
+
+  async #removeSegment(segment: Segment): Promise<void> {
+    await segment.handle.close().catch(() => undefined);
+    await this.#fs.unlink(segment.path);
+  }
+
+  async #delete(min: number, max: number): Promise<void> {
+    const plan = planDelete(this.#first, this.#last, min, max);
+    switch (plan.kind) {
+      case 'none':
+        return;
+      case 'all': {
+        await writeHeadMarker(this.#fs, this.#dir, max + 1);
+        this.#head = max + 1;
+        const dead = this.#segments;
+        this.#segments = [];
+        this.#first = this.#last = 0;
+        this.#cache.clear();
+        for (const segment of dead) await this.#removeSegment(segment);
+        await this.#fs.syncDir(this.#dir);
+        return;
+      }
+      case 'head': {
+        // The marker first: once it is durable, removing the segments below it is only cleanup.
+        await writeHeadMarker(this.#fs, this.#dir, plan.newFirst);
+        this.#head = plan.newFirst;
+        // Bounds first, so a read that loses its file to the cleanup below knows the entry is gone.
+        this.#first = plan.newFirst;
+        this.#cache.dropBefore(plan.newFirst);
+        let removed = false;
+        while (this.#segments.length > 1 && this.#segments[0]!.lastIndex < plan.newFirst) {
+          await this.#removeSegment(this.#segments.shift()!);
+          removed = true;
+        }
+        if (removed) await this.#fs.syncDir(this.#dir);
+        return;
+      }
+      case 'tail': {
+        // The new segment starting at `min` is the truncation (it masks everything older from `min` on);
+        // segments it masks whole are only cleanup.
+        const older = this.#segments;
+        const created = await this.#createSegment(min);
+        const kept = older.filter((s) => s.base < min);
+        const dead = older.filter((s) => s.base >= min);
+        kept.at(-1)!.keepBefore(min);
+        this.#segments = [...kept, created];
+        this.#last = plan.newLast;
+        this.#cache.dropFrom(min);
+        for (const segment of dead) await this.#removeSegment(segment);
+        if (dead.length > 0) await this.#fs.syncDir(this.#dir);
+        return;
+      }
+    }
+  }
+
+  #segmentOf(index: number): Segment {
+    const segments = this.#segments;
+    let lo = 0;
+    let hi = segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segments[mid]!.base <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return segments[lo]!;
+  }
+
+  async #readEntry(segment: Segment, index: number): Promise<Log> {
+    const offset = segment.offsetOf(index);
+    const headerBytes = await segment.handle.read(offset, FRAME_HEADER_BYTES);
+    const header = readFrameHeader(headerBytes);
+    if (typeof header === 'string' || header.type !== FrameType.Entry) throw new LogCorruptionError(segment.path, offset, `entry ${index}: ${typeof header === 'string' ? header : 'not an entry'} frame`);
+    const payload = await segment.handle.read(offset + FRAME_HEADER_BYTES, header.payloadBytes);
+    if (payload.length !== header.payloadBytes || !frameCrcMatches(headerBytes, payload, header.crc)) throw new LogCorruptionError(segment.path, offset, `entry ${index}: checksum mismatch`);
+    const entry = decodeEntry(payload);
+    if (typeof entry === 'string' || entry.index !== index) throw new LogCorruptionError(segment.path, offset, `entry ${index}: undecodable or misplaced`);
+    return entry;
+  }
+}
