@@ -1,6 +1,6 @@
 // The shoal log store bench/raft-log.ts measures: plugging a store in is this one place.
 import { NodeFileSystem } from '@shoal/kit';
-import { FileStore, type LogStore } from '@shoal/raft';
+import { WalLogStore, type LogStore } from '@shoal/raft';
 
 export interface OpenedLogStore {
   store: LogStore;
@@ -9,13 +9,10 @@ export interface OpenedLogStore {
   close(): Promise<void>;
 }
 
-/**
- * Opens shoal's on-disk log store in an empty directory on the real disk.
- * FileStore (one fsync per record) until the WAL store lands.
- */
+/** Opens shoal's on-disk log store, with its default options, in an empty directory on the real disk. */
 export const openShoalLogStore: ((dir: string) => Promise<OpenedLogStore>) | undefined = async (dir) => {
-  const store = await FileStore.open(new NodeFileSystem(dir), 'raft.log');
-  return { store, name: 'FileStore', close: () => store.close() };
+  const store = await WalLogStore.open(new NodeFileSystem(dir), 'wal');
+  return { store, name: 'WalLogStore', close: () => store.close() };
 };
 
 /** Printed instead of shoal's figures while openShoalLogStore is undefined. */
