@@ -42,7 +42,7 @@ interface Totals {
 const totals = new Map<string, Totals>();
 const key = (impl: Impl, cell: Cell): string => `${impl}/${cell.batch}/${cell.size}`;
 
-const root = await mkdtemp(join(tmpdir(), 'shoal-raft-log-'));
+const root = await mkdtemp(join(tmpdir(), 'shoal-bench-raft-log-'));
 const removeRoot = (): Promise<void> => rm(root, { recursive: true, force: true });
 process.once('SIGINT', () => void removeRoot().finally(() => process.exit(130)));
 
