@@ -1,0 +1,147 @@
+// storeLogs on this machine's real disk: shoal's log store beside a bare
+// `write + fdatasync` loop of the same bytes (the physical floor) and
+// HashiCorp raft-boltdb (our Go program), for batches of 1, 16 and 64 entries
+// of 128 B and 4 KiB. In each cell the three store one batch each in turn,
+// their order rotating, so machine noise hits all alike; a cell ends after
+// `batches` batches each or `cell-ms` of wall time, whichever comes first.
+// Each cell's stores start on fresh directories under os.tmpdir(), removed
+// after. Latency is one storeLogs call as its caller sees it; throughput is
+// batches over the time spent inside those calls (one call at a time).
+// Prints JSON lines: the setup (disk, load), one line per implementation and
+// cell, then per cell the ratios the issue targets.
+//   node --conditions=source --import tsx bench/raft-log.ts [cell-ms=6000] [batches=1000]
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildRaftLogBench, raftBoltdbMissingReason } from '../interop/harness/go-raft-log-bench.js';
+import { diskOf } from './raft-log/disk.js';
+import { BATCH_HEADER_BYTES, ENTRY_HEADER_BYTES, openFdatasync, openShoalAppender, raftBoltdbAppender, type Appender, type Cell, type Impl, type OpenAppender } from './raft-log/runners.js';
+import { SHOAL_PENDING } from './raft-log/shoal-store.js';
+
+const cellMaxMs = Number(process.argv[2] ?? 6000);
+const maxBatches = Number(process.argv[3] ?? 1000);
+const BENCH = 'raft-log';
+const CELLS: Cell[] = [1, 16, 64].flatMap((batch) => [128, 4096].map((size) => ({ batch, size })));
+/** The issue's targets: latency within 1.3× the bare fdatasync; ≥3× raft-boltdb's throughput at batches of 64. */
+const MAX_P50_OVER_FDATASYNC = 1.3;
+const MIN_THROUGHPUT_OVER_BOLTDB_AT_64 = 3;
+
+const boltMissing = raftBoltdbMissingReason();
+const bin = boltMissing === undefined ? await buildRaftLogBench() : undefined;
+
+const openers = new Map<Impl, OpenAppender>([['fdatasync', openFdatasync]]);
+if (openShoalAppender !== undefined) openers.set('shoal', openShoalAppender);
+if (bin !== undefined) openers.set('raft-boltdb', raftBoltdbAppender(bin));
+const impls = [...openers.keys()];
+
+interface Totals {
+  latenciesMs: number[];
+  load1: number;
+  storeName?: string;
+}
+const totals = new Map<string, Totals>();
+const key = (impl: Impl, cell: Cell): string => `${impl}/${cell.batch}/${cell.size}`;
+
+const root = await mkdtemp(join(tmpdir(), 'shoal-bench-raft-log-'));
+const removeRoot = (): Promise<void> => rm(root, { recursive: true, force: true });
+process.once('SIGINT', () => void removeRoot().finally(() => process.exit(130)));
+
+console.log(
+  JSON.stringify({
+    bench: BENCH,
+    setup: true,
+    dir: root,
+    disk: diskOf(root) ?? 'unknown (no /proc/mounts)',
+    cell_max_ms: cellMaxMs,
+    max_batches: maxBatches,
+    entry_header_bytes: ENTRY_HEADER_BYTES,
+    batch_header_bytes: BATCH_HEADER_BYTES,
+    loadavg: loadavg(),
+    node: process.version,
+  }),
+);
+if (openShoalAppender === undefined) console.log(JSON.stringify({ bench: BENCH, impl: 'shoal', skipped: SHOAL_PENDING }));
+if (bin === undefined) console.log(JSON.stringify({ bench: BENCH, impl: 'raft-boltdb', skipped: boltMissing }));
+
+/** Runs one cell: every implementation on its own fresh directory, one batch each in turn. */
+async function runCell(cell: Cell, cellDir: string): Promise<void> {
+  const appenders: Appender[] = [];
+  const latencies: number[][] = impls.map(() => []);
+  try {
+    for (const impl of impls) {
+      const dir = join(cellDir, impl);
+      await mkdir(dir, { recursive: true });
+      appenders.push(await openers.get(impl)!(cell, dir));
+    }
+    const limitNs = BigInt(cellMaxMs) * 1_000_000n;
+    const start = process.hrtime.bigint();
+    for (let step = 0; step < maxBatches && process.hrtime.bigint() - start < limitNs; step++) {
+      for (let i = 0; i < impls.length; i++) {
+        const which = (step + i) % impls.length;
+        latencies[which]!.push(await appenders[which]!.store());
+      }
+    }
+  } finally {
+    for (const a of appenders) await a.close();
+  }
+  impls.forEach((impl, i) => totals.set(key(impl, cell), { latenciesMs: latencies[i]!, load1: loadavg()[0]!, storeName: appenders[i]!.storeName }));
+}
+
+try {
+  for (const [c, cell] of CELLS.entries()) await runCell(cell, join(root, String(c)));
+} finally {
+  await removeRoot();
+}
+
+/** Nearest-rank quantile, the same rule as the Go program. */
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+interface Figures {
+  batches_per_s: number;
+  entries_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+const figures = new Map<string, Figures>();
+for (const cell of CELLS) {
+  for (const impl of impls) {
+    const t = totals.get(key(impl, cell))!;
+    const sorted = [...t.latenciesMs].sort((a, b) => a - b);
+    const seconds = sorted.reduce((a, b) => a + b, 0) / 1e3;
+    const f: Figures = {
+      batches_per_s: sorted.length / seconds,
+      entries_per_s: (sorted.length * cell.batch) / seconds,
+      p50_ms: quantile(sorted, 0.5),
+      p99_ms: quantile(sorted, 0.99),
+    };
+    figures.set(key(impl, cell), f);
+    console.log(
+      JSON.stringify({ bench: BENCH, impl, ...(t.storeName ? { store: t.storeName } : {}), batch: cell.batch, size: cell.size, ...f, max_ms: sorted[sorted.length - 1], batches: sorted.length, load1: t.load1 }),
+    );
+  }
+}
+
+const ratio = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined ? null : a / b);
+for (const cell of CELLS) {
+  const shoal = figures.get(key('shoal', cell));
+  const bare = figures.get(key('fdatasync', cell))!;
+  const bolt = figures.get(key('raft-boltdb', cell));
+  const p50Ratio = ratio(shoal?.p50_ms, bare.p50_ms);
+  const throughputRatio = ratio(shoal?.entries_per_s, bolt?.entries_per_s);
+  console.log(
+    JSON.stringify({
+      bench: BENCH,
+      ratios: true,
+      batch: cell.batch,
+      size: cell.size,
+      shoal_p50_over_fdatasync_p50: p50Ratio,
+      shoal_entries_per_s_over_raft_boltdb: throughputRatio,
+      raft_boltdb_p50_over_fdatasync_p50: ratio(bolt?.p50_ms, bare.p50_ms),
+      latency_target_met: p50Ratio === null ? null : p50Ratio <= MAX_P50_OVER_FDATASYNC,
+      throughput_target_met: cell.batch !== 64 || throughputRatio === null ? null : throughputRatio >= MIN_THROUGHPUT_OVER_BOLTDB_AT_64,
+    }),
+  );
+}
+console.log(JSON.stringify({ bench: BENCH, done: true, loadavg: loadavg() }));

@@ -1,0 +1,109 @@
+// Runs our Go program interop/raft-log-bench: HashiCorp raft-boltdb's
+// StoreLogs timed on a real disk, for bench/raft-log.ts and its smoke test.
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { buildGoProgram, goMissingReason } from './go-build.js';
+
+const RAFT_BOLTDB_SRC = '/usr/share/gocode/src/github.com/hashicorp/raft-boltdb';
+
+/**
+ * Why the raft-boltdb program cannot run here, or undefined when it can. Like
+ * goMissingReason, a missing package is a failure in CI, never a skip.
+ */
+export function raftBoltdbMissingReason(): string | undefined {
+  const go = goMissingReason();
+  if (go !== undefined) return go;
+  if (existsSync(RAFT_BOLTDB_SRC)) return undefined;
+  const reason = 'golang-github-hashicorp-raft-boltdb-dev not installed (run scripts/setup.sh)';
+  if (process.env.CI) throw new Error(`interop: ${reason}`);
+  return reason;
+}
+
+export function buildRaftLogBench(): Promise<string> {
+  return buildGoProgram('raft-log-bench', 'raft-log-bench');
+}
+
+export interface RaftLogBenchOptions {
+  /** An existing directory; the program creates raft.db in it. */
+  dir: string;
+  batch: number;
+  size: number;
+  /** Timed batches at most. */
+  count: number;
+  /** Time limit for the timed batches. */
+  maxMs: number;
+  /** Also return every batch's latency. */
+  samples?: boolean;
+}
+
+/** The program's one JSON line. */
+export interface RaftLogBenchResult {
+  impl: 'raft-boltdb';
+  batch: number;
+  size: number;
+  batches: number;
+  elapsed_ms: number;
+  batches_per_s: number;
+  entries_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  latencies_us?: number[];
+}
+
+export async function runRaftLogBench(bin: string, o: RaftLogBenchOptions): Promise<RaftLogBenchResult> {
+  const args = ['-dir', o.dir, '-batch', String(o.batch), '-size', String(o.size), '-count', String(o.count), '-max-ms', String(o.maxMs)];
+  if (o.samples) args.push('-samples');
+  // The time limit bounds the timed loop; the margin covers start-up, warm-up and a slow last sync.
+  const { stdout } = await promisify(execFile)(bin, args, { timeout: o.maxMs + 30_000, maxBuffer: 16 << 20 });
+  return JSON.parse(stdout.trim()) as RaftLogBenchResult;
+}
+
+/**
+ * The program in -serve mode: one batch per `store()` call, so a driver can
+ * alternate raft-boltdb batch by batch with other stores on a noisy machine.
+ */
+export class RaftLogBenchSession {
+  readonly #child: ChildProcessByStdio<Writable, Readable, null>;
+  readonly #lines: AsyncIterator<string>;
+
+  private constructor(child: ChildProcessByStdio<Writable, Readable, null>) {
+    this.#child = child;
+    this.#lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** Starts the program on `o.dir` and waits until its warm-up batches are stored. */
+  static async start(bin: string, o: Pick<RaftLogBenchOptions, 'dir' | 'batch' | 'size'>): Promise<RaftLogBenchSession> {
+    const child = spawn(bin, ['-serve', '-dir', o.dir, '-batch', String(o.batch), '-size', String(o.size)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const session = new RaftLogBenchSession(child);
+    const ready = (await session.#next()) as { ready?: boolean };
+    if (ready.ready !== true) throw new Error(`raft-log-bench: expected ready, got ${JSON.stringify(ready)}`);
+    return session;
+  }
+
+  /** Stores one batch; resolves to StoreLogs' latency in ms as the Go program timed it. */
+  async store(): Promise<number> {
+    this.#child.stdin.write('store\n');
+    const { us } = (await this.#next()) as { us?: number };
+    if (typeof us !== 'number') throw new Error('raft-log-bench: expected a latency');
+    return us / 1e3;
+  }
+
+  /** Ends the session; resolves to the program's summary of the batches it stored. */
+  async close(): Promise<RaftLogBenchResult> {
+    this.#child.stdin.end();
+    const summary = (await this.#next()) as RaftLogBenchResult;
+    if (this.#child.exitCode === null) await once(this.#child, 'exit');
+    return summary;
+  }
+
+  async #next(): Promise<unknown> {
+    const r = await this.#lines.next();
+    if (r.done) throw new Error(`raft-log-bench exited (code ${this.#child.exitCode ?? 'pending'}); see its stderr`);
+    return JSON.parse(r.value);
+  }
+}

@@ -1,0 +1,44 @@
+// Smoke test of the Go side of bench/raft-log.ts: the program builds against
+// the Debian raft-boltdb package and prints one parsable, consistent line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildRaftLogBench, raftBoltdbMissingReason, RaftLogBenchSession, runRaftLogBench } from '../harness/go-raft-log-bench.js';
+
+const missing = raftBoltdbMissingReason();
+
+test(missing ? `raft-log-bench (skipped: ${missing})` : 'raft-log-bench: raft-boltdb StoreLogs on a temporary directory prints one JSON summary', { skip: missing !== undefined, timeout: 300_000 }, async () => {
+  const bin = await buildRaftLogBench();
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-raft-log-bench-test-'));
+  try {
+    const r = await runRaftLogBench(bin, { dir, batch: 4, size: 100, count: 5, maxMs: 5_000, samples: true });
+    assert.equal(r.impl, 'raft-boltdb');
+    assert.equal(r.batch, 4);
+    assert.equal(r.size, 100);
+    assert.equal(r.batches, 5);
+    assert.equal(r.latencies_us?.length, 5);
+    assert.ok(r.p50_ms > 0 && r.p50_ms <= r.p99_ms && r.p99_ms <= r.max_ms, `quantiles in order: ${JSON.stringify(r)}`);
+    assert.ok(Math.abs(r.entries_per_s - 4 * r.batches_per_s) < 1e-6 * r.entries_per_s);
+    assert.ok(existsSync(join(dir, 'raft.db')), 'the BoltDB file is where it was asked to be');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test(missing ? `raft-log-bench -serve (skipped: ${missing})` : 'raft-log-bench -serve: one batch per request, then the summary of exactly those', { skip: missing !== undefined, timeout: 300_000 }, async () => {
+  const bin = await buildRaftLogBench();
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-raft-log-bench-test-'));
+  try {
+    const session = await RaftLogBenchSession.start(bin, { dir, batch: 2, size: 4096 });
+    const latencies = [await session.store(), await session.store(), await session.store()];
+    assert.ok(latencies.every((ms) => ms > 0), `positive latencies: ${latencies.join(', ')}`);
+    const summary = await session.close();
+    assert.equal(summary.batches, 3);
+    assert.equal(summary.batch, 2);
+    assert.ok(Math.abs(summary.max_ms - Math.max(...latencies)) < 1e-6, "the summary covers the batches the session reported");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
