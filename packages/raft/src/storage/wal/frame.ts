@@ -46,7 +46,10 @@ function seal(out: Uint8Array, view: DataView, at: number, type: FrameType, payl
 
 /** Writes the entry's frame into `out` at `at`; returns the position after it. */
 export function writeEntryFrame(out: Uint8Array, at: number, log: Log): number {
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  return writeEntryFrameWithView(out, new DataView(out.buffer, out.byteOffset, out.byteLength), at, log);
+}
+
+function writeEntryFrameWithView(out: Uint8Array, view: DataView, at: number, log: Log): number {
   let p = at + FRAME_HEADER_BYTES;
   putU64(view, p, log.index);
   putU64(view, p + 8, log.term);
@@ -65,11 +68,16 @@ export function writeEntryFrame(out: Uint8Array, at: number, log: Log): number {
 
 export function commitFrame(lastIndex: number, batchStart: number): Uint8Array {
   const out = new Uint8Array(COMMIT_FRAME_BYTES);
-  const view = new DataView(out.buffer);
-  putU64(view, FRAME_HEADER_BYTES, lastIndex);
-  putU64(view, FRAME_HEADER_BYTES + 8, batchStart);
-  seal(out, view, 0, FrameType.Commit, COMMIT_PAYLOAD_BYTES);
+  writeCommitFrame(out, 0, lastIndex, batchStart);
   return out;
+}
+
+/** Writes a commit frame into `out` at `at` (COMMIT_FRAME_BYTES long). */
+export function writeCommitFrame(out: Uint8Array, at: number, lastIndex: number, batchStart: number): void {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  putU64(view, at + FRAME_HEADER_BYTES, lastIndex);
+  putU64(view, at + FRAME_HEADER_BYTES + 8, batchStart);
+  seal(out, view, at, FrameType.Commit, COMMIT_PAYLOAD_BYTES);
 }
 
 export interface FrameHeader {
@@ -133,21 +141,39 @@ export function decodeCommit(payload: Uint8Array): CommitRecord | FrameProblem {
   return { lastIndex, batchStart };
 }
 
-/** The batch's entry frames in one buffer, with each frame's offset inside it. */
+/**
+ * The batch's entry frames in one buffer, with each frame's offset inside it,
+ * and room after them for the batch's commit frame (`withCommit`), so a batch
+ * written alone goes to disk without another copy. `logs` are the entries with
+ * their data and extensions viewing that buffer: the store keeps those (the
+ * caller's arrays may change after storeLogs returns) without a copy each.
+ */
 export interface EncodedBatch {
+  /** The entry frames. */
   bytes: Uint8Array;
+  /** `bytes` followed by COMMIT_FRAME_BYTES for the commit frame. */
+  withCommit: Uint8Array;
   offsets: Uint32Array;
+  logs: Log[];
 }
 
 export function encodeBatch(logs: readonly Log[]): EncodedBatch {
   let total = 0;
   for (const l of logs) total += entryFrameBytes(l);
-  const bytes = new Uint8Array(total);
+  const withCommit = new Uint8Array(total + COMMIT_FRAME_BYTES);
+  const view = new DataView(withCommit.buffer);
   const offsets = new Uint32Array(logs.length);
+  const kept: Log[] = new Array(logs.length);
   let at = 0;
   for (let i = 0; i < logs.length; i++) {
+    const log = logs[i]!;
     offsets[i] = at;
-    at = writeEntryFrame(bytes, at, logs[i]!);
+    at = writeEntryFrameWithView(withCommit, view, at, log);
+    const extEnd = at;
+    const extStart = extEnd - log.extensions.length;
+    const dataEnd = extStart - 4;
+    const dataStart = dataEnd - log.data.length;
+    kept[i] = { ...log, data: withCommit.subarray(dataStart, dataEnd), extensions: withCommit.subarray(extStart, extEnd) };
   }
-  return { bytes, offsets };
+  return { bytes: withCommit.subarray(0, total), withCommit, offsets, logs: kept };
 }

@@ -23,7 +23,7 @@ import { ensureDir } from '../fs-util.js';
 import type { LogStore } from '../stores.js';
 import { planDelete } from './delete-plan.js';
 import { EntryCache } from './entry-cache.js';
-import { FRAME_HEADER_BYTES, FrameType, commitFrame, COMMIT_FRAME_BYTES, decodeEntry, encodeBatch, frameCrcMatches, readFrameHeader } from './frame.js';
+import { FRAME_HEADER_BYTES, FrameType, writeCommitFrame, COMMIT_FRAME_BYTES, decodeEntry, encodeBatch, frameCrcMatches, readFrameHeader } from './frame.js';
 import type { EncodedBatch } from './frame.js';
 import { writeHeadMarker } from './head-marker.js';
 import { recoverLog, type RecoveredLog } from './recovery.js';
@@ -168,10 +168,10 @@ export class WalLogStore implements LogStore {
         return Promise.reject(new RaftInvariantError(`wal: storeLogs got index ${logs[i]!.index} where ${expected} belongs (the log has no gaps)`));
       }
     }
-    const copies = logs.map((l) => ({ ...l, data: l.data.slice(), extensions: l.extensions.slice() }));
-    if (this.#queuedLast === 0) this.#queuedFirst = copies[0]!.index;
-    this.#queuedLast = copies[copies.length - 1]!.index;
-    return this.#enqueue({ kind: 'append', logs: copies, batch: encodeBatch(copies), done: new Deferred<void>() });
+    const batch = encodeBatch(logs);
+    if (this.#queuedLast === 0) this.#queuedFirst = logs[0]!.index;
+    this.#queuedLast = logs[logs.length - 1]!.index;
+    return this.#enqueue({ kind: 'append', logs: batch.logs, batch, done: new Deferred<void>() });
   }
 
   deleteRange(min: number, max: number): Promise<void> {
@@ -263,14 +263,15 @@ export class WalLogStore implements LogStore {
     for (const op of group) groupBytes += op.batch.bytes.length + COMMIT_FRAME_BYTES;
     const active = await this.#segmentFor(group[0]!.logs[0]!.index, groupBytes);
     const start = active.size;
-    const out = new Uint8Array(groupBytes);
+    // A batch alone (the common case) is written from its own buffer; a group is gathered into one.
+    const out = group.length === 1 ? group[0]!.batch.withCommit : new Uint8Array(groupBytes);
     const frameStarts: number[] = [];
     let at = 0;
     for (const op of group) {
-      out.set(op.batch.bytes, at);
+      if (group.length > 1) out.set(op.batch.bytes, at);
       for (const offset of op.batch.offsets) frameStarts.push(start + at + offset);
       at += op.batch.bytes.length;
-      out.set(commitFrame(op.logs[op.logs.length - 1]!.index, start), at);
+      writeCommitFrame(out, at, op.logs[op.logs.length - 1]!.index, start);
       at += COMMIT_FRAME_BYTES;
     }
     try {
