@@ -8,7 +8,8 @@
 // 100 ms. Each minute, node 0 gets: 200 idle connections for 10 s, 10 user
 // messages claiming 20 MiB that stall after 8 MB, 20 compression bombs (39 MiB
 // each), and garbage on UDP and TCP. Target (issue 17): RSS growth under 5 MB
-// over the last 20 minutes, descriptors flat. Stops by itself after --minutes.
+// over the last 20 minutes (rss_trend_mb: the least-squares slope times the
+// window), descriptors flat. Stops by itself after --minutes.
 import { parseArgs } from 'node:util';
 import { compressionBomb, garbage, idleConnections, sendPackets, stalledFrames } from '../packages/memberlist/src/net/hostile-peer.js';
 import { startNode } from './memberlist-hostile/host.js';
@@ -51,13 +52,36 @@ for (let m = 1; m <= minutes; m++) {
 const window = samples.filter((s) => s.minute >= Math.max(0, minutes - 20));
 const first = window[0]!;
 const last = window[window.length - 1]!;
+/**
+ * Growth over the window as the least-squares slope times its length: the
+ * attacked node's RSS swings by ~20 MB with the phase of the hostile minute,
+ * so the difference of two samples says more about that swing than a leak.
+ */
+function trend(values: number[]): number {
+  const xs = window.map((s) => s.minute);
+  const n = xs.length;
+  if (n < 2) return 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = values.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (values[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  return +((sxy / sxx) * (last.minute - first.minute)).toFixed(2);
+}
+const perNode = (pick: (s: (typeof samples)[number]) => number[]): number[][] => nodes.map((_, i) => window.map((s) => pick(s)[i]!));
 console.log(
   JSON.stringify({
     bench: 'memberlist-soak',
     minutes,
     window_minutes: last.minute - first.minute,
-    rss_growth_mb: last.rss_mb.map((r, i) => +(r - first.rss_mb[i]!).toFixed(1)),
-    fds_growth: last.fds.map((f, i) => f - first.fds[i]!),
+    rss_trend_mb: perNode((s) => s.rss_mb).map(trend),
+    rss_range_mb: perNode((s) => s.rss_mb).map((v) => [Math.min(...v), Math.max(...v)]),
+    rss_last_minus_first_mb: last.rss_mb.map((r, i) => +(r - first.rss_mb[i]!).toFixed(1)),
+    fds_trend: perNode((s) => s.fds).map(trend),
+    fds_range: perNode((s) => s.fds).map((v) => [Math.min(...v), Math.max(...v)]),
     dead_declarations: nodes.reduce((n, x) => n + x.leaves.length, 0),
     messages_received: last.received,
     samples,
