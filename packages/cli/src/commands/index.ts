@@ -5,6 +5,7 @@ import { demoCommand } from './demo.js';
 import { simRaftCommand } from './sim-raft.js';
 import { simMemberlistCommand } from './sim-memberlist.js';
 import { lincheckCommand } from './lincheck.js';
+import { tlsCaCommand, tlsCertCommand } from './tls.js';
 
 // Each command lives in its own file; add it here to make it reachable.
 export const commands: Command[] = [
@@ -13,4 +14,6 @@ export const commands: Command[] = [
   simRaftCommand,
   simMemberlistCommand,
   lincheckCommand,
+  tlsCaCommand,
+  tlsCertCommand,
 ];

@@ -71,6 +71,7 @@ test('createNodeCertificate: refuses bad options and a CA that cannot sign, with
     ['CA PEM is a key', createNodeCertificate({ certPem: ca.keyPem, keyPem: ca.keyPem }, { name: 'n' }), 'ERR_TLS_NOT_CERTIFICATE', /holds EC PRIVATE KEY, not a CERTIFICATE/],
     ['CA PEM is not PEM', createNodeCertificate({ certPem: 'hello', keyPem: ca.keyPem }, { name: 'n' }), 'ERR_TLS_NOT_PEM', /not PEM/],
     ['CA is a leaf', createNodeCertificate(leaf, { name: 'n' }), 'ERR_TLS_NOT_CA', /not a CA/],
+    ['CA expired', createNodeCertificate(ca, { name: 'n', now: NOW + 31 * DAY_MS }), 'ERR_TLS_EXPIRED', /the CA certificate expired at 2026-02-14T12:00:00.000Z/],
     ['CA key of another CA', createNodeCertificate({ certPem: ca.certPem, keyPem: other.keyPem }, { name: 'n' }), 'ERR_TLS_KEY_MISMATCH', /does not belong/],
   ];
   for (const [label, promise, code, message] of cases) {

@@ -99,6 +99,10 @@ export async function createNodeCertificate(ca: CertificatePem, options: CreateN
   if (!caCertificate.ca) throw new TlsMaterialError('ERR_TLS_NOT_CA', 'the CA certificate is not a CA (basic constraints CA is not set)');
   const caKey = parsePrivateKeyPem(ca.keyPem, 'the CA key');
   if (!caCertificate.checkPrivateKey(caKey)) throw new TlsMaterialError('ERR_TLS_KEY_MISMATCH', 'the CA key does not belong to the CA certificate');
+  const start = validity.notBefore.getTime() + BACKDATE_MS;
+  if (start > Date.parse(caCertificate.validTo)) {
+    throw new TlsMaterialError('ERR_TLS_EXPIRED', `the CA certificate expired at ${new Date(caCertificate.validTo).toISOString()}`);
+  }
   const signingKey = await importEcSigningKey(caKey);
   const issuer = new x509.X509Certificate(caCertificate.raw);
 
