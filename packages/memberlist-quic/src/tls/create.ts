@@ -32,7 +32,7 @@ export interface CreateCaOptions {
 }
 
 export interface CreateNodeCertificateOptions {
-  /** The memberlist node name: the subject CN, and a DNS SAN when it is a valid DNS name. */
+  /** The memberlist node name: the subject CN, and a DNS SAN when it is a valid DNS name (not a wildcard). */
   name: string;
   /** IP SANs (IPv4 or IPv6): the addresses peers dial, as Go checks them. */
   ips?: readonly string[];
@@ -44,8 +44,11 @@ export interface CreateNodeCertificateOptions {
   now?: number;
 }
 
+/** The CA's CN when none is given. */
 export const DEFAULT_CA_COMMON_NAME = 'shoal memberlist-quic CA';
+/** A CA lasts ten years by default: replacing it means re-issuing every node's certificate. */
 export const DEFAULT_CA_DAYS = 3650;
+/** A node certificate lasts a year by default. */
 export const DEFAULT_NODE_DAYS = 365;
 /** The longest validity accepted: a hundred years, well inside X.509's GeneralizedTime. */
 export const MAX_DAYS = 36_500;
@@ -108,7 +111,7 @@ export async function createNodeCertificate(ca: CertificatePem, options: CreateN
 
   const keys = await webcrypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
   const altNames = [
-    ...unique([...(isDnsName(name) ? [name] : []), ...dnsNames]).map((value) => ({ type: 'dns' as const, value })),
+    ...unique([...(isDnsName(name) && !name.startsWith('*') ? [name] : []), ...dnsNames]).map((value) => ({ type: 'dns' as const, value })),
     ...unique(ips).map((value) => ({ type: 'ip' as const, value })),
   ];
   const certificate = await x509.X509CertificateGenerator.create({

@@ -63,6 +63,7 @@ export function verifyPeerCertificate(chainDer: readonly Uint8Array[], ca: X509C
     const role = certificate === leaf ? describe(leaf) : certificate === ca ? 'the trusted CA' : `intermediate ${describe(certificate)}`;
     const notBefore = Date.parse(certificate.validFrom);
     const notAfter = Date.parse(certificate.validTo);
+    if (Number.isNaN(notBefore) || Number.isNaN(notAfter)) return reject('malformed', `${role} has an unreadable validity period`);
     if (options.now < notBefore) return reject('not-yet-valid', `${role} is not valid before ${new Date(notBefore).toISOString()}`);
     if (options.now > notAfter) return reject('expired', `${role} expired at ${new Date(notAfter).toISOString()}`);
   }
