@@ -44,6 +44,8 @@ const shortCa = await createCa({ commonName: 'short CA', days: 1, now: NOW });
 const node1 = await createNodeCertificate(ca, { name: 'node-1', ips: ['127.0.0.1'], days: 30, now: NOW });
 const fromOtherCa = await createNodeCertificate(otherCa, { name: 'node-1', now: NOW });
 const fromImpostor = await createNodeCertificate(impostorCa, { name: 'node-1', now: NOW });
+/** Names our CA as issuer and has no authority key id, so only the signature shows it is not ours. */
+const forged = await customCertificate(impostorCa, 'node-1', { usages: [SERVER_AUTH, CLIENT_AUTH] });
 const fromShortCa = await createNodeCertificate(shortCa, { name: 'node-1', days: 30, now: NOW });
 const serverOnly = await customCertificate(ca, 'node-1', { usages: [SERVER_AUTH] });
 const clientOnly = await customCertificate(ca, 'node-1', { usages: [CLIENT_AUTH] });
@@ -60,6 +62,7 @@ const rows: Row[] = [
   ['good pair, at the last valid millisecond', [der(node1)], { now: NOW + 30 * DAY_MS }, { commonName: 'node-1' }],
   ['another CA', [der(fromOtherCa)], {}, 'unknown-ca', /"node-1" is not issued by the trusted CA \(CN=cluster CA\)/],
   ['a CA with our CA\'s name but another key', [der(fromImpostor)], {}, 'unknown-ca'],
+  ['our CA\'s name as issuer, no key id, another CA\'s signature', [der(forged)], {}, 'unknown-ca'],
   ['expired', [der(node1)], { now: NOW + 30 * DAY_MS + 1 }, 'expired', /"node-1" expired at 2026-02-14T12:00:00.000Z/],
   ['not yet valid', [der(node1)], { now: NOW - 60_001 }, 'not-yet-valid', /not valid before 2026-01-15T11:59:00.000Z/],
   ['the CA expired', [der(fromShortCa)], { now: NOW + 2 * DAY_MS }, 'expired', /the trusted CA expired/, new X509Certificate(shortCa.certPem)],
