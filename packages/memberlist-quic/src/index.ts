@@ -1,6 +1,33 @@
 /**
  * @shoal/memberlist-quic: a QUIC transport with mutual TLS for
- * @shoal/memberlist (issue 18). The package is being built; nothing is
- * exported yet.
+ * @shoal/memberlist (issue 18). So far: the TLS identity tooling.
  */
-export {};
+export {
+  createCa,
+  createNodeCertificate,
+  DEFAULT_CA_COMMON_NAME,
+  DEFAULT_CA_DAYS,
+  DEFAULT_NODE_DAYS,
+  loadTlsMaterial,
+  MAX_DAYS,
+  MAX_PEER_CHAIN_LENGTH,
+  MAX_PEM_FILE_BYTES,
+  parseCertificatePem,
+  parseCertificatesPem,
+  parsePrivateKeyPem,
+  parseTlsMaterial,
+  TlsMaterialError,
+  verifyPeerCertificate,
+  type CertificatePem,
+  type CreateCaOptions,
+  type CreateNodeCertificateOptions,
+  type ParseTlsMaterialOptions,
+  type PeerCertificateRejection,
+  type PeerCertificateVerdict,
+  type TlsKeyPurpose,
+  type TlsMaterial,
+  type TlsMaterialErrorCode,
+  type TlsMaterialFiles,
+  type TlsMaterialPem,
+  type VerifyPeerCertificateOptions,
+} from './tls/index.js';

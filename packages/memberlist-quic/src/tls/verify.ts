@@ -1,0 +1,126 @@
+/**
+ * Verification of a peer's certificate chain against our CA, in JS: the QUIC
+ * engine calls it from its verifyCallback (quiche's own host check cannot
+ * match IP SANs; spec §2). Pure: the time is an argument, nothing is read.
+ *
+ * What Go's crypto/tls checks, less the host name (our peers are named by
+ * node, not by host): the leaf chains to the CA (through intermediates the
+ * peer sent, if any), every certificate on the path is inside its validity
+ * window, and the leaf's extended key usage allows TLS client and server
+ * (absent EKU allows anything, as in Go). Beyond Go: the leaf may not be a CA,
+ * and with `expectedName` its CN must be that memberlist node name.
+ */
+import { X509Certificate } from 'node:crypto';
+import { x509 } from './x509-library.js';
+
+/** Why a peer's certificate was refused. */
+export type PeerCertificateRejection = 'no-certificate' | 'malformed' | 'unknown-ca' | 'expired' | 'not-yet-valid' | 'bad-usage' | 'wrong-name';
+
+export type PeerCertificateVerdict =
+  | { ok: true; commonName: string }
+  | { ok: false; reason: PeerCertificateRejection; detail: string };
+
+/** An extended key usage a peer's certificate must allow. */
+export type TlsKeyPurpose = 'serverAuth' | 'clientAuth';
+
+export interface VerifyPeerCertificateOptions {
+  /** Milliseconds since the epoch. */
+  now: number;
+  /** When set, the leaf's CN must equal it exactly (the node the peer claims to be). */
+  expectedName?: string;
+  /** EKUs the leaf must allow. Default both: a memberlist connection carries traffic both ways, whoever dialled it. */
+  requiredUsages?: readonly TlsKeyPurpose[];
+}
+
+/** A peer may send at most this many certificates; a longer chain is refused before any signature is checked. */
+export const MAX_PEER_CHAIN_LENGTH = 8;
+
+const PURPOSE_OID: Record<TlsKeyPurpose, string> = { serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2' };
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+const BOTH_USAGES: readonly TlsKeyPurpose[] = ['serverAuth', 'clientAuth'];
+
+/**
+ * Verifies `chainDer` (the peer's certificates, DER, leaf first, as the TLS
+ * stack hands them over) against the trusted `ca`.
+ */
+export function verifyPeerCertificate(chainDer: readonly Uint8Array[], ca: X509Certificate, options: VerifyPeerCertificateOptions): PeerCertificateVerdict {
+  if (chainDer.length === 0) return reject('no-certificate', 'the peer presented no certificate');
+  if (chainDer.length > MAX_PEER_CHAIN_LENGTH) return reject('malformed', `the peer presented ${chainDer.length} certificates; at most ${MAX_PEER_CHAIN_LENGTH} are accepted`);
+  const chain: X509Certificate[] = [];
+  for (const [index, der] of chainDer.entries()) {
+    try {
+      chain.push(new X509Certificate(der));
+    } catch (error) {
+      return reject('malformed', `certificate ${index + 1} of the peer's chain cannot be parsed: ${(error as Error).message}`);
+    }
+  }
+  const leaf = chain[0]!;
+
+  const path = pathToCa(leaf, chain.slice(1), ca);
+  if (path === undefined) return reject('unknown-ca', `${describe(leaf)} is not issued by the trusted CA (${ca.subject.replaceAll('\n', ', ')})`);
+
+  for (const certificate of [...path, ca]) {
+    const role = certificate === leaf ? describe(leaf) : certificate === ca ? 'the trusted CA' : `intermediate ${describe(certificate)}`;
+    const notBefore = Date.parse(certificate.validFrom);
+    const notAfter = Date.parse(certificate.validTo);
+    if (Number.isNaN(notBefore) || Number.isNaN(notAfter)) return reject('malformed', `${role} has an unreadable validity period`);
+    if (options.now < notBefore) return reject('not-yet-valid', `${role} is not valid before ${new Date(notBefore).toISOString()}`);
+    if (options.now > notAfter) return reject('expired', `${role} expired at ${new Date(notAfter).toISOString()}`);
+  }
+
+  if (leaf.ca) return reject('bad-usage', `${describe(leaf)} is a CA certificate, not a node certificate`);
+  // node:crypto names the extended key usages `keyUsage`; undefined when the extension is absent.
+  const usages = leaf.keyUsage as string[] | undefined;
+  if (usages !== undefined && !usages.includes(ANY_EXTENDED_KEY_USAGE)) {
+    const missing = (options.requiredUsages ?? BOTH_USAGES).filter((purpose) => !usages.includes(PURPOSE_OID[purpose]));
+    if (missing.length > 0) return reject('bad-usage', `${describe(leaf)} does not allow ${missing.join(' or ')} (extended key usage)`);
+  }
+
+  const commonName = commonNameOf(leaf);
+  if (options.expectedName !== undefined && commonName !== options.expectedName) {
+    const named = commonName === undefined ? 'has no CN' : `names ${JSON.stringify(commonName)}`;
+    return reject('wrong-name', `the peer's certificate ${named}, not the node ${JSON.stringify(options.expectedName)}`);
+  }
+  return { ok: true, commonName: commonName ?? '' };
+}
+
+/**
+ * The certificates from `leaf` up to (not including) `ca`, each signed by the
+ * next, using the peer's `intermediates` (each at most once, each a CA); or
+ * undefined when no such path exists.
+ */
+function pathToCa(leaf: X509Certificate, intermediates: readonly X509Certificate[], ca: X509Certificate): X509Certificate[] | undefined {
+  const path = [leaf];
+  const unused = new Set(intermediates);
+  for (let current = leaf; ; ) {
+    if (isIssuedBy(current, ca)) return path;
+    const parent = [...unused].find((candidate) => candidate.ca && isIssuedBy(current, candidate));
+    if (parent === undefined) return undefined;
+    unused.delete(parent);
+    path.push(parent);
+    current = parent;
+  }
+}
+
+/** Names match (checkIssued, which also honours the issuer's key usage) and the signature verifies with the issuer's key. */
+function isIssuedBy(certificate: X509Certificate, issuer: X509Certificate): boolean {
+  return certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
+}
+
+/** The subject CN, parsed by @peculiar/x509: node:crypto only offers the subject as escaped text. */
+function commonNameOf(certificate: X509Certificate): string | undefined {
+  try {
+    return new x509.X509Certificate(certificate.raw).subjectName.getField('CN')[0];
+  } catch {
+    return undefined; // node:crypto parsed it; a stricter parser's objection just means no usable CN
+  }
+}
+
+function describe(certificate: X509Certificate): string {
+  const commonName = commonNameOf(certificate);
+  return commonName === undefined ? 'the peer\'s certificate' : `certificate ${JSON.stringify(commonName)}`;
+}
+
+function reject(reason: PeerCertificateRejection, detail: string): PeerCertificateVerdict {
+  return { ok: false, reason, detail };
+}
