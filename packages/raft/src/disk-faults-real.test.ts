@@ -20,7 +20,7 @@ import { LeadershipLostError, NotLeaderError } from './errors.js';
 import { LogType } from './log.js';
 import { Raft } from './raft.js';
 import { FileSnapshotStore } from './storage/file-snapshot.js';
-import { FileStore } from './storage/file-store.js';
+import { InspectableDiskStore } from './testing/disk-store.js';
 import { FaultyFileSystem } from './testing/faulty-fs.js';
 import { MockFSM } from './testing/mock-fsm.js';
 import { InmemTransport } from './transport/inmem-transport.js';
@@ -31,7 +31,7 @@ interface RealServer {
   id: string;
   raft: Raft;
   fsm: MockFSM;
-  store: FileStore;
+  store: InspectableDiskStore;
   disk: FaultyFileSystem;
 }
 
@@ -59,7 +59,7 @@ test('real disk: a leader whose fsync hangs goes silent, another is elected, no 
       const nodeFs = new NodeFileSystem(join(root, id));
       await nodeFs.mkdir('/', { recursive: true });
       const disk = new FaultyFileSystem(nodeFs, realClock);
-      const store = await FileStore.open(disk, 'raft/store.log');
+      const store = await InspectableDiskStore.open(disk, 'raft');
       const snapshots = await FileSnapshotStore.open(disk, 'raft', { clock: realClock });
       const config = { ...testConfig(id), ...TIMEOUTS, metrics };
       await bootstrapCluster({ config, logs: store, stable: store, snapshots, transport: transports[i]!, configuration });
@@ -113,7 +113,7 @@ test('real disk: a leader whose fsync hangs goes silent, another is elected, no 
     }
     // And what the faulty server's disk holds after the fault: reopen its files from scratch.
     await leader.raft.shutdown();
-    const reopened = await FileStore.open(new NodeFileSystem(join(root, leader.id)), 'raft/store.log');
+    const reopened = await InspectableDiskStore.open(new NodeFileSystem(join(root, leader.id)), 'raft');
     const onDisk = new Set(reopened.entries().filter((e) => e.type === LogType.Command).map((e) => fromUtf8(e.data)));
     for (const c of acked) assert.ok(onDisk.has(c), `${leader.id}'s disk lost ${c} (seed ${seed})`);
     await reopened.close();

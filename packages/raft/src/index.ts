@@ -58,7 +58,6 @@ export { InmemStore } from './storage/inmem-store.js';
 export { LogCache } from './storage/log-cache.js';
 export { InmemSnapshotStore } from './storage/inmem-snapshot.js';
 export { DiscardSnapshotStore, DiscardSnapshotSink } from './storage/discard-snapshot.js';
-export { FileStore } from './storage/file-store.js';
 export { WalLogStore, FileStableStore, readStableFile } from './storage/wal/index.js';
 export type { WalLogStoreOptions, WalStats } from './storage/wal/index.js';
 export { FileSnapshotStore } from './storage/file-snapshot.js';
