@@ -1,6 +1,6 @@
 /**
  * @shoal/memberlist-quic: a QUIC transport with mutual TLS for
- * @shoal/memberlist (issue 18). The package is being built; nothing is
- * exported yet.
+ * @shoal/memberlist (issue 18). The package is being built; for now it
+ * exports the QUIC engine (the layer under the transport).
  */
-export {};
+export * from './engine/index.js';
