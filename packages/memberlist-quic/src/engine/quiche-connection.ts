@@ -116,11 +116,17 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     this.#flush();
   }
 
+  /** The engine already fed the first packet to quiche (to validate it). */
+  afterFirstPacket(): void {
+    this.#afterRecv(false);
+    this.#flush();
+  }
+
   #afterRecv(short: boolean): void {
     const conn = this.conn;
     if (this.#phase !== 'open') {
       if (this.#phase === 'closed') return;
-      if (conn.isClosed() || conn.isDraining()) {
+      if (conn.isClosed() || conn.isDraining() || conn.localError() != null || conn.peerError() != null) {
         this.#failHandshake();
         return;
       }
@@ -155,6 +161,9 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     }
     if (result.ok) return true;
     const alert = result.alert ?? 42;
+    // A client that refuses the server: quiche would send the close under 1-RTT keys the server
+    // cannot read yet, so finish the handshake first (our Finished), then close.
+    if (this.role === 'client') this.#flush();
     conn.close(false, CRYPTO_ERROR_BASE + alert, encoder.encode(result.reason));
     this.host.counters.handshakesRefused++;
     this.#phase = 'closed';
@@ -308,6 +317,11 @@ export class QuicheConnection implements QuicConnection, StreamHost {
       const local = conn.localError();
       if (peer != null) {
         info = { initiator: 'peer', isApp: peer.isApp, code: peer.errorCode, reason: decoder.decode(peer.reason) };
+        if (!peer.isApp && peer.errorCode >= CRYPTO_ERROR_BASE && peer.errorCode <= 0x1ff) {
+          // The peer refused our certificate right after the handshake (a client verifies last).
+          this.host.counters.handshakesFailed++;
+          this.host.handshakeFailed(this, new QuicHandshakeError('peer', peer.errorCode, info.reason || describeTransportCode(peer.errorCode), this.#remoteText()));
+        }
       } else if (conn.isTimedOut()) {
         info = { initiator: 'idle-timeout', isApp: false, code: 0, reason: 'idle timeout' };
       } else {

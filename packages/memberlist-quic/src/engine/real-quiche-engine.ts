@@ -250,6 +250,17 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       return;
     }
     void header;
+    // Only a packet quiche could decrypt as a client Initial makes a connection: garbage, or a
+    // server's Initial retransmitted to a dial we already dropped, is discarded here.
+    try {
+      native.recv(msg, { from: remote, to: this.#local });
+    } catch {
+      /* judged below */
+    }
+    if (native.stats().recv === 0 && native.localError() == null) {
+      this.counters.droppedGarbage++;
+      return;
+    }
     const conn = new QuicheConnection(this, native, 'server', this.#local, remote);
     this.#route(conn, cidKey(scid));
     this.#route(conn, dcidKey);
@@ -259,7 +270,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       this.#pendingInbound--;
       conn.handshakeTimeout();
     }));
-    conn.onPacket(msg, remote);
+    conn.afterFirstPacket();
   }
 
   #route(conn: QuicheConnection, key: string): void {
