@@ -1,6 +1,7 @@
 /**
  * @shoal/memberlist-quic: a QUIC transport with mutual TLS for
- * @shoal/memberlist (issue 18). So far: the TLS identity tooling.
+ * @shoal/memberlist (issue 18). So far: the TLS identity tooling and the QUIC
+ * engine (the layer under the transport, which is being built).
  */
 export {
   createCa,
@@ -31,3 +32,4 @@ export {
   type TlsMaterialPem,
   type VerifyPeerCertificateOptions,
 } from './tls/index.js';
+export * from './engine/index.js';

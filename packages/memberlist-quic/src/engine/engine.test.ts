@@ -1,0 +1,344 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { RealClock } from '@shoal/kit';
+import { createQuicheEngine } from './real-quiche-engine.js';
+import { QuicHandshakeError } from './errors.js';
+import type { QuicConnection, QuicEngine, QuicEngineOptions, QuicStream } from './types.js';
+import { chainVerifier, makeCa, makeNodeCert, type TestCa, type TestNodeCert } from './testing/certs.js';
+
+const ALPN = 'memberlist-quic/1';
+const clock = new RealClock({ unref: true });
+let ca: TestCa;
+let rogueCa: TestCa;
+let n1: TestNodeCert;
+let n2: TestNodeCert;
+let rogue: TestNodeCert;
+
+before(async () => {
+  ca = await makeCa('shoal');
+  rogueCa = await makeCa('rogue');
+  n1 = await makeNodeCert(ca, 'node-1');
+  n2 = await makeNodeCert(ca, 'node-2');
+  rogue = await makeNodeCert(rogueCa, 'intruder');
+});
+
+function engine(cert: TestNodeCert, trust: TestCa, extra: Partial<QuicEngineOptions> = {}, seen: { cn: string; role: string }[] = []): Promise<QuicEngine> {
+  return createQuicheEngine({
+    host: '127.0.0.1',
+    port: 0,
+    clock,
+    alpn: [ALPN],
+    tls: { ca: trust.certPem, cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(trust.certPem, seen) },
+    ...extra,
+  });
+}
+
+async function firstIncoming(e: QuicEngine): Promise<QuicConnection> {
+  for await (const c of e.incoming) return c;
+  throw new Error('engine closed');
+}
+
+async function withPair(
+  fn: (a: QuicEngine, b: QuicEngine, ab: QuicConnection, ba: QuicConnection) => Promise<void>,
+  extraA: Partial<QuicEngineOptions> = {},
+  extraB: Partial<QuicEngineOptions> = {},
+): Promise<void> {
+  const a = await engine(n1, ca, extraA);
+  const b = await engine(n2, ca, extraB);
+  try {
+    const inbound = firstIncoming(b);
+    const ab = await a.dial(b.local, { alpn: [ALPN], timeoutMs: 5000 });
+    const ba = await inbound;
+    await fn(a, b, ab, ba);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
+async function readAll(s: QuicStream): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of s) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+test('mutual TLS handshake: each side verifies the other and sees its certificate and ALPN', { timeout: 10_000 }, async () => {
+  const seenA: { cn: string; role: string }[] = [];
+  const seenB: { cn: string; role: string }[] = [];
+  const a = await engine(n1, ca, {}, seenA);
+  const b = await engine(n2, ca, {}, seenB);
+  try {
+    const inbound = firstIncoming(b);
+    const ab = await a.dial(b.local, { alpn: ['shoal-quic/1', ALPN], timeoutMs: 5000 });
+    const ba = await inbound;
+    assert.equal(ab.alpn, ALPN);
+    assert.equal(ba.alpn, ALPN);
+    assert.deepEqual(seenA, [{ cn: 'node-2', role: 'client' }]);
+    assert.deepEqual(seenB, [{ cn: 'node-1', role: 'server' }]);
+    assert.ok(ab.peerCertificates.length >= 1 && ba.peerCertificates.length >= 1);
+    assert.equal(ba.remote.port, a.local.port, 'dials come from the listening socket');
+    assert.equal(a.stats().connectionsDialled, 1);
+    assert.equal(b.stats().connectionsAccepted, 1);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('datagram round trip', { timeout: 10_000 }, async () => {
+  await withPair(async (_a, _b, ab, ba) => {
+    ba.onDatagram((d) => assert.equal(ba.sendDatagram(d), 'sent'));
+    for (let i = 0; i < 20; i++) {
+      const got = new Promise<Uint8Array>((resolve) => ab.onDatagram(resolve));
+      const msg = Buffer.from(`ping ${i}`);
+      assert.equal(ab.sendDatagram(msg), 'sent');
+      assert.deepEqual(Buffer.from(await got), msg);
+    }
+    assert.ok((ab.maxDatagramSize() ?? 0) >= 1400);
+  });
+});
+
+async function expectRefused(
+  dialer: QuicEngine,
+  listener: QuicEngine,
+  alpn: string[],
+): Promise<{ dialErr: QuicHandshakeError; listenErr: QuicHandshakeError }> {
+  const listenErr = new Promise<QuicHandshakeError>((resolve) => listener.onHandshakeError((e) => resolve(e as QuicHandshakeError)));
+  const dialErr = await dialer.dial(listener.local, { alpn, timeoutMs: 3000 }).then(
+    () => assert.fail('dial should fail'),
+    (e: unknown) => e as QuicHandshakeError,
+  );
+  assert.ok(dialErr instanceof QuicHandshakeError, String(dialErr));
+  return { dialErr, listenErr: await listenErr };
+}
+
+test('a client certificate from another CA is refused; both sides see a typed error with the reason', { timeout: 10_000 }, async () => {
+  const a = await engine(rogue, ca); // trusts our CA, but its own cert is from the rogue CA
+  const b = await engine(n2, ca);
+  try {
+    const { dialErr, listenErr } = await expectRefused(a, b, [ALPN]);
+    assert.equal(listenErr.by, 'local');
+    assert.match(listenErr.reason, /not signed by our CA/);
+    assert.equal(dialErr.by, 'peer');
+    assert.equal(dialErr.transportCode, 0x100 + 48);
+    assert.match(dialErr.reason, /not signed by our CA/);
+    assert.equal(b.stats().handshakesRefused, 1);
+    assert.equal(b.stats().connectionsAccepted, 0);
+    assert.equal(a.stats().handshakesFailed, 1);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('a server certificate from another CA is refused by the client; both sides see it', { timeout: 10_000 }, async () => {
+  const a = await engine(n1, ca);
+  const b = await engine(rogue, rogueCa);
+  try {
+    // The client verifies last (TLS 1.3), so the server may see the connection come up and
+    // then closed with the crypto error; it is still reported as a handshake error.
+    const accepted = firstIncoming(b).catch(() => null);
+    const { dialErr, listenErr } = await expectRefused(a, b, [ALPN]);
+    assert.equal(dialErr.by, 'local');
+    assert.match(dialErr.reason, /not signed by our CA/);
+    // b trusts only the rogue CA, so it refuses a's certificate as well.
+    assert.match(listenErr.reason, /not signed by our CA/);
+    assert.equal(a.stats().handshakesRefused, 1);
+    void accepted;
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('wrong ALPN is refused on both sides', { timeout: 10_000 }, async () => {
+  const a = await engine(n1, ca);
+  const b = await engine(n2, ca);
+  try {
+    const { dialErr, listenErr } = await expectRefused(a, b, ['something-else/1']);
+    assert.equal(dialErr.transportCode, 0x100 + 120);
+    assert.match(dialErr.reason, /no_application_protocol/);
+    assert.equal(listenErr.transportCode, 0x100 + 120);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('dial timeout to a silent port', { timeout: 10_000 }, async () => {
+  const a = await engine(n1, ca);
+  const silent = createSocket('udp4');
+  await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+  try {
+    const t0 = clock.now();
+    const err = await a.dial({ host: '127.0.0.1', port: silent.address().port }, { alpn: [ALPN], timeoutMs: 300 }).catch((e: unknown) => e);
+    assert.ok(err instanceof QuicHandshakeError && err.by === 'timeout', String(err));
+    assert.ok(clock.now() - t0 < 1500);
+  } finally {
+    silent.close();
+    await a.close();
+  }
+});
+
+test('datagram too large or not negotiated is reported, so the caller can use a stream', { timeout: 10_000 }, async () => {
+  await withPair(async (_a, _b, ab) => {
+    const max = ab.maxDatagramSize()!;
+    assert.equal(ab.sendDatagram(new Uint8Array(max + 1)), 'too-large');
+    assert.equal(ab.sendDatagram(new Uint8Array(max)), 'sent');
+  });
+  await withPair(
+    async (_a, _b, ab, _ba) => {
+      assert.equal(ab.maxDatagramSize(), null);
+      assert.equal(ab.sendDatagram(new Uint8Array(10)), 'not-negotiated');
+    },
+    {},
+    { datagrams: false },
+  );
+});
+
+test('bidi stream echo of 1 MiB', { timeout: 20_000 }, async () => {
+  await withPair(async (_a, _b, ab, ba) => {
+    void (async () => {
+      for await (const s of ba.incomingStreams) {
+        void (async () => {
+          for await (const chunk of s) await s.write(chunk);
+          await s.end();
+        })();
+      }
+    })();
+    const data = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    const s = await ab.openBidi();
+    const back = readAll(s);
+    for (let off = 0; off < data.length; off += 64 * 1024) await s.write(data.subarray(off, off + 64 * 1024));
+    await s.end();
+    const got = await back;
+    assert.equal(got.length, data.length);
+    assert.ok(Buffer.from(got).equals(data));
+    await s.done;
+  });
+});
+
+test('uni stream: data and FIN arrive', { timeout: 10_000 }, async () => {
+  await withPair(async (_a, _b, ab, ba) => {
+    const incoming = (async () => {
+      for await (const s of ba.incomingStreams) return s;
+      throw new Error('no stream');
+    })();
+    const s = await ab.openUni();
+    assert.equal(s.bidi, false);
+    await s.end(Buffer.from('one packet'));
+    const r = await incoming;
+    assert.equal(r.bidi, false);
+    assert.equal(r.local, false);
+    assert.equal(Buffer.from(await readAll(r)).toString(), 'one packet');
+    await assert.rejects(r.write(Buffer.from('x')));
+  });
+});
+
+test('many concurrent streams (more than the peer allows at once)', { timeout: 20_000 }, async () => {
+  await withPair(async (_a, _b, ab, ba) => {
+    void (async () => {
+      for await (const s of ba.incomingStreams) {
+        void (async () => {
+          const req = await readAll(s);
+          await s.end(Buffer.concat([Buffer.from('re:'), req]));
+        })();
+      }
+    })();
+    const N = 300;
+    const replies = await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const s = await ab.openBidi();
+        const back = readAll(s);
+        await s.end(Buffer.from(String(i)));
+        return Buffer.from(await back).toString();
+      }),
+    );
+    assert.deepEqual(replies, Array.from({ length: N }, (_, i) => `re:${i}`));
+  });
+});
+
+test('stream reset by the peer surfaces as a typed error', { timeout: 10_000 }, async () => {
+  await withPair(async (_a, _b, ab, ba) => {
+    void (async () => {
+      for await (const s of ba.incomingStreams) s.reset(7);
+    })();
+    const s = await ab.openBidi();
+    await s.write(Buffer.from('hello'));
+    await assert.rejects(readAll(s), (e: Error & { errorCode?: number }) => e.name === 'QuicStreamResetError' && e.errorCode === 7);
+  });
+});
+
+test('idle timeout closes the connection on both sides', { timeout: 10_000 }, async () => {
+  await withPair(
+    async (_a, _b, ab, ba) => {
+      const [x, y] = await Promise.all([ab.closed, ba.closed]);
+      assert.equal(x.initiator, 'idle-timeout');
+      assert.equal(y.initiator, 'idle-timeout');
+      assert.equal(ab.isClosed, true);
+      assert.equal(ab.sendDatagram(Buffer.from('x')), 'closed');
+      await assert.rejects(ab.openBidi());
+    },
+    { idleTimeoutMs: 300, keepAliveMs: 0 },
+    { idleTimeoutMs: 300, keepAliveMs: 0 },
+  );
+});
+
+test('keep-alive keeps an idle connection open', { timeout: 10_000 }, async () => {
+  await withPair(
+    async (_a, _b, ab) => {
+      await new Promise((r) => clock.after(900, () => r(undefined)));
+      assert.equal(ab.isClosed, false);
+    },
+    { idleTimeoutMs: 300, keepAliveMs: 100 },
+    { idleTimeoutMs: 300, keepAliveMs: 100 },
+  );
+});
+
+test('close() with a code and reason reaches the peer; engine close releases the socket', { timeout: 10_000 }, async () => {
+  let port = 0;
+  await withPair(async (_a, b, ab, ba) => {
+    port = b.local.port;
+    ab.close(42, 'bye');
+    const info = await ba.closed;
+    assert.deepEqual(info, { initiator: 'peer', isApp: true, code: 42, reason: 'bye' });
+  });
+  // The port is free again.
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(port, '127.0.0.1', () => resolve());
+  });
+  s.close();
+});
+
+test('garbage datagrams are dropped and counted, never crash', { timeout: 10_000 }, async () => {
+  await withPair(async (_a, b, ab, ba) => {
+    const sock = createSocket('udp4');
+    const send = (buf: Uint8Array): Promise<void> => new Promise((r) => sock.send(buf, b.local.port, '127.0.0.1', () => r()));
+    const before = { ...b.stats() };
+    let seed = 12345;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+    for (let i = 0; i < 300; i++) {
+      const len = [0, 1, 5, 30, 1200, 1350][i % 6]!;
+      const buf = Buffer.alloc(len);
+      for (let j = 0; j < len; j++) buf[j] = rnd();
+      if (i % 3 === 0 && len > 0) buf[0] = 0xc0; // a long header (Initial) with random contents
+      if (i % 3 === 1 && len > 0) buf[0] = 0x40; // a short header with a random connection ID
+      await send(buf);
+    }
+    sock.close();
+    await new Promise((r) => clock.after(100, () => r(undefined)));
+    const st = b.stats();
+    const dropped = st.droppedGarbage + st.droppedUnknownCid - before.droppedGarbage - before.droppedUnknownCid;
+    const arrived = st.packetsIn - before.packetsIn;
+    assert.ok(arrived >= 100 && dropped >= arrived - 3, `dropped ${dropped} ${JSON.stringify(st)}`);
+    assert.equal(st.connectionsAccepted, 1);
+    // The real connection still works.
+    const got = new Promise<Uint8Array>((resolve) => ba.onDatagram(resolve));
+    assert.equal(ab.sendDatagram(Buffer.from('still here')), 'sent');
+    assert.equal(Buffer.from(await got).toString(), 'still here');
+  });
+});

@@ -1,0 +1,3 @@
+export type * from './types.js';
+export * from './errors.js';
+export { createQuicheEngine, CID_LEN } from './real-quiche-engine.js';

@@ -1,0 +1,514 @@
+// One QUIC connection over the native quiche binding: the recv → process →
+// send loop, the quiche timer on the injected Clock, the handshake with the
+// JS verifyPeer hook on both sides, datagrams and streams.
+import { AsyncQueue, Deferred, type Clock, type Timer } from '@shoal/kit';
+import { CRYPTO_ERROR_BASE, describeTransportCode, QuicConnectionClosedError, QuicHandshakeError } from './errors.js';
+import type { NativeConnection, NativeRecvInfo } from './native.js';
+import { hasShortHeaderPacket } from './packet-header.js';
+import { QuicheStream, type StreamHost } from './quiche-stream.js';
+import type { DatagramSendResult, HostPort, QuicCloseInfo, QuicConnection, QuicEngineStats, QuicStream, VerifyPeer } from './types.js';
+
+/** What a connection needs from its engine. */
+export interface ConnectionHost {
+  readonly clock: Clock;
+  readonly counters: QuicEngineStats;
+  readonly verifyPeer: VerifyPeer;
+  readonly keepAliveMs: number;
+  readonly streamBacklog: number;
+  readonly datagramBacklog: number;
+  readonly maxUdpPayload: number;
+  /** Sends one UDP datagram (bytes [0, len) of buf) to the peer. */
+  sendPacket(buf: Uint8Array, len: number, to: HostPort): void;
+  /** The handshake finished and both sides accepted each other. */
+  established(conn: QuicheConnection): void;
+  /** The handshake failed (typed error). */
+  handshakeFailed(conn: QuicheConnection, error: QuicHandshakeError): void;
+  /** quiche is done with the connection: unroute it. */
+  released(conn: QuicheConnection): void;
+}
+
+type Phase = 'handshake' | 'verified' | 'open' | 'closed';
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export class QuicheConnection implements QuicConnection, StreamHost {
+  readonly remote: HostPort;
+  readonly scratch: Uint8Array;
+  alpn = '';
+  peerCertificates: readonly Uint8Array[] = [];
+  /** Connection-ID keys routed to this connection (set by the engine). */
+  readonly routeKeys: string[] = [];
+  #phase: Phase = 'handshake';
+  #recvInfo: NativeRecvInfo;
+  #sendBuf: Buffer;
+  #flushQueued = false;
+  #timer: Timer | undefined;
+  #timerAt = Infinity;
+  #keepAlive: Timer | undefined;
+  #streams = new Map<number, QuicheStream>();
+  #blocked = new Set<QuicheStream>();
+  #nextLocalBidi: number;
+  #nextLocalUni: number;
+  #nextPeerBidi: number;
+  #nextPeerUni: number;
+  #openWaiters: { uni: boolean; done: Deferred<QuicStream> }[] = [];
+  #incoming: AsyncQueue<QuicStream>;
+  #datagramHandler: ((data: Uint8Array) => void) | undefined;
+  #datagramBacklog: Uint8Array[] = [];
+  #closed = new Deferred<QuicCloseInfo>();
+  #closedError: Error | null = null;
+  #released = false;
+  readonly flush = (): void => this.#flush();
+
+  constructor(
+    readonly host: ConnectionHost,
+    readonly conn: NativeConnection,
+    readonly role: 'client' | 'server',
+    local: HostPort,
+    remote: HostPort,
+  ) {
+    this.remote = remote;
+    this.#recvInfo = { from: { host: remote.host, port: remote.port }, to: { host: local.host, port: local.port } };
+    this.#sendBuf = Buffer.allocUnsafe(host.maxUdpPayload);
+    this.scratch = new Uint8Array(64 * 1024);
+    const s = role === 'client' ? 0 : 1;
+    this.#nextLocalBidi = s;
+    this.#nextLocalUni = s + 2;
+    this.#nextPeerBidi = 1 - s;
+    this.#nextPeerUni = 3 - s;
+    this.#incoming = new AsyncQueue<QuicStream>(host.streamBacklog);
+  }
+
+  get isClosed(): boolean {
+    return this.#phase === 'closed';
+  }
+
+  get closed(): Promise<QuicCloseInfo> {
+    return this.#closed.promise;
+  }
+
+  get incomingStreams(): AsyncIterable<QuicStream> {
+    return this.#incoming;
+  }
+
+  closedError(): Error | null {
+    return this.#closedError;
+  }
+
+  // ---- the I/O loop ----
+
+  /** One UDP datagram for this connection. */
+  onPacket(data: Buffer, from: HostPort): void {
+    if (this.#released) return;
+    const info = this.#recvInfo;
+    if (info.from.port !== from.port || info.from.host !== from.host) {
+      this.#recvInfo = { from: { host: from.host, port: from.port }, to: info.to };
+    }
+    // Client: the peer's verdict on our certificate is its first 1-RTT packet (HANDSHAKE_DONE) or a close.
+    const short = this.#phase === 'verified' && this.role === 'client' && hasShortHeaderPacket(data);
+    try {
+      this.conn.recv(data, this.#recvInfo);
+    } catch {
+      // A local error (TLS failure, protocol violation) closes the connection; handled below.
+    }
+    this.#afterRecv(short);
+    this.#flush();
+  }
+
+  /** The engine already fed the first packet to quiche (to validate it). */
+  afterFirstPacket(): void {
+    this.#afterRecv(false);
+    this.#flush();
+  }
+
+  #afterRecv(short: boolean): void {
+    const conn = this.conn;
+    if (this.#phase !== 'open') {
+      if (this.#phase === 'closed') return;
+      if (conn.isClosed() || conn.isDraining() || conn.localError() != null || conn.peerError() != null) {
+        this.#failHandshake();
+        return;
+      }
+      if (this.#phase === 'handshake' && conn.isEstablished()) {
+        if (!this.#verify()) return;
+        this.#phase = 'verified';
+      }
+      if (this.#phase === 'verified' && (this.role === 'server' || short)) this.#open();
+      else return;
+    }
+    // Established.
+    if (conn.dgramRecvQueueLen() > 0) this.#drainDatagrams();
+    if (conn.isReadable()) {
+      for (const id of conn.readable()) this.#readable(id);
+    }
+    if (this.#blocked.size > 0) {
+      for (const s of this.#blocked) if (!s.resumeWrites()) this.#blocked.delete(s);
+    }
+    if (this.#openWaiters.length > 0) this.#serveOpenWaiters();
+    if (conn.isDraining() || conn.isClosed()) this.#onClosed();
+  }
+
+  #verify(): boolean {
+    const conn = this.conn;
+    this.alpn = decoder.decode(conn.applicationProto());
+    this.peerCertificates = conn.peerCertChain() ?? [];
+    let result;
+    try {
+      result = this.host.verifyPeer(this.peerCertificates, { role: this.role, remote: this.remote, alpn: this.alpn });
+    } catch (e) {
+      result = { ok: false as const, reason: `verifyPeer threw: ${(e as Error).message}`, alert: 80 };
+    }
+    if (result.ok) return true;
+    const alert = result.alert ?? 42;
+    // A client that refuses the server: quiche would send the close under 1-RTT keys the server
+    // cannot read yet, so finish the handshake first (our Finished), then close.
+    if (this.role === 'client') this.#flush();
+    conn.close(false, CRYPTO_ERROR_BASE + alert, encoder.encode(result.reason));
+    this.host.counters.handshakesRefused++;
+    this.#phase = 'closed';
+    this.#closedError = new QuicConnectionClosedError(result.reason);
+    this.host.handshakeFailed(this, new QuicHandshakeError('local', CRYPTO_ERROR_BASE + alert, result.reason, this.#remoteText()));
+    this.#closed.resolve({ initiator: 'local', isApp: false, code: CRYPTO_ERROR_BASE + alert, reason: result.reason });
+    return false;
+  }
+
+  #open(): void {
+    this.#phase = 'open';
+    if (this.host.keepAliveMs > 0) {
+      this.#keepAlive = this.host.clock.every(this.host.keepAliveMs, () => {
+        this.conn.sendAckEliciting();
+        this.#flush();
+      });
+    }
+    this.host.established(this);
+  }
+
+  #failHandshake(): void {
+    const conn = this.conn;
+    const peer = conn.peerError();
+    const local = conn.localError();
+    let err: QuicHandshakeError;
+    if (peer != null) {
+      const reason = decoder.decode(peer.reason) || describeTransportCode(peer.errorCode);
+      err = new QuicHandshakeError('peer', peer.errorCode, peer.isApp ? `application close ${peer.errorCode}: ${reason}` : reason, this.#remoteText());
+    } else if (local != null) {
+      const reason = decoder.decode(local.reason) || describeTransportCode(local.errorCode);
+      err = new QuicHandshakeError('local', local.errorCode, reason, this.#remoteText());
+    } else if (conn.isTimedOut()) {
+      err = new QuicHandshakeError('timeout', 0, 'handshake idle timeout', this.#remoteText());
+    } else {
+      err = new QuicHandshakeError('local', 0, 'connection closed during handshake', this.#remoteText());
+    }
+    this.host.counters.handshakesFailed++;
+    this.#phase = 'closed';
+    this.#closedError = new QuicConnectionClosedError(err.reason);
+    this.host.handshakeFailed(this, err);
+    this.#closed.resolve({ initiator: err.by === 'peer' ? 'peer' : 'local', isApp: false, code: err.transportCode, reason: err.reason });
+  }
+
+  /** The engine's handshake deadline passed. */
+  handshakeTimeout(): void {
+    if (this.#phase === 'open' || this.#phase === 'closed') return;
+    this.host.counters.handshakesTimedOut++;
+    this.#phase = 'closed';
+    const err = new QuicHandshakeError('timeout', 0, 'handshake timed out', this.#remoteText());
+    this.#closedError = new QuicConnectionClosedError(err.reason);
+    try {
+      this.conn.close(false, 0, encoder.encode('handshake timeout'));
+    } catch {
+      /* already closing */
+    }
+    this.#flush();
+    this.host.handshakeFailed(this, err);
+    this.#closed.resolve({ initiator: 'local', isApp: false, code: 0, reason: err.reason });
+    this.#release();
+  }
+
+  /** Start of a client connection: send the first flight. */
+  start(): void {
+    this.#flush();
+  }
+
+  scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(this.flush);
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#released) return;
+    const conn = this.conn;
+    const host = this.host;
+    for (;;) {
+      let r;
+      try {
+        r = conn.send(this.#sendBuf);
+      } catch {
+        break;
+      }
+      if (r === null) break;
+      const buf = this.#sendBuf;
+      host.sendPacket(buf, r[0], this.remote);
+      this.#sendBuf = Buffer.allocUnsafe(host.maxUdpPayload);
+    }
+    this.#armTimer();
+  }
+
+  #armTimer(): void {
+    const t = this.conn.timeout();
+    if (t === null) {
+      if (this.conn.isClosed()) this.#onClosed();
+      return;
+    }
+    const clock = this.host.clock;
+    const at = clock.now() + t;
+    // Keep an earlier timer (it re-arms when it fires); replace a later one.
+    if (this.#timer !== undefined && this.#timer.active && this.#timerAt <= at + 1) return;
+    this.#timer?.cancel();
+    this.#timerAt = at;
+    this.#timer = clock.after(t + 1, this.#onTimer);
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timerAt = Infinity;
+    if (this.#released) return;
+    this.conn.onTimeout();
+    if (this.conn.isClosed()) {
+      if (this.#phase !== 'open') {
+        if (this.#phase !== 'closed') this.#failHandshake();
+      }
+      this.#onClosed();
+      return;
+    }
+    this.#flush();
+  };
+
+  // ---- close ----
+
+  close(code = 0, reason = ''): void {
+    if (this.#phase === 'closed') return;
+    try {
+      this.conn.close(true, code, encoder.encode(reason));
+    } catch {
+      /* already closing */
+    }
+    const wasOpen = this.#phase === 'open';
+    this.#phase = 'closed';
+    this.#closedError = new QuicConnectionClosedError(reason || `closed locally with code ${code}`);
+    this.#abortAll();
+    this.#closed.resolve({ initiator: 'local', isApp: true, code, reason });
+    if (!wasOpen) this.host.handshakeFailed(this, new QuicHandshakeError('local', code, reason || 'closed during handshake', this.#remoteText()));
+    this.#flush();
+  }
+
+  /** Drops the connection without waiting for draining (engine shutdown). */
+  release(): void {
+    this.#release();
+  }
+
+  #onClosed(): void {
+    const conn = this.conn;
+    if (this.#phase !== 'closed') {
+      this.#phase = 'closed';
+      let info: QuicCloseInfo;
+      const peer = conn.peerError();
+      const local = conn.localError();
+      if (peer != null) {
+        info = { initiator: 'peer', isApp: peer.isApp, code: peer.errorCode, reason: decoder.decode(peer.reason) };
+        if (!peer.isApp && peer.errorCode >= CRYPTO_ERROR_BASE && peer.errorCode <= 0x1ff) {
+          // The peer refused our certificate right after the handshake (a client verifies last).
+          this.host.counters.handshakesFailed++;
+          this.host.handshakeFailed(this, new QuicHandshakeError('peer', peer.errorCode, info.reason || describeTransportCode(peer.errorCode), this.#remoteText()));
+        }
+      } else if (conn.isTimedOut()) {
+        info = { initiator: 'idle-timeout', isApp: false, code: 0, reason: 'idle timeout' };
+      } else {
+        info = { initiator: 'local', isApp: local?.isApp ?? false, code: local?.errorCode ?? 0, reason: local ? decoder.decode(local.reason) : '' };
+      }
+      this.#closedError = new QuicConnectionClosedError(info.reason || `${info.initiator} close, code ${info.code}`);
+      this.#abortAll();
+      this.#closed.resolve(info);
+    }
+    if (conn.isClosed()) this.#release();
+  }
+
+  #abortAll(): void {
+    const err = this.#closedError!;
+    for (const s of this.#streams.values()) s.abort(err);
+    this.#streams.clear();
+    this.#blocked.clear();
+    for (const w of this.#openWaiters.splice(0)) w.done.reject(err);
+    this.#incoming.close();
+    this.#keepAlive?.cancel();
+    this.#keepAlive = undefined;
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#timer?.cancel();
+    this.#keepAlive?.cancel();
+    if (!this.#closed.settled) {
+      this.#phase = 'closed';
+      this.#closedError = new QuicConnectionClosedError('released');
+      this.#abortAll();
+      this.#closed.resolve({ initiator: 'local', isApp: true, code: 0, reason: 'released' });
+    }
+    this.host.released(this);
+  }
+
+  // ---- datagrams ----
+
+  maxDatagramSize(): number | null {
+    if (this.#phase !== 'open') return null;
+    return this.conn.dgramMaxWritableLen();
+  }
+
+  sendDatagram(data: Uint8Array): DatagramSendResult {
+    if (this.#phase !== 'open') return 'closed';
+    const conn = this.conn;
+    const max = conn.dgramMaxWritableLen();
+    if (max === null) return 'not-negotiated';
+    if (data.length > max) return 'too-large';
+    if (conn.isDgramSendQueueFull()) {
+      this.host.counters.datagramsDropped++;
+      return 'queue-full';
+    }
+    try {
+      conn.dgramSend(data);
+    } catch (e) {
+      const m = (e as Error).message;
+      if (m === 'BufferTooShort') return 'too-large';
+      if (m === 'InvalidState') return 'not-negotiated';
+      return 'closed';
+    }
+    this.host.counters.datagramsOut++;
+    this.scheduleFlush();
+    return 'sent';
+  }
+
+  onDatagram(handler: ((data: Uint8Array) => void) | undefined): void {
+    this.#datagramHandler = handler;
+    if (handler !== undefined && this.#datagramBacklog.length > 0) {
+      for (const d of this.#datagramBacklog.splice(0)) handler(d);
+    }
+  }
+
+  #drainDatagrams(): void {
+    const conn = this.conn;
+    const stats = this.host.counters;
+    for (;;) {
+      const d = conn.dgramRecvVec();
+      if (d === null) return;
+      stats.datagramsIn++;
+      const h = this.#datagramHandler;
+      if (h !== undefined) {
+        try {
+          h(d);
+        } catch {
+          /* a handler's error is its own */
+        }
+      } else if (this.#datagramBacklog.length < this.host.datagramBacklog) {
+        this.#datagramBacklog.push(d);
+      } else {
+        stats.datagramsDropped++;
+      }
+    }
+  }
+
+  // ---- streams ----
+
+  #readable(id: number): void {
+    let s = this.#streams.get(id);
+    if (s === undefined) {
+      const local = (id & 1) === (this.role === 'client' ? 0 : 1);
+      const uni = (id & 2) !== 0;
+      if (local) return void this.#drainUnknown(id);
+      // A new peer stream (quiche reports it once it has data, FIN or a reset).
+      const next = uni ? this.#nextPeerUni : this.#nextPeerBidi;
+      if (id < next) return void this.#drainUnknown(id);
+      if (uni) this.#nextPeerUni = id + 4;
+      else this.#nextPeerBidi = id + 4;
+      s = new QuicheStream(this, id, false);
+      if (!this.#incoming.tryPush(s)) {
+        this.host.counters.streamsRefused++;
+        s.stopReading(0);
+        if (!uni) s.reset(0);
+        return;
+      }
+      this.#streams.set(id, s);
+    }
+    s.onReadable();
+  }
+
+  #drainUnknown(id: number): void {
+    try {
+      while (this.conn.streamRecv(id, this.scratch) !== null) {
+        /* drop */
+      }
+    } catch {
+      /* reset */
+    }
+  }
+
+  openBidi(): Promise<QuicStream> {
+    return this.#openStream(false);
+  }
+
+  openUni(): Promise<QuicStream> {
+    return this.#openStream(true);
+  }
+
+  #openStream(uni: boolean): Promise<QuicStream> {
+    if (this.#closedError !== null) return Promise.reject(this.#closedError);
+    const s = this.#tryOpen(uni);
+    if (s !== null) return Promise.resolve(s);
+    const done = new Deferred<QuicStream>();
+    this.#openWaiters.push({ uni, done });
+    return done.promise;
+  }
+
+  /** Creates the stream in quiche now (a zero-length send) so stream credit is accounted at once. */
+  #tryOpen(uni: boolean): QuicheStream | null {
+    const conn = this.conn;
+    if ((uni ? conn.peerStreamsLeftUni() : conn.peerStreamsLeftBidi()) <= 0) return null;
+    const id = uni ? this.#nextLocalUni : this.#nextLocalBidi;
+    try {
+      conn.streamSend(id, EMPTY, false);
+    } catch {
+      return null;
+    }
+    if (uni) this.#nextLocalUni += 4;
+    else this.#nextLocalBidi += 4;
+    const s = new QuicheStream(this, id, true);
+    this.#streams.set(id, s);
+    return s;
+  }
+
+  #serveOpenWaiters(): void {
+    while (this.#openWaiters.length > 0) {
+      const w = this.#openWaiters[0]!;
+      const s = this.#tryOpen(w.uni);
+      if (s === null) return;
+      this.#openWaiters.shift();
+      w.done.resolve(s);
+    }
+  }
+
+  blocked(stream: QuicheStream): void {
+    this.#blocked.add(stream);
+  }
+
+  finished(stream: QuicheStream): void {
+    this.#streams.delete(stream.id);
+    this.#blocked.delete(stream);
+  }
+
+  #remoteText(): string {
+    return `${this.remote.host}:${this.remote.port}`;
+  }
+}
+
+const EMPTY = new Uint8Array(0);

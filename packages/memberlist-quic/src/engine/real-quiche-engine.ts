@@ -1,0 +1,327 @@
+// The lean QUIC engine: one node:dgram socket, a connection-ID routing map,
+// and QuicheConnection per peer over @matrixai/quic's native quiche binding.
+// Real I/O (the socket, random connection IDs); all timing goes through the
+// injected Clock.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { randomFillSync } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import { AsyncQueue, Deferred, silentLogger, type Clock, type Logger } from '@shoal/kit';
+import { QuicEngineClosedError, QuicHandshakeError } from './errors.js';
+import { buildNativeConfig, quiche, type NativeConfig, type NativeConfigOptions } from './native.js';
+import { PACKET_INITIAL, readRoute } from './packet-header.js';
+import { QuicheConnection, type ConnectionHost } from './quiche-connection.js';
+import type { DialOptions, HostPort, QuicConnection, QuicEngine, QuicEngineOptions, QuicEngineStats, VerifyPeer } from './types.js';
+
+/** Length of the connection IDs we issue; short-header packets are routed by it. */
+export const CID_LEN = 16;
+
+export function newStats(): QuicEngineStats {
+  return {
+    packetsIn: 0, packetsOut: 0, droppedGarbage: 0, droppedUnknownCid: 0, droppedHandshakeLimit: 0,
+    handshakesRefused: 0, handshakesFailed: 0, handshakesTimedOut: 0, connectionsAccepted: 0,
+    connectionsDialled: 0, connectionsRefusedBacklog: 0, streamsRefused: 0, datagramsIn: 0,
+    datagramsOut: 0, datagramsDropped: 0, socketErrors: 0,
+  };
+}
+
+/** Binds the socket and returns a ready engine. */
+export async function createQuicheEngine(options: QuicEngineOptions): Promise<QuicEngine> {
+  const engine = new QuicheEngine(options);
+  await engine.bind();
+  return engine;
+}
+
+interface PendingDial {
+  done: Deferred<QuicConnection>;
+  timer: { cancel(): void };
+}
+
+class QuicheEngine implements QuicEngine, ConnectionHost {
+  readonly clock: Clock;
+  readonly counters: QuicEngineStats = newStats();
+  readonly verifyPeer: VerifyPeer;
+  readonly keepAliveMs: number;
+  readonly streamBacklog: number;
+  readonly datagramBacklog: number;
+  readonly maxUdpPayload: number;
+  readonly #logger: Logger;
+  readonly #options: QuicEngineOptions;
+  readonly #baseConfig: Omit<NativeConfigOptions, 'alpn'>;
+  readonly #serverConfig: NativeConfig;
+  readonly #clientConfigs = new Map<string, NativeConfig>();
+  readonly #routes = new Map<string, QuicheConnection>();
+  readonly #connections = new Set<QuicheConnection>();
+  readonly #pendingDials = new Map<QuicheConnection, PendingDial>();
+  readonly #handshakeTimers = new Map<QuicheConnection, { cancel(): void }>();
+  readonly #incoming: AsyncQueue<QuicConnection>;
+  #pendingInbound = 0;
+  #handshakeErrorHandler: ((e: Error) => void) | undefined;
+  #socket: Socket;
+  #local: HostPort = { host: '', port: 0 };
+  #closed = false;
+
+  constructor(o: QuicEngineOptions) {
+    this.#options = o;
+    this.clock = o.clock;
+    this.#logger = o.logger ?? silentLogger;
+    this.verifyPeer = o.tls.verifyPeer;
+    this.keepAliveMs = o.keepAliveMs ?? 10_000;
+    this.streamBacklog = o.streamBacklog ?? 64;
+    this.datagramBacklog = o.datagramBacklog ?? 256;
+    this.maxUdpPayload = o.maxUdpPayload ?? 1452;
+    this.#incoming = new AsyncQueue<QuicConnection>(o.acceptBacklog ?? 256);
+    this.#baseConfig = {
+      ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key,
+      idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
+      maxUdpPayload: this.maxUdpPayload,
+      datagrams: o.datagrams ?? true,
+      maxStreamsBidi: o.maxStreamsBidi ?? 100,
+      maxStreamsUni: o.maxStreamsUni ?? 100,
+      streamWindow: o.streamWindow ?? 1024 * 1024,
+      connectionWindow: o.connectionWindow ?? 10 * 1024 * 1024,
+    };
+    this.#serverConfig = buildNativeConfig({ ...this.#baseConfig, alpn: o.alpn });
+    const ip6 = isIPv6(o.host);
+    this.#socket = createSocket({
+      type: ip6 ? 'udp6' : 'udp4',
+      // Addresses are IP literals: resolve synchronously (dns.lookup would cost a tick per packet).
+      lookup: (address: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void) =>
+        cb(null, address, ip6 ? 6 : 4),
+    } as Parameters<typeof createSocket>[0]);
+    this.#socket.on('message', this.#onMessage);
+    this.#socket.on('error', (err) => {
+      this.counters.socketErrors++;
+      this.#logger.warn({ err: err.message }, 'quic: socket error');
+    });
+  }
+
+  bind(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#socket.once('error', reject);
+      this.#socket.bind(this.#options.port, this.#options.host, () => {
+        this.#socket.off('error', reject);
+        const a = this.#socket.address();
+        this.#local = { host: a.address, port: a.port };
+        resolve();
+      });
+    });
+  }
+
+  get local(): HostPort {
+    return this.#local;
+  }
+
+  get incoming(): AsyncIterable<QuicConnection> {
+    return this.#incoming;
+  }
+
+  onHandshakeError(handler: ((error: Error) => void) | undefined): void {
+    this.#handshakeErrorHandler = handler;
+  }
+
+  stats(): Readonly<QuicEngineStats> {
+    return this.counters;
+  }
+
+  // ---- ConnectionHost ----
+
+  sendPacket(buf: Uint8Array, len: number, to: HostPort): void {
+    this.counters.packetsOut++;
+    this.#socket.send(buf, 0, len, to.port, to.host);
+  }
+
+  established(conn: QuicheConnection): void {
+    const hs = this.#handshakeTimers.get(conn);
+    if (hs !== undefined) {
+      hs.cancel();
+      this.#handshakeTimers.delete(conn);
+    }
+    const dial = this.#pendingDials.get(conn);
+    if (dial !== undefined) {
+      this.#pendingDials.delete(conn);
+      dial.timer.cancel();
+      this.counters.connectionsDialled++;
+      dial.done.resolve(conn);
+      return;
+    }
+    this.#pendingInbound--;
+    if (!this.#incoming.tryPush(conn)) {
+      this.counters.connectionsRefusedBacklog++;
+      conn.close(0x2, 'accept backlog full');
+      return;
+    }
+    this.counters.connectionsAccepted++;
+  }
+
+  handshakeFailed(conn: QuicheConnection, error: QuicHandshakeError): void {
+    const hs = this.#handshakeTimers.get(conn);
+    if (hs !== undefined) {
+      hs.cancel();
+      this.#handshakeTimers.delete(conn);
+      this.#pendingInbound--;
+    }
+    const dial = this.#pendingDials.get(conn);
+    if (dial !== undefined) {
+      this.#pendingDials.delete(conn);
+      dial.timer.cancel();
+      dial.done.reject(error);
+    }
+    this.#logger.warn({ remote: error.remote, by: error.by, code: error.transportCode, reason: error.reason }, 'quic: handshake failed');
+    try {
+      this.#handshakeErrorHandler?.(error);
+    } catch {
+      /* the handler's own problem */
+    }
+  }
+
+  released(conn: QuicheConnection): void {
+    for (const k of conn.routeKeys) if (this.#routes.get(k) === conn) this.#routes.delete(k);
+    this.#connections.delete(conn);
+  }
+
+  // ---- the socket ----
+
+  readonly #onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    this.counters.packetsIn++;
+    const route = readRoute(msg, CID_LEN);
+    if (route === null) {
+      this.counters.droppedGarbage++;
+      return;
+    }
+    const conn = this.#routes.get(route.dcidKey);
+    if (conn !== undefined) {
+      conn.onPacket(msg, { host: rinfo.address, port: rinfo.port });
+      return;
+    }
+    if (!route.long) {
+      this.counters.droppedUnknownCid++;
+      return;
+    }
+    this.#accept(msg, rinfo, route.version, route.type, route.dcidKey);
+  };
+
+  #accept(msg: Buffer, rinfo: RemoteInfo, version: number, type: number, dcidKey: string): void {
+    if (this.#closed) return;
+    if (!quiche.versionIsSupported(version)) {
+      if (version === 0 || msg.length < 1200) {
+        this.counters.droppedGarbage++;
+        return;
+      }
+      let header;
+      try {
+        header = quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
+      } catch {
+        this.counters.droppedGarbage++;
+        return;
+      }
+      const out = Buffer.allocUnsafe(1200);
+      try {
+        const n = quiche.negotiateVersion(header.scid, header.dcid, out);
+        this.#socket.send(out, 0, n, rinfo.port, rinfo.address);
+      } catch {
+        this.counters.droppedGarbage++;
+      }
+      return;
+    }
+    // Only a client Initial, padded to 1200 bytes (RFC 9000 §14.1), may open a connection.
+    if (type !== PACKET_INITIAL || msg.length < 1200) {
+      this.counters.droppedUnknownCid++;
+      return;
+    }
+    if (this.#pendingInbound >= (this.#options.maxPendingHandshakes ?? 256)) {
+      this.counters.droppedHandshakeLimit++;
+      return;
+    }
+    let header;
+    try {
+      header = quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
+    } catch {
+      this.counters.droppedGarbage++;
+      return;
+    }
+    const scid = newCid();
+    const remote = { host: rinfo.address, port: rinfo.port };
+    let native;
+    try {
+      native = quiche.Connection.accept(scid, null, this.#local, remote, this.#serverConfig);
+    } catch (e) {
+      this.counters.droppedGarbage++;
+      this.#logger.debug({ err: (e as Error).message }, 'quic: accept failed');
+      return;
+    }
+    void header;
+    // Only a packet quiche could decrypt as a client Initial makes a connection: garbage, or a
+    // server's Initial retransmitted to a dial we already dropped, is discarded here.
+    try {
+      native.recv(msg, { from: remote, to: this.#local });
+    } catch {
+      /* judged below */
+    }
+    if (native.stats().recv === 0 && native.localError() == null) {
+      this.counters.droppedGarbage++;
+      return;
+    }
+    const conn = new QuicheConnection(this, native, 'server', this.#local, remote);
+    this.#route(conn, cidKey(scid));
+    this.#route(conn, dcidKey);
+    this.#pendingInbound++;
+    this.#handshakeTimers.set(conn, this.clock.after(this.#options.handshakeTimeoutMs ?? 10_000, () => {
+      this.#handshakeTimers.delete(conn);
+      this.#pendingInbound--;
+      conn.handshakeTimeout();
+    }));
+    conn.afterFirstPacket();
+  }
+
+  #route(conn: QuicheConnection, key: string): void {
+    this.#routes.set(key, conn);
+    conn.routeKeys.push(key);
+    this.#connections.add(conn);
+  }
+
+  // ---- QuicEngine ----
+
+  dial(remote: HostPort, options: DialOptions): Promise<QuicConnection> {
+    if (this.#closed) return Promise.reject(new QuicEngineClosedError());
+    const key = options.alpn.join('\u0000');
+    let config = this.#clientConfigs.get(key);
+    if (config === undefined) {
+      config = buildNativeConfig({ ...this.#baseConfig, alpn: options.alpn });
+      this.#clientConfigs.set(key, config);
+    }
+    const scid = newCid();
+    const to = { host: remote.host, port: remote.port };
+    const native = quiche.Connection.connect(options.serverName ?? null, scid, this.#local, to, config);
+    const conn = new QuicheConnection(this, native, 'client', this.#local, to);
+    this.#route(conn, cidKey(scid));
+    const done = new Deferred<QuicConnection>();
+    const timer = this.clock.after(options.timeoutMs, () => {
+      if (!this.#pendingDials.has(conn)) return;
+      conn.handshakeTimeout();
+    });
+    this.#pendingDials.set(conn, { done, timer });
+    conn.start();
+    return done.promise;
+  }
+
+  async close(code = 0, reason = 'engine shutdown'): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const conn of [...this.#connections]) conn.close(code, reason);
+    for (const conn of [...this.#connections]) conn.release();
+    for (const t of this.#handshakeTimers.values()) t.cancel();
+    this.#handshakeTimers.clear();
+    this.#incoming.close();
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
+}
+
+function newCid(): Buffer {
+  return randomFillSync(Buffer.allocUnsafe(CID_LEN));
+}
+
+function cidKey(cid: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < cid.length; i++) s += String.fromCharCode(cid[i]!);
+  return s;
+}
