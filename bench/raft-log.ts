@@ -1,27 +1,43 @@
 // storeLogs on this machine's real disk: shoal's log store beside a bare
-// `write + fdatasync` loop of the same bytes (the physical floor) and
-// HashiCorp raft-boltdb (our Go program), for batches of 1, 16 and 64 entries
-// of 128 B and 4 KiB. In each cell the three store one batch each in turn,
-// their order rotating, so machine noise hits all alike; a cell ends after
-// `batches` batches each or `cell-ms` of wall time, whichever comes first.
-// Each cell's stores start on fresh directories under os.tmpdir(), removed
-// after. Latency is one storeLogs call as its caller sees it; throughput is
-// batches over the time spent inside those calls (one call at a time).
+// `write + fdatasync` of the same bytes (the physical floor, group-committed
+// like a log's when callers are concurrent) and HashiCorp raft-boltdb (our Go
+// program), for 1 and 8 concurrent writers (--writers) and batches of 1, 16
+// and 64 entries of 128 B and 4 KiB. Each writer calls storeLogs with its own
+// batches back to back. In each cell the three run in slices of --slice-ms
+// each in turn, their order rotating, so machine noise hits all alike, until
+// each has had --cell-ms of wall time. Each cell's stores start on fresh
+// directories under os.tmpdir(), removed after. Latency is one storeLogs call
+// as its caller sees it (waiting for others' syncs included); throughput is
+// batches over the wall time of the slices.
 // Prints JSON lines: the setup (disk, load), one line per implementation and
 // cell, then per cell the ratios the issue targets.
-//   node --conditions=source --import tsx bench/raft-log.ts [cell-ms=6000] [batches=1000]
+//   node --conditions=source --import tsx bench/raft-log.ts [--writers 1,8] [--cell-ms 4000] [--slice-ms 500]
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { buildRaftLogBench, raftBoltdbMissingReason } from '../interop/harness/go-raft-log-bench.js';
 import { diskOf } from './raft-log/disk.js';
 import { BATCH_HEADER_BYTES, ENTRY_HEADER_BYTES, openFdatasync, openShoalAppender, raftBoltdbAppender, type Appender, type Cell, type Impl, type OpenAppender } from './raft-log/runners.js';
 import { SHOAL_PENDING } from './raft-log/shoal-store.js';
 
-const cellMaxMs = Number(process.argv[2] ?? 6000);
-const maxBatches = Number(process.argv[3] ?? 1000);
+const { values: args } = parseArgs({
+  options: {
+    writers: { type: 'string', default: '1,8' },
+    'cell-ms': { type: 'string', default: '4000' },
+    'slice-ms': { type: 'string', default: '500' },
+  },
+});
+const WRITERS = args.writers.split(',').map(Number);
+const cellMs = Number(args['cell-ms']);
+const sliceMs = Number(args['slice-ms']);
+if (!WRITERS.every((w) => Number.isInteger(w) && w >= 1) || !(cellMs > 0) || !(sliceMs > 0)) {
+  console.error('usage: bench/raft-log.ts [--writers 1,8] [--cell-ms MS] [--slice-ms MS]');
+  process.exit(2);
+}
+const rounds = Math.max(1, Math.round(cellMs / sliceMs));
 const BENCH = 'raft-log';
-const CELLS: Cell[] = [1, 16, 64].flatMap((batch) => [128, 4096].map((size) => ({ batch, size })));
+const CELLS: Cell[] = WRITERS.flatMap((writers) => [1, 16, 64].flatMap((batch) => [128, 4096].map((size) => ({ writers, batch, size }))));
 /** The issue's targets: latency within 1.3× the bare fdatasync; ≥3× raft-boltdb's throughput at batches of 64. */
 const MAX_P50_OVER_FDATASYNC = 1.3;
 const MIN_THROUGHPUT_OVER_BOLTDB_AT_64 = 3;
@@ -36,11 +52,14 @@ const impls = [...openers.keys()];
 
 interface Totals {
   latenciesMs: number[];
+  elapsedMs: number;
+  /** Writes + datasyncs in the timed slices, where the implementation counts them. */
+  syncs?: number;
   load1: number;
   storeName?: string;
 }
 const totals = new Map<string, Totals>();
-const key = (impl: Impl, cell: Cell): string => `${impl}/${cell.batch}/${cell.size}`;
+const key = (impl: Impl, cell: Cell): string => `${impl}/${cell.writers}/${cell.batch}/${cell.size}`;
 
 const root = await mkdtemp(join(tmpdir(), 'shoal-bench-raft-log-'));
 const removeRoot = (): Promise<void> => rm(root, { recursive: true, force: true });
@@ -52,8 +71,10 @@ console.log(
     setup: true,
     dir: root,
     disk: diskOf(root) ?? 'unknown (no /proc/mounts)',
-    cell_max_ms: cellMaxMs,
-    max_batches: maxBatches,
+    writers: WRITERS,
+    cell_ms: cellMs,
+    slice_ms: sliceMs,
+    rounds,
     entry_header_bytes: ENTRY_HEADER_BYTES,
     batch_header_bytes: BATCH_HEADER_BYTES,
     loadavg: loadavg(),
@@ -63,28 +84,32 @@ console.log(
 if (openShoalAppender === undefined) console.log(JSON.stringify({ bench: BENCH, impl: 'shoal', skipped: SHOAL_PENDING }));
 if (bin === undefined) console.log(JSON.stringify({ bench: BENCH, impl: 'raft-boltdb', skipped: boltMissing }));
 
-/** Runs one cell: every implementation on its own fresh directory, one batch each in turn. */
+/** Runs one cell: every implementation on its own fresh directory, one slice each in turn, the order rotating. */
 async function runCell(cell: Cell, cellDir: string): Promise<void> {
   const appenders: Appender[] = [];
-  const latencies: number[][] = impls.map(() => []);
+  const got: Totals[] = impls.map(() => ({ latenciesMs: [], elapsedMs: 0, load1: 0 }));
   try {
     for (const impl of impls) {
       const dir = join(cellDir, impl);
       await mkdir(dir, { recursive: true });
       appenders.push(await openers.get(impl)!(cell, dir));
     }
-    const limitNs = BigInt(cellMaxMs) * 1_000_000n;
-    const start = process.hrtime.bigint();
-    for (let step = 0; step < maxBatches && process.hrtime.bigint() - start < limitNs; step++) {
+    for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < impls.length; i++) {
-        const which = (step + i) % impls.length;
-        latencies[which]!.push(await appenders[which]!.store());
+        const which = (round + i) % impls.length;
+        const a = appenders[which]!;
+        const t = got[which]!;
+        const syncs0 = a.syncs?.();
+        const slice = await a.run(sliceMs);
+        for (const ms of slice.latenciesMs) t.latenciesMs.push(ms);
+        t.elapsedMs += slice.elapsedMs;
+        if (syncs0 !== undefined) t.syncs = (t.syncs ?? 0) + a.syncs!() - syncs0;
       }
     }
   } finally {
     for (const a of appenders) await a.close();
   }
-  impls.forEach((impl, i) => totals.set(key(impl, cell), { latenciesMs: latencies[i]!, load1: loadavg()[0]!, storeName: appenders[i]!.storeName }));
+  impls.forEach((impl, i) => totals.set(key(impl, cell), { ...got[i]!, load1: loadavg()[0]!, storeName: appenders[i]!.storeName }));
 }
 
 try {
@@ -109,7 +134,7 @@ for (const cell of CELLS) {
   for (const impl of impls) {
     const t = totals.get(key(impl, cell))!;
     const sorted = [...t.latenciesMs].sort((a, b) => a - b);
-    const seconds = sorted.reduce((a, b) => a + b, 0) / 1e3;
+    const seconds = t.elapsedMs / 1e3;
     const f: Figures = {
       batches_per_s: sorted.length / seconds,
       entries_per_s: (sorted.length * cell.batch) / seconds,
@@ -118,7 +143,19 @@ for (const cell of CELLS) {
     };
     figures.set(key(impl, cell), f);
     console.log(
-      JSON.stringify({ bench: BENCH, impl, ...(t.storeName ? { store: t.storeName } : {}), batch: cell.batch, size: cell.size, ...f, max_ms: sorted[sorted.length - 1], batches: sorted.length, load1: t.load1 }),
+      JSON.stringify({
+        bench: BENCH,
+        impl,
+        ...(t.storeName ? { store: t.storeName } : {}),
+        writers: cell.writers,
+        batch: cell.batch,
+        size: cell.size,
+        ...f,
+        max_ms: sorted[sorted.length - 1],
+        batches: sorted.length,
+        ...(t.syncs ? { batches_per_sync: sorted.length / t.syncs } : {}),
+        load1: t.load1,
+      }),
     );
   }
 }
@@ -134,6 +171,7 @@ for (const cell of CELLS) {
     JSON.stringify({
       bench: BENCH,
       ratios: true,
+      writers: cell.writers,
       batch: cell.batch,
       size: cell.size,
       shoal_p50_over_fdatasync_p50: p50Ratio,

@@ -1,7 +1,9 @@
-// The three things bench/raft-log.ts times. Each opens on a fresh directory,
-// stores a few untimed batches, then stores one timed batch per `store()`
-// call, so the driver can alternate the three batch by batch.
-import { open } from 'node:fs/promises';
+// The three things bench/raft-log.ts times. Each opens on a fresh directory
+// for one cell (writers × batch × size), stores a few untimed batches, then
+// per `run(ms)` call has the cell's writers call storeLogs back to back, each
+// with its own batches, for `ms` of wall time, so the driver can alternate
+// the three slice by slice.
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogType, makeLog, type Log } from '@shoal/raft';
 import { RaftLogBenchSession } from '../../interop/harness/go-raft-log-bench.js';
@@ -10,17 +12,27 @@ import { openShoalLogStore } from './shoal-store.js';
 export type Impl = 'shoal' | 'fdatasync' | 'raft-boltdb';
 
 export interface Cell {
+  /** Concurrent callers, each storing its own batches back to back. */
+  writers: number;
   /** Entries per storeLogs call. */
   batch: number;
   /** Bytes of data per entry. */
   size: number;
 }
 
+/** One slice: every call's latency as its caller saw it, and the slice's wall time. */
+export interface Slice {
+  latenciesMs: number[];
+  elapsedMs: number;
+}
+
 export interface Appender {
   /** For shoal, the store class measured. */
   readonly storeName?: string;
-  /** Stores one batch; resolves to its latency in ms (building the batch is not timed). */
-  store(): Promise<number>;
+  /** Runs the cell's writers back to back for `ms` of wall time (a call under way then finishes and counts). */
+  run(ms: number): Promise<Slice>;
+  /** Writes + datasyncs issued so far (timed or not), where the implementation tells. */
+  syncs?(): number;
   close(): Promise<void>;
 }
 
@@ -36,18 +48,33 @@ const WARMUP_BATCHES = 3;
 export const ENTRY_HEADER_BYTES = 32;
 export const BATCH_HEADER_BYTES = 16;
 
-/** An Appender that times `commit(next())`, after the warm-up batches. */
-async function timed<T>(next: () => T, commit: (batch: T) => Promise<void>, close: () => Promise<void>, storeName?: string): Promise<Appender> {
+const now = (): bigint => process.hrtime.bigint();
+const msSince = (t0: bigint): number => Number(now() - t0) / 1e6;
+
+/**
+ * An Appender whose writers call `commit(next())`. `next` builds a batch
+ * (untimed) and `commit` must take it synchronously, in the order the batches
+ * were built: shoal's batches reserve their index ranges in `next`.
+ */
+async function writersOf<T>(cell: Cell, next: () => T, commit: (batch: T) => Promise<void>, rest: Omit<Appender, 'run'>): Promise<Appender> {
   for (let i = 0; i < WARMUP_BATCHES; i++) await commit(next());
   return {
-    storeName,
-    async store(): Promise<number> {
-      const batch = next();
-      const t0 = process.hrtime.bigint();
-      await commit(batch);
-      return Number(process.hrtime.bigint() - t0) / 1e6;
+    ...rest,
+    async run(ms: number): Promise<Slice> {
+      const latenciesMs: number[] = [];
+      const start = now();
+      const end = start + BigInt(Math.round(ms * 1e6));
+      const writer = async (): Promise<void> => {
+        while (now() < end) {
+          const batch = next();
+          const t0 = now();
+          await commit(batch);
+          latenciesMs.push(msSince(t0));
+        }
+      };
+      await Promise.all(Array.from({ length: cell.writers }, writer));
+      return { latenciesMs, elapsedMs: msSince(start) };
     },
-    close,
   };
 }
 
@@ -57,18 +84,62 @@ function pattern(length: number): Uint8Array {
   return bytes;
 }
 
-/** The physical reference: append a batch's bytes to one file and fdatasync it, through node:fs/promises, no store. */
+/**
+ * The floor of a group-committing log, with no log in it: batches are byte
+ * runs appended to one file; one write + one fdatasync carries every batch
+ * submitted while the previous one was in flight, and a caller resolves when
+ * the sync covering its batch returns. The next group is taken one microtask
+ * after the first batch arrives at an idle file, so callers released by the
+ * same sync (they resume in that microtask turn) all join it: with W callers
+ * back to back each sync carries all W batches, the most sharing there is.
+ * With one caller it is a plain write + fdatasync per batch.
+ */
+export class GroupSyncFile {
+  #position = 0;
+  #queue: { bytes: Uint8Array; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  #busy = false;
+  #syncs = 0;
+
+  constructor(readonly file: FileHandle) {}
+
+  get syncs(): number {
+    return this.#syncs;
+  }
+
+  append(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ bytes, resolve, reject });
+      if (!this.#busy) {
+        this.#busy = true;
+        queueMicrotask(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0);
+      const out = group.length === 1 ? group[0]!.bytes : Buffer.concat(group.map((g) => g.bytes));
+      try {
+        const { bytesWritten } = await this.file.write(out, 0, out.length, this.#position);
+        if (bytesWritten !== out.length) throw new Error(`short write: ${bytesWritten} of ${out.length}`);
+        this.#position += out.length;
+        await this.file.datasync();
+        this.#syncs++;
+        for (const g of group) g.resolve();
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+    this.#busy = false;
+  }
+}
+
+/** The physical reference: a batch's bytes appended to one file through node:fs/promises and fdatasynced, shared by concurrent callers (GroupSyncFile). */
 export const openFdatasync: OpenAppender = async (cell, dir) => {
   const bytes = pattern(cell.batch * (cell.size + ENTRY_HEADER_BYTES) + BATCH_HEADER_BYTES);
-  const file = await open(join(dir, 'bare.log'), 'w');
-  let position = 0;
-  const commit = async (): Promise<void> => {
-    const { bytesWritten } = await file.write(bytes, 0, bytes.length, position);
-    if (bytesWritten !== bytes.length) throw new Error(`short write: ${bytesWritten} of ${bytes.length}`);
-    position += bytes.length;
-    await file.datasync();
-  };
-  return timed(() => undefined, commit, () => file.close());
+  const file = new GroupSyncFile(await open(join(dir, 'bare.log'), 'w'));
+  return writersOf(cell, () => bytes, (b) => file.append(b), { syncs: () => file.syncs, close: () => file.file.close() });
 };
 
 const openShoal = openShoalLogStore;
@@ -81,6 +152,7 @@ export const openShoalAppender: OpenAppender | undefined =
         const opened = await openShoal(dir);
         const data = pattern(cell.size);
         let index = 1;
+        // Reserves the batch's index range as it builds it: the writers' calls reach storeLogs in index order.
         const next = (): Log[] => {
           const logs: Log[] = [];
           for (let i = 0; i < cell.batch; i++) logs.push(makeLog({ index: index++, term: 1, type: LogType.Command, data }));
@@ -92,13 +164,13 @@ export const openShoalAppender: OpenAppender | undefined =
           await opened.close();
           if (last !== index - 1) throw new Error(`${opened.name}: lastIndex ${last} after storing up to ${index - 1}`);
         };
-        return timed(next, (logs) => opened.store.storeLogs(logs), close, opened.name);
+        return writersOf(cell, next, (logs) => opened.store.storeLogs(logs), { storeName: opened.name, syncs: opened.syncs, close });
       };
 
-/** raft-boltdb's StoreLogs in our Go program, which times each call itself. */
+/** raft-boltdb's StoreLogs from the cell's writers (goroutines) in our Go program, which times each call itself. */
 export function raftBoltdbAppender(bin: string): OpenAppender {
   return async (cell, dir) => {
-    const session = await RaftLogBenchSession.start(bin, { dir, batch: cell.batch, size: cell.size });
-    return { store: () => session.store(), close: async () => void (await session.close()) };
+    const session = await RaftLogBenchSession.start(bin, { dir, batch: cell.batch, size: cell.size, writers: cell.writers });
+    return { run: (ms) => session.run(ms), close: async () => void (await session.close()) };
   };
 }

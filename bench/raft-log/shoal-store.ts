@@ -6,13 +6,15 @@ export interface OpenedLogStore {
   store: LogStore;
   /** The class measured, printed beside the figures. */
   name: string;
+  /** Writes + datasyncs the store has issued, where it counts them. */
+  syncs?: () => number;
   close(): Promise<void>;
 }
 
 /** Opens shoal's on-disk log store, with its default options, in an empty directory on the real disk. */
 export const openShoalLogStore: ((dir: string) => Promise<OpenedLogStore>) | undefined = async (dir) => {
   const store = await WalLogStore.open(new NodeFileSystem(dir), 'wal');
-  return { store, name: 'WalLogStore', close: () => store.close() };
+  return { store, name: 'WalLogStore', syncs: () => store.stats().groupWrites, close: () => store.close() };
 };
 
 /** Printed instead of shoal's figures while openShoalLogStore is undefined. */

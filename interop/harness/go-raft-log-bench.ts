@@ -32,7 +32,9 @@ export interface RaftLogBenchOptions {
   dir: string;
   batch: number;
   size: number;
-  /** Timed batches at most. */
+  /** Goroutines calling StoreLogs concurrently on the one store (default 1). */
+  writers?: number;
+  /** Timed batches at most (all writers together). */
   count: number;
   /** Time limit for the timed batches. */
   maxMs: number;
@@ -43,6 +45,7 @@ export interface RaftLogBenchOptions {
 /** The program's one JSON line. */
 export interface RaftLogBenchResult {
   impl: 'raft-boltdb';
+  writers: number;
   batch: number;
   size: number;
   batches: number;
@@ -52,11 +55,22 @@ export interface RaftLogBenchResult {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** The store's first and last index after the run, warm-up batches included. */
+  first_index: number;
+  last_index: number;
   latencies_us?: number[];
 }
 
+/** What `run(ms)` answers: every StoreLogs call's latency and the wall time of the writers. */
+export interface RaftLogBenchRun {
+  latenciesMs: number[];
+  elapsedMs: number;
+}
+
+const writersArgs = (writers: number | undefined): string[] => (writers === undefined ? [] : ['-writers', String(writers)]);
+
 export async function runRaftLogBench(bin: string, o: RaftLogBenchOptions): Promise<RaftLogBenchResult> {
-  const args = ['-dir', o.dir, '-batch', String(o.batch), '-size', String(o.size), '-count', String(o.count), '-max-ms', String(o.maxMs)];
+  const args = ['-dir', o.dir, '-batch', String(o.batch), '-size', String(o.size), '-count', String(o.count), '-max-ms', String(o.maxMs), ...writersArgs(o.writers)];
   if (o.samples) args.push('-samples');
   // The time limit bounds the timed loop; the margin covers start-up, warm-up and a slow last sync.
   const { stdout } = await promisify(execFile)(bin, args, { timeout: o.maxMs + 30_000, maxBuffer: 16 << 20 });
@@ -64,8 +78,9 @@ export async function runRaftLogBench(bin: string, o: RaftLogBenchOptions): Prom
 }
 
 /**
- * The program in -serve mode: one batch per `store()` call, so a driver can
- * alternate raft-boltdb batch by batch with other stores on a noisy machine.
+ * The program in -serve mode: one batch per `store()` call, or its writers
+ * back to back for a while per `run(ms)` call, so a driver can alternate
+ * raft-boltdb with other stores on a noisy machine.
  */
 export class RaftLogBenchSession {
   readonly #child: ChildProcessByStdio<Writable, Readable, null>;
@@ -77,8 +92,8 @@ export class RaftLogBenchSession {
   }
 
   /** Starts the program on `o.dir` and waits until its warm-up batches are stored. */
-  static async start(bin: string, o: Pick<RaftLogBenchOptions, 'dir' | 'batch' | 'size'>): Promise<RaftLogBenchSession> {
-    const child = spawn(bin, ['-serve', '-dir', o.dir, '-batch', String(o.batch), '-size', String(o.size)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  static async start(bin: string, o: Pick<RaftLogBenchOptions, 'dir' | 'batch' | 'size' | 'writers'>): Promise<RaftLogBenchSession> {
+    const child = spawn(bin, ['-serve', '-dir', o.dir, '-batch', String(o.batch), '-size', String(o.size), ...writersArgs(o.writers)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const session = new RaftLogBenchSession(child);
     const ready = (await session.#next()) as { ready?: boolean };
     if (ready.ready !== true) throw new Error(`raft-log-bench: expected ready, got ${JSON.stringify(ready)}`);
@@ -91,6 +106,14 @@ export class RaftLogBenchSession {
     const { us } = (await this.#next()) as { us?: number };
     if (typeof us !== 'number') throw new Error('raft-log-bench: expected a latency');
     return us / 1e3;
+  }
+
+  /** Runs the session's writers back to back for `ms` of wall time, each call timed by the Go program. */
+  async run(ms: number): Promise<RaftLogBenchRun> {
+    this.#child.stdin.write(`run ${Math.max(1, Math.round(ms))}\n`);
+    const r = (await this.#next()) as { batches?: number; elapsed_us?: number; us?: number[] };
+    if (typeof r.elapsed_us !== 'number' || !Array.isArray(r.us) || r.us.length !== r.batches) throw new Error(`raft-log-bench: expected a run, got ${JSON.stringify(r).slice(0, 200)}`);
+    return { latenciesMs: r.us.map((us) => us / 1e3), elapsedMs: r.elapsed_us / 1e3 };
   }
 
   /** Ends the session; resolves to the program's summary of the batches it stored. */

@@ -1,17 +1,27 @@
 // raft-log-bench times HashiCorp raft-boltdb's StoreLogs on a real disk for
 // bench/raft-log.ts: one fresh BoltDB file in -dir, batches of -batch entries
-// of -size bytes each, until -count batches or -max-ms milliseconds, whichever
-// comes first. With -serve it stores one batch per line read from stdin and
-// answers {"us":LATENCY} for each, so a driver can alternate it batch by batch
-// with other stores; at the end of stdin it prints the summary. Build:
+// of -size bytes each, from -writers goroutines calling StoreLogs on the one
+// store back to back (each reserves its batch's index range first, so the
+// indexes stored are contiguous; bolt serialises the calls), until -count
+// batches in all or -max-ms milliseconds, whichever comes first.
+//
+// With -serve it reads commands from stdin: "store" stores one batch and
+// answers {"us":LATENCY}; "run MS" runs the -writers goroutines back to back
+// for MS milliseconds and answers {"batches":N,"elapsed_us":E,"us":[...]}
+// (every call's latency). A driver can so alternate it with other stores. At
+// the end of stdin it prints the summary. Build:
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o ../bin/raft-log-bench .
 //
 // Output (stdout, one JSON line):
 //
-//	{"impl":"raft-boltdb","batch":B,"size":S,"batches":N,"elapsed_ms":E,
-//	 "batches_per_s":R,"entries_per_s":R,"p50_ms":P,"p99_ms":P,"max_ms":M,
+//	{"impl":"raft-boltdb","writers":W,"batch":B,"size":S,"batches":N,
+//	 "elapsed_ms":E,"batches_per_s":R,"entries_per_s":R,"p50_ms":P,
+//	 "p99_ms":P,"max_ms":M,"first_index":F,"last_index":L,
 //	 "latencies_us":[...]}   (latencies_us only with -samples)
+//
+// first_index and last_index are the store's after the run, warm-up batches
+// included: with no gap and nothing lost, L-F+1 = (batches+3)*batch.
 package main
 
 import (
@@ -23,6 +33,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -31,6 +45,7 @@ import (
 
 type result struct {
 	Impl        string    `json:"impl"`
+	Writers     int       `json:"writers"`
 	Batch       int       `json:"batch"`
 	Size        int       `json:"size"`
 	Batches     int       `json:"batches"`
@@ -40,7 +55,16 @@ type result struct {
 	P50Ms       float64   `json:"p50_ms"`
 	P99Ms       float64   `json:"p99_ms"`
 	MaxMs       float64   `json:"max_ms"`
+	FirstIndex  uint64    `json:"first_index"`
+	LastIndex   uint64    `json:"last_index"`
 	LatenciesUs []float64 `json:"latencies_us,omitempty"`
+}
+
+// runReply answers a "run MS" command.
+type runReply struct {
+	Batches   int       `json:"batches"`
+	ElapsedUs float64   `json:"elapsed_us"`
+	Us        []float64 `json:"us"`
 }
 
 // warmupBatches are stored before timing starts: the first commits also
@@ -50,14 +74,15 @@ const warmupBatches = 3
 func main() {
 	batch := flag.Int("batch", 1, "entries per StoreLogs call")
 	size := flag.Int("size", 128, "bytes of Data per entry")
-	count := flag.Int("count", 500, "timed batches at most")
+	writers := flag.Int("writers", 1, "goroutines calling StoreLogs concurrently on the one store")
+	count := flag.Int("count", 500, "timed batches at most (all writers together)")
 	maxMs := flag.Int("max-ms", 2000, "time limit for the timed batches")
 	dir := flag.String("dir", "", "directory for the BoltDB file (must exist)")
 	samples := flag.Bool("samples", false, "also print every batch latency (µs)")
-	serve := flag.Bool("serve", false, "store one batch per stdin line, answering its latency")
+	serve := flag.Bool("serve", false, "read commands from stdin: 'store' (one batch) or 'run MS' (the writers for MS ms)")
 	flag.Parse()
-	if *dir == "" || *batch < 1 || *size < 0 || *count < 1 {
-		fmt.Fprintln(os.Stderr, "usage: raft-log-bench -dir DIR [-batch N] [-size BYTES] [-count N] [-max-ms MS] [-samples]")
+	if *dir == "" || *batch < 1 || *size < 0 || *count < 1 || *writers < 1 {
+		fmt.Fprintln(os.Stderr, "usage: raft-log-bench -dir DIR [-batch N] [-size BYTES] [-writers W] [-count N] [-max-ms MS] [-samples] [-serve]")
 		os.Exit(2)
 	}
 	store, err := raftboltdb.NewBoltStore(filepath.Join(*dir, "raft.db"))
@@ -70,12 +95,13 @@ func main() {
 	for i := range data {
 		data[i] = byte(i)
 	}
-	next := uint64(1)
+	var next uint64 = 1
 	makeBatch := func() []*raft.Log {
+		// Reserve the batch's index range: the writers together store 1, 2, 3, ... with no gap.
+		first := atomic.AddUint64(&next, uint64(*batch)) - uint64(*batch)
 		logs := make([]*raft.Log, *batch)
 		for i := range logs {
-			logs[i] = &raft.Log{Index: next, Term: 1, Type: raft.LogCommand, Data: data}
-			next++
+			logs[i] = &raft.Log{Index: first + uint64(i), Term: 1, Type: raft.LogCommand, Data: data}
 		}
 		return logs
 	}
@@ -94,31 +120,74 @@ func main() {
 		return float64(time.Since(t0).Nanoseconds()) / 1e3
 	}
 
+	// runWriters runs the writers back to back until the deadline or `limit`
+	// batches in all; it returns every call's latency (µs) and the wall time.
+	runWriters := func(deadline time.Duration, limit int) ([]float64, time.Duration) {
+		var taken int64
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		all := []float64{} // "us":[] rather than null when no call finished
+		start := time.Now()
+		for w := 0; w < *writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var mine []float64
+				for time.Since(start) < deadline && atomic.AddInt64(&taken, 1) <= int64(limit) {
+					mine = append(mine, storeTimed())
+				}
+				mu.Lock()
+				all = append(all, mine...)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		return all, time.Since(start)
+	}
+
 	latencies := make([]float64, 0, *count)
 	if *serve {
 		fmt.Println(`{"ready":true}`)
 		in := bufio.NewScanner(os.Stdin)
-		total := 0.0
+		total := 0.0 // seconds the store was being timed; between commands the time is the driver's
 		for in.Scan() {
-			us := storeTimed()
-			latencies = append(latencies, us)
-			total += us
-			fmt.Printf("{\"us\":%.3f}\n", us)
+			line := strings.TrimSpace(in.Text())
+			switch {
+			case line == "store":
+				us := storeTimed()
+				latencies = append(latencies, us)
+				total += us / 1e6
+				fmt.Printf("{\"us\":%.3f}\n", us)
+			case strings.HasPrefix(line, "run "):
+				ms, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "run ")))
+				if err != nil || ms < 1 {
+					fail(fmt.Errorf("bad command %q", line))
+				}
+				us, elapsed := runWriters(time.Duration(ms)*time.Millisecond, math.MaxInt32)
+				latencies = append(latencies, us...)
+				total += elapsed.Seconds()
+				out, _ := json.Marshal(runReply{Batches: len(us), ElapsedUs: float64(elapsed.Nanoseconds()) / 1e3, Us: us})
+				fmt.Println(string(out))
+			default:
+				fail(fmt.Errorf("bad command %q", line))
+			}
 		}
-		// Interleaved, the wall time between batches is the driver's: throughput counts time inside StoreLogs.
-		printResult(*batch, *size, latencies, total/1e6, *samples)
+		printResult(store, *writers, *batch, *size, latencies, total, *samples)
 		return
 	}
-	deadline := time.Duration(*maxMs) * time.Millisecond
-	start := time.Now()
-	for len(latencies) < *count && time.Since(start) < deadline {
-		latencies = append(latencies, storeTimed())
-	}
-	printResult(*batch, *size, latencies, time.Since(start).Seconds(), *samples)
+	us, elapsed := runWriters(time.Duration(*maxMs)*time.Millisecond, *count)
+	printResult(store, *writers, *batch, *size, us, elapsed.Seconds(), *samples)
 }
 
-func printResult(batch, size int, latencies []float64, elapsed float64, samples bool) {
-	r := result{Impl: "raft-boltdb", Batch: batch, Size: size, Batches: len(latencies), ElapsedMs: elapsed * 1e3}
+func printResult(store *raftboltdb.BoltStore, writers, batch, size int, latencies []float64, elapsed float64, samples bool) {
+	r := result{Impl: "raft-boltdb", Writers: writers, Batch: batch, Size: size, Batches: len(latencies), ElapsedMs: elapsed * 1e3}
+	var err error
+	if r.FirstIndex, err = store.FirstIndex(); err != nil {
+		fail(err)
+	}
+	if r.LastIndex, err = store.LastIndex(); err != nil {
+		fail(err)
+	}
 	if len(latencies) > 0 {
 		r.BatchesPerS = float64(len(latencies)) / elapsed
 		r.EntriesPerS = r.BatchesPerS * float64(batch)

@@ -221,6 +221,10 @@ export class WalLogStore implements LogStore {
   }
 
   async #drain(): Promise<void> {
+    // Take the first group one microtask late: callers released together by
+    // the last sync resume in this turn, and their next batches join it
+    // instead of waiting out a sync of the first one's alone.
+    await undefined;
     while (this.#queue.length > 0) {
       const group = this.#takeGroup();
       try {
