@@ -88,6 +88,7 @@ export class ConnPool {
   close(): void {
     this.#closed = true;
     for (const client of [...this.#all]) client.conn.destroy(new TransportShutdownError());
+    this.#all.clear();
     this.#idle.clear();
   }
 

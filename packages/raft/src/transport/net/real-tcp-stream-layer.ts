@@ -74,7 +74,12 @@ export async function listenOn(server: Server, options: TcpListenOptions): Promi
   return joinHostPort(bound.address, bound.port);
 }
 
+/**
+ * Go's dialer defaults. The no-op error listener keeps a socket that fails
+ * while queued (before a Conn owns it) from becoming an uncaught 'error'.
+ */
 export function configure(socket: Socket): void {
+  socket.on('error', () => undefined);
   socket.setNoDelay(true);
   socket.setKeepAlive(true, KEEP_ALIVE_MS);
 }
@@ -90,7 +95,6 @@ function dialTcp(address: ServerAddress, signal: AbortSignal): Promise<Duplex> {
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
       signal.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('error');
       configure(socket);
       resolve(socket);
     });
