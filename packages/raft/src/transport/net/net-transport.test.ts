@@ -4,10 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InMemoryMetrics, RealClock, utf8, type Clock } from '@shoal/kit';
-import type { AppendEntriesRequest } from '../../commands.js';
 import { PipelineShutdownError, RpcTimeoutError, TransportShutdownError } from '../../errors.js';
-import { EMPTY_BYTES, LogType } from '../../log.js';
-import type { RpcHandler } from '../transport.js';
+import { EMPTY_BYTES } from '../../log.js';
+import { appendRequest, echoHandler } from './test-rpc-handler.js';
 import { NIL_ENTRIES, type WireGeneration } from '../wire/index.js';
 import { MemoryNetwork } from './memory-stream-layer.js';
 import { NetworkTransport, type NetworkTransportOptions } from './network-transport.js';
@@ -16,43 +15,11 @@ import { PreVoteNotSupportedError, RemoteRpcError } from './net-errors.js';
 const clock: Clock = new RealClock();
 const header = { protocolVersion: 3, id: utf8('a'), addr: utf8('a:1') };
 
-export function appendRequest(term: number, prev: number, data = 'x'): AppendEntriesRequest {
-  return {
-    ...header,
-    term,
-    leader: utf8('a:1'),
-    prevLogEntry: prev,
-    prevLogTerm: 1,
-    entries: [{ index: prev + 1, term, type: LogType.Command, data: utf8(data), extensions: EMPTY_BYTES, appendedAt: 0 }],
-    leaderCommitIndex: prev,
-  };
-}
-
-/** A handler that answers everything; `appendDelayMs` slows AppendEntries down. */
-export function echoHandler(clk: Clock, overrides: Partial<RpcHandler> = {}): RpcHandler & { snapshots: Uint8Array[] } {
-  const snapshots: Uint8Array[] = [];
-  return {
-    snapshots,
-    appendEntries: async (req) => ({ ...header, term: req.term, lastLog: req.prevLogEntry + req.entries.length, success: true, noRetryBackoff: false }),
-    requestVote: async (req) => ({ ...header, term: req.term, peers: EMPTY_BYTES, granted: true }),
-    requestPreVote: async (req) => ({ ...header, term: req.term, granted: true }),
-    installSnapshot: async (req, data) => {
-      const parts: Uint8Array[] = [];
-      for await (const chunk of data) parts.push(chunk);
-      snapshots.push(Buffer.concat(parts));
-      return { ...header, term: req.term, success: true };
-    },
-    timeoutNow: async () => ({ ...header }),
-    ...overrides,
-  };
-  void clk;
-}
-
 function pair(wire: WireGeneration, options: Partial<NetworkTransportOptions> = {}): { a: NetworkTransport; b: NetworkTransport; net: MemoryNetwork } {
   const net = new MemoryNetwork();
   const a = new NetworkTransport({ layer: net.listen('a:1'), clock, wire, timeoutMs: 2000, ...options });
   const b = new NetworkTransport({ layer: net.listen('b:1'), clock, wire, timeoutMs: 2000, ...options });
-  b.setHandler(echoHandler(clock));
+  b.setHandler(echoHandler());
   return { a, b, net };
 }
 
@@ -79,7 +46,7 @@ for (const wire of ['1.1', '1.7'] as const) {
 
 test('an error string becomes RemoteRpcError with that text, and the connection goes back to the pool', async () => {
   const { a, b } = pair('1.1');
-  b.setHandler(echoHandler(clock, { requestVote: async () => Promise.reject(new Error('operation not supported with current protocol version')) }));
+  b.setHandler(echoHandler({ requestVote: async () => Promise.reject(new Error('operation not supported with current protocol version')) }));
   try {
     const vote = { ...header, term: 4, candidate: utf8('a:1'), lastLogIndex: 1, lastLogTerm: 1, leadershipTransfer: false };
     await assert.rejects(a.requestVote('b', 'b:1', vote), (err: Error) => err instanceof RemoteRpcError && err.message === 'operation not supported with current protocol version');
@@ -106,7 +73,7 @@ test('the pool keeps at most maxPool idle connections per peer', async () => {
 
 test('an unanswered RPC fails with RpcTimeoutError after timeoutMs and its connection is closed', async () => {
   const { a, b } = pair('1.1', { timeoutMs: 100 });
-  b.setHandler(echoHandler(clock, { appendEntries: () => new Promise(() => undefined) }));
+  b.setHandler(echoHandler({ appendEntries: () => new Promise(() => undefined) }));
   try {
     const started = clock.now();
     await assert.rejects(a.appendEntries('b', 'b:1', appendRequest(1, 1)), RpcTimeoutError);
@@ -125,7 +92,7 @@ test('the pipeline answers in order, holds at most maxRpcsInFlight, and close fa
   const gates: (() => void)[] = [];
   let concurrent = 0;
   b.setHandler(
-    echoHandler(clock, {
+    echoHandler({
       appendEntries: async (req) => {
         concurrent++;
         assert.equal(concurrent, 1, 'one request at a time per connection');
@@ -168,7 +135,7 @@ test('maxRpcsInFlight 1 disables pipelining', async () => {
 
 test('installSnapshot streams exactly size bytes, and the handler reads them from the stream', async () => {
   const { a, b } = pair('1.1');
-  const handler = echoHandler(clock);
+  const handler = echoHandler();
   b.setHandler(handler);
   const size = 3 * 1024 * 1024 + 17;
   let pulled = 0;
@@ -197,7 +164,7 @@ test('installSnapshot streams exactly size bytes, and the handler reads them fro
 
 test('close fails calls in flight, closes the listener and every connection', async () => {
   const { a, b } = pair('1.1');
-  b.setHandler(echoHandler(clock, { appendEntries: () => new Promise(() => undefined) }));
+  b.setHandler(echoHandler({ appendEntries: () => new Promise(() => undefined) }));
   const pending = a.appendEntries('b', 'b:1', appendRequest(1, 1));
   await new Promise((r) => setTimeout(r, 10));
   await a.close();
@@ -213,7 +180,7 @@ test('server drops are counted by reason', async () => {
   const metrics = new InMemoryMetrics();
   const net = new MemoryNetwork();
   const b = new NetworkTransport({ layer: net.listen('b:1'), clock, wire: '1.1', metrics, timeoutMs: 100 });
-  b.setHandler(echoHandler(clock));
+  b.setHandler(echoHandler());
   try {
     const s = net.connect('b:1');
     s.on('error', () => undefined);
