@@ -72,8 +72,8 @@ test('garbage, an unknown rpc type, a huge claimed length and a stall are droppe
         return closed;
       }),
     );
-    assert.ok(g < 200 && u < 200, `garbage ${g} ms, unknown ${u} ms: dropped at once`);
-    assert.ok(h < 1000 && s >= 250 && s < 1000, `huge ${h} ms, stall ${s} ms`);
+    assert.ok(g! < 200 && u! < 200, `garbage ${g} ms, unknown ${u} ms: dropped at once`);
+    assert.ok(h! < 1000 && s! >= 250 && s! < 1000, `huge ${h} ms, stall ${s} ms`);
     assert.equal(metrics.counter('raft.net.conn_dropped', { reason: 'malformed' }), 1);
     assert.equal(metrics.counter('raft.net.conn_dropped', { reason: 'unknown_rpc' }), 1);
     assert.equal(metrics.counter('raft.net.conn_dropped', { reason: 'too_large' }) + metrics.counter('raft.net.conn_dropped', { reason: 'timeout' }), 2);
