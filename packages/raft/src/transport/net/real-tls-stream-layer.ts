@@ -50,7 +50,8 @@ export class TlsStreamLayer implements StreamLayer {
       layer.#queue.pushStream(socket);
     });
     server.on('tlsClientError', (err, socket) => {
-      options.onHandshakeError?.(describeHandshakeError(err, `${socket.remoteAddress}:${socket.remotePort}`), `${socket.remoteAddress}:${socket.remotePort}`);
+      const remote = socket.remoteAddress === undefined ? 'an unknown peer' : `${socket.remoteAddress}:${socket.remotePort}`;
+      options.onHandshakeError?.(describeHandshakeError(err, remote), remote);
     });
     server.on('error', (err) => layer.#queue.pushError(err));
     return layer;
