@@ -31,8 +31,9 @@ for (const wire of (process.env.H14_WIRE ? [process.env.H14_WIRE] : ['1.1', '1.7
   // connections) and the run never converges. Not yet diagnosed: raft's
   // election or this transport. Alone, '1.1' passes in ~1 s. Run with
   // H14_RAFT_TCP=1 (H14_WIRE=1.7 H14_LOG=1 for a trace).
-  const todo = process.env.H14_RAFT_TCP !== '1';
-  test(`three Raft servers over loopback TCP (wire ${wire}) elect a leader and replicate`, { todo, skip: todo, timeout: 30_000 }, async () => {
+  const skip = process.env.H14_RAFT_TCP !== '1';
+  const why = skip ? ' (skipped until it passes under load: issue 14 is open; H14_RAFT_TCP=1 runs it)' : '';
+  test(`three Raft servers over loopback TCP (wire ${wire}) elect a leader and replicate${why}`, { skip, timeout: 30_000 }, async () => {
     const layers = await Promise.all([0, 1, 2].map(() => TcpStreamLayer.listen({ bind: '127.0.0.1:0' })));
     const servers = layers.map((layer, i) => ({ id: `n${i}`, address: layer.addr, suffrage: ServerSuffrage.Voter }));
     const nodes = await Promise.all(
