@@ -68,6 +68,17 @@ export type { Transport, RpcHandler, AppendPipeline, AppendFuture } from './tran
 export { InmemTransport, InmemNetwork } from './transport/inmem-transport.js';
 export type { InmemTransportOptions } from './transport/inmem-transport.js';
 export { OrderedPipeline } from './transport/ordered-pipeline.js';
+export { NetworkTransport } from './transport/net/network-transport.js';
+export type { NetworkTransportOptions } from './transport/net/network-transport.js';
+export type { StreamLayer } from './transport/net/stream-layer.js';
+export { splitHostPort, joinHostPort } from './transport/net/stream-layer.js';
+export { TcpStreamLayer } from './transport/net/real-tcp-stream-layer.js';
+export type { TcpListenOptions } from './transport/net/real-tcp-stream-layer.js';
+export { TlsStreamLayer } from './transport/net/real-tls-stream-layer.js';
+export type { TlsCredentials, TlsListenOptions } from './transport/net/real-tls-stream-layer.js';
+export { MemoryNetwork, MemoryStreamLayer, duplexPair } from './transport/net/memory-stream-layer.js';
+export { RemoteRpcError, DialError, ConnectionLostError, PreVoteNotSupportedError, StreamLayerClosedError } from './transport/net/net-errors.js';
+export type { WireGeneration } from './transport/wire/index.js';
 export type {
   RpcHeader,
   AppendEntriesRequest,

@@ -1,0 +1,113 @@
+/**
+ * Go's netPipeline: AppendEntries written back to back on one dedicated
+ * connection, replies read in the same order (the only correlation Go's
+ * stream has). At most `maxInFlight` requests await replies; appendEntries
+ * waits for room (back-pressure). Each reply must arrive within `timeoutMs`
+ * of the reader starting to wait for it, as Go sets a read deadline per
+ * future. An error string fails only its own request; a broken connection
+ * fails every outstanding one, and close() fails them with
+ * PipelineShutdownError.
+ */
+import { Deferred, type Clock } from '@shoal/kit';
+import type { AppendEntriesRequest, AppendEntriesResponse } from '../../commands.js';
+import { PipelineShutdownError, RpcTimeoutError } from '../../errors.js';
+import { RpcType, type WireEncoder } from '../wire/index.js';
+import type { AppendFuture, AppendPipeline } from '../transport.js';
+import type { ClientConn } from './client-conn.js';
+import { RemoteRpcError } from './net-errors.js';
+
+export interface NetPipelineOptions {
+  clock: Clock;
+  encoder: WireEncoder;
+  timeoutMs: number;
+  maxInFlight: number;
+  onClose: () => void;
+}
+
+export class NetPipeline implements AppendPipeline {
+  readonly #client: ClientConn;
+  readonly #options: NetPipelineOptions;
+  /** Requests written and not yet answered, oldest first. */
+  readonly #outstanding: Deferred<AppendEntriesResponse>[] = [];
+  /** appendEntries calls waiting for room. */
+  readonly #waiters: (() => void)[] = [];
+  #readerIdle: (() => void) | undefined;
+  #failure: unknown;
+
+  constructor(client: ClientConn, options: NetPipelineOptions) {
+    this.#client = client;
+    this.#options = options;
+    void this.#readReplies();
+  }
+
+  async appendEntries(req: AppendEntriesRequest): Promise<AppendFuture> {
+    while (this.#failure === undefined && this.#outstanding.length >= this.#options.maxInFlight) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+    const { clock, encoder, timeoutMs } = this.#options;
+    const bytes = encoder.request({ type: RpcType.AppendEntries, request: req });
+    const reply = new Deferred<AppendEntriesResponse>();
+    const startMs = clock.now();
+    // Queued before writing: the reply may arrive before write() resolves.
+    this.#outstanding.push(reply);
+    this.#wakeReader();
+    const conn = this.#client.conn;
+    const deadline = conn.deadline(clock, timeoutMs, () => new RpcTimeoutError());
+    try {
+      await conn.write(bytes);
+    } catch (err) {
+      this.#fail(err);
+      throw err;
+    } finally {
+      deadline.cancel();
+    }
+    return { startMs, request: req, response: reply.promise };
+  }
+
+  async close(): Promise<void> {
+    this.#fail(new PipelineShutdownError());
+  }
+
+  async #readReplies(): Promise<void> {
+    const { clock, timeoutMs } = this.#options;
+    const conn = this.#client.conn;
+    while (this.#failure === undefined) {
+      const head = this.#outstanding[0];
+      if (head === undefined) {
+        await new Promise<void>((resolve) => (this.#readerIdle = resolve));
+        continue;
+      }
+      const deadline = conn.deadline(clock, timeoutMs, () => new RpcTimeoutError());
+      try {
+        const reply = await this.#client.readReply(RpcType.AppendEntries);
+        this.#outstanding.shift();
+        if (reply.error !== '') head.reject(new RemoteRpcError(reply.error));
+        else if (reply.response === undefined) head.reject(new RemoteRpcError('nil response'));
+        else head.resolve(reply.response);
+        this.#waiters.shift()?.();
+      } catch (err) {
+        this.#fail(err);
+      } finally {
+        deadline.cancel();
+      }
+    }
+  }
+
+  #wakeReader(): void {
+    const wake = this.#readerIdle;
+    this.#readerIdle = undefined;
+    wake?.();
+  }
+
+  /** Ends the pipeline for good: its connection closes, every outstanding and waiting call fails. */
+  #fail(reason: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = reason;
+    this.#client.conn.destroy(reason);
+    for (const reply of this.#outstanding.splice(0)) reply.reject(reason);
+    for (const wake of this.#waiters.splice(0)) wake();
+    this.#wakeReader();
+    this.#options.onClose();
+  }
+}
