@@ -14,6 +14,7 @@ const REAL_IO = [
   'packages/*/src/**/real-*.ts',
   'packages/*/src/**/*-real.ts',
   'packages/memberlist/src/net/**',
+  'packages/memberlist/src/testing/hostile-peer.ts', // hostile traffic on real sockets, for resource-limit tests
   'packages/memberlist/src/wire/go-fixtures.ts', // test support: reads the Go fixtures from disk
   'packages/cli/src/**',
   'bench/**',

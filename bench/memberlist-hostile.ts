@@ -13,10 +13,10 @@
 //            one every 200 ms, to one node: its CPU-seconds over the 20 s, and the dead
 //            declarations (leave events) any node saw until 3 s after.
 // Measure an older build by running this script from a worktree of it (with
-// bench/memberlist-hostile/ and packages/memberlist/src/net/hostile-peer.ts copied in).
+// bench/memberlist-hostile/ and packages/memberlist/src/testing/hostile-peer.ts copied in).
 import { parseArgs } from 'node:util';
 import { createNetMemberlist, defaultLocalConfig } from '@shoal/memberlist';
-import { compressionBomb, idleConnections, sendPackets, stalledFrames } from '../packages/memberlist/src/net/hostile-peer.js';
+import { compressionBomb, idleConnections, sendPackets, stalledFrames } from '@shoal/memberlist/testing';
 import { FLOOR, startNode, type NodeProcess } from './memberlist-hostile/host.js';
 
 const { values } = parseArgs({ options: { scenario: { type: 'string', default: 'all' } } });

@@ -11,7 +11,7 @@
 //   lifeguard  40 members, 6 slow (0.5-2 s handling), 4 minutes, seeds 1-10, Lifeguard on and off, then totals
 //   10k        10,000 members (frames, warm start), 60 virtual seconds, 10 crashed
 // --quick divides sizes and durations by about ten.
-import { runScenario, type ScenarioOptions } from '@shoal/memberlist';
+import { runScenario, type ScenarioOptions } from '@shoal/memberlist/sim';
 
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.indexOf('--only');

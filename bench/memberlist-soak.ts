@@ -11,7 +11,7 @@
 // over the last 20 minutes (rss_trend_mb: the least-squares slope times the
 // window), descriptors flat. Stops by itself after --minutes.
 import { parseArgs } from 'node:util';
-import { compressionBomb, garbage, idleConnections, sendPackets, stalledFrames } from '../packages/memberlist/src/net/hostile-peer.js';
+import { compressionBomb, garbage, idleConnections, sendPackets, stalledFrames } from '@shoal/memberlist/testing';
 import { startNode } from './memberlist-hostile/host.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' } } });

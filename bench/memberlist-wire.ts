@@ -7,7 +7,7 @@
 //   node --conditions=source --import tsx bench/memberlist-wire.ts [iterations-per-round] [rounds]
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { decodePacket, encodeMessage, encodePacket, Keyring, MessageType, type PacketMessage } from '@shoal/memberlist';
+import { decodePacket, encodeMessage, encodePacket, Keyring, MessageType, type PacketMessage } from '@shoal/memberlist/wire';
 import { buildGoProgram, goMissingReason } from '../interop/harness/go-build.js';
 
 const iterations = Number(process.argv[2] ?? 20_000);

@@ -19,7 +19,8 @@
 // oracle that never uses b0: its p99 is the floor any chooser can reach, so
 // floor_p99 is the best ratio possible in that model.
 import { Simulation } from '@shoal/sim';
-import { FakeTransport, PeakEwma, PeerList, RoundRobin, TwoRandomChoices, type Chosen, type Implementation } from '@shoal/peerlist';
+import { FakeTransport } from '@shoal/peerlist/testing';
+import { PeakEwma, PeerList, RoundRobin, TwoRandomChoices, type Chosen, type Implementation } from '@shoal/peerlist';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -23,8 +23,8 @@ import { spawnSync } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ManualClock, realClock } from '@shoal/kit';
+import { FakeTransport } from '@shoal/peerlist/testing';
 import {
-  FakeTransport,
   FewestPending,
   HashRing,
   OutlierEjection,

@@ -25,7 +25,7 @@ import {
   type EncryptionVersion,
   type PacketMessage,
   type PushNodeState,
-} from '@shoal/memberlist';
+} from '@shoal/memberlist/wire';
 
 type GoValue = Record<string, string | number | boolean | null>;
 interface GoMessage {

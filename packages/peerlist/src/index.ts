@@ -1,7 +1,6 @@
 export * from './errors.js';
 export * from './transport.js';
 export * from './ref-counted-transport.js';
-export * from './fake-transport.js';
 export type { Implementation, ImplementationHost, ListPeer } from './implementation.js';
 export type { Chosen } from './peer-facade.js';
 export { PeerList, type PeerListOptions, type ChooseOptions, type ListUpdates, type ChooserStatus } from './peer-list.js';

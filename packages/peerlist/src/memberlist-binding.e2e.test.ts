@@ -2,7 +2,7 @@
 // simulator, the peer list bound to one member's view. Seeded; replays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimCluster } from '@shoal/memberlist';
+import { SimCluster } from '@shoal/memberlist/sim';
 import { MemberlistBinding } from './memberlist-binding.js';
 import { MembershipGate } from './membership-gate.js';
 import { PeerList } from './peer-list.js';

@@ -1,4 +1,5 @@
-import { runScenario, type ConfigProfile } from '@shoal/memberlist';
+import { type ConfigProfile } from '@shoal/memberlist';
+import { runScenario } from '@shoal/memberlist/sim';
 import { fractionOption, intOption, parseOptions, SIM_OPTIONS, simOptions, type SimLimits, stopwatch } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
 import { interruptedExitCode, signalName, untilAborted } from '../interrupt.js';

@@ -8,7 +8,7 @@ import { defaultLocalConfig, type Config } from '../config.js';
 import type { Memberlist } from '../memberlist.js';
 import { ipPortString } from '../address.js';
 import { createNetMemberlist } from './create.js';
-import { compressionBomb, idleConnections, sendPackets, stalledFrames } from './hostile-peer.js';
+import { compressionBomb, idleConnections, sendPackets, stalledFrames } from '../testing/hostile-peer.js';
 
 const MiB = 1024 * 1024;
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i);

@@ -1,0 +1,49 @@
+// An application that installed @shoal/memberlist, @shoal/raft and @shoal/kit
+// from npm: two members on loopback join and exchange a user message, and a
+// one-server raft cluster with in-memory stores applies a command.
+// Compiled by scripts/install.test.ts with moduleResolution node16 and bundler.
+import { realClock, utf8 } from '@shoal/kit';
+import { createNetMemberlist, defaultLocalConfig, type Delegate } from '@shoal/memberlist';
+import { bootstrapCluster, defaultConfig, InmemNetwork, InmemSnapshotStore, InmemStore, Raft, ServerSuffrage, type FSM, type Log } from '@shoal/raft';
+
+let delivered!: (text: string) => void;
+const message = new Promise<string>((resolve) => (delivered = resolve));
+const delegate: Delegate = {
+  nodeMeta: () => new Uint8Array(0),
+  notifyMsg: (msg) => delivered(new TextDecoder().decode(msg)),
+  getBroadcasts: () => [],
+  localState: () => new Uint8Array(0),
+  mergeRemoteState: () => {},
+};
+const b = await createNetMemberlist(defaultLocalConfig({ name: 'b', bindAddr: '127.0.0.1', bindPort: 0, delegate }));
+const a = await createNetMemberlist(defaultLocalConfig({ name: 'a', bindAddr: '127.0.0.1', bindPort: 0 }));
+const joined = await a.join([b.localNode().address]);
+const toB = a.members().find((n) => n.name === 'b');
+if (toB === undefined) throw new Error('b is not among a\'s members');
+await a.sendReliable(toB, utf8('hello from a'));
+const text = await message;
+const members = a.numMembers();
+await a.shutdown();
+await b.shutdown();
+
+const applied: string[] = [];
+const fsm: FSM = {
+  apply: (log: Log) => {
+    applied.push(new TextDecoder().decode(log.data));
+    return applied.length;
+  },
+  snapshot: () => ({ persist: async (sink) => sink.close(), release: () => {} }),
+  restore: async () => {},
+};
+const network = new InmemNetwork(realClock);
+const transport = network.add('server-1');
+const store = new InmemStore();
+const snapshots = new InmemSnapshotStore();
+const config = { ...defaultConfig(), localId: 'server-1' };
+await bootstrapCluster({ config, logs: store, stable: store, snapshots, transport, configuration: { servers: [{ id: 'server-1', address: 'server-1', suffrage: ServerSuffrage.Voter }] } });
+const raft = await Raft.create({ config, fsm, logs: store, stable: store, snapshots, transport });
+while (raft.state !== 'Leader') await new Promise((r) => setTimeout(r, 10));
+const { index, response } = await raft.apply(utf8('set x 1'), { timeoutMs: 5000 });
+await raft.shutdown();
+
+console.log(JSON.stringify({ joined, members, text, raft: { index, response, applied } }));
