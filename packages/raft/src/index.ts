@@ -76,7 +76,6 @@ export { TcpStreamLayer } from './transport/net/real-tcp-stream-layer.js';
 export type { TcpListenOptions } from './transport/net/real-tcp-stream-layer.js';
 export { TlsStreamLayer } from './transport/net/real-tls-stream-layer.js';
 export type { TlsCredentials, TlsListenOptions } from './transport/net/real-tls-stream-layer.js';
-export { MemoryNetwork, MemoryStreamLayer, duplexPair } from './transport/net/memory-stream-layer.js';
 export { RemoteRpcError, DialError, ConnectionLostError, PreVoteNotSupportedError, StreamLayerClosedError } from './transport/net/net-errors.js';
 export type { WireGeneration } from './transport/wire/index.js';
 export type {

@@ -7,3 +7,5 @@ export type { ServerEnvironment, InspectableStore } from './cluster-server.js';
 export { FaultyFileSystem, FaultRule } from './faulty-fs.js';
 export type { FileOp, FaultMatch, FaultEffect } from './faulty-fs.js';
 export { InspectableDiskStore } from './disk-store.js';
+/** In-memory StreamLayer for NetworkTransport tests (no sockets). */
+export { MemoryNetwork, MemoryStreamLayer, duplexPair } from '../transport/net/memory-stream-layer.js';
