@@ -119,6 +119,28 @@ test('pre-vote rules: grants change nothing; the same checks apply', async () =>
   await c.shutdown();
 });
 
+// Go's preElectSelf: an error containing "unexpected command" (a peer that
+// predates pre-vote) counts as a grant at the proposed term, and runCandidate
+// steps down only for a term above the proposed one. Comparing with the
+// current term instead made every such grant a "newer term": the candidate
+// stepped down, its term crept up by one per timeout, and no election ran.
+test('a peer without pre-vote ("unexpected command") counts as a grant and the election goes ahead', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 107 });
+  const leader = await c.waitForLeader();
+  await leader.raft.barrier();
+  const term = leader.raft.currentTerm();
+  for (const n of c.followers()) {
+    n.raft.internals.transport.requestPreVote = () => Promise.reject(new Error('rpc error: unexpected command'));
+  }
+  await c.crash(leader.id);
+  const next = await c.waitForLeader();
+  assert.notEqual(next.id, leader.id);
+  assert.ok(next.raft.currentTerm() > term);
+  for (const n of c.up) assert.ok(n.raft.currentTerm() <= next.raft.currentTerm(), `${n.id} never ran ahead of the elected term`);
+  assert.ok(c.checker.ok, JSON.stringify(c.checker.violations));
+  await c.shutdown();
+});
+
 test('a non-voter never campaigns, even with no leader', async () => {
   const c = await TestCluster.create({ nodes: 3, nonVoters: 1, seed: 106 });
   const leader = await c.waitForLeader();

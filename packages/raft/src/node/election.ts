@@ -64,7 +64,8 @@ export class Campaign {
       core.transport.requestPreVote(server.id, server.address, req).then(
         (resp) => core.runTask(() => this.#onPreVote(server.id, resp)),
         (err: unknown) => {
-          // Go counts an "unexpected command" error (an old peer) as a grant.
+          // Go counts an "unexpected command" error (an old peer) as a grant
+          // for the proposed term, which #onPreVote does not read as newer.
           const unsupported = err instanceof Error && err.message.includes('unexpected command');
           core.runTask(() => (unsupported ? this.#onPreVote(server.id, { ...core.header, term: this.term, granted: true }) : this.#onRefused(server.id)));
         },
@@ -109,7 +110,11 @@ export class Campaign {
   async #onPreVote(from: ServerID, resp: RequestPreVoteResponse): Promise<void> {
     if (!this.#live() || !this.preVote) return;
     const core = this.#core;
-    if (resp.term > core.currentTerm) {
+    // Newer than the term we propose (current + 1), as Go's runCandidate
+    // compares: a reply at the proposed term (a voter already there, or the
+    // stand-in grant for a peer without pre-vote) is a vote, not a reason
+    // to step down and leave the election unheld.
+    if (resp.term > this.term) {
       core.logger.debug({ term: resp.term }, 'newer term discovered during pre-vote, fallback to follower');
       await core.stepDownForTerm(resp.term);
       return;

@@ -1,7 +1,8 @@
 /**
  * StreamLayers in one process, joined by in-memory duplex pairs: for unit
  * tests of NetworkTransport that need no sockets. Closing one end ends the
- * other, as a TCP FIN would.
+ * other, as a TCP FIN would; closing a layer waits for its accepted streams,
+ * as closing a TCP listener does.
  */
 import { Duplex } from 'node:stream';
 import type { ServerAddress } from '../../ids.js';
@@ -61,6 +62,7 @@ export class MemoryNetwork {
     const layer = this.#listeners.get(addr);
     if (layer === undefined || layer.closed) throw new Error(`connect ECONNREFUSED ${addr}`);
     const [client, server] = duplexPair();
+    layer.track(server);
     layer.queue.pushStream(server);
     return client;
   }
@@ -70,6 +72,8 @@ export class MemoryStreamLayer implements StreamLayer {
   /** @internal */
   readonly queue = new AcceptQueue();
   closed = false;
+  /** Server ends not yet closed: close() waits for them, as Node's server.close() does. */
+  readonly #accepted = new Set<Duplex>();
 
   constructor(
     private readonly network: MemoryNetwork,
@@ -84,8 +88,20 @@ export class MemoryStreamLayer implements StreamLayer {
     return this.network.connect(address);
   }
 
+  /** @internal */
+  track(stream: Duplex): void {
+    this.#accepted.add(stream);
+    stream.once('close', () => this.#accepted.delete(stream));
+  }
+
+  /**
+   * Stops listening and, like net.Server's close(), settles only once every
+   * accepted stream has closed, so a transport that leaves its accepted
+   * connections open hangs here as it would over TCP.
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.queue.close();
+    await Promise.all([...this.#accepted].map((stream) => (stream.closed ? undefined : new Promise((resolve) => stream.once('close', resolve)))));
   }
 }

@@ -176,6 +176,36 @@ test('close fails calls in flight, closes the listener and every connection', as
   assert.equal(b.openConns.accepted, 0);
 });
 
+/** `promise`, or a rejection naming `what` if it has not settled within `ms`. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Issue 14: the server waited for its listener to close before ending the
+// connections it had accepted, and a listener (Node's, and this memory one)
+// waits for those very connections: close hung for as long as a peer kept a
+// pooled connection, i.e. forever, and the peer kept getting "transport
+// shutdown" answers from a server that had gone.
+test('close returns while a peer still pools a connection to us, and ends that connection', async () => {
+  const { a, b } = pair('1.7');
+  try {
+    assert.equal((await a.appendEntries('b', 'b:1', appendRequest(1, 1))).lastLog, 2);
+    assert.equal(a.openConns.dialed, 1, 'the call left its connection in the pool');
+    await within(1000, 'b.close()', b.close());
+    assert.equal(b.openConns.accepted, 0);
+    await assert.rejects(a.appendEntries('b', 'b:1', appendRequest(1, 1)), /closed by the peer|ECONNREFUSED|connection closed/);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 test('server drops are counted by reason', async () => {
   const metrics = new InMemoryMetrics();
   const net = new MemoryNetwork();

@@ -55,6 +55,25 @@ test('two transports talk over loopback TCP', async () => {
   }
 });
 
+// Issue 14: net.Server's close waits for every accepted socket, so a server
+// that waited on it before ending its accepted connections hung for as long
+// as a peer pooled one (forever).
+test('close returns while a peer still pools a connection to us over TCP', async () => {
+  const { t: b } = await server();
+  const a = new NetworkTransport({ layer: await TcpStreamLayer.listen({ bind: '127.0.0.1:0' }), clock });
+  try {
+    assert.equal((await a.appendEntries('b', b.localAddr, appendRequest(2, 1))).lastLog, 2);
+    assert.equal(a.openConns.dialed, 1, 'the call left its connection in the pool');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('b.close() still pending after 1000 ms')), 1000)));
+    await Promise.race([b.close(), late]).finally(() => clearTimeout(timer));
+    await assert.rejects(a.appendEntries('b', b.localAddr, appendRequest(2, 2)), /closed by the peer|ECONNREFUSED|ECONNRESET|EPIPE/);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 test('garbage, an unknown rpc type, a huge claimed length and a stall are dropped and counted', async () => {
   const { t, metrics } = await server();
   try {

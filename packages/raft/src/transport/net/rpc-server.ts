@@ -41,8 +41,14 @@ export class RpcServer {
   /** Stops accepting and closes every accepted connection (handlers' replies then fail to send). */
   async close(): Promise<void> {
     this.#stopped.abort(new TransportShutdownError());
-    await this.#options.layer.close();
+    // Ours to end before waiting on the layer: Node's server.close() (TCP,
+    // TLS) settles only once every accepted socket has closed, and a peer
+    // keeps its pooled connections to us open indefinitely (as Go's pool
+    // does), so waiting first would wait on the peers forever. The layer's
+    // close starts first so nothing new is accepted meanwhile.
+    const listenerClosed = this.#options.layer.close();
     for (const inbound of this.#open) inbound.conn.destroy(new TransportShutdownError());
+    await listenerClosed;
     await this.#loop;
   }
 

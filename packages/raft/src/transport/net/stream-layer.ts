@@ -20,7 +20,11 @@ export interface StreamLayer {
    * with an Error whose message says why the connection failed.
    */
   dial(address: ServerAddress, signal: AbortSignal): Promise<Duplex>;
-  /** Stops listening; pending and later accept() calls reject. */
+  /**
+   * Stops listening; pending and later accept() calls reject. May settle
+   * only once every stream it accepted has closed (Node's server.close()
+   * does): the caller closes those first.
+   */
   close(): Promise<void>;
 }
 
