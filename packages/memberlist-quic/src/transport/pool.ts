@@ -223,7 +223,17 @@ export class ConnectionPool {
     const entry = this.#entries.get(pc.key);
     if (entry?.current === pc) this.#promote(entry);
     const { drainGraceMs, drainTimeoutMs } = host.policy;
-    pc.drainTimers.push(host.clock.after(drainGraceMs, () => this.#check(pc)), host.clock.after(drainTimeoutMs, () => this.#check(pc)));
+    pc.drainTimers.push(this.#checkAfter(pc, drainGraceMs), this.#checkAfter(pc, drainTimeoutMs));
+  }
+
+  /** Checks `pc` once `ms` have passed on the clock (a real timer may fire a hair early: then it checks again). */
+  #checkAfter(pc: PooledConnection, ms: number): Timer {
+    const due = this.#host.clock.now() + ms;
+    return this.#host.clock.after(ms, () => {
+      const early = due - this.#host.clock.now();
+      if (early > 0 && !pc.conn.isClosed) pc.drainTimers.push(this.#checkAfter(pc, Math.max(1, early)));
+      else this.#check(pc);
+    });
   }
 
   #forget(pc: PooledConnection, reason: string): void {
