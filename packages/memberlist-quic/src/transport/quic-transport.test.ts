@@ -45,3 +45,44 @@ test('two members join over QUIC, push/pull, and exchange reliable and best-effo
     await shutdownAll([a, b]);
   }
 });
+
+test('three members converge; a best-effort message larger than the datagram limit arrives through the stream fallback', { timeout: 30_000 }, async () => {
+  const ms = [await member('node-1', ca, certs.get('node-1')!), await member('node-2', ca, certs.get('node-2')!), await member('node-3', ca, certs.get('node-3')!)];
+  try {
+    await ms[1]!.list.join([ms[0]!.addr]);
+    await ms[2]!.list.join([ms[1]!.addr]);
+    await until(() => ms.every((m) => m.list.numMembers() === 3), 10_000, 'three members everywhere');
+    const to3 = ms[0]!.list.members().find((n) => n.name === 'node-3')!;
+    // Hex of pseudo-random bytes: still over the ~1400-byte datagram limit after memberlist's compression.
+    let seed = 7;
+    const big = Array.from({ length: 8000 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16 & 15).toString(16)).join('');
+    ms[0]!.list.sendBestEffort(to3, Buffer.from(big));
+    await ms[0]!.list.sendReliable(to3, Buffer.from('reliable to 3'));
+    await until(() => ms[2]!.delegate.messages.length >= 2, 5000, 'messages at node-3');
+    assert.ok(ms[2]!.delegate.messages.includes(big));
+    assert.ok(ms[2]!.delegate.messages.includes('reliable to 3'));
+    assert.ok(ms[2]!.metrics.counter('memberlist.quic.packet.received', { path: 'stream' }) >= 1);
+  } finally {
+    await shutdownAll(ms);
+  }
+});
+
+test('a member with a certificate from another CA never joins: refused and counted on both sides', { timeout: 30_000 }, async () => {
+  const a = await member('node-1', ca, certs.get('node-1')!);
+  const x = await member('intruder', rogueCa, certs.get('intruder')!, { dialTimeoutMs: 1000 }, { tcpTimeoutMs: 1000 });
+  try {
+    await assert.rejects(x.list.join([a.addr]));
+    // And the other way round: a dialling the intruder.
+    await assert.rejects(a.list.join([x.addr]));
+    await sleep(300);
+    assert.equal(a.list.numMembers(), 1);
+    assert.equal(x.list.numMembers(), 1);
+    for (const m of [a, x]) {
+      assert.ok(m.metrics.counter('memberlist.quic.handshake.refused', { reason: 'unknown-ca' }) >= 1, `${m.name} refused`);
+      assert.ok(m.transport.engineStats().handshakesRefused >= 1, `${m.name} engine refused`);
+      assert.equal(m.transport.connections().length, 0);
+    }
+  } finally {
+    await shutdownAll([a, x]);
+  }
+});

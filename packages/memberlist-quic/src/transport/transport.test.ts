@@ -91,13 +91,14 @@ test('the packet queue behind a dial is bounded; the rest are dropped and counte
     // A dial that fails drops its queue and counts it.
     const silent = createSocket('udp4');
     await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
-    const [c] = await pair({ dialTimeoutMs: 300 });
+    const [c, d] = await pair({ dialTimeoutMs: 300 });
     try {
       c.t.writeTo(Buffer.from('lost'), `127.0.0.1:${silent.address().port}`);
       await until(() => c.metrics.counter('memberlist.quic.packet.dropped', { reason: 'dial-failed' }) === 1, 3000, 'dial-failed drop');
     } finally {
       silent.close();
       await c.t.shutdown();
+      await d.t.shutdown();
     }
   } finally {
     await a.t.shutdown();
