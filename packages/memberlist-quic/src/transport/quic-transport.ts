@@ -30,7 +30,7 @@ import {
   type TransportHandler,
 } from '@shoal/memberlist';
 import { createQuicheEngine } from '../engine/real-quiche-engine.js';
-import type { QuicEngine, QuicEngineStats, QuicStream, VerifyInfo, VerifyResult } from '../engine/types.js';
+import type { QuicConnection, QuicEngine, QuicEngineStats, QuicStream, VerifyInfo, VerifyResult } from '../engine/types.js';
 import { QuicHandshakeError } from '../engine/errors.js';
 import { verifyPeerCertificate, type PeerCertificateRejection } from '../tls/verify.js';
 import { type QuicTransportConfig, type ResolvedQuicTransportConfig, resolveConfig } from './config.js';
@@ -352,10 +352,10 @@ export class QuicTransport implements NodeAwareTransport {
     const ready = this.#usable(key, name);
     if (ready) return ready;
     if (this.#config.requireNodeName && name !== '' && !this.#pool.dialing(key)) this.#expectedNames.set(key, name);
-    const pc = await this.#pool.getOrDial(key);
+    await this.#pool.getOrDial(key);
+    // Re-check: the tie-break may have picked another connection, and it must pass the name check too.
     const checked = this.#usable(key, name);
     if (!checked) throw new TransportError(`no usable connection to ${key}${name ? ` (${name})` : ''}`, true);
-    void pc;
     return checked;
   }
 
@@ -370,7 +370,7 @@ export class QuicTransport implements NodeAwareTransport {
     return undefined;
   }
 
-  #dial(key: string): Promise<import('../engine/types.js').QuicConnection> {
+  #dial(key: string): Promise<QuicConnection> {
     const target = splitHostPort(key)!;
     this.#metrics.incrCounter('memberlist.quic.dial');
     const dialling = this.#engine.dial(target, { alpn: this.#config.shoalAlpn ? ALPN_PREFERENCE : [ALPN_MEMBERLIST], timeoutMs: this.#config.dialTimeoutMs });
