@@ -1,7 +1,7 @@
 /**
  * @shoal/memberlist-quic: a QUIC transport with mutual TLS for
- * @shoal/memberlist (issue 18). So far: the TLS identity tooling and the QUIC
- * engine (the layer under the transport, which is being built).
+ * @shoal/memberlist (issue 18): the transport, the TLS identity tooling and
+ * the QUIC engine under the transport.
  */
 export {
   createCa,
@@ -33,3 +33,4 @@ export {
   type VerifyPeerCertificateOptions,
 } from './tls/index.js';
 export * from './engine/index.js';
+export * from './transport/index.js';
