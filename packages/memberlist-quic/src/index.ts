@@ -33,4 +33,7 @@ export {
   type VerifyPeerCertificateOptions,
 } from './tls/index.js';
 export * from './engine/index.js';
-export * from './transport/index.js';
+/** memberlist's Transport over QUIC; its wire rules (framing, tie-break) stay internal. */
+export { QuicTransport, type AppStreamHandler, type AppStreamInfo, type QuicConnectionInfo } from './transport/quic-transport.js';
+export { QUIC_TRANSPORT_DEFAULTS, type QuicTransportConfig, type QuicTransportTls } from './transport/config.js';
+export { ALPN_MEMBERLIST, ALPN_SHOAL } from './transport/framing.js';
