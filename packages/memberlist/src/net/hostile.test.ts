@@ -55,20 +55,31 @@ test('20 connections claiming 20 MiB and stalling hold no more than the partial-
   const budget = 64 * MiB;
   const node = await member('target', { tcpTimeoutMs: 10_000, partialFrameBudgetBytes: budget });
   collectGarbage();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
+  const baseline = process.memoryUsage();
+  let peak = baseline.rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   let attack;
   try {
     attack = await stalledFrames(node.addr, 20, 20 * MiB, 19_000_000);
     await sleep(300); // the node has read what was sent; the survivors stall, holding their bytes
     collectGarbage();
-    const held = process.memoryUsage().rss - baseline;
-    // Before the budget each connection held ~29 MB (580 MB for 20). On top of the budget: the
-    // attacker's side in this process, and what the allocator keeps of the dropped frames' memory.
-    assert.ok(held < budget + 48 * MiB, `RSS held ${(held / MiB).toFixed(0)} MiB over baseline (budget ${budget / MiB} MiB)`);
-    // Garbage awaiting collection comes on top at the peak; bounded too.
-    assert.ok(peak - baseline < 3 * budget, `RSS peaked ${((peak - baseline) / MiB).toFixed(0)} MiB over baseline`);
+    const after = process.memoryUsage();
+    // What the budget governs: the buffers still alive once garbage is collected.
+    // On top of the node's partial frames (at most the budget) come what is not
+    // budgeted: chunks a socket has read and its stream not yet consumed (up to
+    // 1 MiB a connection while the attack is still arriving), the sockets' read
+    // buffers and the attacker's 1 MiB chunk in this process; 9 MiB was the most
+    // seen. Before the budget, 20 x ~19 MB stayed alive.
+    const buffers = after.arrayBuffers - baseline.arrayBuffers;
+    assert.ok(buffers <= budget + 16 * MiB, `live buffers grew ${(buffers / MiB).toFixed(0)} MiB (budget ${budget / MiB} MiB)`);
+    // RSS comes on top of that: freed socket buffers the allocator keeps, and
+    // garbage between collections. A bare node:net server holding the same
+    // 64 MiB of this attack grows 70-143 MB (bench/memberlist-hostile.ts,
+    // scenario stalled), so the bound is a multiple of the budget, far below
+    // the ~580 MB it took before.
+    const held = after.rss - baseline.rss;
+    assert.ok(held < 2.5 * budget, `RSS held ${(held / MiB).toFixed(0)} MiB over baseline (budget ${budget / MiB} MiB)`);
+    assert.ok(peak - baseline.rss < 4 * budget, `RSS peaked ${((peak - baseline.rss) / MiB).toFixed(0)} MiB over baseline`);
     assert.ok(node.list.localNode() !== undefined);
   } finally {
     clearInterval(sampler);
