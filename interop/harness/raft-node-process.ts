@@ -312,9 +312,9 @@ export class RaftNodeProcess {
     await this.#ok('remove', { id }, timeoutMs);
   }
 
-  /** Hands leadership to another voter (raft's choice). */
-  async transfer(timeoutMs?: number): Promise<void> {
-    await this.#ok('transfer', {}, timeoutMs);
+  /** Hands leadership to another voter: raft's choice, or the one given by id and addr. */
+  async transfer(id?: string, addr?: string, timeoutMs?: number): Promise<void> {
+    await this.#ok('transfer', id === undefined ? {} : { id, addr }, timeoutMs);
   }
 
   async snapshot(timeoutMs?: number): Promise<void> {

@@ -114,7 +114,7 @@ test('shoal raft: three shoal servers elect, replicate 50 applies, survive a SIG
 
 const missing = goMissingReason(['raft', 'raft-boltdb']);
 
-test(`mixed cluster: 2 Go + 1 shoal on wire 1.1 elect a leader and replicate${missing ? ` (skipped: ${missing})` : ''}`, { skip: missing !== undefined, timeout: 300_000 }, async (t: TestContext) => {
+test(`mixed cluster: 2 Go + 1 shoal on wire 1.1 elect a leader, replicate, and replicate again with the shoal server leading${missing ? ` (skipped: ${missing})` : ''}`, { skip: missing !== undefined, timeout: 300_000 }, async (t: TestContext) => {
   await buildGoProgram('raft-node', 'raft-node');
   const began = Date.now();
   const root = mkdtempSync(join(tmpdir(), 'shoal-raft-mixed-'));
@@ -126,6 +126,15 @@ test(`mixed cluster: 2 Go + 1 shoal on wire 1.1 elect a leader and replicate${mi
     const applied = await applyAll(leader, Array.from({ length: 50 }, (_, i) => `mixed-${i}`));
     await converged(nodes, 50, digestOf(applied));
     t.diagnostic(`50 applies on every server after ${Date.now() - began} ms`);
+
+    // Leadership to the shoal server (TimeoutNow from a Go leader, or already
+    // there), then applies through it reach both Go servers.
+    const shoal = nodes.find((n) => n.impl === 'shoal')!;
+    if (leader !== shoal) await leader.transfer(shoal.id, shoal.addr);
+    assert.equal(await agreedLeader(nodes), shoal, 'the shoal server leads');
+    applied.push(...await applyAll(shoal, Array.from({ length: 50 }, (_, i) => `via-shoal-${i}`)));
+    await converged(nodes, 100, digestOf(applied));
+    t.diagnostic(`shoal leads; 50 more applies on every server after ${Date.now() - began} ms`);
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
     rmSync(root, { recursive: true, force: true });
