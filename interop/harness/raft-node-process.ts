@@ -3,8 +3,11 @@
 // stdout, `req`-numbered requests on stdin, one reply line per request. The
 // implementation is chosen per server, so a test can mix kinds in a cluster.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { trackChild } from './children.js';
 import { EventLog } from './event-log.js';
 import { buildGoProgram } from './go-build.js';
@@ -123,14 +126,16 @@ async function launchFor(options: RaftNodeOptions): Promise<Launch> {
   }
 }
 
-/**
- * `shoal raft` (issue 14 item 2) does not exist yet. When it does, this
- * returns `{ command: process.execPath, args: [SHOAL_BIN, 'raft', ...args], cwd: ROOT }`
- * with SHOAL_BIN = packages/cli/bin/shoal.js (or tsx and packages/cli/src/run.ts,
- * as shoal-member-process.ts runs it from source); nothing else here changes.
- */
-function shoalRaftLaunch(_args: string[]): Launch {
-  throw new Error("raft-node-process: impl 'shoal' is not implemented yet (`shoal raft` is issue 14 item 2); only impl 'go' runs");
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The built CLI (`npx tsc -b` first): a server starts in a fraction of tsx's time. */
+const SHOAL_BIN = join(ROOT, 'packages/cli/bin/shoal.js');
+
+/** `shoal raft` (packages/cli/src/commands/raft.ts) from the built dist. */
+function shoalRaftLaunch(args: string[]): Launch {
+  if (!existsSync(join(ROOT, 'packages/cli/dist/run.js'))) {
+    throw new Error("raft-node-process: impl 'shoal' runs packages/cli/dist; build it first (npx tsc -b)");
+  }
+  return { command: process.execPath, args: [SHOAL_BIN, 'raft', ...args], cwd: ROOT };
 }
 
 interface Pending {
@@ -307,9 +312,9 @@ export class RaftNodeProcess {
     await this.#ok('remove', { id }, timeoutMs);
   }
 
-  /** Hands leadership to another voter (raft's choice). */
-  async transfer(timeoutMs?: number): Promise<void> {
-    await this.#ok('transfer', {}, timeoutMs);
+  /** Hands leadership to another voter: raft's choice, or the one given by id and addr. */
+  async transfer(id?: string, addr?: string, timeoutMs?: number): Promise<void> {
+    await this.#ok('transfer', id === undefined ? {} : { id, addr }, timeoutMs);
   }
 
   async snapshot(timeoutMs?: number): Promise<void> {

@@ -6,6 +6,7 @@ import { simRaftCommand } from './sim-raft.js';
 import { simMemberlistCommand } from './sim-memberlist.js';
 import { lincheckCommand } from './lincheck.js';
 import { raftLogCommand } from './raft-log.js';
+import { raftCommand } from './raft.js';
 import { tlsCaCommand, tlsCertCommand } from './tls.js';
 
 // Each command lives in its own file; add it here to make it reachable.
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   simMemberlistCommand,
   lincheckCommand,
   raftLogCommand,
+  raftCommand,
   tlsCaCommand,
   tlsCertCommand,
 ];
