@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { fromUtf8, RealClock, utf8 } from '@shoal/kit';
+import { createLogger, fromUtf8, RealClock, utf8 } from '@shoal/kit';
 import {
   type Config,
   createNetMemberlist,
@@ -7,15 +7,17 @@ import {
   defaultLocalConfig,
   defaultWANConfig,
   ipPortString,
-  type Memberlist,
+  Memberlist,
   type Node,
   splitHostPort,
 } from '@shoal/memberlist';
+import { loadTlsMaterial, QuicTransport, type TlsMaterial, TlsMaterialError } from '@shoal/memberlist-quic';
 import { parseOptions } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
 
 const USAGE = `shoal member --name NAME --bind HOST:PORT [--advertise HOST:PORT] [--join HOST:PORT,...]
        [--profile lan|wan|local] [--key BASE64] [--label LABEL] [--meta TEXT] [--state TEXT] [--commands]
+       [--transport udp|quic] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--require-node-name]
 
 Runs one memberlist node and prints one JSON object per line for each membership
 event, starting with its own join:
@@ -27,7 +29,22 @@ Either signal during --join stops the join and exits 0.
   --commands     read commands from standard input, one per line:
                    send-reliable NODE TEXT | send-best-effort NODE TEXT | update-meta TEXT |
                    set-state TEXT | members | leave [TIMEOUT_MS]
-                 user messages print as {"event":"msg","data":TEXT}`;
+                 user messages print as {"event":"msg","data":TEXT}
+
+  --transport udp|quic  udp (default): memberlist's UDP + TCP transport.
+                 quic: one UDP socket carrying QUIC with mutual TLS (docs/memberlist-quic.md);
+                 --bind, --advertise and --join addresses are then QUIC (UDP) ports.
+  --tls-ca FILE, --tls-cert FILE, --tls-key FILE
+                 required with quic: the cluster's CA certificate and this node's
+                 certificate and key (\`shoal tls ca\`, \`shoal tls cert\`). Peers whose
+                 certificates the CA did not sign are refused (logged on stderr).
+  --require-node-name
+                 quic only: also refuse a peer whose certificate's CN is not the
+                 memberlist name it is addressed by; --name must then equal the CN of
+                 --tls-cert.
+
+Exit status: 0 stopped by a signal; 1 the node could not start or join; 2 bad
+arguments or TLS files that are missing, unreadable or unusable.`;
 
 const PROFILES = { lan: defaultLANConfig, wan: defaultWANConfig, local: defaultLocalConfig } as const;
 
@@ -42,6 +59,10 @@ interface MemberOptions {
   meta: string;
   state: string;
   commands: boolean;
+  transport: 'udp' | 'quic';
+  /** With quic: the files of this node's TLS material. */
+  tls?: { caFile: string; certFile: string; keyFile: string };
+  requireNodeName: boolean;
 }
 
 function hostPort(flag: string, text: string): { host: string; port: number } {
@@ -62,6 +83,11 @@ export function parseMemberArgs(args: string[]): MemberOptions {
     meta: { type: 'string', default: '' },
     state: { type: 'string', default: '' },
     commands: { type: 'boolean', default: false },
+    transport: { type: 'string', default: 'udp' },
+    'tls-ca': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'require-node-name': { type: 'boolean', default: false },
   });
   if (!values.name) throw new UsageError('--name is required');
   if (!values.bind) throw new UsageError('--bind is required');
@@ -73,6 +99,18 @@ export function parseMemberArgs(args: string[]): MemberOptions {
     if (![16, 24, 32].includes(key.length)) throw new UsageError(`--key must decode to 16, 24 or 32 bytes, got ${key.length}`);
   }
   if (Buffer.byteLength(values.label!) > 255) throw new UsageError('--label must be at most 255 bytes');
+  const transport = values.transport!;
+  if (transport !== 'udp' && transport !== 'quic') throw new UsageError(`--transport must be udp or quic, got '${transport}'`);
+  const tlsFlags = ['tls-ca', 'tls-cert', 'tls-key'] as const;
+  let tls: MemberOptions['tls'];
+  if (transport === 'quic') {
+    const missing = tlsFlags.filter((flag) => values[flag] === undefined || values[flag] === '');
+    if (missing.length > 0) throw new UsageError(`--transport quic requires ${missing.map((flag) => `--${flag} FILE`).join(', ')}`);
+    tls = { caFile: values['tls-ca']!, certFile: values['tls-cert']!, keyFile: values['tls-key']! };
+  } else {
+    const given = [...tlsFlags, 'require-node-name' as const].filter((flag) => values[flag] !== undefined && values[flag] !== false);
+    if (given.length > 0) throw new UsageError(`--${given[0]} needs --transport quic`);
+  }
   return {
     name: values.name,
     bind: hostPort('bind', values.bind),
@@ -84,7 +122,25 @@ export function parseMemberArgs(args: string[]): MemberOptions {
     meta: values.meta!,
     state: values.state!,
     commands: values.commands!,
+    transport,
+    ...(tls ? { tls } : {}),
+    requireNodeName: values['require-node-name']!,
   };
+}
+
+/** Reads and checks the TLS files; any problem with them is bad input: one line, exit 2. */
+async function loadTls(opts: MemberOptions, files: NonNullable<MemberOptions['tls']>, now: number): Promise<TlsMaterial> {
+  let material: TlsMaterial;
+  try {
+    material = await loadTlsMaterial(files, { now });
+  } catch (error) {
+    if (error instanceof TlsMaterialError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (opts.requireNodeName && material.commonName !== opts.name) {
+    throw new UsageError(`--require-node-name: --name '${opts.name}' is not the CN '${material.commonName}' of ${files.certFile}; peers would refuse it`);
+  }
+  return material;
 }
 
 const text = (b: Uint8Array): string => fromUtf8(b);
@@ -121,9 +177,10 @@ export const memberCommand: Command = {
       },
       ...(opts.key ? { secretKey: opts.key } : {}),
     });
+    const tls = opts.tls ? await loadTls(opts, opts.tls, clock.wallTime()) : undefined;
     let list: Memberlist;
     try {
-      list = await createNetMemberlist(config);
+      list = tls ? await createQuicMemberlist(config, tls, opts.requireNodeName, io) : await createNetMemberlist(config);
     } catch (error) {
       io.err(`shoal member: ${(error as Error).message}\n`);
       return 1;
@@ -163,6 +220,32 @@ export const memberCommand: Command = {
     return 0;
   },
 };
+
+/** A memberlist over a QuicTransport, as createNetMemberlist does over the NetTransport. */
+async function createQuicMemberlist(config: Config, tls: TlsMaterial, requireNodeName: boolean, io: CommandIO): Promise<Memberlist> {
+  // Refused peers (another CA, an expired certificate, a wrong name) are warnings: JSON lines on stderr, without stacks.
+  const logger = createLogger((entry) => io.err(`${JSON.stringify(entry, (key, value: unknown) => (key === 'stack' ? undefined : value))}\n`), 'warn');
+  const transport = await QuicTransport.create({
+    bindAddr: config.bindAddr,
+    bindPort: config.bindPort,
+    tls: { caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem },
+    requireNodeName,
+    clock: config.clock,
+    logger,
+  });
+  const autoPort = config.bindPort === 0;
+  try {
+    return await Memberlist.create({
+      ...config,
+      transport,
+      bindPort: transport.port,
+      advertisePort: autoPort && (config.advertisePort === 0 || config.advertisePort === config.bindPort) ? transport.port : config.advertisePort,
+    });
+  } catch (error) {
+    await transport.shutdown();
+    throw error;
+  }
+}
 
 async function runCommand(
   list: Memberlist,
