@@ -4,23 +4,17 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../harness/event-log.js';
 import { buildGoProgram, goMissingReason } from '../harness/go-build.js';
-import { freeLoopbackPorts, startRaftNode, type RaftNodeProcess, type RaftNodeState } from '../harness/raft-node-process.js';
+import { freeLoopbackPorts, startRaftNode, type RaftNodeProcess } from '../harness/raft-node-process.js';
+import { eventually } from '../harness/event-log.js';
+import { agreedLeader, converged, digestOf } from '../harness/raft-node-waits.js';
 
 const missing = goMissingReason(['raft', 'raft-boltdb']);
 const skip = missing !== undefined;
 const title = (what: string): string => (missing ? `${what} (skipped: ${missing})` : what);
-
-function digestOf(commands: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const c of commands) hash.update(c).update('\n');
-  return hash.digest('hex');
-}
 
 /**
  * Snapshots often and keeps few entries behind them, so a server that was
@@ -31,35 +25,6 @@ const SNAPSHOTS = { snapshotThreshold: 16, trailingLogs: 8, snapshotIntervalMs: 
 /** Snapshots in a FileSnapshotStore directory, by name: TERM-INDEX-MS. */
 function snapshotsIn(dir: string): { name: string; index: number }[] {
   return readdirSync(join(dir, 'snapshots')).filter((name) => !name.endsWith('.tmp')).map((name) => ({ name, index: Number(name.split('-')[1]) }));
-}
-
-/**
- * Waits until exactly one of `nodes` is leader and every one of them names it
- * in its latest leader event; returns it.
- */
-async function agreedLeader(nodes: readonly RaftNodeProcess[], timeoutMs = 15_000): Promise<RaftNodeProcess> {
-  let found: RaftNodeProcess | undefined;
-  await eventually(async () => {
-    const states = await Promise.all(nodes.map((n) => n.state(2000)));
-    const leaders = nodes.filter((_, i) => states[i]!.state === 'leader');
-    const named = nodes.map((n) => n.leader);
-    found = leaders.length === 1 && named.every((id) => id === leaders[0]!.id) ? leaders[0] : undefined;
-    return { ok: found !== undefined, detail: `states ${states.map((s, i) => `${nodes[i]!.id}:${s.state}/t${s.term}`).join(' ')}; reported leaders ${JSON.stringify(named)}` };
-  }, timeoutMs, 'one leader all servers agree on', 100);
-  return found!;
-}
-
-/** Waits until every node has applied `count` commands with digest `digest`. */
-async function converged(nodes: readonly RaftNodeProcess[], count: number, digest: string, timeoutMs = 15_000): Promise<RaftNodeState[]> {
-  let states: RaftNodeState[] = [];
-  await eventually(async () => {
-    states = await Promise.all(nodes.map((n) => n.state(2000)));
-    return {
-      ok: states.every((s) => s.applied === count && s.digest === digest),
-      detail: states.map((s, i) => `${nodes[i]!.id}: applied ${s.applied} digest ${s.digest.slice(0, 12)}`).join('; '),
-    };
-  }, timeoutMs, `${nodes.map((n) => n.id).join(',')} to apply ${count} commands`, 100);
-  return states;
 }
 
 test(title('go raft-node: bad arguments print one line and exit 2'), { skip, timeout: 300_000 }, async () => {
