@@ -286,11 +286,14 @@ function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return value;
 }
 
+const SIM_PREALLOCATE_BYTES = 16 * 1024;
+
 /** File stores on each host's simulated disk, the transport on the simulated network. */
 function simulatedEnvironment(network: SimRaftNetwork, wrap: ClusterOptions['wrapFileSystem']): ServerEnvironment {
   const fileSystem = (server: ClusterServer): FileSystem => (wrap === undefined ? server.node.disk.fileSystem() : wrap(server, server.node.disk.fileSystem()));
   return {
-    openStore: (server) => InspectableDiskStore.open(fileSystem(server), 'raft'),
+    // Small zero-fills, so a run extends each segment's preallocation many times, crashes included.
+    openStore: (server) => InspectableDiskStore.open(fileSystem(server), 'raft', { preallocateBytes: SIM_PREALLOCATE_BYTES }),
     openSnapshots: (server) => FileSnapshotStore.open(fileSystem(server), 'raft', { clock: server.node.clock }),
     closeBootstrapStore: (store) => (store as InspectableDiskStore).close(),
     attachTransport: (server) => network.attach(server.node),

@@ -9,6 +9,11 @@
  * other than the newest were complete before the next one was created, so
  * any bad frame in the part of them still in use is corruption. Segments a
  * newer one masks whole (an interrupted tail truncation's cleanup) are removed.
+ *
+ * Zeros from the end of the last complete batch to the end of the file are
+ * the store's preallocation, not a torn write: they stay, and nothing is said.
+ * Anything else there is cut, so that no stale frame of an unfinished write
+ * can line up behind a later batch and be read as part of the log.
  */
 import type { FileSystem, Logger } from '@shoal/kit';
 import { LogCorruptionError } from '../../errors.js';
@@ -98,6 +103,11 @@ export async function recoverLog(fs: FileSystem, dir: string, logger: Logger, re
       segments.push(segment);
       continue;
     }
+    if ((scan.problem === 'zeros' || scan.problem === 'short') && scan.stop === scan.committedEnd && (await zerosFrom(reader, scan.stop, size))) {
+      segment.size = scan.committedEnd;
+      segments.push(segment);
+      continue;
+    }
     if (scan.problem !== undefined && (await laterWriteFollows(reader, size, scan.stop))) {
       await handle.close();
       throw new LogCorruptionError(path, scan.stop, `${scan.problem} frame before a later committed batch`);
@@ -115,6 +125,7 @@ export async function recoverLog(fs: FileSystem, dir: string, logger: Logger, re
         await handle.datasync();
       }
       segment.size = scan.committedEnd;
+      segment.allocated = scan.committedEnd;
     }
     segments.push(segment);
   }
@@ -173,6 +184,18 @@ async function scanFrames(reader: ChunkReader, segment: Segment, size: number, l
     pos = end;
   }
   return { stop: pos, problem: undefined, committedEnd, committedCount };
+}
+
+const ZERO_CHUNK = new Uint8Array(1024 * 1024);
+
+/** True when every byte from `from` to `size` is zero. */
+async function zerosFrom(reader: ChunkReader, from: number, size: number): Promise<boolean> {
+  for (let at = from; at < size; at += ZERO_CHUNK.length) {
+    const chunk = await reader.bytes(at, ZERO_CHUNK.length);
+    // Buffer.compare is a memcmp; a byte loop over a 64 MiB segment's zeros would cost a noticeable part of a second.
+    if (Buffer.compare(chunk, ZERO_CHUNK.subarray(0, chunk.length)) !== 0) return false;
+  }
+  return true;
 }
 
 /** True when an intact commit frame after `badAt` belongs to a write that began after it. */

@@ -68,6 +68,8 @@ export class Segment {
   readonly handle: FileHandle;
   /** Bytes of the file that belong to the log (the next frame goes here). */
   size: number;
+  /** Bytes the file is known to hold on disk: `size`, plus zeros written ahead of it (preallocation). */
+  allocated: number;
   #offsets: Uint32Array;
   #count = 0;
 
@@ -77,6 +79,7 @@ export class Segment {
     this.path = path;
     this.handle = handle;
     this.size = size;
+    this.allocated = size;
     this.#offsets = offsets ?? new Uint32Array(64);
     this.#count = count;
   }

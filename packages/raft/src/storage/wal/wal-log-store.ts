@@ -14,6 +14,16 @@
  * may have dropped them while reads still see them. When that cut fails too,
  * or any other write fails, the store refuses everything: what reached the
  * disk is unknown until it is reopened (and recovery decides).
+ *
+ * The active segment is kept zero-filled some way past its end
+ * (`preallocateBytes`), as etcd's WAL does: a datasync after a write into
+ * space the file already holds has no new file size to commit, which on ext4
+ * saves a journal commit per batch (0.7–0.95× the latency of an appending
+ * write + fdatasync here). Node.js has no fallocate, so the zeros are written;
+ * the extension rides on the write that needs it, once per `preallocateBytes`,
+ * and only for groups small enough that the commit, not the bytes, is the cost.
+ * Recovery reads a zero tail after the last commit as that space, not as a
+ * torn write.
  */
 import { Deferred, silentLogger } from '@shoal/kit';
 import type { FileSystem, Logger } from '@shoal/kit';
@@ -36,10 +46,16 @@ export interface WalLogStoreOptions {
   cacheEntries?: number;
   /** Bytes of recent entries kept in memory. Default 16 MiB. */
   cacheBytes?: number;
-  /** Where recovery reports what it cut. Default silent. */
+  /** Where recovery reports what it cut, and the store what went wrong. Default silent. */
   logger?: Logger;
   /** Open for reading only (dumps, checks): nothing on disk changes, a torn tail is reported but not cut, writes fail. */
   readOnly?: boolean;
+  /**
+   * Zeros kept written ahead of the active segment's end, so most datasyncs
+   * need not commit a new file size; never past `segmentBytes`. 0 turns it
+   * off. Default 4 MiB.
+   */
+  preallocateBytes?: number;
 }
 
 export interface WalStats {
@@ -54,6 +70,8 @@ export interface WalStats {
   groupWrites: number;
   /** Bytes cut from a torn tail when the store was opened. */
   cutBytes: number;
+  /** Zero-filled bytes past the active segment's end (see preallocateBytes). */
+  preallocatedBytes: number;
 }
 
 type Op =
@@ -61,6 +79,14 @@ type Op =
   | { kind: 'delete'; min: number; max: number; done: Deferred<void> };
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_PREALLOCATE_BYTES = 4 * 1024 * 1024;
+/**
+ * Zeros double the bytes a log writes. Past groups of this size the disk's
+ * bandwidth, not its per-sync commit, sets the latency, so larger groups just
+ * extend the file (bench/raft-log here: zero-filling took 265 KiB groups from
+ * 1.2 to 4.0 ms at p50, while it saved 0.1–0.15 ms on groups up to 66 KiB).
+ */
+const PREALLOCATE_MAX_GROUP_BYTES = 128 * 1024;
 /** A group stops growing past this, so one write stays a reasonable size. */
 const MAX_GROUP_BYTES = 32 * 1024 * 1024;
 
@@ -68,6 +94,8 @@ export class WalLogStore implements LogStore {
   readonly #fs: FileSystem;
   readonly #dir: string;
   readonly #segmentBytes: number;
+  readonly #preallocateBytes: number;
+  readonly #logger: Logger;
   readonly #cache: EntryCache;
   #segments: Segment[];
   #head: number;
@@ -87,6 +115,8 @@ export class WalLogStore implements LogStore {
     this.#fs = fs;
     this.#dir = dir;
     this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.#preallocateBytes = options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
+    this.#logger = options.logger ?? silentLogger;
     this.#cache = new EntryCache(options.cacheEntries ?? 4096, options.cacheBytes ?? 16 * 1024 * 1024);
     this.#segments = recovered.segments;
     this.#head = recovered.head;
@@ -98,6 +128,8 @@ export class WalLogStore implements LogStore {
   static async open(fs: FileSystem, dir: string, options: WalLogStoreOptions = {}): Promise<WalLogStore> {
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     if (!Number.isInteger(segmentBytes) || segmentBytes < 1024 || segmentBytes > 2 ** 31) throw new RangeError('segmentBytes must be between 1 KiB and 2 GiB');
+    const preallocateBytes = options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
+    if (!Number.isSafeInteger(preallocateBytes) || preallocateBytes < 0) throw new RangeError('preallocateBytes must be a whole number of bytes, 0 or more');
     const readOnly = options.readOnly ?? false;
     if (!readOnly) await ensureDir(fs, dir);
     const recovered = await recoverLog(fs, dir, options.logger ?? silentLogger, readOnly);
@@ -199,6 +231,7 @@ export class WalLogStore implements LogStore {
       indexBytes: this.#segments.reduce((sum, s) => sum + s.indexBytes, 0),
       groupWrites: this.#groupWrites,
       cutBytes: this.#cutBytes,
+      preallocatedBytes: Math.max(0, (this.#segments.at(-1)?.allocated ?? 0) - (this.#segments.at(-1)?.size ?? 0)),
     };
   }
 
@@ -278,14 +311,18 @@ export class WalLogStore implements LogStore {
       writeCommitFrame(out, at, op.logs[op.logs.length - 1]!.index, start);
       at += COMMIT_FRAME_BYTES;
     }
+    const end = start + groupBytes;
+    let allocated = Math.max(active.allocated, end);
     try {
       await active.handle.write(start, out);
+      if (end > active.allocated && groupBytes <= PREALLOCATE_MAX_GROUP_BYTES) allocated = await this.#preallocate(active, end);
       await active.handle.datasync();
     } catch (err) {
       await this.#rewind(active, start, err);
     }
     this.#groupWrites++;
-    active.size = start + groupBytes;
+    active.size = end;
+    active.allocated = allocated;
     let k = 0;
     for (const op of group) {
       for (const log of op.logs) {
@@ -295,6 +332,24 @@ export class WalLogStore implements LogStore {
     }
     if (this.#last === 0) this.#first = group[0]!.logs[0]!.index;
     this.#last = active.lastIndex;
+  }
+
+  /**
+   * Zero-fills `preallocateBytes` past `end` (within the segment's size) and
+   * returns how far the file is known to reach. Only an optimisation: when it
+   * fails (a nearly full disk) the batch still goes on, and the next write
+   * past the zeros tries again.
+   */
+  async #preallocate(segment: Segment, end: number): Promise<number> {
+    const target = Math.min(end + this.#preallocateBytes, this.#segmentBytes);
+    if (target <= end) return end;
+    try {
+      await segment.handle.preallocate(target);
+      return target;
+    } catch (err) {
+      this.#logger.warn({ segment: segment.path, bytes: target - end, error: err instanceof Error ? err.message : String(err) }, 'wal: could not write zeros ahead of the log; going on without them');
+      return end;
+    }
   }
 
   /** The segment the next group goes to: the active one, a fresh one when it is full, or the first of an empty log. */
@@ -324,6 +379,7 @@ export class WalLogStore implements LogStore {
     } catch {
       throw failure;
     }
+    segment.allocated = start;
     throw new RewoundWriteError(failure);
   }
 
