@@ -11,9 +11,13 @@ export const INTEROP_DIR = new URL('..', import.meta.url).pathname;
 const BIN_DIR = join(INTEROP_DIR, 'bin');
 export const GO_ENV = { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '-mod=mod' };
 
-/** Whether `go` and the named HashiCorp library sources (Debian packages) are installed. */
+/**
+ * Whether `go` and the named library sources (Debian packages) are installed:
+ * a bare name is a HashiCorp library, a path with a slash a full import path.
+ */
 export function goAvailable(libraries: readonly string[] = ['memberlist']): boolean {
-  return libraries.every((lib) => existsSync(`/usr/share/gocode/src/github.com/hashicorp/${lib}`)) && ['/usr/bin/go', '/usr/local/go/bin/go'].some(existsSync);
+  const dir = (lib: string): string => `/usr/share/gocode/src/${lib.includes('/') ? lib : `github.com/hashicorp/${lib}`}`;
+  return libraries.every((lib) => existsSync(dir(lib))) && ['/usr/bin/go', '/usr/local/go/bin/go'].some(existsSync);
 }
 
 /**
