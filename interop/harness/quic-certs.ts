@@ -34,14 +34,18 @@ export class QuicCerts {
     return new QuicCerts(dir, { cluster, other });
   }
 
-  /** A certificate for node `name` (its CN) signed by `ca`, trusting that same CA. */
-  async node(name: string, ca: CaChoice = 'cluster'): Promise<NodeTlsFiles> {
+  /**
+   * A certificate for node `name` (its CN) signed by `ca`, trusting `trust`
+   * (default: that same CA; an intruder may well trust the cluster's CA, whose
+   * certificate is no secret, while holding a certificate from another).
+   */
+  async node(name: string, ca: CaChoice = 'cluster', trust: CaChoice = ca): Promise<NodeTlsFiles> {
     const issued = await createNodeCertificate(this.#cas[ca], { name, ips: ['127.0.0.1'] });
     const certFile = join(this.dir, `${name}.pem`);
     const keyFile = join(this.dir, `${name}-key.pem`);
     writeFileSync(certFile, issued.certPem);
     writeFileSync(keyFile, issued.keyPem, { mode: 0o600 });
-    return { caFile: join(this.dir, `${ca}-ca.pem`), certFile, keyFile, pem: { caPem: this.#cas[ca].certPem, certPem: issued.certPem, keyPem: issued.keyPem } };
+    return { caFile: join(this.dir, `${trust}-ca.pem`), certFile, keyFile, pem: { caPem: this.#cas[trust].certPem, certPem: issued.certPem, keyPem: issued.keyPem } };
   }
 
   remove(): void {

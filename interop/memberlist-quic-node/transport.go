@@ -180,7 +180,9 @@ func (t *quicTransport) WriteTo(b []byte, addr string) (time.Time, error) {
 	if err != nil {
 		return now, err
 	}
-	if conn.ConnectionState().SupportsDatagrams && len(b) <= maxDatagramPayload {
+	// quic-go 0.29's SupportsDatagrams is the peer's offer only; a node that
+	// turned datagrams off sends none either.
+	if t.quicConf.EnableDatagrams && conn.ConnectionState().SupportsDatagrams && len(b) <= maxDatagramPayload {
 		err = conn.SendMessage(b)
 		if err == nil {
 			t.counts.add("quic.packet.sent.datagram", 1)

@@ -44,12 +44,12 @@ export async function startShoalProcess(name: string, join: string[]): Promise<S
 }
 
 /** Go nodes in one process; with `nodes` > 1 each of NAME-0, NAME-1, ... gets its own certificate. */
-export async function startGo(options: Omit<GoQuicNodeOptions, 'tls'> & { ca?: CaChoice }): Promise<GoMemberlistNode> {
+export async function startGo(options: Omit<GoQuicNodeOptions, 'tls'> & { ca?: CaChoice; trust?: CaChoice }): Promise<GoMemberlistNode> {
   const count = options.nodes ?? 1;
   let tls;
-  if (count === 1) tls = await ready().node(options.name, options.ca);
+  if (count === 1) tls = await ready().node(options.name, options.ca, options.trust);
   else {
-    for (let i = 0; i < count; i++) tls = await ready().node(`${options.name}-${i}`, options.ca);
+    for (let i = 0; i < count; i++) tls = await ready().node(`${options.name}-${i}`, options.ca, options.trust);
     tls = { caFile: tls!.caFile, certFile: `${ready().dir}/${options.name}-%d.pem`, keyFile: `${ready().dir}/${options.name}-%d-key.pem` };
   }
   return startGoQuicNode({ ...options, tls });
