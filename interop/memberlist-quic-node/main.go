@@ -51,7 +51,22 @@ func main() {
 	pushPullMs := flag.Int("pushpull", -1, "push/pull interval in ms (default: the local profile's; 0 disables)")
 	datagrams := flag.Bool("datagrams", true, "offer QUIC datagrams (false: every packet takes the stream fallback)")
 	verbose := flag.Bool("v", false, "memberlist logs to stderr")
+	genCA := flag.String("gen-ca", "", "write DIR/ca.pem and DIR/ca-key.pem the way the reference's tlsutil does, then exit")
+	genCert := flag.String("gen-cert", "", "write DIR/NAME.pem and DIR/NAME-key.pem (-name, IP SAN 127.0.0.1) signed by DIR/ca.pem, then exit")
 	flag.Parse()
+
+	if *genCA != "" || *genCert != "" {
+		var err error
+		if *genCA != "" {
+			err = generateCA(*genCA, "memberlist-quic interop")
+		} else {
+			err = generateNodeCert(*genCert, *name, []net.IP{net.ParseIP("127.0.0.1")})
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 
 	host, basePort := splitHostPort(*bind)
 	nodes := make([]*node, 0, *count)

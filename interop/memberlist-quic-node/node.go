@@ -101,6 +101,8 @@ func member(n *node, name string) *memberlist.Node {
 //	members | stats | join ADDR[,ADDR] | set-state TEXT
 //	send-best-effort NODE TEXT | send-reliable NODE TEXT
 //	send-best-effort-size NODE BYTES (BYTES letters that do not compress)
+//	send-burst best-effort|reliable NODE BYTES COUNT (COUNT such messages in a
+//	row, each starting with its index and a colon)
 //	leave TIMEOUT_MS | exit
 func handleCommand(nodes []*node, line string) {
 	if line == "" {
@@ -145,6 +147,31 @@ func handleCommand(nodes []*node, line string) {
 		n.state = []byte(strings.Join(parts[1:], " "))
 		n.mu.Unlock()
 		reply(map[string]interface{}{"event": "state-set"})
+	case "send-burst":
+		args := strings.Fields(strings.Join(parts[1:], " "))
+		if len(args) != 4 {
+			fail(fmt.Errorf("send-burst needs KIND NODE BYTES COUNT"))
+			return
+		}
+		send := n.list.SendBestEffort
+		if args[0] == "reliable" {
+			send = n.list.SendReliable
+		}
+		to := member(n, args[1])
+		size, err1 := strconv.Atoi(args[2])
+		count, err2 := strconv.Atoi(args[3])
+		if to == nil || err1 != nil || err2 != nil || size < 1 || count < 1 {
+			fail(fmt.Errorf("bad send-burst arguments %q", args))
+			return
+		}
+		body := noise(size)
+		for i := 0; i < count; i++ {
+			if err := send(to, append([]byte(strconv.Itoa(i)+":"), body...)); err != nil {
+				fail(fmt.Errorf("message %d: %v", i, err))
+				return
+			}
+		}
+		reply(map[string]interface{}{"event": "sent", "to": args[1], "count": count})
 	case "send-best-effort", "send-reliable", "send-best-effort-size":
 		if len(parts) < 3 {
 			fail(fmt.Errorf("%s needs NODE TEXT", parts[0]))

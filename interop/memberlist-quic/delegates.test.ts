@@ -2,24 +2,15 @@
 // Go over QUIC both ways, and packets larger than the datagram limit (or to a
 // peer without datagrams) arrive through the unidirectional-stream fallback.
 import assert from 'node:assert/strict';
-import type { GoMemberlistNode } from '../harness/go-memberlist-node.js';
 import { goQuicCounters } from '../harness/go-memberlist-quic-node.js';
 import type { ShoalNode } from '../harness/shoal-node.js';
-import { noiseText, quicTest, sendUntilSeen, startGo, startShoal, WAIT_MS } from './quic-mixed.js';
+import { joinedPair, noiseText, quicTest, sendUntilSeen, startGo, startShoal, WAIT_MS } from './quic-mixed.js';
 
 const isMsg = (data: string) => (e: { event: string; data?: string }): boolean => e.event === 'msg' && e.data === data;
 
 /** The seed the Go program's `send-best-effort-size` draws its letters from (node.go's noise). */
 const GO_NOISE_SEED = 2463534242;
 
-async function joinedPair(nodes: Parameters<Parameters<typeof quicTest>[2]>[0], suffix: string, options: { goState?: string; shoalState?: string; goDatagrams?: boolean } = {}): Promise<{ go: GoMemberlistNode; shoal: ShoalNode }> {
-  const shoal = nodes.add(await startShoal({ name: `shoal-${suffix}`, ...(options.shoalState ? { state: options.shoalState } : {}) }));
-  const go = nodes.add(await startGo({ name: `go-${suffix}`, join: [shoal.addr], ...(options.goState ? { state: options.goState } : {}), ...(options.goDatagrams === false ? { datagrams: false } : {}) }));
-  const joined = await go.waitFor((e) => e.event === 'joined' || e.event === 'join-error', WAIT_MS, `go-${suffix} to join`);
-  assert.equal(joined.event, 'joined', `go-${suffix} failed to join: ${joined.error}`);
-  await shoal.waitFor((e) => e.event === 'join' && e.node === `go-${suffix}`, WAIT_MS, `shoal-${suffix} to see go-${suffix}`);
-  return { go, shoal };
-}
 
 const shoalSent = (s: ShoalNode, path: 'datagram' | 'stream'): number => s.metrics.counter('memberlist.quic.packet.sent', { path });
 const shoalReceived = (s: ShoalNode, path: 'datagram' | 'stream'): number => s.metrics.counter('memberlist.quic.packet.received', { path });
@@ -114,3 +105,4 @@ quicTest('(h) a Go peer without datagrams: every packet both ways takes the stre
   assert.equal(shoalSent(shoal, 'datagram'), 0, 'shoal sent no datagram');
   assert.ok(shoalSent(shoal, 'stream') > 0 && shoalReceived(shoal, 'stream') > 0);
 });
+

@@ -2,11 +2,12 @@
 // before any scenario's clock starts), one set of certificates per test file
 // (a cluster CA and an unrelated one), and starters that give each node a
 // certificate named after it.
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import type { GoMemberlistNode } from '../harness/go-memberlist-node.js';
 import { buildGoQuicNode, goQuicMissingReason, type GoQuicNodeOptions, startGoQuicNode } from '../harness/go-memberlist-quic-node.js';
 import { type CaChoice, QuicCerts } from '../harness/quic-certs.js';
-import { scenarioTest } from '../harness/scenario.js';
+import { type Nodes, scenarioTest, WAIT_MS } from '../harness/scenario.js';
 import { ShoalMemberProcess } from '../harness/shoal-member-process.js';
 import { ShoalNode, type ShoalNodeOptions } from '../harness/shoal-node.js';
 
@@ -53,4 +54,14 @@ export async function startGo(options: Omit<GoQuicNodeOptions, 'tls'> & { ca?: C
     tls = { caFile: tls!.caFile, certFile: `${ready().dir}/${options.name}-%d.pem`, keyFile: `${ready().dir}/${options.name}-%d-key.pem` };
   }
   return startGoQuicNode({ ...options, tls });
+}
+
+/** A shoal node and a Go node that joined it (Go initiating). */
+export async function joinedPair(nodes: Nodes, suffix: string, options: { goState?: string; shoalState?: string; goDatagrams?: boolean } = {}): Promise<{ go: GoMemberlistNode; shoal: ShoalNode }> {
+  const shoal = nodes.add(await startShoal({ name: `shoal-${suffix}`, ...(options.shoalState ? { state: options.shoalState } : {}) }));
+  const go = nodes.add(await startGo({ name: `go-${suffix}`, join: [shoal.addr], ...(options.goState ? { state: options.goState } : {}), ...(options.goDatagrams === false ? { datagrams: false } : {}) }));
+  const joined = await go.waitFor((e) => e.event === 'joined' || e.event === 'join-error', WAIT_MS, `go-${suffix} to join`);
+  assert.equal(joined.event, 'joined', `go-${suffix} failed to join: ${joined.error}`);
+  await shoal.waitFor((e) => e.event === 'join' && e.node === `go-${suffix}`, WAIT_MS, `shoal-${suffix} to see go-${suffix}`);
+  return { go, shoal };
 }
