@@ -3,8 +3,12 @@
 // and command protocol as interop/memberlist-node, plus transport counters in
 // `stats` and a `quic-closed` event for every connection closed with a QUIC
 // transport error (a refused certificate is a CRYPTO_ERROR, 0x100 + TLS alert).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { buildGoProgram, goMissingReason } from './go-build.js';
 import { type GoEvent, GoMemberlistNode } from './go-memberlist-node.js';
+
+const run = promisify(execFile);
 
 /** The Go libraries the program needs (Debian: golang-github-hashicorp-memberlist-dev, golang-github-lucas-clemente-quic-go-dev). */
 export const GO_QUIC_LIBRARIES = ['memberlist', 'github.com/lucas-clemente/quic-go'];
@@ -44,6 +48,17 @@ export async function startGoQuicNode(options: GoQuicNodeOptions): Promise<GoMem
   if (options.datagrams === false) args.push('-datagrams=false');
   if (options.verbose) args.push('-v');
   return GoMemberlistNode.launch(bin, args, options.name, options.nodes ?? 1);
+}
+
+/**
+ * Writes DIR/ca.pem and, for each name, DIR/NAME.pem and DIR/NAME-key.pem,
+ * made the way the Go reference's tlsutil makes them (CA subject O= only,
+ * node CN=NAME with IP SAN 127.0.0.1 and no DNS SAN, SEC1 EC keys).
+ */
+export async function goTlsutilCertificates(dir: string, names: readonly string[]): Promise<void> {
+  const bin = await buildGoQuicNode();
+  await run(bin, ['-gen-ca', dir]);
+  for (const name of names) await run(bin, ['-gen-cert', dir, '-name', name]);
 }
 
 /** The Go node's transport counters (quic.packet.sent.datagram, quic.packet.received.stream, ...). */

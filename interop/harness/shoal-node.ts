@@ -23,7 +23,7 @@ export interface ShoalNodeOptions {
   /** Record every byte sent and received (see WireTap; NetTransport only). */
   tap?: boolean;
   /** Run over QUIC with this TLS material instead of UDP + TCP. */
-  quic?: { tls: QuicTransportTls; datagrams?: boolean };
+  quic?: { tls: QuicTransportTls; datagrams?: boolean; requireNodeName?: boolean };
 }
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
@@ -75,7 +75,7 @@ export class ShoalNode {
     let quic: QuicTransport | undefined;
     if (options.quic) {
       const tls = options.quic.tls;
-      net = quic = await QuicTransport.create({ bindAddr: '127.0.0.1', bindPort: 0, tls, clock, logger, metrics, ...(options.quic.datagrams === false ? { datagrams: false } : {}) });
+      net = quic = await QuicTransport.create({ bindAddr: '127.0.0.1', bindPort: 0, tls, clock, logger, metrics, ...(options.quic.datagrams === false ? { datagrams: false } : {}), requireNodeName: options.quic.requireNodeName ?? false });
     } else {
       const udp = await NetTransport.create({ bindAddrs: ['127.0.0.1'], bindPort: 0, clock, logger });
       tap = options.tap ? new WireTap(udp) : undefined;
