@@ -18,11 +18,12 @@ const (
 	// maxFramedPacket is the largest packet a unidirectional stream may carry.
 	maxFramedPacket = 65536
 	// maxDatagramPayload: quic-go 0.29 checks a datagram only against the
-	// peer's advertised frame size, then aborts the connection ("packet too
-	// large") if it does not fit a packet; its packets start at 1252 bytes,
-	// of which up to ~45 are headers, tag and frame header. Larger packets
-	// take the stream fallback (the reference gets this from
-	// DatagramTooLargeError in later quic-go versions).
+	// peer's advertised frame size (quiche's: 65536), and closes the
+	// connection with INTERNAL_ERROR "PacketPacker BUG: packet too large" if
+	// it does not fit the current packet size, 1252 bytes until path MTU
+	// discovery raises it. 1200 always fits; larger packets take the stream
+	// fallback, as DatagramTooLargeError makes the reference do on later
+	// quic-go versions.
 	maxDatagramPayload = 1200
 )
 

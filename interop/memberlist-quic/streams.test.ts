@@ -30,6 +30,9 @@ quicTest(`(l) ${COUNT} packets above the datagram limit arrive through the strea
   assert.deepEqual(indexes(go.events), expected);
   assert.deepEqual(indexes(shoal.events), expected);
   assert.ok(shoal.metrics.counter('memberlist.quic.packet.received', { path: 'stream' }) >= COUNT);
+  // Go stops reading each packet stream once it has the frame; that must not make shoal count a loss.
+  assert.ok(shoal.metrics.counter('memberlist.quic.packet.sent', { path: 'stream' }) >= COUNT);
+  assert.equal(shoal.metrics.counter('memberlist.quic.packet.dropped', { reason: 'stream-error' }), 0);
 });
 
 quicTest(`(m) ${COUNT} reliable messages (one stream each) arrive, both ways`, 90_000, async (nodes, note) => {
