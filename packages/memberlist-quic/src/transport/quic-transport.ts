@@ -455,7 +455,8 @@ export class QuicTransport implements NodeAwareTransport {
         return;
       }
       this.#deliver(progress.payload, pc.key, 'stream');
-      if (!finished) await drainToFin(stream);
+      // The packet is in; a stream that fails after it (a reset, the connection closing) lost nothing.
+      if (!finished) await drainToFin(stream).catch(() => undefined);
     } catch (error) {
       this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: 'stream-error' });
       this.#logger.debug({ err: error, peer: pc.key }, 'memberlist-quic: packet stream failed');
