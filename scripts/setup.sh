@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine: the Go toolchain
-# and HashiCorp's Go libraries (for the interop tests) from apt, and the npm
+# and the Go libraries of the interop tests (HashiCorp's, and quic-go for the
+# memberlist-quic ones) from apt, and the npm
 # packages from the lock file. Safe to run again; it skips what is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(golang-go golang-github-hashicorp-memberlist-dev golang-github-hashicorp-raft-dev golang-github-hashicorp-raft-boltdb-dev)
+APT_PACKAGES=(golang-go golang-github-hashicorp-memberlist-dev golang-github-hashicorp-raft-dev golang-github-hashicorp-raft-boltdb-dev golang-github-lucas-clemente-quic-go-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,8 +2,9 @@
 // libraries (GOPATH mode), caching binaries under interop/bin by source hash.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -11,9 +12,13 @@ export const INTEROP_DIR = new URL('..', import.meta.url).pathname;
 const BIN_DIR = join(INTEROP_DIR, 'bin');
 export const GO_ENV = { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '-mod=mod' };
 
-/** Whether `go` and the named HashiCorp library sources (Debian packages) are installed. */
+/**
+ * Whether `go` and the named library sources (Debian packages) are installed:
+ * a bare name is a HashiCorp library, a path with a slash a full import path.
+ */
 export function goAvailable(libraries: readonly string[] = ['memberlist']): boolean {
-  return libraries.every((lib) => existsSync(`/usr/share/gocode/src/github.com/hashicorp/${lib}`)) && ['/usr/bin/go', '/usr/local/go/bin/go'].some(existsSync);
+  const dir = (lib: string): string => `/usr/share/gocode/src/${lib.includes('/') ? lib : `github.com/hashicorp/${lib}`}`;
+  return libraries.every((lib) => existsSync(dir(lib))) && ['/usr/bin/go', '/usr/local/go/bin/go'].some(existsSync);
 }
 
 /**
@@ -47,17 +52,44 @@ async function build(dir: string, name: string): Promise<string> {
   const out = join(BIN_DIR, `${name}-${hash.digest('hex').slice(0, 12)}`);
   if (existsSync(out)) return out;
   mkdirSync(BIN_DIR, { recursive: true });
+  // Test files run in parallel processes: one builds, the others wait for its
+  // binary instead of compiling the same thing at once (a cold build of
+  // quic-go takes most of a minute on a busy machine).
+  const lock = `${out}.building`;
+  if (!(await acquire(lock, out))) return out;
   const env = { ...GO_ENV };
   delete (env as Record<string, string | undefined>).GOFLAGS;
-  // Test files run in parallel processes and may build at once: each builds
-  // its own file and renames it into place, which is atomic and leaves a
-  // binary another process is already running untouched.
+  // Build to a file of our own and rename it into place: atomic, and a binary
+  // another process is already running stays untouched.
   const tmp = `${out}.tmp-${process.pid}`;
   try {
     await run('go', ['build', '-o', tmp, '.'], { cwd: src, env, timeout: 300_000 });
     renameSync(tmp, out);
   } finally {
     rmSync(tmp, { force: true });
+    rmSync(lock, { recursive: true, force: true });
   }
   return out;
+}
+
+/** A build lock left by a process that died is taken over after this long. */
+const STALE_LOCK_MS = 180_000;
+
+/**
+ * Takes the build lock (a directory: mkdir is atomic), or waits while another
+ * process holds it. Resolves true when we must build, false when `out` appeared.
+ */
+async function acquire(lock: string, out: string): Promise<boolean> {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+    if (since !== undefined && Date.now() - since > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+    await sleep(250);
+    if (existsSync(out)) return false;
+  }
 }

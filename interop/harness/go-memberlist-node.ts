@@ -66,8 +66,15 @@ export class GoMemberlistNode {
     if (options.pushPullMs !== undefined) args.push('-pushpull', String(options.pushPullMs));
     if (options.tcpTimeoutMs !== undefined) args.push('-tcptimeout', String(options.tcpTimeoutMs));
     if (options.verbose) args.push('-v');
-    const node = new GoMemberlistNode(trackChild(spawn(bin, args, { stdio: 'pipe' })), options.name);
-    const count = options.nodes ?? 1;
+    return GoMemberlistNode.launch(bin, args, options.name, options.nodes ?? 1);
+  }
+
+  /**
+   * Runs a Go program that speaks this driver's protocol (JSON events, one
+   * `ready` per node, text commands) and waits until its `count` nodes are ready.
+   */
+  static async launch(bin: string, args: string[], label: string, count: number): Promise<GoMemberlistNode> {
+    const node = new GoMemberlistNode(trackChild(spawn(bin, args, { stdio: 'pipe' })), label);
     try {
       await node.log.waitFor((e) => e.event === 'error' || (e.event === 'ready' && node.events.filter((r) => r.event === 'ready').length >= count), 10_000, 'ready');
     } catch (error) {

@@ -18,6 +18,8 @@ export interface ShoalMemberOptions {
   key?: string;
   meta?: string;
   state?: string;
+  /** `--transport quic` with these TLS files. */
+  quicTls?: { caFile: string; certFile: string; keyFile: string };
 }
 
 export class ShoalMemberProcess {
@@ -60,6 +62,7 @@ export class ShoalMemberProcess {
     if (options.key) args.push('--key', options.key);
     if (options.meta) args.push('--meta', options.meta);
     if (options.state) args.push('--state', options.state);
+    if (options.quicTls) args.push('--transport', 'quic', '--tls-ca', options.quicTls.caFile, '--tls-cert', options.quicTls.certFile, '--tls-key', options.quicTls.keyFile);
     const child = trackChild(spawn(process.execPath, ['--conditions=source', '--import', 'tsx', RUN, ...args], { cwd: ROOT, stdio: 'pipe' }));
     const node = new ShoalMemberProcess(options.name, child);
     try {

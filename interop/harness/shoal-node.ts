@@ -1,8 +1,10 @@
 // An in-process shoal memberlist on a real NetTransport (UDP + TCP on
-// 127.0.0.1), reporting the same event shape as the Go program, with an
-// optional wire tap. For the node that must crash, use ShoalMemberProcess.
-import { createLogger, type LogEntry, RealClock } from '@shoal/kit';
-import { defaultLocalConfig, ipPortString, Memberlist, NetTransport, type Node, stateName } from '@shoal/memberlist';
+// 127.0.0.1) or, with `quic`, a QuicTransport, reporting the same event shape
+// as the Go program, with an optional wire tap. For the node that must crash,
+// use ShoalMemberProcess.
+import { createLogger, InMemoryMetrics, type LogEntry, RealClock } from '@shoal/kit';
+import { defaultLocalConfig, ipPortString, Memberlist, NetTransport, type Node, type NodeAwareTransport, stateName } from '@shoal/memberlist';
+import { QuicTransport, type QuicTransportTls } from '@shoal/memberlist-quic';
 import { EventLog, type MemberEvent } from './event-log.js';
 import { WireTap } from './wire-tap.js';
 
@@ -18,8 +20,10 @@ export interface ShoalNodeOptions {
   state?: string;
   /** Push/pull interval override (ms). */
   pushPullIntervalMs?: number;
-  /** Record every byte sent and received (see WireTap). */
+  /** Record every byte sent and received (see WireTap; NetTransport only). */
   tap?: boolean;
+  /** Run over QUIC with this TLS material instead of UDP + TCP. */
+  quic?: { tls: QuicTransportTls; datagrams?: boolean; requireNodeName?: boolean };
 }
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
@@ -30,32 +34,53 @@ export class ShoalNode {
   readonly list: Memberlist;
   readonly log: EventLog<MemberEvent>;
   readonly tap: WireTap | undefined;
+  /** The transport's metrics (`memberlist.quic.*` with `quic`). */
+  readonly metrics: InMemoryMetrics;
+  /** With `quic`: the transport (its pool shows each connection's ALPN). */
+  readonly quic: QuicTransport | undefined;
   readonly #recentLogs: LogEntry[];
+  /** Every warn and error log line (the first 1000). */
+  readonly warnings: readonly LogEntry[];
   readonly #local: { meta: Uint8Array; state: Uint8Array };
 
-  private constructor(name: string, list: Memberlist, log: EventLog<MemberEvent>, tap: WireTap | undefined, recentLogs: LogEntry[], local: { meta: Uint8Array; state: Uint8Array }) {
+  private constructor(name: string, list: Memberlist, log: EventLog<MemberEvent>, tap: WireTap | undefined, metrics: InMemoryMetrics, quic: QuicTransport | undefined, recentLogs: LogEntry[], warnings: LogEntry[], local: { meta: Uint8Array; state: Uint8Array }) {
     this.name = name;
     this.list = list;
     this.log = log;
     this.tap = tap;
+    this.metrics = metrics;
+    this.quic = quic;
     this.#recentLogs = recentLogs;
+    this.warnings = warnings;
     this.#local = local;
   }
 
   static async start(options: ShoalNodeOptions): Promise<ShoalNode> {
     const name = options.name;
     const recentLogs: LogEntry[] = [];
+    const warnings: LogEntry[] = [];
     const logger = createLogger((e) => {
       recentLogs.push(e);
       if (recentLogs.length > 100) recentLogs.shift();
+      if ((e.level === 'warn' || e.level === 'error') && warnings.length < 1000) warnings.push(e);
     }, 'debug');
     const log = new EventLog<MemberEvent>(() => `shoal ${name} recent logs: ${JSON.stringify(recentLogs.slice(-12), (_k, v: unknown) => (v instanceof Uint8Array ? text(v) : v))}`);
     const local = { meta: bytes(options.meta ?? ''), state: bytes(options.state ?? '') };
     const nodeEvent = (event: string) => (node: Node): void =>
       log.push({ event, self: name, node: node.name, addr: ipPortString(node.addr, node.port), meta: text(node.meta), state: stateName(node.state), t: Date.now() });
     const clock = new RealClock();
-    const net = await NetTransport.create({ bindAddrs: ['127.0.0.1'], bindPort: 0, clock, logger });
-    const tap = options.tap ? new WireTap(net) : undefined;
+    const metrics = new InMemoryMetrics();
+    let net: NodeAwareTransport & { port: number; shutdown(): Promise<void> };
+    let tap: WireTap | undefined;
+    let quic: QuicTransport | undefined;
+    if (options.quic) {
+      const tls = options.quic.tls;
+      net = quic = await QuicTransport.create({ bindAddr: '127.0.0.1', bindPort: 0, tls, clock, logger, metrics, ...(options.quic.datagrams === false ? { datagrams: false } : {}), requireNodeName: options.quic.requireNodeName ?? false });
+    } else {
+      const udp = await NetTransport.create({ bindAddrs: ['127.0.0.1'], bindPort: 0, clock, logger });
+      tap = options.tap ? new WireTap(udp) : undefined;
+      net = udp;
+    }
     const key = typeof options.key === 'string' ? Uint8Array.from(Buffer.from(options.key, 'base64')) : options.key;
     let list: Memberlist;
     try {
@@ -87,7 +112,7 @@ export class ShoalNode {
       await net.shutdown();
       throw error;
     }
-    const node = new ShoalNode(name, list, log, tap, recentLogs, local);
+    const node = new ShoalNode(name, list, log, tap, metrics, quic, recentLogs, warnings, local);
     if (options.join?.length) {
       try {
         await node.join(options.join);

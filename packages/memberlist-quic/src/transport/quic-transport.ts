@@ -34,7 +34,7 @@ import type { QuicConnection, QuicEngine, QuicEngineStats, QuicStream, VerifyInf
 import { QuicHandshakeError } from '../engine/errors.js';
 import { verifyPeerCertificate, type PeerCertificateRejection } from '../tls/verify.js';
 import { type QuicTransportConfig, type ResolvedQuicTransportConfig, resolveConfig } from './config.js';
-import { ALPN_MEMBERLIST, ALPN_PREFERENCE, encodePacketFrame, hasKindByte, PacketFrameDecoder, pathAfterDatagram, StreamKind, streamKindOf } from './framing.js';
+import { ALPN_MEMBERLIST, ALPN_PREFERENCE, encodePacketFrame, type FrameProgress, hasKindByte, MAX_PACKET_FRAME, PacketFrameDecoder, pathAfterDatagram, StreamKind, streamKindOf } from './framing.js';
 import { CloseCode, ConnectionPool, PooledConnection } from './pool.js';
 import { QuicStreamConn, withLeftover } from './stream-conn.js';
 
@@ -441,18 +441,22 @@ export class QuicTransport implements NodeAwareTransport {
   async #readPacketStream(pc: PooledConnection, stream: QuicStream): Promise<void> {
     const decoder = new PacketFrameDecoder();
     try {
-      for (;;) {
+      let progress: FrameProgress = { state: 'more' };
+      let finished = false;
+      while (progress.state === 'more') {
         const chunk = await stream.read();
-        const progress = chunk === null ? decoder.end() : decoder.push(chunk);
-        if (progress.state === 'more') continue;
-        if (chunk !== null) stream.stopReading(0);
-        if (progress.state === 'done') this.#deliver(progress.payload, pc.key, 'stream');
-        else {
-          this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: `frame-${progress.reason}` });
-          this.#logger.debug({ peer: pc.key, detail: progress.detail }, 'memberlist-quic: bad packet frame');
-        }
+        finished = chunk === null;
+        progress = chunk === null ? decoder.end() : decoder.push(chunk);
+      }
+      if (progress.state === 'error') {
+        if (!finished) stream.stopReading(0);
+        this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: `frame-${progress.reason}` });
+        this.#logger.debug({ peer: pc.key, detail: progress.detail }, 'memberlist-quic: bad packet frame');
         return;
       }
+      this.#deliver(progress.payload, pc.key, 'stream');
+      // The packet is in; a stream that fails after it (a reset, the connection closing) lost nothing.
+      if (!finished) await drainToFin(stream).catch(() => undefined);
     } catch (error) {
       this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: 'stream-error' });
       this.#logger.debug({ err: error, peer: pc.key }, 'memberlist-quic: packet stream failed');
@@ -520,5 +524,24 @@ export class QuicTransport implements NodeAwareTransport {
     const forget = (): void => void this.#open.delete(conn);
     conn.done.then(forget, forget);
     return conn;
+  }
+}
+
+/**
+ * Reads a packet stream on to its FIN once the frame is complete, dropping
+ * any further bytes (at most MAX_PACKET_FRAME, then it stops reading). The
+ * engine returns a stream's credit to the peer only once the FIN is read: a
+ * stream stopped before it never frees its slot, and quic-go, which sends the
+ * FIN in a packet after the payload, could open no packet stream after its
+ * first 100.
+ */
+async function drainToFin(stream: QuicStream): Promise<void> {
+  let extra = 0;
+  for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read()) {
+    extra += chunk.length;
+    if (extra > MAX_PACKET_FRAME) {
+      stream.stopReading(0);
+      return;
+    }
   }
 }
