@@ -136,10 +136,21 @@ export function parseRaftArgs(args: string[]): RaftOptions {
 }
 
 function stderrLogger(io: CommandIO, id: string): Logger {
+  // One line per entry, errors by their message and code: a peer that stays
+  // unreachable is reported every few hundred ms, and stacks would bury why.
   return createLogger((entry) => {
     const err = (entry as { err?: unknown }).err;
-    io.err(`${JSON.stringify(err instanceof Error ? { ...entry, err: err.message } : entry)}\n`);
+    io.err(`${JSON.stringify(err === undefined ? entry : { ...entry, err: errorText(err) })}\n`);
   }, 'info', { server: id });
+}
+
+function errorText(err: unknown): unknown {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err) {
+    const { message, code } = err as { message: unknown; code?: unknown };
+    return code === undefined ? message : `${String(message)} (${String(code)})`;
+  }
+  return err;
 }
 
 /**
