@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGoProgram, goMissingReason } from '../harness/go-build.js';
 import { freeLoopbackPorts, startRaftNode, type RaftImpl, type RaftNodeProcess } from '../harness/raft-node-process.js';
+import { clusterRoot, startCluster } from '../harness/raft-cluster.js';
 import { agreedLeader, converged, digestOf } from '../harness/raft-node-waits.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,7 +30,9 @@ async function cluster(kinds: readonly [string, RaftImpl][], root: string): Prom
 }
 
 test('shoal raft: bad arguments print one line and exit 2; `raft log` still dispatches', { timeout: 30_000 }, () => {
-  for (const args of [[], ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--bootstrap', 'nonsense'], ['--frobnicate'], ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--wire', '2']]) {
+  for (const args of [[], ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--bootstrap', 'nonsense'], ['--frobnicate'], ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--wire', '2'],
+    ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--apply-timeout-ms', '0'], ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--apply-timeout-ms', 'soon'],
+    ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--tls-ca', 'ca.pem'], ['--id', 'a', '--bind', 'nowhere', '--dir', '/tmp/x']]) {
     const run = spawnSync(process.execPath, [SHOAL_BIN, 'raft', ...args], { encoding: 'utf8', timeout: 10_000 });
     assert.equal(run.status, 2, `exit status for ${JSON.stringify(args)}: ${run.stderr}`);
     assert.equal(run.stderr.trim().split('\n').length, 1, `one stderr line for ${JSON.stringify(args)}: ${run.stderr}`);
@@ -105,5 +108,31 @@ test(`mixed cluster: 2 Go + 1 shoal on wire 1.1 elect a leader, replicate, and r
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('shoal raft: an apply that cannot commit within --apply-timeout-ms is answered with a timeout error', { timeout: 120_000 }, async (t: TestContext) => {
+  const { root, cleanup } = clusterRoot('raft-apply-timeout');
+  let nodes: RaftNodeProcess[] = [];
+  try {
+    nodes = await startCluster([['s1', 'shoal'], ['s2', 'shoal']], root, { extraArgs: ['--apply-timeout-ms', '100'] });
+    // With its only follower gone the leader cannot commit; it stays leader
+    // until its 500 ms lease runs out, long after the 100 ms timeout. A
+    // machine stalled past the lease makes the reply "not leader" or
+    // "leadership lost" instead: then try again.
+    let timedOut: string | undefined;
+    for (let attempt = 1; attempt <= 3 && timedOut === undefined; attempt++) {
+      const leader = await agreedLeader(nodes, 30_000);
+      const follower = nodes.find((n) => n !== leader)!;
+      await follower.kill('SIGKILL');
+      const reply = await leader.request('apply', { data: `attempt-${attempt}` });
+      assert.equal(reply.ok, false, 'one of two servers cannot commit');
+      t.diagnostic(`attempt ${attempt}: ${reply.error}`);
+      if (/apply timed out after 100 ms/.test(reply.error!)) timedOut = reply.error;
+      await follower.restart();
+    }
+    assert.match(timedOut ?? '(never timed out)', /^apply timed out after 100 ms \(timed out waiting for log \d+ to be applied\); it may still commit$/);
+  } finally {
+    await cleanup(nodes);
   }
 });

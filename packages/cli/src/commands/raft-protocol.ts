@@ -1,7 +1,7 @@
 // The stdin requests of `shoal raft`, answered as interop/raft-node/protocol.go
 // answers them: one reply per request, `req` echoed, ok:true with the op's
 // fields or ok:false with the error's text.
-import { ServerSuffrage, type Raft } from '@shoal/raft';
+import { ApplyTimeoutError, EnqueueTimeoutError, ServerSuffrage, type Raft } from '@shoal/raft';
 import type { CommandLogFSM } from './raft-fsm.js';
 
 export interface RaftServer {
@@ -65,8 +65,14 @@ export async function handleRequest(server: RaftServer, req: RaftRequest): Promi
     switch (req.op) {
       case 'apply': {
         if (req.data === undefined) return failed('apply needs data');
-        const { index } = await raft.apply(encoder.encode(req.data), { timeoutMs: server.applyTimeoutMs });
-        return { ok: true, index };
+        try {
+          const { index } = await raft.apply(encoder.encode(req.data), { timeoutMs: server.applyTimeoutMs });
+          return { ok: true, index };
+        } catch (error) {
+          if (!(error instanceof ApplyTimeoutError || error instanceof EnqueueTimeoutError)) throw error;
+          // Not acknowledged, not withdrawn either: raft may still commit it.
+          return failed(`apply timed out after ${server.applyTimeoutMs} ms (${error.message}); it may still commit`);
+        }
       }
       case 'state':
         return stateOf(server);
