@@ -3,7 +3,7 @@
 // a mixed cluster of two Go servers and one shoal server on wire 1.1.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,17 +29,36 @@ async function cluster(kinds: readonly [string, RaftImpl][], root: string): Prom
   return Promise.all(kinds.map(([id, impl], i) => startRaftNode({ impl, id, bind: peers[i]!.addr, dir: join(root, id), bootstrap: peers, extraArgs: impl === 'shoal' ? ['--wire', '1.1'] : [] })));
 }
 
-test('shoal raft: bad arguments print one line and exit 2; `raft log` still dispatches', { timeout: 30_000 }, () => {
-  for (const args of [[], ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--bootstrap', 'nonsense'], ['--frobnicate'], ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--wire', '2'],
-    ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--apply-timeout-ms', '0'], ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--apply-timeout-ms', 'soon'],
-    ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--tls-ca', 'ca.pem'], ['--id', 'a', '--bind', 'nowhere', '--dir', '/tmp/x']]) {
-    const run = spawnSync(process.execPath, [SHOAL_BIN, 'raft', ...args], { encoding: 'utf8', timeout: 10_000 });
-    assert.equal(run.status, 2, `exit status for ${JSON.stringify(args)}: ${run.stderr}`);
-    assert.equal(run.stderr.trim().split('\n').length, 1, `one stderr line for ${JSON.stringify(args)}: ${run.stderr}`);
-    assert.match(run.stderr, /^shoal raft: /);
-    assert.equal(run.stdout, '');
+/** Runs `shoal raft ARGS` to its exit (each start loads the whole CLI: seconds on a loaded machine). */
+async function shoalRaft(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [SHOAL_BIN, 'raft', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  clearTimeout(timer);
+  return { status, stdout, stderr };
+}
+
+test('shoal raft: bad arguments print one line and exit 2; `raft log` still dispatches', { timeout: 90_000 }, async () => {
+  const base = ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x'];
+  const cases = [[], [...base, '--bootstrap', 'nonsense'], ['--frobnicate'], [...base, '--wire', '2'], [...base, '--apply-timeout-ms', '0'],
+    [...base, '--apply-timeout-ms', 'soon'], [...base, '--tls-ca', 'ca.pem'], ['--id', 'a', '--bind', 'nowhere', '--dir', '/tmp/x']];
+  // Two at a time: the machine has two cores.
+  for (let at = 0; at < cases.length; at += 2) {
+    const batch = cases.slice(at, at + 2);
+    const runs = await Promise.all(batch.map((args) => shoalRaft(args)));
+    runs.forEach((run, i) => {
+      const args = JSON.stringify(batch[i]);
+      assert.equal(run.status, 2, `exit status for ${args}: ${run.stderr}`);
+      assert.equal(run.stderr.trim().split('\n').length, 1, `one stderr line for ${args}: ${run.stderr}`);
+      assert.match(run.stderr, /^shoal raft: /);
+      assert.equal(run.stdout, '');
+    });
   }
-  const log = spawnSync(process.execPath, [SHOAL_BIN, 'raft', 'log'], { encoding: 'utf8', timeout: 10_000 });
+  const log = await shoalRaft(['log']);
   assert.equal(log.status, 2);
   assert.match(log.stderr, /^shoal raft log: missing --dir/);
 });
