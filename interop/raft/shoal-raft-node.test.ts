@@ -1,6 +1,7 @@
 // `shoal raft` servers, one per process on loopback, driven through the
-// protocol interop/raft-node (Go raft 1.1.2) speaks: three shoal servers, and
-// a mixed cluster of two Go servers and one shoal server on wire 1.1.
+// protocol interop/raft-node (Go raft 1.1.2) speaks: its arguments, three
+// shoal servers, a mixed cluster of two Go servers and one shoal server on
+// wire 1.1 (the mixed-*.test.ts files go further), and --apply-timeout-ms.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,25 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGoProgram, goMissingReason } from '../harness/go-build.js';
-import { freeLoopbackPorts, startRaftNode, type RaftImpl, type RaftNodeProcess } from '../harness/raft-node-process.js';
-import { clusterRoot, startCluster } from '../harness/raft-cluster.js';
+import { applyAll, clusterRoot, startCluster } from '../harness/raft-cluster.js';
+import type { RaftNodeProcess } from '../harness/raft-node-process.js';
 import { agreedLeader, converged, digestOf } from '../harness/raft-node-waits.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOAL_BIN = join(ROOT, 'packages/cli/bin/shoal.js');
-
-/** Applies `commands` at once through `leader`; returns them in log (index) order. */
-async function applyAll(leader: RaftNodeProcess, commands: readonly string[]): Promise<string[]> {
-  const indexes = await Promise.all(commands.map((c) => leader.apply(c)));
-  assert.equal(new Set(indexes).size, commands.length, 'every apply got its own index');
-  return commands.map((c, i) => ({ c, index: indexes[i]! })).sort((a, b) => a.index - b.index).map((e) => e.c);
-}
-
-async function cluster(kinds: readonly [string, RaftImpl][], root: string): Promise<RaftNodeProcess[]> {
-  const ports = await freeLoopbackPorts(kinds.length);
-  const peers = kinds.map(([id], i) => ({ id, addr: `127.0.0.1:${ports[i]}` }));
-  return Promise.all(kinds.map(([id, impl], i) => startRaftNode({ impl, id, bind: peers[i]!.addr, dir: join(root, id), bootstrap: peers, extraArgs: impl === 'shoal' ? ['--wire', '1.1'] : [] })));
-}
 
 /** Runs `shoal raft ARGS` to its exit (each start loads the whole CLI: seconds on a loaded machine). */
 async function shoalRaft(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -68,7 +56,7 @@ test('shoal raft: three shoal servers elect, replicate 50 applies, survive a SIG
   const root = mkdtempSync(join(tmpdir(), 'shoal-raft-node-'));
   let nodes: RaftNodeProcess[] = [];
   try {
-    nodes = await cluster([['s1', 'shoal'], ['s2', 'shoal'], ['s3', 'shoal']], root);
+    nodes = await startCluster([['s1', 'shoal'], ['s2', 'shoal'], ['s3', 'shoal']], root);
     const first = await agreedLeader(nodes);
     t.diagnostic(`elected ${first.id} after ${Date.now() - began} ms`);
     assert.equal(first.leaderEvents.at(-1)!.addr, first.addr, 'leader events carry the address');
@@ -109,7 +97,7 @@ test(`mixed cluster: 2 Go + 1 shoal on wire 1.1 elect a leader, replicate, and r
   const root = mkdtempSync(join(tmpdir(), 'shoal-raft-mixed-'));
   let nodes: RaftNodeProcess[] = [];
   try {
-    nodes = await cluster([['g1', 'go'], ['g2', 'go'], ['s1', 'shoal']], root);
+    nodes = await startCluster([['g1', 'go'], ['g2', 'go'], ['s1', 'shoal']], root);
     const leader = await agreedLeader(nodes);
     t.diagnostic(`elected ${leader.impl} ${leader.id} after ${Date.now() - began} ms`);
     const applied = await applyAll(leader, Array.from({ length: 50 }, (_, i) => `mixed-${i}`));
