@@ -72,6 +72,12 @@ export interface RaftNodeState {
   digest: string;
 }
 
+export interface ConfigurationServer {
+  id: string;
+  addr: string;
+  suffrage: 'voter' | 'nonvoter' | 'staging';
+}
+
 interface Reply {
   req: number | null;
   ok: boolean;
@@ -319,6 +325,16 @@ export class RaftNodeProcess {
 
   async snapshot(timeoutMs?: number): Promise<void> {
     await this.#ok('snapshot', {}, timeoutMs);
+  }
+
+  /** The servers of its latest configuration (committed or not), as it knows them. */
+  async configuration(timeoutMs?: number): Promise<ConfigurationServer[]> {
+    return (await this.#ok('configuration', {}, timeoutMs)).servers as ConfigurationServer[];
+  }
+
+  /** How many commands each snapshot this incarnation restored held (from `restored` events). */
+  get restores(): number[] {
+    return this.log.events.filter((e) => e.event === 'restored').map((e) => e.applied as number);
   }
 
   /** Resolves with the first leader event (seen or future) of this incarnation matching `predicate`. */

@@ -21,10 +21,12 @@ type commandLog struct {
 	// digest hashes each applied command followed by "\n"; it is kept
 	// running so "state" costs the same however long the log is.
 	digest hash.Hash
+	// onRestore is told how many commands a restored snapshot held.
+	onRestore func(applied int)
 }
 
-func newCommandLog() *commandLog {
-	return &commandLog{digest: sha256.New()}
+func newCommandLog(onRestore func(applied int)) *commandLog {
+	return &commandLog{digest: sha256.New(), onRestore: onRestore}
 }
 
 // Apply is called by raft's FSM goroutine once per committed command entry.
@@ -67,9 +69,10 @@ func (c *commandLog) Restore(r io.ReadCloser) error {
 		digest.Write([]byte{'\n'})
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.commands = commands
 	c.digest = digest
+	c.mu.Unlock()
+	c.onRestore(len(commands))
 	return nil
 }
 

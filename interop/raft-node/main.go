@@ -34,6 +34,9 @@ type options struct {
 	snapshotThreshold uint64
 	trailingLogs      uint64
 	snapshotInterval  time.Duration
+	applyTimeout      time.Duration
+	tlsCA, tlsCert    string
+	tlsKey            string
 }
 
 // parseArgs reads the flags `shoal raft` takes. Errors come back as one line
@@ -43,7 +46,7 @@ func parseArgs(args []string) (*options, error) {
 	fs.SetOutput(ioutil.Discard)
 	o := &options{}
 	var bootstrap string
-	var intervalMs int64
+	var intervalMs, applyTimeoutMs int64
 	fs.StringVar(&o.id, "id", "", "server ID")
 	fs.StringVar(&o.bind, "bind", "", "HOST:PORT to listen on")
 	fs.StringVar(&o.advertise, "advertise", "", "HOST:PORT peers dial (default: --bind)")
@@ -52,6 +55,10 @@ func parseArgs(args []string) (*options, error) {
 	fs.Uint64Var(&o.snapshotThreshold, "snapshot-threshold", 0, "entries since the last snapshot that trigger one (0: raft's default)")
 	fs.Uint64Var(&o.trailingLogs, "trailing-logs", 0, "entries kept after a snapshot (0: raft's default)")
 	fs.Int64Var(&intervalMs, "snapshot-interval-ms", 0, "how often to check for a snapshot (0: raft's default)")
+	fs.Int64Var(&applyTimeoutMs, "apply-timeout-ms", 10000, "how long an apply may wait to be enqueued")
+	fs.StringVar(&o.tlsCA, "tls-ca", "", "PEM CA every peer's certificate must chain to")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate of this server")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of this server")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -75,6 +82,13 @@ func parseArgs(args []string) (*options, error) {
 		return nil, errors.New("--snapshot-interval-ms must not be negative")
 	}
 	o.snapshotInterval = time.Duration(intervalMs) * time.Millisecond
+	if applyTimeoutMs <= 0 {
+		return nil, errors.New("--apply-timeout-ms must be positive")
+	}
+	o.applyTimeout = time.Duration(applyTimeoutMs) * time.Millisecond
+	if given := countNonEmpty(o.tlsCA, o.tlsCert, o.tlsKey); given != 0 && given != 3 {
+		return nil, errors.New("--tls-ca, --tls-cert and --tls-key go together")
+	}
 	if bootstrap != "" {
 		for _, part := range strings.Split(bootstrap, ",") {
 			eq := strings.IndexByte(part, '=')
@@ -91,15 +105,42 @@ func parseArgs(args []string) (*options, error) {
 	return o, nil
 }
 
+func countNonEmpty(values ...string) int {
+	n := 0
+	for _, v := range values {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // server holds what shutdown must close, in the order it must close it.
 type server struct {
 	raft      *raft.Raft
 	transport *raft.NetworkTransport
 	store     *raftboltdb.BoltStore
 	fsm       *commandLog
+	// applyTimeout bounds how long an apply may wait to be enqueued.
+	applyTimeout time.Duration
 }
 
-func start(o *options) (*server, error) {
+func newTransport(o *options, advertise net.Addr) (*raft.NetworkTransport, error) {
+	if o.tlsCA == "" {
+		return raft.NewTCPTransport(o.bind, advertise, 3, 10*time.Second, os.Stderr)
+	}
+	config, err := loadTLSConfig(o.tlsCA, o.tlsCert, o.tlsKey)
+	if err != nil {
+		return nil, err
+	}
+	layer, err := newTLSStreamLayer(o.bind, advertise, config)
+	if err != nil {
+		return nil, err
+	}
+	return raft.NewNetworkTransport(layer, 3, 10*time.Second, os.Stderr), nil
+}
+
+func start(o *options, fsm *commandLog) (*server, error) {
 	conf := raft.DefaultConfig() // protocol version 3 and 1.1.2's timings
 	conf.LocalID = raft.ServerID(o.id)
 	conf.LogOutput = os.Stderr
@@ -141,7 +182,7 @@ func start(o *options) (*server, error) {
 		}
 	}
 	// maxPool 3 and a 10 s RPC timeout are what Consul and Nomad use.
-	transport, err := raft.NewTCPTransport(o.bind, advertise, 3, 10*time.Second, os.Stderr)
+	transport, err := newTransport(o, advertise)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -167,12 +208,11 @@ func start(o *options) (*server, error) {
 		}
 	}
 
-	fsm := newCommandLog()
 	r, err := raft.NewRaft(conf, fsm, store, store, snaps, transport)
 	if err != nil {
 		return fail(err)
 	}
-	return &server{raft: r, transport: transport, store: store, fsm: fsm}, nil
+	return &server{raft: r, transport: transport, store: store, fsm: fsm, applyTimeout: o.applyTimeout}, nil
 }
 
 func (s *server) shutdown() error {
@@ -191,13 +231,18 @@ func main() {
 		fmt.Fprintf(os.Stderr, "raft-node: %v\n", err)
 		os.Exit(2)
 	}
-	srv, err := start(o)
+	out := newWriter(os.Stdout)
+	// Every restore is reported, so a test can tell a snapshot installed from
+	// the leader (more commands than this server ever held) from its own.
+	fsm := newCommandLog(func(applied int) {
+		out.emit(map[string]interface{}{"event": "restored", "applied": applied})
+	})
+	srv, err := start(o, fsm)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "raft-node: %v\n", err)
 		os.Exit(1)
 	}
 
-	out := newWriter(os.Stdout)
 	watchLeader(srv.raft, out)
 	out.emit(map[string]interface{}{"event": "ready", "id": o.id, "addr": string(srv.transport.LocalAddr())})
 

@@ -46,8 +46,8 @@ type request struct {
 	Addr string          `json:"addr"`
 }
 
-// opTimeout bounds how long raft may take to accept a request (Apply's and
-// the membership calls' enqueue timeout); commitment itself is waited for.
+// opTimeout bounds how long raft may take to accept a membership change (the
+// calls' enqueue timeout); commitment itself is waited for.
 const opTimeout = 10 * time.Second
 
 // serveRequests reads requests until stdin ends, handling each in its own
@@ -103,7 +103,7 @@ func handle(srv *server, req *request) map[string]interface{} {
 		if req.Data == nil {
 			return failed(errors.New("apply needs data"))
 		}
-		f := r.Apply([]byte(*req.Data), opTimeout)
+		f := r.Apply([]byte(*req.Data), srv.applyTimeout)
 		if err := f.Error(); err != nil {
 			return failed(err)
 		}
@@ -131,9 +131,24 @@ func handle(srv *server, req *request) map[string]interface{} {
 		return done(r.LeadershipTransfer().Error())
 	case "snapshot":
 		return done(r.Snapshot().Error())
+	case "configuration":
+		return configurationOf(r)
 	default:
 		return failed(fmt.Errorf("unknown op %q", req.Op))
 	}
+}
+
+// configurationOf lists the latest configuration's servers, committed or not.
+func configurationOf(r *raft.Raft) map[string]interface{} {
+	f := r.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return failed(err)
+	}
+	servers := []map[string]interface{}{}
+	for _, s := range f.Configuration().Servers {
+		servers = append(servers, map[string]interface{}{"id": string(s.ID), "addr": string(s.Address), "suffrage": strings.ToLower(s.Suffrage.String())})
+	}
+	return map[string]interface{}{"ok": true, "servers": servers}
 }
 
 func stateOf(srv *server) map[string]interface{} {

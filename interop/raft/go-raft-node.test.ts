@@ -29,7 +29,8 @@ function snapshotsIn(dir: string): { name: string; index: number }[] {
 
 test(title('go raft-node: bad arguments print one line and exit 2'), { skip, timeout: 300_000 }, async () => {
   const bin = await buildGoProgram('raft-node', 'raft-node');
-  for (const args of [[], ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x', '--bootstrap', 'nonsense'], ['--frobnicate']]) {
+  const base = ['--id', 'a', '--bind', '127.0.0.1:1', '--dir', '/tmp/x'];
+  for (const args of [[], [...base, '--bootstrap', 'nonsense'], ['--frobnicate'], [...base, '--apply-timeout-ms', '0'], [...base, '--tls-ca', 'ca.pem']]) {
     const run = spawnSync(bin, args, { encoding: 'utf8', timeout: 10_000 });
     assert.equal(run.status, 2, `exit status for ${JSON.stringify(args)}: ${run.stderr}`);
     assert.equal(run.stderr.trim().split('\n').length, 1, `one stderr line for ${JSON.stringify(args)}: ${run.stderr}`);

@@ -12,6 +12,12 @@ export class CommandLogFSM implements FSM {
   #commands: string[] = [];
   #digest: Hash = createHash('sha256');
   readonly #decoder = new TextDecoder();
+  readonly #onRestore: (applied: number) => void;
+
+  /** `onRestore` is told how many commands each restored snapshot held. */
+  constructor(onRestore: (applied: number) => void = () => {}) {
+    this.#onRestore = onRestore;
+  }
 
   apply(log: Log): unknown {
     this.#commands.push(this.#decoder.decode(log.data));
@@ -62,5 +68,6 @@ export class CommandLogFSM implements FSM {
     }
     this.#commands = parsed as string[];
     this.#digest = digest;
+    this.#onRestore(parsed.length);
   }
 }

@@ -1,7 +1,7 @@
 // The stdin requests of `shoal raft`, answered as interop/raft-node/protocol.go
 // answers them: one reply per request, `req` echoed, ok:true with the op's
 // fields or ok:false with the error's text.
-import type { Raft } from '@shoal/raft';
+import { ApplyTimeoutError, EnqueueTimeoutError, ServerSuffrage, type Raft } from '@shoal/raft';
 import type { CommandLogFSM } from './raft-fsm.js';
 
 export interface RaftServer {
@@ -9,6 +9,8 @@ export interface RaftServer {
   fsm: CommandLogFSM;
   /** The address it advertises. */
   addr: string;
+  /** How long an apply may take before it is answered with an error. */
+  applyTimeoutMs: number;
   shutdown(): Promise<void>;
 }
 
@@ -63,8 +65,14 @@ export async function handleRequest(server: RaftServer, req: RaftRequest): Promi
     switch (req.op) {
       case 'apply': {
         if (req.data === undefined) return failed('apply needs data');
-        const { index } = await raft.apply(encoder.encode(req.data));
-        return { ok: true, index };
+        try {
+          const { index } = await raft.apply(encoder.encode(req.data), { timeoutMs: server.applyTimeoutMs });
+          return { ok: true, index };
+        } catch (error) {
+          if (!(error instanceof ApplyTimeoutError || error instanceof EnqueueTimeoutError)) throw error;
+          // Not acknowledged, not withdrawn either: raft may still commit it.
+          return failed(`apply timed out after ${server.applyTimeoutMs} ms (${error.message}); it may still commit`);
+        }
       }
       case 'state':
         return stateOf(server);
@@ -83,6 +91,8 @@ export async function handleRequest(server: RaftServer, req: RaftRequest): Promi
         return await done(raft.leadershipTransfer());
       case 'snapshot':
         return await done(raft.snapshot());
+      case 'configuration':
+        return await configurationOf(raft);
       default:
         return failed(`unknown op ${JSON.stringify(req.op)}`);
     }
@@ -90,6 +100,16 @@ export async function handleRequest(server: RaftServer, req: RaftRequest): Promi
     return failed(error);
   }
 }
+
+/** The latest configuration's servers, committed or not. */
+async function configurationOf(raft: Raft): Promise<Reply> {
+  const { configuration } = await raft.getConfiguration();
+  const servers = configuration.servers.map((s) => ({ id: s.id, addr: s.address, suffrage: SUFFRAGE_NAMES[s.suffrage] ?? String(s.suffrage) }));
+  return { ok: true, servers };
+}
+
+/** As Go's ServerSuffrage.String(), lower-cased. */
+const SUFFRAGE_NAMES: Record<number, string> = { [ServerSuffrage.Voter]: 'voter', [ServerSuffrage.Nonvoter]: 'nonvoter', [ServerSuffrage.Staging]: 'staging' };
 
 export function stateOf(server: RaftServer): Reply {
   const { raft } = server;

@@ -30,26 +30,32 @@ import { handleRequest, parseRequestLine, type RaftServer } from './raft-protoco
 const USAGE = `shoal raft --id ID --bind HOST:PORT --dir DIR [--advertise HOST:PORT]
            [--bootstrap ID=HOST:PORT,...] [--wire 1.1|1.7]
            [--snapshot-threshold N] [--trailing-logs N] [--snapshot-interval-ms N]
-           [--tls-ca F --tls-cert F --tls-key F]
+           [--apply-timeout-ms N] [--tls-ca F --tls-cert F --tls-key F]
 
 Runs one raft server (NetworkTransport over TCP, or TLS with the --tls-*
 flags, which go together) with durable stores in DIR (wal/, stable/,
 snapshots/), speaking HashiCorp raft's wire: --wire 1.1 (Go raft 1.1.2, the
 default, no pre-vote) or 1.7. Its state machine is a log of commands with a
 sha256 digest; its snapshot is the JSON array of the commands. --bootstrap
-bootstraps those voters only when DIR holds no state.
+bootstraps those voters only when DIR holds no state. An apply not committed
+and applied within --apply-timeout-ms (default 10000) is answered with an error
+(it may still commit later).
 
 Standard output, JSON lines:
   {"event":"ready","id":ID,"addr":HOST:PORT}            once it listens
   {"event":"leader","leader":ID|null,"term":N,"addr":A}  on each leader change
+  {"event":"restored","applied":N}   a snapshot of N commands was restored
 Standard input, JSON lines with a "req" number, each answered by one line
 with that "req": {"op":"apply","data":TEXT} -> {"ok":true,"index":I};
 {"op":"state"}; {"op":"add_voter","id":ID,"addr":A}; {"op":"remove","id":ID};
-{"op":"transfer"[,"id":ID,"addr":A]}; {"op":"snapshot"}; failures answer
+{"op":"transfer"[,"id":ID,"addr":A]}; {"op":"snapshot"};
+{"op":"configuration"} -> {"ok":true,"servers":[{"id","addr","suffrage"}]}; failures answer
 {"ok":false,"error":TEXT}. This is interop/raft-node's protocol.
 
 Exits 0 when standard input ends or on SIGTERM/SIGINT (raft shut down and the
 stores closed), 1 when it cannot start, 2 on bad arguments.`;
+
+const DEFAULT_APPLY_TIMEOUT_MS = 10_000;
 
 export interface RaftOptions {
   id: string;
@@ -61,6 +67,7 @@ export interface RaftOptions {
   snapshotThreshold?: number;
   trailingLogs?: number;
   snapshotIntervalMs?: number;
+  applyTimeoutMs: number;
   tls?: { ca: string; cert: string; key: string };
 }
 
@@ -84,6 +91,7 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     'snapshot-threshold': { type: 'string' },
     'trailing-logs': { type: 'string' },
     'snapshot-interval-ms': { type: 'string' },
+    'apply-timeout-ms': { type: 'string' },
     'tls-ca': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
@@ -122,19 +130,34 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     snapshotThreshold: positive('snapshot-threshold', values['snapshot-threshold']),
     trailingLogs: positive('trailing-logs', values['trailing-logs']),
     snapshotIntervalMs: positive('snapshot-interval-ms', values['snapshot-interval-ms']),
+    applyTimeoutMs: intOption('apply-timeout-ms', values['apply-timeout-ms'], DEFAULT_APPLY_TIMEOUT_MS, 1),
     tls: given === 3 ? { ca: values['tls-ca']!, cert: values['tls-cert']!, key: values['tls-key']! } : undefined,
   };
 }
 
 function stderrLogger(io: CommandIO, id: string): Logger {
+  // One line per entry, errors by their message and code: a peer that stays
+  // unreachable is reported every few hundred ms, and stacks would bury why.
   return createLogger((entry) => {
     const err = (entry as { err?: unknown }).err;
-    io.err(`${JSON.stringify(err instanceof Error ? { ...entry, err: err.message } : entry)}\n`);
+    io.err(`${JSON.stringify(err === undefined ? entry : { ...entry, err: errorText(err) })}\n`);
   }, 'info', { server: id });
 }
 
-/** Opens the stores, the transport and raft on options.dir (bootstrapping a fresh directory). */
-export async function startRaftServer(options: RaftOptions, io: CommandIO): Promise<RaftServer> {
+function errorText(err: unknown): unknown {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err) {
+    const { message, code } = err as { message: unknown; code?: unknown };
+    return code === undefined ? message : `${String(message)} (${String(code)})`;
+  }
+  return err;
+}
+
+/**
+ * Opens the stores, the transport and raft on options.dir (bootstrapping a
+ * fresh directory); `emit` reports restored snapshots.
+ */
+export async function startRaftServer(options: RaftOptions, io: CommandIO, emit: (event: unknown) => void = () => {}): Promise<RaftServer> {
   const clock = new RealClock();
   const logger = stderrLogger(io, options.id);
   const dir = resolvePath(options.dir);
@@ -181,12 +204,13 @@ export async function startRaftServer(options: RaftOptions, io: CommandIO): Prom
     if (options.bootstrap.length > 0 && !(await hasExistingState(logs, stable, snapshots))) {
       await bootstrapCluster({ config, logs, stable, snapshots, transport, configuration: { servers: options.bootstrap } });
     }
-    const fsm = new CommandLogFSM();
+    const fsm = new CommandLogFSM((applied) => emit({ event: 'restored', applied }));
     const raft = await Raft.create({ config, fsm, logs, stable, snapshots, transport, clock });
     return {
       raft,
       fsm,
       addr: transport.localAddr,
+      applyTimeoutMs: options.applyTimeoutMs,
       async shutdown(): Promise<void> {
         try {
           await raft.shutdown();
@@ -253,14 +277,14 @@ export function raftCommandOn(input: () => Readable): Command {
     usage: USAGE,
     async run(args: string[], io: CommandIO): Promise<number> {
       const options = parseRaftArgs(args);
+      const emit = (v: unknown): void => io.out(`${JSON.stringify(v)}\n`);
       let server: RaftServer;
       try {
-        server = await startRaftServer(options, io);
+        server = await startRaftServer(options, io, emit);
       } catch (error) {
         io.err(`shoal raft: ${error instanceof Error ? error.message : String(error)}\n`);
         return 1;
       }
-      const emit = (v: unknown): void => io.out(`${JSON.stringify(v)}\n`);
       watchLeader(server, emit);
       emit({ event: 'ready', id: options.id, addr: server.addr });
 

@@ -1,6 +1,6 @@
 /**
  * `shoal tls ca` and `shoal tls cert`: the files a QUIC node's mutual TLS
- * needs (docs/memberlist-quic.md), made with memberlist-quic's tlsutil
+ * needs (docs/memberlist-quic.md), also those of `shoal raft --tls-*`, made with memberlist-quic's tlsutil
  * counterparts. Keys are written 0600; nothing is overwritten without --force.
  */
 import { X509Certificate } from 'node:crypto';
@@ -32,8 +32,8 @@ const FILE_SAFE_NAME = /^[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*$/;
 
 const CA_USAGE = `shoal tls ca --out DIR [--name CN] [--days N] [--force]
 
-Creates a certificate authority for a QUIC cluster's mutual TLS: an ECDSA
-P-256 self-signed CA, written as DIR/${CA_CERT_FILE} and DIR/${CA_KEY_FILE} (mode 0600;
+Creates a certificate authority for mutual TLS between QUIC memberlist nodes
+or shoal raft servers (--tls-*): an ECDSA P-256 self-signed CA, written as DIR/${CA_CERT_FILE} and DIR/${CA_KEY_FILE} (mode 0600;
 keep it off the nodes: only ${CA_CERT_FILE} goes to them). DIR is created if missing.
 
   --name CN   the CA's common name (default "${DEFAULT_CA_COMMON_NAME}")
@@ -61,7 +61,7 @@ CA that cannot be used.`;
 
 export const tlsCaCommand: Command = {
   name: 'tls ca',
-  summary: 'create a CA for QUIC mutual TLS (ca.pem, ca-key.pem)',
+  summary: 'create a CA for mutual TLS, QUIC memberlist or raft (ca.pem, ca-key.pem)',
   usage: CA_USAGE,
   async run(args: string[], io: CommandIO): Promise<number> {
     const values = parseOptions(args, {

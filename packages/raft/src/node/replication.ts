@@ -185,7 +185,9 @@ export class Replicator {
           resp = await core.transport.appendEntries(this.peer.id, this.peer.address, req);
         } catch (err) {
           this.#progress.failed();
-          core.logger.debug({ err, peer: this.peer.id }, 'failed to appendEntries to');
+          // At error level as in Go: the one place an operator learns why a
+          // peer is unreachable (refused TLS, connection refused, timeouts).
+          core.logger.error({ err, peer: this.peer.id, addr: this.peer.address }, 'failed to appendEntries to');
           this.#wakeProgress();
           return;
         }
@@ -398,7 +400,7 @@ export class Replicator {
       } catch (err) {
         if (!this.#live) break;
         failures++;
-        core.logger.debug({ err, peer: this.peer.id }, 'failed to heartbeat to');
+        core.logger.error({ err, peer: this.peer.id, addr: this.peer.address }, 'failed to heartbeat to');
         core.observe({ type: 'failedHeartbeat', peerId: this.peer.id, lastContact: this.lastContact });
         await this.#sleep(Math.min(backoff(FAILURE_WAIT_MS, failures, MAX_FAILURE_SCALE), core.config.heartbeatTimeoutMs / 2));
         continue;

@@ -103,5 +103,17 @@ export class TlsStreamLayer implements StreamLayer {
 /** "TLS handshake with HOST:PORT failed: <OpenSSL's reason> (<code>)". */
 export function describeHandshakeError(err: Error, remote: string): Error {
   const code = (err as { code?: string }).code;
-  return new Error(`TLS handshake with ${remote} failed: ${err.message}${code === undefined ? '' : ` (${code})`}`, { cause: err });
+  return new Error(`TLS handshake with ${remote} failed: ${openSslReason(err.message)}${code === undefined ? '' : ` (${code})`}`, { cause: err });
+}
+
+/**
+ * OpenSSL's "<id>:error:<code>:<library>:<function>:<reason>:<file>:<line>:<data>"
+ * reduced to its reason and data ("sslv3 alert bad certificate, SSL alert
+ * number 42"); any other message as it is.
+ */
+function openSslReason(message: string): string {
+  const fields = message.trim().split(':');
+  if (fields.length < 8 || fields[1] !== 'error') return message;
+  const data = fields.slice(8).join(':').trim();
+  return data === '' ? fields[5]! : `${fields[5]}, ${data}`;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealClock } from '@shoal/kit';
 import { NetworkTransport } from './network-transport.js';
-import { TlsStreamLayer } from './real-tls-stream-layer.js';
+import { describeHandshakeError, TlsStreamLayer } from './real-tls-stream-layer.js';
 import { appendRequest, echoHandler } from './test-rpc-handler.js';
 
 // Throwaway certificates from the openssl CLI: @peculiar/x509 needs a
@@ -61,7 +61,17 @@ test('TLS with mutual authentication: same CA talks, another CA is refused with 
     });
     // The server only learns that the peer hung up (OpenSSL's reason stays on the peer's side).
     assert.ok(handshakeErrors.length >= 1, 'the server reported the failed handshakes');
+
   } finally {
     for (const t of [client, stranger, doubter, server]) await t.close();
   }
+});
+
+test("handshake errors carry OpenSSL's reason without its error-queue prefix and source location", () => {
+  // As Node 20 reports an alert from a Go peer that refused our certificate.
+  const raw = '80EC623D8A7F0000:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 42\n';
+  const err = Object.assign(new Error(raw), { code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' });
+  assert.equal(describeHandshakeError(err, '10.0.0.4:7000').message, 'TLS handshake with 10.0.0.4:7000 failed: sslv3 alert bad certificate, SSL alert number 42 (ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE)');
+  const plain = Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+  assert.equal(describeHandshakeError(plain, '10.0.0.4:7000').message, 'TLS handshake with 10.0.0.4:7000 failed: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)');
 });
