@@ -19,6 +19,7 @@ const REAL_IO = [
   'packages/cli/src/**',
   'bench/**',
   'interop/**',
+  'examples/**', // programs for users, on real sockets, disks and timers
   'scripts/**',
   // Test support for crash tests: forks server processes onto real directories and SIGKILLs them.
   'packages/raft/src/testing/process-cluster/**',
