@@ -34,7 +34,7 @@ const forbiddenCalls = [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'interop/bin/**', 'bench/results/**', 'tmp/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'interop/bin/**', 'bench/results/**', 'tmp/**', 'docs/api/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
