@@ -63,8 +63,9 @@ await outsider.list.shutdown();
 a.broadcasts.queueBroadcast({ message: () => utf8('config version 2'), invalidates: () => false, finished: () => {} });
 await waitUntil('b and c received the broadcast', () => ['b', 'c'].every((n) => received.get(n)!.has('config version 2')));
 
-// A user message over TCP, acknowledged.
+// A user message over a TCP stream: sendReliable resolves once it is sent; a's delegate gets it soon after.
 await b.list.sendReliable(a.list.members().find((n) => n.name === 'a')!, utf8('hello a, from b'));
+await waitUntil('a received the message', () => received.get('a')!.has('hello a, from b'));
 
 // c leaves gracefully: a and b see it leave at once instead of suspecting it.
 a.list.on('leave', (node) => console.log(`a saw ${node.name} leave`));
