@@ -19,6 +19,7 @@ const REAL_IO = [
   'packages/cli/src/**',
   'bench/**',
   'interop/**',
+  'examples/**', // programs for users, on real sockets, disks and timers
   'scripts/**',
   // Test support for crash tests: forks server processes onto real directories and SIGKILLs them.
   'packages/raft/src/testing/process-cluster/**',
@@ -33,7 +34,7 @@ const forbiddenCalls = [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'interop/bin/**', 'bench/results/**', 'tmp/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'interop/bin/**', 'bench/results/**', 'tmp/**', 'docs/api/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

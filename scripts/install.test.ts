@@ -79,6 +79,7 @@ test('npm pack, install and use every workspace outside the repository', { timeo
           if (FORBIDDEN.some((re) => re.test(path)) || !ALLOWED.some((re) => re.test(path))) bad.push(`${w.name}: ${path}`);
         }
         assert.ok(packed!.files.some((f) => f.path === 'LICENSE'), `${w.name} has no LICENSE`);
+        assert.ok(packed!.files.some((f) => f.path === 'README.md'), `${w.name} has no README.md`);
       }
       assert.deepEqual(bad, [], 'tarballs hold files they should not');
     });

@@ -9,7 +9,7 @@ export interface MemberlistEvents {
   update: (node: Node) => void;
 }
 
-/** Options of {@link EventDispatcher.stream}. */
+/** Options of `Memberlist.events()`: the async stream of membership events. */
 export interface EventStreamOptions {
   /** Ends the iteration when aborted. */
   signal?: AbortSignal;

@@ -408,7 +408,10 @@ export class Memberlist {
     if (this.#stopped) throw new MemberlistError(MemberlistErrorCode.Shutdown, 'memberlist is shut down');
   }
 
-  /** For tests and the simulator: run one probe, gossip or push/pull round now; preload members (warm start). */
+  /**
+   * For tests and the simulator: run one probe, gossip or push/pull round now; preload members (warm start).
+   * @internal
+   */
   get internals(): {
     probe(): void;
     gossip(): void;

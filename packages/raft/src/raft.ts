@@ -117,7 +117,10 @@ export class Raft {
     return raft;
   }
 
-  /** Internal state for the simulator and tests (not a stable API). */
+  /**
+   * Internal state for the simulator and tests (not a stable API).
+   * @internal
+   */
   get internals(): RaftCore {
     return this.#core;
   }
