@@ -54,6 +54,8 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   readonly #pendingDials = new Map<QuicheConnection, PendingDial>();
   readonly #handshakeTimers = new Map<QuicheConnection, { cancel(): void }>();
   readonly #incoming: AsyncQueue<QuicConnection>;
+  /** Connections that received packets in this event-loop turn, processed together (see processLater). */
+  #received: QuicheConnection[] = [];
   #pendingInbound = 0;
   #handshakeErrorHandler: ((e: Error) => void) | undefined;
   #socket: Socket;
@@ -102,6 +104,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
         this.#socket.off('error', reject);
         const a = this.#socket.address();
         this.#local = { host: a.address, port: a.port };
+        this.#growSocketBuffers();
         resolve();
       });
     });
@@ -109,6 +112,23 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
 
   get local(): HostPort {
     return this.#local;
+  }
+
+  /**
+   * Larger kernel socket buffers, best effort (Linux caps them at
+   * net.core.rmem_max / wmem_max): with the default ~208 KiB a burst of a
+   * congestion window overflows the receive buffer while JS is busy, and
+   * every lost packet halves the window. quic-go asks for 7 MiB likewise.
+   */
+  #growSocketBuffers(): void {
+    const want = this.#options.socketBufferBytes ?? 7 * 1024 * 1024;
+    if (want <= 0) return;
+    try {
+      if (this.#socket.getRecvBufferSize() < want) this.#socket.setRecvBufferSize(want);
+      if (this.#socket.getSendBufferSize() < want) this.#socket.setSendBufferSize(want);
+    } catch (e) {
+      this.#logger.debug({ err: (e as Error).message }, 'quic: could not grow the socket buffers');
+    }
   }
 
   get incoming(): AsyncIterable<QuicConnection> {
@@ -173,6 +193,17 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       /* the handler's own problem */
     }
   }
+
+  processLater(conn: QuicheConnection): void {
+    this.#received.push(conn);
+    if (this.#received.length === 1) setImmediate(this.#processReceived);
+  }
+
+  readonly #processReceived = (): void => {
+    const batch = this.#received;
+    this.#received = [];
+    for (const conn of batch) conn.processReceived();
+  };
 
   released(conn: QuicheConnection): void {
     for (const k of conn.routeKeys) if (this.#routes.get(k) === conn) this.#routes.delete(k);

@@ -65,6 +65,8 @@ export interface QuicEngineOptions {
   /** Concurrent peer-opened streams allowed per connection. Default 100 each. */
   maxStreamsBidi?: number;
   maxStreamsUni?: number;
+  /** Kernel receive and send buffer sizes asked for (best effort, capped by the OS); 0 keeps the OS default. Default 7 MiB, as quic-go. */
+  socketBufferBytes?: number;
   /** Flow-control windows. Defaults: stream 1 MiB, connection 10 MiB. */
   streamWindow?: number;
   connectionWindow?: number;
