@@ -25,7 +25,7 @@ export interface ConnectionHost {
   handshakeFailed(conn: QuicheConnection, error: QuicHandshakeError): void;
   /** quiche is done with the connection: unroute it. */
   released(conn: QuicheConnection): void;
-  /** Calls conn.processReceived() once the socket's pending packets are all read (setImmediate). */
+  /** Calls conn.processReceived() once the socket's pending packets are all read (setImmediate), then conn.flush(). */
   processLater(conn: QuicheConnection): void;
 }
 
@@ -130,14 +130,18 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     }
   }
 
-  /** After a batch of packets: react to everything they carried, then send. */
+  /**
+   * After a batch of packets: react to everything they carried. The engine
+   * calls flush() one event-loop turn later, so that an ACK rides on what the
+   * application answers meanwhile (a reply datagram, echoed stream data)
+   * instead of costing a packet of its own.
+   */
   processReceived(): void {
     this.#receivedPending = false;
     if (this.#released) return;
     const short = this.#sawShortWhileVerified;
     this.#sawShortWhileVerified = false;
     this.#afterRecv(short);
-    this.#flush();
   }
 
   /** The engine already fed the first packet to quiche (to validate it). */

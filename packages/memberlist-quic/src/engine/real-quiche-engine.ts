@@ -203,6 +203,9 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     const batch = this.#received;
     this.#received = [];
     for (const conn of batch) conn.processReceived();
+    // Scheduled from the check phase, this runs in the next loop turn, after
+    // the application's reactions (promise jobs) to what was just delivered.
+    setImmediate(flushAll, batch);
   };
 
   released(conn: QuicheConnection): void {
@@ -345,6 +348,10 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#incoming.close();
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
+}
+
+function flushAll(conns: readonly QuicheConnection[]): void {
+  for (const conn of conns) conn.flush();
 }
 
 function newCid(): Buffer {

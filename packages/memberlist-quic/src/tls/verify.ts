@@ -11,7 +11,7 @@
  * and with `expectedName` its CN must be that memberlist node name.
  */
 import { X509Certificate } from 'node:crypto';
-import { x509 } from './x509-library.js';
+import { commonNameOfDer } from './common-name.js';
 
 /** Why a peer's certificate was refused. */
 export type PeerCertificateRejection = 'no-certificate' | 'malformed' | 'unknown-ca' | 'expired' | 'not-yet-valid' | 'bad-usage' | 'wrong-name';
@@ -107,13 +107,9 @@ function isIssuedBy(certificate: X509Certificate, issuer: X509Certificate): bool
   return certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
 }
 
-/** The subject CN, parsed by @peculiar/x509: node:crypto only offers the subject as escaped text. */
+/** The subject CN, parsed by @peculiar/x509 (node:crypto only offers the subject as escaped text); a stricter parser's objection just means no usable CN. */
 function commonNameOf(certificate: X509Certificate): string | undefined {
-  try {
-    return new x509.X509Certificate(certificate.raw).subjectName.getField('CN')[0];
-  } catch {
-    return undefined; // node:crypto parsed it; a stricter parser's objection just means no usable CN
-  }
+  return commonNameOfDer(certificate.raw);
 }
 
 function describe(certificate: X509Certificate): string {
