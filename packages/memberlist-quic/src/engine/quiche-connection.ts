@@ -6,12 +6,17 @@ import { CRYPTO_ERROR_BASE, describeTransportCode, QuicConnectionClosedError, Qu
 import type { NativeConnection, NativeRecvInfo } from './native.js';
 import { hasShortHeaderPacket } from './packet-header.js';
 import { QuicheStream, type StreamHost } from './quiche-stream.js';
+import type { CountedStat } from './real-quiche-engine.js';
 import type { DatagramSendResult, HostPort, QuicCloseInfo, QuicConnection, QuicEngineStats, QuicStream, VerifyPeer } from './types.js';
 
 /** What a connection needs from its engine. */
 export interface ConnectionHost {
   readonly clock: Clock;
   readonly counters: QuicEngineStats;
+  /** Shared streamRecv buffer. */
+  readonly scratch: Uint8Array;
+  /** Counts an event stat (and reports it as a metric). */
+  count(stat: CountedStat): void;
   readonly verifyPeer: VerifyPeer;
   readonly keepAliveMs: number;
   readonly streamBacklog: number;
@@ -36,7 +41,6 @@ const encoder = new TextEncoder();
 
 export class QuicheConnection implements QuicConnection, StreamHost {
   readonly remote: HostPort;
-  readonly scratch: Uint8Array;
   alpn = '';
   peerCertificates: readonly Uint8Array[] = [];
   /** Connection-ID keys routed to this connection (set by the engine). */
@@ -77,13 +81,16 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     this.remote = remote;
     this.#recvInfo = { from: { host: remote.host, port: remote.port }, to: { host: local.host, port: local.port } };
     this.#sendBuf = Buffer.allocUnsafe(host.maxUdpPayload);
-    this.scratch = new Uint8Array(64 * 1024);
     const s = role === 'client' ? 0 : 1;
     this.#nextLocalBidi = s;
     this.#nextLocalUni = s + 2;
     this.#nextPeerBidi = 1 - s;
     this.#nextPeerUni = 3 - s;
     this.#incoming = new AsyncQueue<QuicStream>(host.streamBacklog);
+  }
+
+  get scratch(): Uint8Array {
+    return this.host.scratch;
   }
 
   get isClosed(): boolean {
@@ -193,7 +200,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     // cannot read yet, so finish the handshake first (our Finished), then close.
     if (this.role === 'client') this.#flush();
     conn.close(false, CRYPTO_ERROR_BASE + alert, encoder.encode(result.reason));
-    this.host.counters.handshakesRefused++;
+    this.host.count('handshakesRefused');
     this.#phase = 'closed';
     this.#closedError = new QuicConnectionClosedError(result.reason);
     this.host.handshakeFailed(this, new QuicHandshakeError('local', CRYPTO_ERROR_BASE + alert, result.reason, this.#remoteText()));
@@ -228,7 +235,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     } else {
       err = new QuicHandshakeError('local', 0, 'connection closed during handshake', this.#remoteText());
     }
-    this.host.counters.handshakesFailed++;
+    this.host.count('handshakesFailed');
     this.#phase = 'closed';
     this.#closedError = new QuicConnectionClosedError(err.reason);
     this.host.handshakeFailed(this, err);
@@ -238,7 +245,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   /** The engine's handshake deadline passed. */
   handshakeTimeout(): void {
     if (this.#phase === 'open' || this.#phase === 'closed') return;
-    this.host.counters.handshakesTimedOut++;
+    this.host.count('handshakesTimedOut');
     this.#phase = 'closed';
     const err = new QuicHandshakeError('timeout', 0, 'handshake timed out', this.#remoteText());
     this.#closedError = new QuicConnectionClosedError(err.reason);
@@ -347,7 +354,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
         info = { initiator: 'peer', isApp: peer.isApp, code: peer.errorCode, reason: decoder.decode(peer.reason) };
         if (!peer.isApp && peer.errorCode >= CRYPTO_ERROR_BASE && peer.errorCode <= 0x1ff) {
           // The peer refused our certificate right after the handshake (a client verifies last).
-          this.host.counters.handshakesFailed++;
+          this.host.count('handshakesFailed');
           this.host.handshakeFailed(this, new QuicHandshakeError('peer', peer.errorCode, info.reason || describeTransportCode(peer.errorCode), this.#remoteText()));
         }
       } else if (conn.isTimedOut()) {
@@ -401,7 +408,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     if (max === null) return 'not-negotiated';
     if (data.length > max) return 'too-large';
     if (conn.isDgramSendQueueFull()) {
-      this.host.counters.datagramsDropped++;
+      this.host.count('datagramsDropped');
       return 'queue-full';
     }
     try {
@@ -441,7 +448,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
       } else if (this.#datagramBacklog.length < this.host.datagramBacklog) {
         this.#datagramBacklog.push(d);
       } else {
-        stats.datagramsDropped++;
+        this.host.count('datagramsDropped');
       }
     }
   }
@@ -461,7 +468,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
       else this.#nextPeerBidi = id + 4;
       s = new QuicheStream(this, id, false);
       if (!this.#incoming.tryPush(s)) {
-        this.host.counters.streamsRefused++;
+        this.host.count('streamsRefused');
         s.stopReading(0);
         if (!uni) s.reset(0);
         return;
@@ -473,7 +480,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
 
   #drainUnknown(id: number): void {
     try {
-      while (this.conn.streamRecv(id, this.scratch) !== null) {
+      while (this.conn.streamRecv(id, this.host.scratch) !== null) {
         /* drop */
       }
     } catch {

@@ -15,7 +15,7 @@
  *   the CA on both sides; `requireNodeName` also checks the CN (config.ts says when).
  */
 import { X509Certificate } from 'node:crypto';
-import { type Clock, type Logger, type Metrics, noopMetrics, realClock, silentLogger } from '@shoal/kit';
+import { type Clock, type Logger, type Metrics, noopMetrics, realClock, silentLogger, type Timer } from '@shoal/kit';
 import {
   type Address,
   type AdvertiseAddress,
@@ -149,6 +149,7 @@ export class QuicTransport implements NodeAwareTransport {
         datagramBacklog: resolved.packetQueueSize,
         datagrams: resolved.datagrams,
         handshakeTimeoutMs: resolved.dialTimeoutMs * 2,
+        metrics,
         ...resolved.engine,
         host: resolved.bindAddr,
         port: resolved.bindPort,
@@ -438,13 +439,25 @@ export class QuicTransport implements NodeAwareTransport {
     }
   }
 
+  /** Resets `stream` and counts it when the header timeout passes first (cancel the timer once the header is in). */
+  #headerDeadline(stream: QuicStream, onTimeout?: () => void): Timer {
+    return this.#clock.after(this.#config.streamHeaderTimeoutMs, () => {
+      onTimeout?.();
+      this.#refuse(stream, 'header-timeout');
+    });
+  }
+
   async #readPacketStream(pc: PooledConnection, stream: QuicStream): Promise<void> {
     const decoder = new PacketFrameDecoder();
+    let timedOut = false;
+    const deadline = this.#headerDeadline(stream, () => (timedOut = true));
     try {
       for (;;) {
         const chunk = await stream.read();
         const progress = chunk === null ? decoder.end() : decoder.push(chunk);
         if (progress.state === 'more') continue;
+        deadline.cancel();
+        if (timedOut) return; // counted at the timeout
         if (chunk !== null) stream.stopReading(0);
         if (progress.state === 'done') this.#deliver(progress.payload, pc.key, 'stream');
         else {
@@ -454,6 +467,8 @@ export class QuicTransport implements NodeAwareTransport {
         return;
       }
     } catch (error) {
+      deadline.cancel();
+      if (timedOut) return;
       this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: 'stream-error' });
       this.#logger.debug({ err: error, peer: pc.key }, 'memberlist-quic: packet stream failed');
     }
@@ -464,11 +479,14 @@ export class QuicTransport implements NodeAwareTransport {
     let leftover: Uint8Array | undefined;
     if (hasKindByte(pc.conn.alpn)) {
       let first: Uint8Array | null;
+      const deadline = this.#headerDeadline(stream);
       try {
         do first = await stream.read();
         while (first !== null && first.length === 0);
       } catch {
-        return;
+        return; // reset by the peer, or refused at the header timeout (counted there)
+      } finally {
+        deadline.cancel();
       }
       if (first === null) return; // opened and finished without a kind byte
       kind = streamKindOf(first[0]!);
