@@ -7,7 +7,10 @@
 //   converge_ms  every node but the seed calls join([seed]) at once; the time
 //                until every node's numMembers() is N (polled every 10 ms).
 //   steady_cpu_ms_per_node_s
-//                after convergence and a settle period, process CPU
+//                after convergence and a settle period (at least one probe
+//                round, N × probe interval, so that every node has probed
+//                every other once: over QUIC, the pool is then complete and
+//                the window holds no first-contact handshakes), process CPU
 //                (process.cpuUsage, user + system) over an idle window of
 //                windowMs, divided by N and by the window in seconds. Nothing
 //                else runs in the process then (no polling): it is the
@@ -90,7 +93,7 @@ export async function runCluster(kind: ClusterTransport, ca: TestCa, o: ClusterO
     const converge = await waitFor(() => nodes.every((n) => n.list.numMembers() === o.nodes), o.timeoutMs, 'convergence');
     await joins;
 
-    await sleep(o.settleMs);
+    await sleep(Math.max(o.settleMs, o.nodes * defaultLocalConfig().probeIntervalMs));
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await sleep(o.windowMs);

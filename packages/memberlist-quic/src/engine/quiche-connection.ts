@@ -56,6 +56,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   #timer: Timer | undefined;
   #timerAt = Infinity;
   #keepAlive: Timer | undefined;
+  #heardSinceKeepAlive = false;
   #streams = new Map<number, QuicheStream>();
   #blocked = new Set<QuicheStream>();
   #nextLocalBidi: number;
@@ -131,6 +132,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     } catch {
       // A local error (TLS failure, protocol violation) closes the connection; handled below.
     }
+    this.#heardSinceKeepAlive = true;
     if (!this.#receivedPending) {
       this.#receivedPending = true;
       this.host.processLater(this);
@@ -211,7 +213,14 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   #open(): void {
     this.#phase = 'open';
     if (this.host.keepAliveMs > 0) {
+      // PING only a connection that heard nothing for a whole period: a packet
+      // from the peer restarts the idle timer just as well, and the peer's own
+      // keep-alive then suffices for both ends (one PING and one ACK per period).
       this.#keepAlive = this.host.clock.every(this.host.keepAliveMs, () => {
+        if (this.#heardSinceKeepAlive) {
+          this.#heardSinceKeepAlive = false;
+          return;
+        }
         this.conn.sendAckEliciting();
         this.#flush();
       });

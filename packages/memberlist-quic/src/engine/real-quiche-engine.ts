@@ -76,7 +76,10 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#metrics = o.metrics;
     this.#maxConnections = o.maxConnections ?? 4096;
     this.verifyPeer = o.tls.verifyPeer;
-    this.keepAliveMs = o.keepAliveMs ?? 10_000;
+    // A connection that heard from its peer skips one PING (quiche-connection.ts), so two
+    // periods must fit in the idle timeout with room to spare: at most a third of it.
+    const keepAliveMs = o.keepAliveMs ?? 10_000;
+    this.keepAliveMs = keepAliveMs > 0 ? Math.min(keepAliveMs, Math.floor((o.idleTimeoutMs ?? 30_000) / 3)) : 0;
     this.streamBacklog = o.streamBacklog ?? 64;
     this.datagramBacklog = o.datagramBacklog ?? 256;
     this.maxUdpPayload = o.maxUdpPayload ?? 1452;

@@ -48,7 +48,7 @@ export interface QuicEngineOptions {
   metrics?: Metrics;
   /** QUIC max idle timeout. Default 30 000. */
   idleTimeoutMs?: number;
-  /** Interval of keep-alive PINGs on an established connection; 0 disables. Default 10 000. */
+  /** Interval of keep-alive PINGs on an established connection that heard nothing from its peer in the last interval; at most idleTimeoutMs / 3; 0 disables. Default 10 000. */
   keepAliveMs?: number;
   /** An inbound handshake not done within this is dropped. Default 10 000. */
   handshakeTimeoutMs?: number;
