@@ -291,13 +291,6 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       this.count('droppedConnectionLimit');
       return;
     }
-    let header;
-    try {
-      header = quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
-    } catch {
-      this.count('droppedGarbage');
-      return;
-    }
     const scid = newCid();
     const remote = { host: rinfo.address, port: rinfo.port };
     let native;
@@ -308,7 +301,6 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       this.#logger.debug({ err: (e as Error).message }, 'quic: accept failed');
       return;
     }
-    void header;
     // Only a packet quiche could decrypt as a client Initial makes a connection: garbage, or a
     // server's Initial retransmitted to a dial we already dropped, is discarded here.
     try {

@@ -2,8 +2,10 @@
  * The subject CN of a DER certificate, remembered: parsing with @peculiar/x509
  * cost ~1.5 ms per call in the 20-node bench's profile, and every handshake
  * needs the CN twice (verification, then the pool's peer name) for the few
- * certificates a cluster has. Bounded: the oldest entry goes beyond the cap.
+ * certificates a cluster has. Bounded: keyed by SHA-256, the oldest entry goes
+ * beyond the cap.
  */
+import { createHash } from 'node:crypto';
 import { x509 } from './x509-library.js';
 
 /** Distinct certificates remembered; a cluster has one per node. */
@@ -13,7 +15,7 @@ const cache = new Map<string, string | undefined>();
 
 /** The subject's first CN; undefined when there is none or the DER does not parse. */
 export function commonNameOfDer(der: Uint8Array): string | undefined {
-  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+  const key = createHash('sha256').update(der).digest('latin1');
   if (cache.has(key)) return cache.get(key);
   let name: string | undefined;
   try {
