@@ -19,7 +19,7 @@
 //     2 MiB moved, MB/s counts 1 MiB) and "1MiB-send" (1 MiB one way, a 1-byte
 //     answer): ms_p50, mb_per_s, cpu_ms_per_mib; tls: one connection; quic: a new stream each
 //   cluster (see bench/memberlist-quic/cluster.ts): transport "quic" | "net",
-//     converge_ms (burst join), detect_ms (2 nodes shut down without leave),
+//     converge_ms (burst join) and converge_cpu_ms, detect_ms (2 nodes shut down without leave),
 //     steady_cpu_ms_per_node_s (idle window)
 //   {"bench":"memberlist-quic","ratios"}: QUIC against its reference and the targets
 import { loadavg } from 'node:os';
@@ -92,6 +92,7 @@ if (dg !== undefined) {
 const [net, quic] = [cluster.find((c) => c.transport === 'net'), cluster.find((c) => c.transport === 'quic')];
 if (net !== undefined && quic !== undefined) {
   ratios.converge_vs_net = ratio(quic.converge_ms, net.converge_ms);
+  ratios.converge_cpu_vs_net = ratio(quic.converge_cpu_ms, net.converge_cpu_ms);
   ratios.detect_vs_net = ratio(quic.detect_ms, net.detect_ms);
   ratios.steady_cpu_vs_net = ratio(quic.steady_cpu_ms_per_node_s, net.steady_cpu_ms_per_node_s);
   ratios.cluster_targets = { converge_vs_net: 1.2, detect_vs_net: 1.2, steady_cpu_vs_net: 2 };

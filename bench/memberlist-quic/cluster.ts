@@ -6,6 +6,8 @@
 // Phases and figures:
 //   converge_ms  every node but the seed calls join([seed]) at once; the time
 //                until every node's numMembers() is N (polled every 10 ms).
+//                converge_cpu_ms: the process CPU spent meanwhile (all nodes),
+//                which the machine's other load does not stretch.
 //   steady_cpu_ms_per_node_s
 //                after convergence and a settle period (at least one probe
 //                round, N × probe interval, so that every node has probed
@@ -42,6 +44,7 @@ export interface ClusterRow {
   transport: ClusterTransport;
   nodes: number;
   converge_ms: number;
+  converge_cpu_ms: number;
   detect_ms: number;
   steady_cpu_ms_per_node_s: number;
   killed: number;
@@ -89,8 +92,10 @@ export async function runCluster(kind: ClusterTransport, ca: TestCa, o: ClusterO
   try {
     await sleep(500);
     const seed = nodes[0]!.addr;
+    const joinCpu0 = process.cpuUsage();
     const joins = Promise.allSettled(nodes.slice(1).map((n) => n.list.join([seed])));
     const converge = await waitFor(() => nodes.every((n) => n.list.numMembers() === o.nodes), o.timeoutMs, 'convergence');
+    const joinCpu = process.cpuUsage(joinCpu0);
     await joins;
 
     await sleep(Math.max(o.settleMs, o.nodes * defaultLocalConfig().probeIntervalMs));
@@ -111,6 +116,7 @@ export async function runCluster(kind: ClusterTransport, ca: TestCa, o: ClusterO
       transport: kind,
       nodes: o.nodes,
       converge_ms: Math.round(converge),
+      converge_cpu_ms: Math.round((joinCpu.user + joinCpu.system) / 1000),
       detect_ms: Math.round(detect),
       steady_cpu_ms_per_node_s: Math.round(steady * 100) / 100,
       killed: victims.size,
