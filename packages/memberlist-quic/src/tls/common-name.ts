@@ -15,7 +15,7 @@ const cache = new Map<string, string | undefined>();
 
 /** The subject's first CN; undefined when there is none or the DER does not parse. */
 export function commonNameOfDer(der: Uint8Array): string | undefined {
-  const key = createHash('sha256').update(der).digest('latin1');
+  const key = createHash('sha256').update(der).digest('base64');
   if (cache.has(key)) return cache.get(key);
   let name: string | undefined;
   try {

@@ -100,7 +100,7 @@ function parseAndChain(chainDer: readonly Uint8Array[], ca: X509Certificate): Pa
   if (cache === undefined) chainCache.set(ca, (cache = new Map()));
   const hash = createHash('sha256');
   for (const der of chainDer) hash.update(der).update('\u0000');
-  const key = hash.digest('latin1');
+  const key = hash.digest('base64');
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const result = parseAndChainUncached(chainDer, ca);
