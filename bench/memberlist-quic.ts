@@ -2,7 +2,7 @@
 // and a memberlist cluster over QUIC beside the same over the NetTransport,
 // all in one run so that the references share the machine's load.
 //
-//   node --conditions=source --import tsx bench/memberlist-quic.ts [--quick] [--only rtt|cluster] [--nodes 20]
+//   node --conditions=source --import tsx bench/memberlist-quic.ts [--quick] [--only rtt|cluster] [--nodes 20] [--cluster-runs 1]
 //
 // Everything runs in this one process (one event loop): each round trip's
 // client and server, and all nodes of a cluster; CPU figures cover both ends.
@@ -20,7 +20,8 @@
 //     answer): ms_p50, mb_per_s, cpu_ms_per_mib; tls: one connection; quic: a new stream each
 //   cluster (see bench/memberlist-quic/cluster.ts): transport "quic" | "net",
 //     converge_ms (burst join) and converge_cpu_ms, detect_ms (2 nodes shut down without leave),
-//     steady_cpu_ms_per_node_s (idle window)
+//     steady_cpu_ms_per_node_s (idle window); with --cluster-runs N, N clusters of each
+//     (alternating which goes first) and the ratios use each figure's median
 //   {"bench":"memberlist-quic","ratios"}: QUIC against its reference and the targets
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -33,12 +34,15 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     nodes: { type: 'string', default: '20' },
+    'cluster-runs': { type: 'string', default: '1' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   const text = (await import('node:fs')).readFileSync(new URL(import.meta.url), 'utf8');
-  console.log(text.split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+  const lines = text.split('\n');
+  const header = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+  console.log(header.map((l) => l.slice(3)).join('\n'));
   process.exit(0);
 }
 const quick = values.quick!;
@@ -65,10 +69,13 @@ if (values.only !== 'cluster') {
 const cluster: ClusterRow[] = [];
 if (values.only !== 'rtt') {
   const o = { nodes: Number(values.nodes), kill: 2, settleMs: quick ? 2000 : 4000, windowMs: quick ? 5000 : 15_000, timeoutMs: 60_000 };
-  for (const kind of ['net', 'quic'] as const) {
-    const row = await runCluster(kind, ca, o);
-    emit({ ...row });
-    cluster.push(row);
+  const runs = Number(values['cluster-runs']);
+  for (let run = 0; run < runs; run++) {
+    for (const kind of run % 2 === 0 ? (['net', 'quic'] as const) : (['quic', 'net'] as const)) {
+      const row = await runCluster(kind, ca, o);
+      emit({ ...row, run });
+      cluster.push(row);
+    }
   }
 }
 
@@ -89,8 +96,19 @@ if (dg !== undefined) {
   }
   ratios.stream_target_mb_per_s = 20;
 }
-const [net, quic] = [cluster.find((c) => c.transport === 'net'), cluster.find((c) => c.transport === 'quic')];
+/** Each figure's median over the runs of one transport. */
+function medianRow(kind: ClusterRow['transport']): ClusterRow | undefined {
+  const rs = cluster.filter((c) => c.transport === kind);
+  if (rs.length === 0) return undefined;
+  const med = (f: (r: ClusterRow) => number): number => {
+    const xs = rs.map(f).sort((a, b) => a - b);
+    return xs.length % 2 === 1 ? xs[xs.length >> 1]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2;
+  };
+  return { ...rs[0]!, converge_ms: med((r) => r.converge_ms), converge_cpu_ms: med((r) => r.converge_cpu_ms), detect_ms: med((r) => r.detect_ms), steady_cpu_ms_per_node_s: med((r) => r.steady_cpu_ms_per_node_s) };
+}
+const [net, quic] = [medianRow('net'), medianRow('quic')];
 if (net !== undefined && quic !== undefined) {
+  ratios.cluster_runs = cluster.length / 2;
   ratios.converge_vs_net = ratio(quic.converge_ms, net.converge_ms);
   ratios.converge_cpu_vs_net = ratio(quic.converge_cpu_ms, net.converge_cpu_ms);
   ratios.detect_vs_net = ratio(quic.detect_ms, net.detect_ms);
