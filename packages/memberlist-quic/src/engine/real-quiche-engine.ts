@@ -291,6 +291,14 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       this.count('droppedConnectionLimit');
       return;
     }
+    // A header quiche cannot parse is garbage (the cheap check first: random bytes that pass it
+    // may still make quiche report a local error below, which would cost a connection).
+    try {
+      quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
+    } catch {
+      this.count('droppedGarbage');
+      return;
+    }
     const scid = newCid();
     const remote = { host: rinfo.address, port: rinfo.port };
     let native;
