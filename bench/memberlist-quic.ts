@@ -1,160 +1,119 @@
-// memberlist-quic engine bench: QUIC datagram and stream round trips and 1 MiB
-// stream throughput over the lean quiche driver, beside plain UDP and TCP+TLS
-// measured in the same run. Client and server share one process (one event loop).
-// Run: node --conditions=source --import tsx bench/memberlist-quic.ts [--quick]
-// Prints JSON lines: {"transport", "rtt_p50_ms", "rtt_p99_ms", "cpu_us_per_rt", ...} and throughput rows.
-import { createSocket } from 'node:dgram';
+// memberlist-quic bench (issue 18 item 3): QUIC beside plain UDP and TCP+TLS,
+// and a memberlist cluster over QUIC beside the same over the NetTransport,
+// all in one run so that the references share the machine's load.
+//
+//   node --conditions=source --import tsx bench/memberlist-quic.ts [--quick] [--only rtt|cluster] [--nodes 20] [--cluster-runs 1]
+//
+// Everything runs in this one process (one event loop): each round trip's
+// client and server, and all nodes of a cluster; CPU figures cover both ends.
+// JSON lines:
+//   {"bench","node","loadavg"}                     first; "loadavg_end" last
+//   round trips, 100-byte payload (WARM untimed, then n timed):
+//     transport "udp"            dgram echo
+//     transport "tls"            TCP + TLS 1.3 with client certificates, one connection, echo
+//     transport "quic-datagram"  RFC 9221 datagram echo on one connection
+//     transport "quic-stream"    a new bidirectional stream per request: open, 100 B + FIN, echo to FIN
+//     fields: rtt_p50_ms, rtt_p99_ms, cpu_us_per_rt (process CPU per round trip),
+//             cpu_us_per_packet (QUIC and UDP: per UDP datagram sent, ACKs included)
+//   throughput, bench "1MiB-echo" (1 MiB written in 64 KiB chunks and read back:
+//     2 MiB moved, MB/s counts 1 MiB) and "1MiB-send" (1 MiB one way, a 1-byte
+//     answer): ms_p50, mb_per_s, cpu_ms_per_mib; tls: one connection; quic: a new stream each
+//   cluster (see bench/memberlist-quic/cluster.ts): transport "quic" | "net",
+//     converge_ms (burst join) and converge_cpu_ms, detect_ms (2 nodes shut down without leave),
+//     steady_cpu_ms_per_node_s (idle window); with --cluster-runs N, N clusters of each
+//     (alternating which goes first) and the ratios use each figure's median
+//   {"bench":"memberlist-quic","ratios"}: QUIC against its reference and the issue's targets
 import { loadavg } from 'node:os';
-import * as tls from 'node:tls';
-import { RealClock } from '@shoal/kit';
-import { createQuicheEngine, type QuicConnection, type QuicEngine, type QuicStream } from '@shoal/memberlist-quic';
-import { chainVerifier, makeCa, makeNodeCert } from '../packages/memberlist-quic/src/engine/testing/certs.js';
+import { parseArgs } from 'node:util';
+import { makeCa } from '../packages/memberlist-quic/src/engine/testing/certs.js';
+import { runCluster, type ClusterRow } from './memberlist-quic/cluster.js';
+import { quicRows, tlsRows, udpRows, type Row } from './memberlist-quic/round-trips.js';
 
-const quick = process.argv.includes('--quick');
-const N = quick ? 300 : 2000;
-const WARM = 100;
-const MiB = 1024 * 1024;
-const clock = new RealClock({ unref: true });
-const payload = Buffer.alloc(100, 7);
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 1000) / 1000;
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    nodes: { type: 'string', default: '20' },
+    'cluster-runs': { type: 'string', default: '1' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  const text = (await import('node:fs')).readFileSync(new URL(import.meta.url), 'utf8');
+  const lines = text.split('\n');
+  const header = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+  console.log(header.map((l) => l.slice(3)).join('\n'));
+  process.exit(0);
 }
-
-async function rtts(label: string, once: () => Promise<void>, n = N, extra: Record<string, unknown> = {}): Promise<void> {
-  for (let i = 0; i < WARM; i++) await once();
-  const xs: number[] = [];
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await once();
-    xs.push(performance.now() - t0);
+const quick = values.quick!;
+const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
+const emit = (row: Row): void => console.log(JSON.stringify(row));
+const rows: Row[] = [];
+const record = (rs: Row[]): void => {
+  for (const r of rs) {
+    emit(r);
+    rows.push(r);
   }
-  const cpu = process.cpuUsage(cpu0);
-  console.log(JSON.stringify({ transport: label, rtt_p50_ms: pct(xs, 50), rtt_p99_ms: pct(xs, 99), n, cpu_us_per_rt: Math.round(((cpu.user + cpu.system) / n) * 10) / 10, ...extra }));
-}
-
-async function readAll(s: QuicStream): Promise<number> {
-  let n = 0;
-  for await (const c of s) n += c.length;
-  return n;
-}
-
-async function quic(ca: Awaited<ReturnType<typeof makeCa>>): Promise<void> {
-  const c1 = await makeNodeCert(ca, 'n1');
-  const c2 = await makeNodeCert(ca, 'n2');
-  const mk = (c: typeof c1): Promise<QuicEngine> =>
-    createQuicheEngine({ host: '127.0.0.1', port: 0, clock, alpn: ['memberlist-quic/1'], tls: { ca: ca.certPem, cert: c.certPem, key: c.keyPem, verifyPeer: chainVerifier(ca.certPem) } });
-  const a = await mk(c1);
-  const b = await mk(c2);
-  const inbound = (async (): Promise<QuicConnection> => {
-    for await (const c of b.incoming) return c;
-    throw new Error('no inbound');
-  })();
-  const ab = await a.dial(b.local, { alpn: ['memberlist-quic/1'], timeoutMs: 5000 });
-  const ba = await inbound;
-  ba.onDatagram((d) => ba.sendDatagram(d));
-  void (async () => {
-    for await (const s of ba.incomingStreams) {
-      void (async () => {
-        for await (const chunk of s) await s.write(chunk);
-        await s.end();
-      })();
-    }
-  })();
-  let resolveDg: (() => void) | undefined;
-  ab.onDatagram(() => resolveDg?.());
-  await rtts('quic-datagram', () => new Promise<void>((resolve) => {
-    resolveDg = resolve;
-    ab.sendDatagram(payload);
-  }));
-  await rtts('quic-stream', async () => {
-    const s = await ab.openBidi();
-    const back = readAll(s);
-    await s.end(payload);
-    await back;
-  }, Math.min(N, 1000));
-  const big = Buffer.alloc(MiB, 3);
-  const runs = quick ? 3 : 10;
-  const xs: number[] = [];
-  const cpu0 = process.cpuUsage();
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    const s = await ab.openBidi();
-    const back = readAll(s);
-    for (let off = 0; off < MiB; off += 64 * 1024) await s.write(big.subarray(off, off + 64 * 1024));
-    await s.end();
-    if ((await back) !== MiB) throw new Error('short echo');
-    xs.push(performance.now() - t0);
-  }
-  const cpu = process.cpuUsage(cpu0);
-  const med = pct(xs, 50);
-  console.log(JSON.stringify({ transport: 'quic-stream', bench: '1MiB-echo', ms_p50: med, mb_per_s: Math.round((MiB / 1e6 / (med / 1000)) * 10) / 10, cpu_ms_per_mib: Math.round((cpu.user + cpu.system) / 1000 / runs) }));
-  console.error(JSON.stringify({ quic_client_stats: a.stats(), quic_server_stats: b.stats() }));
-  await a.close();
-  await b.close();
-}
-
-async function udp(): Promise<void> {
-  const s1 = createSocket('udp4');
-  const s2 = createSocket('udp4');
-  await new Promise<void>((r) => s1.bind(0, '127.0.0.1', r));
-  await new Promise<void>((r) => s2.bind(0, '127.0.0.1', r));
-  const p1 = s1.address().port;
-  const p2 = s2.address().port;
-  s2.on('message', (m) => s2.send(m, p1, '127.0.0.1'));
-  let resolve: (() => void) | undefined;
-  s1.on('message', () => resolve?.());
-  await rtts('udp', () => new Promise<void>((r) => {
-    resolve = r;
-    s1.send(payload, p2, '127.0.0.1');
-  }));
-  s1.close();
-  s2.close();
-}
-
-async function tlsRef(ca: Awaited<ReturnType<typeof makeCa>>): Promise<void> {
-  const c1 = await makeNodeCert(ca, 'n1');
-  const c2 = await makeNodeCert(ca, 'n2');
-  const server = tls.createServer({ key: c2.keyPem, cert: c2.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' }, (sock) => sock.pipe(sock));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const sock = tls.connect({ host: '127.0.0.1', port, key: c1.keyPem, cert: c1.certPem, ca: ca.certPem, checkServerIdentity: () => undefined, minVersion: 'TLSv1.3' });
-  await new Promise<void>((r) => sock.once('secureConnect', r));
-  sock.setNoDelay(true);
-  let want = 0;
-  let resolve: (() => void) | undefined;
-  sock.on('data', (d: Buffer) => {
-    want -= d.length;
-    if (want <= 0) resolve?.();
-  });
-  await rtts('tls', () => new Promise<void>((r) => {
-    resolve = r;
-    want = payload.length;
-    sock.write(payload);
-  }));
-  const big = Buffer.alloc(MiB, 3);
-  const runs = quick ? 3 : 10;
-  const xs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await new Promise<void>((r) => {
-      resolve = r;
-      want = MiB;
-      sock.write(big);
-    });
-    xs.push(performance.now() - t0);
-  }
-  const med = pct(xs, 50);
-  console.log(JSON.stringify({ transport: 'tls', bench: '1MiB-echo', ms_p50: med, mb_per_s: Math.round((MiB / 1e6 / (med / 1000)) * 10) / 10 }));
-  sock.destroy();
-  server.close();
-}
+};
 
 const ca = await makeCa('bench');
-console.log(JSON.stringify({ bench: 'memberlist-quic', node: process.version, loadavg: loadavg().map((x) => Math.round(x * 100) / 100), n: N }));
-await udp();
-await tlsRef(ca);
-await quic(ca);
-console.log(JSON.stringify({ bench: 'memberlist-quic', loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100) }));
+emit({ bench: 'memberlist-quic', node: process.version, loadavg: load(), quick });
+if (values.only !== 'cluster') {
+  const o = { n: quick ? 300 : 2000, runs: quick ? 3 : 10 };
+  record(await udpRows(o));
+  record(await tlsRows(ca, o));
+  const quic = await quicRows(ca, o);
+  record(quic.rows);
+  console.error(JSON.stringify({ quic_engine_stats: quic.stats }));
+}
+const cluster: ClusterRow[] = [];
+if (values.only !== 'rtt') {
+  const o = { nodes: Number(values.nodes), kill: 2, settleMs: quick ? 2000 : 4000, windowMs: quick ? 5000 : 15_000, timeoutMs: 60_000 };
+  const runs = Number(values['cluster-runs']);
+  for (let run = 0; run < runs; run++) {
+    for (const kind of run % 2 === 0 ? (['net', 'quic'] as const) : (['quic', 'net'] as const)) {
+      const row = await runCluster(kind, ca, o);
+      emit({ ...row, run });
+      cluster.push(row);
+    }
+  }
+}
+
+const find = (transport: string, bench?: string): Row | undefined => rows.find((r) => r.transport === transport && r.bench === bench);
+const ratio = (a: unknown, b: unknown): number | null => (typeof a === 'number' && typeof b === 'number' && b > 0 ? Math.round((a / b) * 100) / 100 : null);
+const ratios: Row = {};
+const dg = find('quic-datagram');
+if (dg !== undefined) {
+  const udp = find('udp');
+  const tls = find('tls');
+  ratios.datagram_p50_vs_udp = ratio(dg.rtt_p50_ms, udp?.rtt_p50_ms);
+  ratios.datagram_p50_ms = dg.rtt_p50_ms;
+  ratios.datagram_p50_target_ms = 0.3;
+  ratios.new_stream_p50_vs_tls = ratio(find('quic-stream')?.rtt_p50_ms, tls?.rtt_p50_ms);
+  for (const b of ['1MiB-echo', '1MiB-send']) {
+    ratios[`${b}_mb_per_s`] = find('quic-stream', b)?.mb_per_s;
+    ratios[`${b}_vs_tls`] = ratio(find('quic-stream', b)?.mb_per_s, find('tls', b)?.mb_per_s);
+  }
+  ratios.stream_target_mb_per_s = 20;
+}
+/** Each figure's median over the runs of one transport. */
+function medianRow(kind: ClusterRow['transport']): ClusterRow | undefined {
+  const rs = cluster.filter((c) => c.transport === kind);
+  if (rs.length === 0) return undefined;
+  const med = (f: (r: ClusterRow) => number): number => {
+    const xs = rs.map(f).sort((a, b) => a - b);
+    return xs.length % 2 === 1 ? xs[xs.length >> 1]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2;
+  };
+  return { ...rs[0]!, converge_ms: med((r) => r.converge_ms), converge_cpu_ms: med((r) => r.converge_cpu_ms), detect_ms: med((r) => r.detect_ms), steady_cpu_ms_per_node_s: med((r) => r.steady_cpu_ms_per_node_s) };
+}
+const [net, quic] = [medianRow('net'), medianRow('quic')];
+if (net !== undefined && quic !== undefined) {
+  ratios.cluster_runs = cluster.length / 2;
+  ratios.converge_vs_net = ratio(quic.converge_ms, net.converge_ms);
+  ratios.converge_cpu_vs_net = ratio(quic.converge_cpu_ms, net.converge_cpu_ms);
+  ratios.detect_vs_net = ratio(quic.detect_ms, net.detect_ms);
+  ratios.steady_cpu_vs_net = ratio(quic.steady_cpu_ms_per_node_s, net.steady_cpu_ms_per_node_s);
+  ratios.cluster_targets = { converge_vs_net: 1.2, detect_vs_net: 1.2, steady_cpu_vs_net: 2 };
+}
+emit({ bench: 'memberlist-quic', ratios });
+emit({ bench: 'memberlist-quic', loadavg_end: load() });

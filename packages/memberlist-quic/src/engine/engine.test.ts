@@ -297,6 +297,23 @@ test('keep-alive keeps an idle connection open', { timeout: 10_000 }, async () =
   );
 });
 
+test('keep-alive on one side only keeps both ends open, and PINGs only a connection that heard nothing', { timeout: 10_000 }, async () => {
+  await withPair(
+    async (a, b, ab, ba) => {
+      const before = a.stats().packetsOut + b.stats().packetsOut;
+      await new Promise((r) => clock.after(1000, () => r(undefined)));
+      assert.equal(ab.isClosed, false);
+      assert.equal(ba.isClosed, false);
+      // a PINGs every other 100 ms period (the period after b's ACK it has heard from b): about 5 PINGs
+      // and 5 ACKs in 1 s, against 10 + 10 when every period PINGs.
+      const sent = a.stats().packetsOut + b.stats().packetsOut - before;
+      assert.ok(sent >= 4 && sent <= 15, `${sent} packets in 1 s`);
+    },
+    { idleTimeoutMs: 600, keepAliveMs: 100 },
+    { idleTimeoutMs: 600, keepAliveMs: 0 },
+  );
+});
+
 test('close() with a code and reason reaches the peer; engine close releases the socket', { timeout: 10_000 }, async () => {
   let port = 0;
   await withPair(async (_a, b, ab, ba) => {

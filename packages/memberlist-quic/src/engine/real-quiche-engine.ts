@@ -5,22 +5,25 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomFillSync } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { AsyncQueue, Deferred, silentLogger, type Clock, type Logger } from '@shoal/kit';
+import { AsyncQueue, Deferred, silentLogger, type Clock, type Logger, type Metrics } from '@shoal/kit';
 import { QuicEngineClosedError, QuicHandshakeError } from './errors.js';
 import { buildNativeConfig, quiche, type NativeConfig, type NativeConfigOptions } from './native.js';
 import { PACKET_INITIAL, readRoute } from './packet-header.js';
 import { QuicheConnection, type ConnectionHost } from './quiche-connection.js';
 import type { DialOptions, HostPort, QuicConnection, QuicEngine, QuicEngineOptions, QuicEngineStats, VerifyPeer } from './types.js';
 
+/** Stats that are events worth a metric (not per packet). */
+export type CountedStat = Exclude<keyof QuicEngineStats, 'packetsIn' | 'packetsOut' | 'datagramsIn' | 'datagramsOut' | 'connections' | 'pendingHandshakes'>;
+
 /** Length of the connection IDs we issue; short-header packets are routed by it. */
 export const CID_LEN = 16;
 
 export function newStats(): QuicEngineStats {
   return {
-    packetsIn: 0, packetsOut: 0, droppedGarbage: 0, droppedUnknownCid: 0, droppedHandshakeLimit: 0,
+    packetsIn: 0, packetsOut: 0, droppedGarbage: 0, droppedUnknownCid: 0, droppedHandshakeLimit: 0, droppedConnectionLimit: 0, droppedUnsupportedVersion: 0,
     handshakesRefused: 0, handshakesFailed: 0, handshakesTimedOut: 0, connectionsAccepted: 0,
     connectionsDialled: 0, connectionsRefusedBacklog: 0, streamsRefused: 0, datagramsIn: 0,
-    datagramsOut: 0, datagramsDropped: 0, socketErrors: 0,
+    datagramsOut: 0, datagramsDropped: 0, socketErrors: 0, connections: 0, pendingHandshakes: 0,
   };
 }
 
@@ -39,12 +42,16 @@ interface PendingDial {
 class QuicheEngine implements QuicEngine, ConnectionHost {
   readonly clock: Clock;
   readonly counters: QuicEngineStats = newStats();
+  /** One streamRecv buffer for every connection: JS is single-threaded and each read copies out of it. */
+  readonly scratch = new Uint8Array(64 * 1024);
   readonly verifyPeer: VerifyPeer;
   readonly keepAliveMs: number;
   readonly streamBacklog: number;
   readonly datagramBacklog: number;
   readonly maxUdpPayload: number;
   readonly #logger: Logger;
+  readonly #metrics: Metrics | undefined;
+  readonly #maxConnections: number;
   readonly #options: QuicEngineOptions;
   readonly #baseConfig: Omit<NativeConfigOptions, 'alpn'>;
   readonly #serverConfig: NativeConfig;
@@ -54,6 +61,8 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   readonly #pendingDials = new Map<QuicheConnection, PendingDial>();
   readonly #handshakeTimers = new Map<QuicheConnection, { cancel(): void }>();
   readonly #incoming: AsyncQueue<QuicConnection>;
+  /** Connections that received packets in this event-loop turn, processed together (see processLater). */
+  #received: QuicheConnection[] = [];
   #pendingInbound = 0;
   #handshakeErrorHandler: ((e: Error) => void) | undefined;
   #socket: Socket;
@@ -64,8 +73,13 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#options = o;
     this.clock = o.clock;
     this.#logger = o.logger ?? silentLogger;
+    this.#metrics = o.metrics;
+    this.#maxConnections = o.maxConnections ?? 4096;
     this.verifyPeer = o.tls.verifyPeer;
-    this.keepAliveMs = o.keepAliveMs ?? 10_000;
+    // A connection that heard from its peer skips one PING (quiche-connection.ts), so two
+    // periods must fit in the idle timeout with room to spare: at most a third of it.
+    const keepAliveMs = o.keepAliveMs ?? 10_000;
+    this.keepAliveMs = keepAliveMs > 0 ? Math.min(keepAliveMs, Math.floor((o.idleTimeoutMs ?? 30_000) / 3)) : 0;
     this.streamBacklog = o.streamBacklog ?? 64;
     this.datagramBacklog = o.datagramBacklog ?? 256;
     this.maxUdpPayload = o.maxUdpPayload ?? 1452;
@@ -90,7 +104,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     } as Parameters<typeof createSocket>[0]);
     this.#socket.on('message', this.#onMessage);
     this.#socket.on('error', (err) => {
-      this.counters.socketErrors++;
+      this.count('socketErrors');
       this.#logger.warn({ err: err.message }, 'quic: socket error');
     });
   }
@@ -102,6 +116,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
         this.#socket.off('error', reject);
         const a = this.#socket.address();
         this.#local = { host: a.address, port: a.port };
+        this.#growSocketBuffers();
         resolve();
       });
     });
@@ -109,6 +124,23 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
 
   get local(): HostPort {
     return this.#local;
+  }
+
+  /**
+   * Larger kernel socket buffers, best effort (Linux caps them at
+   * net.core.rmem_max / wmem_max): with the default ~208 KiB a burst of a
+   * congestion window overflows the receive buffer while JS is busy, and
+   * every lost packet halves the window. quic-go asks for 7 MiB likewise.
+   */
+  #growSocketBuffers(): void {
+    const want = this.#options.socketBufferBytes ?? 7 * 1024 * 1024;
+    if (want <= 0) return;
+    try {
+      if (this.#socket.getRecvBufferSize() < want) this.#socket.setRecvBufferSize(want);
+      if (this.#socket.getSendBufferSize() < want) this.#socket.setSendBufferSize(want);
+    } catch (e) {
+      this.#logger.debug({ err: (e as Error).message }, 'quic: could not grow the socket buffers');
+    }
   }
 
   get incoming(): AsyncIterable<QuicConnection> {
@@ -120,7 +152,14 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   }
 
   stats(): Readonly<QuicEngineStats> {
+    this.counters.connections = this.#connections.size;
+    this.counters.pendingHandshakes = this.#pendingInbound;
     return this.counters;
+  }
+
+  count(stat: CountedStat): void {
+    this.counters[stat]++;
+    this.#metrics?.incrCounter(`memberlist.quic.engine.${stat}`);
   }
 
   // ---- ConnectionHost ----
@@ -140,17 +179,17 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     if (dial !== undefined) {
       this.#pendingDials.delete(conn);
       dial.timer.cancel();
-      this.counters.connectionsDialled++;
+      this.count('connectionsDialled');
       dial.done.resolve(conn);
       return;
     }
     this.#pendingInbound--;
     if (!this.#incoming.tryPush(conn)) {
-      this.counters.connectionsRefusedBacklog++;
+      this.count('connectionsRefusedBacklog');
       conn.close(0x2, 'accept backlog full');
       return;
     }
-    this.counters.connectionsAccepted++;
+    this.count('connectionsAccepted');
   }
 
   handshakeFailed(conn: QuicheConnection, error: QuicHandshakeError): void {
@@ -174,6 +213,20 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     }
   }
 
+  processLater(conn: QuicheConnection): void {
+    this.#received.push(conn);
+    if (this.#received.length === 1) setImmediate(this.#processReceived);
+  }
+
+  readonly #processReceived = (): void => {
+    const batch = this.#received;
+    this.#received = [];
+    for (const conn of batch) conn.processReceived();
+    // Scheduled from the check phase, this runs in the next loop turn, after
+    // the application's reactions (promise jobs) to what was just delivered.
+    setImmediate(flushAll, batch);
+  };
+
   released(conn: QuicheConnection): void {
     for (const k of conn.routeKeys) if (this.#routes.get(k) === conn) this.#routes.delete(k);
     this.#connections.delete(conn);
@@ -185,7 +238,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.counters.packetsIn++;
     const route = readRoute(msg, CID_LEN);
     if (route === null) {
-      this.counters.droppedGarbage++;
+      this.count('droppedGarbage');
       return;
     }
     const conn = this.#routes.get(route.dcidKey);
@@ -194,7 +247,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       return;
     }
     if (!route.long) {
-      this.counters.droppedUnknownCid++;
+      this.count('droppedUnknownCid');
       return;
     }
     this.#accept(msg, rinfo, route.version, route.type, route.dcidKey);
@@ -204,39 +257,46 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     if (this.#closed) return;
     if (!quiche.versionIsSupported(version)) {
       if (version === 0 || msg.length < 1200) {
-        this.counters.droppedGarbage++;
+        this.count('droppedGarbage');
         return;
       }
       let header;
       try {
         header = quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
       } catch {
-        this.counters.droppedGarbage++;
+        this.count('droppedGarbage');
         return;
       }
+      // Answered with Version Negotiation (RFC 9000 §6), but opens nothing.
+      this.count('droppedUnsupportedVersion');
       const out = Buffer.allocUnsafe(1200);
       try {
         const n = quiche.negotiateVersion(header.scid, header.dcid, out);
         this.#socket.send(out, 0, n, rinfo.port, rinfo.address);
       } catch {
-        this.counters.droppedGarbage++;
+        /* cannot answer: still dropped */
       }
       return;
     }
     // Only a client Initial, padded to 1200 bytes (RFC 9000 §14.1), may open a connection.
     if (type !== PACKET_INITIAL || msg.length < 1200) {
-      this.counters.droppedUnknownCid++;
+      this.count('droppedUnknownCid');
       return;
     }
     if (this.#pendingInbound >= (this.#options.maxPendingHandshakes ?? 256)) {
-      this.counters.droppedHandshakeLimit++;
+      this.count('droppedHandshakeLimit');
       return;
     }
-    let header;
+    if (this.#connections.size >= this.#maxConnections) {
+      this.count('droppedConnectionLimit');
+      return;
+    }
+    // A header quiche cannot parse is garbage (the cheap check first: random bytes that pass it
+    // may still make quiche report a local error below, which would cost a connection).
     try {
-      header = quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
+      quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
     } catch {
-      this.counters.droppedGarbage++;
+      this.count('droppedGarbage');
       return;
     }
     const scid = newCid();
@@ -245,11 +305,10 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     try {
       native = quiche.Connection.accept(scid, null, this.#local, remote, this.#serverConfig);
     } catch (e) {
-      this.counters.droppedGarbage++;
+      this.count('droppedGarbage');
       this.#logger.debug({ err: (e as Error).message }, 'quic: accept failed');
       return;
     }
-    void header;
     // Only a packet quiche could decrypt as a client Initial makes a connection: garbage, or a
     // server's Initial retransmitted to a dial we already dropped, is discarded here.
     try {
@@ -258,7 +317,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       /* judged below */
     }
     if (native.stats().recv === 0 && native.localError() == null) {
-      this.counters.droppedGarbage++;
+      this.count('droppedGarbage');
       return;
     }
     const conn = new QuicheConnection(this, native, 'server', this.#local, remote);
@@ -283,6 +342,9 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
 
   dial(remote: HostPort, options: DialOptions): Promise<QuicConnection> {
     if (this.#closed) return Promise.reject(new QuicEngineClosedError());
+    if (this.#connections.size >= this.#maxConnections) {
+      return Promise.reject(new QuicHandshakeError('local', 0, `connection limit reached (maxConnections ${this.#maxConnections})`, `${remote.host}:${remote.port}`));
+    }
     const key = options.alpn.join('\u0000');
     let config = this.#clientConfigs.get(key);
     if (config === undefined) {
@@ -314,6 +376,10 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#incoming.close();
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
+}
+
+function flushAll(conns: readonly QuicheConnection[]): void {
+  for (const conn of conns) conn.flush();
 }
 
 function newCid(): Buffer {

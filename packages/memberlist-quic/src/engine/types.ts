@@ -2,7 +2,7 @@
 // (pool, framing, fallback) is written against this, never against a QUIC
 // package, so the engine can be swapped (the lean quiche driver here, or a
 // package's high-level API) without touching protocol code.
-import type { Clock, Logger } from '@shoal/kit';
+import type { Clock, Logger, Metrics } from '@shoal/kit';
 
 export interface HostPort {
   host: string;
@@ -44,14 +44,23 @@ export interface QuicEngineOptions {
   /** ALPNs accepted from dialling peers, in order of preference. */
   alpn: readonly string[];
   logger?: Logger;
+  /** Receives every drop, refusal and handshake outcome as counter `memberlist.quic.engine.<stat>` (the QuicEngineStats names; per-packet stats are left out). */
+  metrics?: Metrics;
   /** QUIC max idle timeout. Default 30 000. */
   idleTimeoutMs?: number;
-  /** Interval of keep-alive PINGs on an established connection; 0 disables. Default 10 000. */
+  /** Interval of keep-alive PINGs on an established connection that heard nothing from its peer in the last interval; at most idleTimeoutMs / 3; 0 disables. Default 10 000. */
   keepAliveMs?: number;
   /** An inbound handshake not done within this is dropped. Default 10 000. */
   handshakeTimeoutMs?: number;
-  /** Inbound connections still in handshake; more are dropped and counted. Default 256. */
+  /** Inbound connections still in handshake; more are dropped and counted. Default 256 (quic-go's MaxUnvalidatedHandshakes is 128, beyond which it asks for a Retry). */
   maxPendingHandshakes?: number;
+  /**
+   * Connections held at once, both directions, in handshake or established;
+   * an inbound Initial beyond it is dropped and counted (droppedConnectionLimit),
+   * a dial beyond it fails. Bounds memory against a peer that opens connection
+   * after connection (quic-go has no such cap). Default 4096.
+   */
+  maxConnections?: number;
   /** Accepted connections not yet taken from `incoming`; more are closed and counted. Default 256. */
   acceptBacklog?: number;
   /** Peer streams not yet taken from a connection's `incomingStreams`; more are refused. Default 64. */
@@ -65,6 +74,8 @@ export interface QuicEngineOptions {
   /** Concurrent peer-opened streams allowed per connection. Default 100 each. */
   maxStreamsBidi?: number;
   maxStreamsUni?: number;
+  /** Kernel receive and send buffer sizes asked for (best effort, capped by the OS); 0 keeps the OS default. Default 7 MiB, as quic-go. */
+  socketBufferBytes?: number;
   /** Flow-control windows. Defaults: stream 1 MiB, connection 10 MiB. */
   streamWindow?: number;
   connectionWindow?: number;
@@ -142,6 +153,10 @@ export interface QuicEngineStats {
   droppedUnknownCid: number;
   /** Inbound handshakes beyond maxPendingHandshakes. */
   droppedHandshakeLimit: number;
+  /** Long-header packets of a QUIC version we do not speak (answered with Version Negotiation when at least 1200 bytes). */
+  droppedUnsupportedVersion: number;
+  /** Inbound connection attempts beyond maxConnections. */
+  droppedConnectionLimit: number;
   /** Handshakes refused by our verifyPeer hook. */
   handshakesRefused: number;
   /** Handshakes that failed otherwise (peer refused us, ALPN, TLS, timeout). */
@@ -156,6 +171,10 @@ export interface QuicEngineStats {
   datagramsOut: number;
   datagramsDropped: number;
   socketErrors: number;
+  /** Gauge: connections held now (both directions, handshake or established, until quiche is done with them). */
+  connections: number;
+  /** Gauge: inbound connections still in handshake. */
+  pendingHandshakes: number;
 }
 
 export interface QuicEngine {

@@ -104,3 +104,17 @@ test('verifyPeerCertificate: the same verdict however the DER is held (Buffer, U
     assert.deepEqual(verifyPeerCertificate(chain, caCert, { now: NOW }), { ok: true, commonName: 'node-1' });
   }
 });
+
+test('verifyPeerCertificate: a chain seen before is still judged at the given time and name (only parsing and signatures are remembered)', () => {
+  const chain = [der(node1)];
+  assert.deepEqual(verifyPeerCertificate(chain, caCert, { now: NOW }), { ok: true, commonName: 'node-1' });
+  const later = verifyPeerCertificate(chain, caCert, { now: NOW + 31 * DAY_MS });
+  assert.equal(later.ok, false);
+  assert.equal(!later.ok && later.reason, 'expired');
+  const renamed = verifyPeerCertificate(chain, caCert, { now: NOW, expectedName: 'node-2' });
+  assert.equal(!renamed.ok && renamed.reason, 'wrong-name');
+  // The same DER against another CA is judged afresh.
+  const other = verifyPeerCertificate(chain, new X509Certificate(otherCa.certPem), { now: NOW });
+  assert.equal(!other.ok && other.reason, 'unknown-ca');
+  assert.deepEqual(verifyPeerCertificate(chain, caCert, { now: NOW }), { ok: true, commonName: 'node-1' });
+});

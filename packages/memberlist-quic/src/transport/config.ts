@@ -34,6 +34,15 @@ export interface QuicTransportConfig {
   packetQueueSize?: number;
   /** Peer-opened streams waiting per connection; beyond it they are refused. Default 16. */
   streamQueueSize?: number;
+  /**
+   * A peer's stream must deliver its header within this: the kind byte of a
+   * bidirectional stream under `shoal-quic/1`, the whole `[len][payload]` frame
+   * of a packet stream. Otherwise it is reset and counted
+   * (`memberlist.quic.stream.dropped` reason `header-timeout`), so a peer that
+   * opens streams and never writes holds nothing for long. Default 5 000 (as
+   * memberlist's streamFirstMessageTimeoutMs, which then takes over).
+   */
+  streamHeaderTimeoutMs?: number;
   /** Retire connections older than this (they drain, the next send dials anew); 0 is off. Default 0. */
   maxConnectionAgeMs?: number;
   /** How often the pool forgets closed connections and retires old ones. Default 30 000. */
@@ -65,6 +74,7 @@ export const QUIC_TRANSPORT_DEFAULTS = {
   keepAliveMs: 10_000,
   packetQueueSize: 256,
   streamQueueSize: 16,
+  streamHeaderTimeoutMs: 5_000,
   maxConnectionAgeMs: 0,
   poolSweepIntervalMs: 30_000,
   dialTimeoutMs: 5_000,
@@ -82,7 +92,7 @@ export function resolveConfig(config: QuicTransportConfig): ResolvedQuicTranspor
   for (const key of ['packetQueueSize', 'streamQueueSize'] as const) {
     if (!Number.isInteger(out[key]) || out[key] < 1) throw new RangeError(`${key} must be a positive integer, got ${out[key]}`);
   }
-  for (const key of ['idleTimeoutMs', 'keepAliveMs', 'maxConnectionAgeMs', 'poolSweepIntervalMs', 'dialTimeoutMs', 'drainGraceMs', 'drainTimeoutMs'] as const) {
+  for (const key of ['streamHeaderTimeoutMs', 'idleTimeoutMs', 'keepAliveMs', 'maxConnectionAgeMs', 'poolSweepIntervalMs', 'dialTimeoutMs', 'drainGraceMs', 'drainTimeoutMs'] as const) {
     if (!(out[key] >= 0)) throw new RangeError(`${key} must be >= 0, got ${out[key]}`);
   }
   return out;

@@ -11,7 +11,7 @@ import { joinHostPort } from '@shoal/memberlist';
 import type { QuicConnection } from '../engine/types.js';
 import { evictionVerdict, type EvictionPolicy } from './eviction.js';
 import { appliesTieBreak, diallerOf, keepConnection, type Dialler } from './tie-break.js';
-import { x509 } from '../tls/x509-library.js';
+import { commonNameOfDer } from '../tls/common-name.js';
 
 /** Application close codes we send. */
 export const CloseCode = { normal: 0, duplicate: 1, wrongName: 2, shutdown: 3 } as const;
@@ -29,21 +29,13 @@ export class PooledConnection {
 
   constructor(readonly conn: QuicConnection, now: number) {
     this.key = joinHostPort(conn.remote.host, conn.remote.port);
-    this.peerName = commonNameOfDer(conn.peerCertificates[0]);
+    const leaf = conn.peerCertificates[0];
+    this.peerName = leaf === undefined ? '' : (commonNameOfDer(leaf) ?? '');
     this.createdAt = now;
   }
 
   get usable(): boolean {
     return !this.conn.isClosed && this.drainingSince === undefined && !this.standby;
-  }
-}
-
-function commonNameOfDer(der: Uint8Array | undefined): string {
-  if (der === undefined) return '';
-  try {
-    return new x509.X509Certificate(der).subjectName.getField('CN')[0] ?? '';
-  } catch {
-    return '';
   }
 }
 

@@ -15,7 +15,7 @@
  *   the CA on both sides; `requireNodeName` also checks the CN (config.ts says when).
  */
 import { X509Certificate } from 'node:crypto';
-import { type Clock, type Logger, type Metrics, noopMetrics, realClock, silentLogger } from '@shoal/kit';
+import { type Clock, type Logger, type Metrics, noopMetrics, realClock, silentLogger, type Timer } from '@shoal/kit';
 import {
   type Address,
   type AdvertiseAddress,
@@ -149,6 +149,7 @@ export class QuicTransport implements NodeAwareTransport {
         datagramBacklog: resolved.packetQueueSize,
         datagrams: resolved.datagrams,
         handshakeTimeoutMs: resolved.dialTimeoutMs * 2,
+        metrics,
         ...resolved.engine,
         host: resolved.bindAddr,
         port: resolved.bindPort,
@@ -438,8 +439,18 @@ export class QuicTransport implements NodeAwareTransport {
     }
   }
 
+  /** Resets `stream` and counts it when the header timeout passes first (cancel the timer once the header is in). */
+  #headerDeadline(stream: QuicStream, onTimeout?: () => void): Timer {
+    return this.#clock.after(this.#config.streamHeaderTimeoutMs, () => {
+      onTimeout?.();
+      this.#refuse(stream, 'header-timeout');
+    });
+  }
+
   async #readPacketStream(pc: PooledConnection, stream: QuicStream): Promise<void> {
     const decoder = new PacketFrameDecoder();
+    let timedOut = false;
+    const deadline = this.#headerDeadline(stream, () => (timedOut = true));
     try {
       let progress: FrameProgress = { state: 'more' };
       let finished = false;
@@ -448,6 +459,8 @@ export class QuicTransport implements NodeAwareTransport {
         finished = chunk === null;
         progress = chunk === null ? decoder.end() : decoder.push(chunk);
       }
+      deadline.cancel();
+      if (timedOut) return; // counted at the timeout
       if (progress.state === 'error') {
         if (!finished) stream.stopReading(0);
         this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: `frame-${progress.reason}` });
@@ -458,6 +471,8 @@ export class QuicTransport implements NodeAwareTransport {
       // The packet is in; a stream that fails after it (a reset, the connection closing) lost nothing.
       if (!finished) await drainToFin(stream).catch(() => undefined);
     } catch (error) {
+      deadline.cancel();
+      if (timedOut) return;
       this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: 'stream-error' });
       this.#logger.debug({ err: error, peer: pc.key }, 'memberlist-quic: packet stream failed');
     }
@@ -468,11 +483,14 @@ export class QuicTransport implements NodeAwareTransport {
     let leftover: Uint8Array | undefined;
     if (hasKindByte(pc.conn.alpn)) {
       let first: Uint8Array | null;
+      const deadline = this.#headerDeadline(stream);
       try {
         do first = await stream.read();
         while (first !== null && first.length === 0);
       } catch {
-        return;
+        return; // reset by the peer, or refused at the header timeout (counted there)
+      } finally {
+        deadline.cancel();
       }
       if (first === null) return; // opened and finished without a kind byte
       kind = streamKindOf(first[0]!);
