@@ -1,0 +1,157 @@
+// Raft end to end on this machine, shoal against HashiCorp raft 1.1.2 with
+// raft-boltdb (our Go programs) in the same run: three servers on loopback
+// TCP with durable stores (fsync on), `--clients` concurrent callers of
+// apply in the leader's own process, `--size`-byte commands, `--ops` applies
+// per cell after a warm-up of `--warmup` applies.
+// Layouts: "multi" is one server per process (`shoal raft` from the built
+// dist, so run `npx tsc -b` first, or interop/raft-node); "single" is all
+// three in one process (bench/raft-cluster/shoal-single.ts, or
+// interop/raft-cluster-bench). Both sides run their library's default
+// configuration (heartbeat/election 1000 ms, commit timeout 50 ms, 64
+// entries per AppendEntries and per group commit; Go 1.1.2 has no pre-vote
+// and shoal runs without it), maxPool 3, 10 s RPC timeout.
+// For each layout both clusters start (on fresh stores under os.tmpdir()),
+// then per client count the two run one after the other, the order rotating.
+// Prints JSON lines: the setup with the bare write+fdatasync floor, one line
+// per implementation, layout and client count, then per layout and client
+// count the shoal/Go ratios and the issue's targets (multi layout).
+//   node --conditions=source --import tsx bench/raft-cluster.ts [--clients 1,32,256] [--ops 2000]
+//     [--warmup 300] [--size 128] [--layout multi|single|both] [--impl shoal|go|both] [--cpu-prof DIR]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RaftImpl } from '../interop/harness/raft-node-process.js';
+import { startCluster, type BenchFigures, type Cluster, type Layout } from './raft-cluster/clusters.js';
+import { fdatasyncFloor } from './raft-cluster/fdatasync-floor.js';
+import { diskOf } from './raft-log/disk.js';
+
+const { values: args } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1,32,256' },
+    ops: { type: 'string', default: '2000' },
+    warmup: { type: 'string', default: '300' },
+    size: { type: 'string', default: '128' },
+    layout: { type: 'string', default: 'both' },
+    impl: { type: 'string', default: 'both' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const CLIENTS = args.clients.split(',').map(Number);
+const OPS = Number(args.ops);
+const WARMUP = Number(args.warmup);
+const SIZE = Number(args.size);
+const pick = <T extends string>(value: string, all: readonly T[]): T[] | undefined => (value === 'both' ? [...all] : all.includes(value as T) ? [value as T] : undefined);
+const LAYOUTS = pick<Layout>(args.layout, ['multi', 'single']);
+const IMPLS = pick<RaftImpl>(args.impl, ['shoal', 'go']);
+const positive = (n: number): boolean => Number.isInteger(n) && n >= 1;
+if (!CLIENTS.every(positive) || !positive(OPS) || !(Number.isInteger(WARMUP) && WARMUP >= 0) || !positive(SIZE) || !LAYOUTS || !IMPLS) {
+  console.error('usage: bench/raft-cluster.ts [--clients 1,32,256] [--ops N] [--warmup N] [--size B] [--layout multi|single|both] [--impl shoal|go|both] [--cpu-prof DIR]');
+  process.exit(2);
+}
+const BENCH = 'raft-cluster';
+/** The issue's targets, one server per process: at 1 client ≥ Go's ops/s and p50 ≤ 1 ms; at more, ≥ 2× Go's ops/s and p99 ≤ Go's. */
+const P50_TARGET_MS = 1;
+const CONCURRENT_THROUGHPUT_TARGET = 2;
+/** Go's raft-boltdb header and our WAL's are about this size per entry: the floor writes a command plus it. */
+const FLOOR_BYTES = SIZE + 64;
+
+const root = await mkdtemp(join(tmpdir(), 'shoal-bench-raft-cluster-'));
+const removeRoot = (): Promise<void> => rm(root, { recursive: true, force: true });
+process.once('SIGINT', () => void removeRoot().finally(() => process.exit(130)));
+const nodeOptions = args['cpu-prof'] === undefined ? undefined : `--cpu-prof --cpu-prof-dir=${args['cpu-prof']}`;
+
+const floor = await fdatasyncFloor(root, FLOOR_BYTES, 200);
+console.log(
+  JSON.stringify({
+    bench: BENCH,
+    setup: true,
+    dir: root,
+    disk: diskOf(root) ?? 'unknown (no /proc/mounts)',
+    clients: CLIENTS,
+    ops: OPS,
+    warmup: WARMUP,
+    size: SIZE,
+    fdatasync_floor: { bytes: FLOOR_BYTES, ...floor },
+    loadavg: loadavg(),
+    node: process.version,
+  }),
+);
+
+interface Row extends BenchFigures {
+  ops_per_s: number;
+}
+const rows = new Map<string, Row>();
+const key = (impl: RaftImpl, layout: Layout, clients: number): string => `${impl}/${layout}/${clients}`;
+
+async function runLayout(layout: Layout): Promise<void> {
+  const clusters = new Map<RaftImpl, Cluster>();
+  try {
+    for (const impl of IMPLS!) clusters.set(impl, await startCluster(impl, layout, join(root, layout, impl), nodeOptions));
+    for (const [c, clients] of CLIENTS.entries()) {
+      const order = c % 2 === 0 ? IMPLS! : [...IMPLS!].reverse();
+      for (const impl of order) {
+        const cluster = clusters.get(impl)!;
+        if (WARMUP > 0) await cluster.bench(clients, WARMUP, SIZE);
+        const f = await cluster.bench(clients, OPS, SIZE);
+        const row: Row = { ...f, ops_per_s: (f.ops / f.elapsed_ms) * 1e3 };
+        rows.set(key(impl, layout, clients), row);
+        const round = (n: number, digits = 3): number => Number(n.toFixed(digits));
+        console.log(
+          JSON.stringify({
+            bench: BENCH,
+            impl,
+            layout,
+            servers: 3,
+            clients,
+            ops: f.ops,
+            size: SIZE,
+            ops_per_s: round(row.ops_per_s, 1),
+            p50_ms: round(f.p50_ms),
+            p99_ms: round(f.p99_ms),
+            max_ms: round(f.max_ms),
+            rss_mb: round(f.rss_mb, 1),
+            leader_pid: cluster.leaderPid,
+            load1: loadavg()[0],
+          }),
+        );
+      }
+    }
+  } finally {
+    for (const cluster of clusters.values()) await cluster.stop();
+  }
+}
+
+try {
+  for (const layout of LAYOUTS) await runLayout(layout);
+} finally {
+  await removeRoot();
+}
+
+const ratio = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined ? null : Number((a / b).toFixed(3)));
+for (const layout of LAYOUTS) {
+  for (const clients of CLIENTS) {
+    const shoal = rows.get(key('shoal', layout, clients));
+    const go = rows.get(key('go', layout, clients));
+    const throughput = ratio(shoal?.ops_per_s, go?.ops_per_s);
+    const p99 = ratio(shoal?.p99_ms, go?.p99_ms);
+    let targetsMet: boolean | null = null;
+    if (layout === 'multi' && shoal && throughput !== null && p99 !== null) {
+      targetsMet = clients === 1 ? throughput >= 1 && shoal.p50_ms <= P50_TARGET_MS : throughput >= CONCURRENT_THROUGHPUT_TARGET && p99 <= 1;
+    }
+    console.log(
+      JSON.stringify({
+        bench: BENCH,
+        ratios: true,
+        layout,
+        clients,
+        shoal_over_go_ops_per_s: throughput,
+        shoal_over_go_p50: ratio(shoal?.p50_ms, go?.p50_ms),
+        shoal_over_go_p99: p99,
+        shoal_p50_over_fdatasync_floor: ratio(shoal?.p50_ms, floor.p50_ms),
+        targets_met: targetsMet,
+      }),
+    );
+  }
+}
+console.log(JSON.stringify({ bench: BENCH, done: true, loadavg: loadavg() }));
