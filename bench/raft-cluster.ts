@@ -9,17 +9,20 @@
 // interop/raft-cluster-bench). Both sides run their library's default
 // configuration (heartbeat/election 1000 ms, commit timeout 50 ms, 64
 // entries per AppendEntries and per group commit; Go 1.1.2 has no pre-vote
-// and shoal runs without it), maxPool 3, 10 s RPC timeout.
+// and shoal runs without it), maxPool 3, 10 s RPC timeout. Beyond Go, shoal
+// runs with config.parallelAppend (the leader replicates while it writes its
+// own copy) unless --parallel-append off.
 // For each layout both clusters start (on fresh stores under os.tmpdir()),
 // then per client count the two run one after the other, the order rotating.
 // Prints JSON lines: the setup with the bare write+fdatasync floor, one line
 // per implementation, layout and client count, then per layout and client
 // count the shoal/Go ratios and the issue's targets (multi layout).
 //   node --conditions=source --import tsx bench/raft-cluster.ts [--clients 1,32,256] [--ops 2000]
-//     [--warmup 300] [--size 128] [--layout multi|single|both] [--impl shoal|go|both] [--cpu-prof DIR]
+//     [--warmup 300] [--size 128] [--layout multi|single|both] [--impl shoal|go|both]
+//     [--parallel-append on|off] [--cpu-prof DIR]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RaftImpl } from '../interop/harness/raft-node-process.js';
 import { startCluster, type BenchFigures, type Cluster, type Layout } from './raft-cluster/clusters.js';
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '128' },
     layout: { type: 'string', default: 'both' },
     impl: { type: 'string', default: 'both' },
+    'parallel-append': { type: 'string', default: 'on' },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -44,9 +48,10 @@ const SIZE = Number(args.size);
 const pick = <T extends string>(value: string, all: readonly T[]): T[] | undefined => (value === 'both' ? [...all] : all.includes(value as T) ? [value as T] : undefined);
 const LAYOUTS = pick<Layout>(args.layout, ['multi', 'single']);
 const IMPLS = pick<RaftImpl>(args.impl, ['shoal', 'go']);
+const PARALLEL_APPEND = args['parallel-append'] === 'on' ? true : args['parallel-append'] === 'off' ? false : undefined;
 const positive = (n: number): boolean => Number.isInteger(n) && n >= 1;
-if (!CLIENTS.every(positive) || !positive(OPS) || !(Number.isInteger(WARMUP) && WARMUP >= 0) || !positive(SIZE) || !LAYOUTS || !IMPLS) {
-  console.error('usage: bench/raft-cluster.ts [--clients 1,32,256] [--ops N] [--warmup N] [--size B] [--layout multi|single|both] [--impl shoal|go|both] [--cpu-prof DIR]');
+if (!CLIENTS.every(positive) || !positive(OPS) || !(Number.isInteger(WARMUP) && WARMUP >= 0) || !positive(SIZE) || !LAYOUTS || !IMPLS || PARALLEL_APPEND === undefined) {
+  console.error('usage: bench/raft-cluster.ts [--clients 1,32,256] [--ops N] [--warmup N] [--size B] [--layout multi|single|both] [--impl shoal|go|both] [--parallel-append on|off] [--cpu-prof DIR]');
   process.exit(2);
 }
 const BENCH = 'raft-cluster';
@@ -59,7 +64,7 @@ const FLOOR_BYTES = SIZE + 64;
 const root = await mkdtemp(join(tmpdir(), 'shoal-bench-raft-cluster-'));
 const removeRoot = (): Promise<void> => rm(root, { recursive: true, force: true });
 process.once('SIGINT', () => void removeRoot().finally(() => process.exit(130)));
-const nodeOptions = args['cpu-prof'] === undefined ? undefined : `--cpu-prof --cpu-prof-dir=${args['cpu-prof']}`;
+const cpuProfileDir = args['cpu-prof'] === undefined ? undefined : resolve(args['cpu-prof']);
 
 const floor = await fdatasyncFloor(root, FLOOR_BYTES, 200);
 console.log(
@@ -72,6 +77,7 @@ console.log(
     ops: OPS,
     warmup: WARMUP,
     size: SIZE,
+    shoal_parallel_append: PARALLEL_APPEND,
     fdatasync_floor: { bytes: FLOOR_BYTES, ...floor },
     loadavg: loadavg(),
     node: process.version,
@@ -87,7 +93,7 @@ const key = (impl: RaftImpl, layout: Layout, clients: number): string => `${impl
 async function runLayout(layout: Layout): Promise<void> {
   const clusters = new Map<RaftImpl, Cluster>();
   try {
-    for (const impl of IMPLS!) clusters.set(impl, await startCluster(impl, layout, join(root, layout, impl), nodeOptions));
+    for (const impl of IMPLS!) clusters.set(impl, await startCluster(impl, layout, join(root, layout, impl), PARALLEL_APPEND!, cpuProfileDir));
     for (const [c, clients] of CLIENTS.entries()) {
       const order = c % 2 === 0 ? IMPLS! : [...IMPLS!].reverse();
       for (const impl of order) {

@@ -39,13 +39,13 @@ function figuresOf(reply: Record<string, unknown>, what: string): BenchFigures {
   return reply as unknown as BenchFigures;
 }
 
-async function startMulti(impl: RaftImpl, dir: string): Promise<Cluster> {
+async function startMulti(impl: RaftImpl, dir: string, parallelAppend: boolean): Promise<Cluster> {
   const ports = await freeLoopbackPorts(3);
   const peers = ports.map((port, i) => ({ id: `s${i + 1}`, addr: `127.0.0.1:${port}` }));
   const nodes: RaftNodeProcess[] = [];
   try {
     for (const p of peers) {
-      nodes.push(await startRaftNode({ impl, id: p.id, bind: p.addr, dir: join(dir, p.id), bootstrap: peers, startTimeoutMs: 120_000 }));
+      nodes.push(await startRaftNode({ impl, id: p.id, bind: p.addr, dir: join(dir, p.id), bootstrap: peers, extraArgs: shoalFlags(impl, parallelAppend), startTimeoutMs: 120_000 }));
     }
     const leader = await agreedLeader(nodes, 30_000);
     return {
@@ -63,13 +63,16 @@ async function startMulti(impl: RaftImpl, dir: string): Promise<Cluster> {
   }
 }
 
+/** shoal's flag for config.parallelAppend, which Go raft lacks. */
+const shoalFlags = (impl: RaftImpl, parallelAppend: boolean): string[] => (impl === 'shoal' && parallelAppend ? ['--parallel-append'] : []);
+
 const SHOAL_SINGLE = fileURLToPath(new URL('shoal-single.ts', import.meta.url));
 
-async function startSingle(impl: RaftImpl, dir: string): Promise<Cluster> {
+async function startSingle(impl: RaftImpl, dir: string, parallelAppend: boolean): Promise<Cluster> {
   const [command, args] =
     impl === 'go'
       ? [await buildGoProgram('raft-cluster-bench', 'raft-cluster-bench'), ['-dir', dir]]
-      : [process.execPath, ['--conditions=source', '--import', 'tsx', SHOAL_SINGLE, '--dir', dir, '--ports', (await freeLoopbackPorts(3)).join(',')]];
+      : [process.execPath, ['--conditions=source', '--import', 'tsx', SHOAL_SINGLE, '--dir', dir, '--ports', (await freeLoopbackPorts(3)).join(','), ...shoalFlags(impl, parallelAppend)]];
   const child = trackChild(spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -102,20 +105,27 @@ async function startSingle(impl: RaftImpl, dir: string): Promise<Cluster> {
   };
 }
 
+const CPU_PROFILE_PRELOAD = fileURLToPath(new URL('cpu-profile.mjs', import.meta.url));
+
 /**
- * Starts the cluster on fresh stores under `dir`. `nodeOptions` (e.g.
- * `--cpu-prof --cpu-prof-dir=D`) reach shoal's Node.js processes through
- * NODE_OPTIONS, set only while they spawn; a profile is written when a
- * process exits cleanly, i.e. on stop().
+ * Starts the cluster on fresh stores under `dir`. With `cpuProfileDir`,
+ * every shoal process writes a .cpuprofile there when it exits cleanly (on
+ * stop()): NODE_OPTIONS refuses --cpu-prof, so a preload does it, set only
+ * while they spawn.
  */
-export async function startCluster(impl: RaftImpl, layout: Layout, dir: string, nodeOptions?: string): Promise<Cluster> {
+export async function startCluster(impl: RaftImpl, layout: Layout, dir: string, parallelAppend: boolean, cpuProfileDir?: string): Promise<Cluster> {
   await mkdir(dir, { recursive: true });
-  const saved = process.env.NODE_OPTIONS;
-  if (impl === 'shoal' && nodeOptions) process.env.NODE_OPTIONS = `${saved ?? ''} ${nodeOptions}`.trim();
+  const saved = { options: process.env.NODE_OPTIONS, dir: process.env.SHOAL_CPU_PROF_DIR };
+  if (impl === 'shoal' && cpuProfileDir !== undefined) {
+    process.env.NODE_OPTIONS = `${saved.options ?? ''} --import=${CPU_PROFILE_PRELOAD}`.trim();
+    process.env.SHOAL_CPU_PROF_DIR = cpuProfileDir;
+  }
   try {
-    return await (layout === 'multi' ? startMulti(impl, dir) : startSingle(impl, dir));
+    return await (layout === 'multi' ? startMulti(impl, dir, parallelAppend) : startSingle(impl, dir, parallelAppend));
   } finally {
-    if (saved === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = saved;
+    for (const [name, value] of [['NODE_OPTIONS', saved.options], ['SHOAL_CPU_PROF_DIR', saved.dir]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }

@@ -5,7 +5,7 @@
 // then answers `bench` requests on stdin (JSON lines, the protocol of
 // interop/raft-node) by applying on the leader, as
 // interop/raft-cluster-bench does for Go.
-//   node --conditions=source --import tsx bench/raft-cluster/shoal-single.ts --dir DIR --ports P1,P2,P3
+//   node --conditions=source --import tsx bench/raft-cluster/shoal-single.ts --dir DIR --ports P1,P2,P3 [--parallel-append]
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -14,7 +14,7 @@ import { benchOp } from '../../packages/cli/src/commands/raft-bench-op.js';
 import { startRaftServer } from '../../packages/cli/src/commands/raft.js';
 import type { RaftServer } from '../../packages/cli/src/commands/raft-protocol.js';
 
-const { values } = parseArgs({ options: { dir: { type: 'string' }, ports: { type: 'string' } } });
+const { values } = parseArgs({ options: { dir: { type: 'string' }, ports: { type: 'string' }, 'parallel-append': { type: 'boolean', default: false } } });
 const ports = (values.ports ?? '').split(',').map(Number);
 if (!values.dir || ports.length !== 3 || !ports.every((p) => Number.isInteger(p) && p > 0)) {
   console.error('usage: shoal-single.ts --dir DIR --ports P1,P2,P3');
@@ -25,7 +25,7 @@ const dir = values.dir;
 const voters: Server[] = ports.map((port, i) => ({ id: `s${i + 1}`, address: `127.0.0.1:${port}`, suffrage: ServerSuffrage.Voter }));
 const io = { out: (t: string) => void process.stdout.write(t), err: (t: string) => void process.stderr.write(t), signal: new AbortController().signal };
 const servers: RaftServer[] = await Promise.all(
-  voters.map((v) => startRaftServer({ id: v.id, bind: v.address, dir: join(dir, v.id), bootstrap: voters, wire: '1.1' }, io)),
+  voters.map((v) => startRaftServer({ id: v.id, bind: v.address, dir: join(dir, v.id), bootstrap: voters, wire: '1.1', parallelAppend: values['parallel-append'] }, io)),
 );
 
 async function leader(timeoutMs: number): Promise<RaftServer> {

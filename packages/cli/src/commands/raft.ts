@@ -30,14 +30,15 @@ import { handleRequest, parseRequestLine, type RaftServer } from './raft-protoco
 const USAGE = `shoal raft --id ID --bind HOST:PORT --dir DIR [--advertise HOST:PORT]
            [--bootstrap ID=HOST:PORT,...] [--wire 1.1|1.7]
            [--snapshot-threshold N] [--trailing-logs N] [--snapshot-interval-ms N]
-           [--tls-ca F --tls-cert F --tls-key F]
+           [--tls-ca F --tls-cert F --tls-key F] [--parallel-append]
 
 Runs one raft server (NetworkTransport over TCP, or TLS with the --tls-*
 flags, which go together) with durable stores in DIR (wal/, stable/,
 snapshots/), speaking HashiCorp raft's wire: --wire 1.1 (Go raft 1.1.2, the
 default, no pre-vote) or 1.7. Its state machine is a log of commands with a
 sha256 digest; its snapshot is the JSON array of the commands. --bootstrap
-bootstraps those voters only when DIR holds no state.
+bootstraps those voters only when DIR holds no state. --parallel-append lets
+the leader replicate entries while it writes them (config.parallelAppend).
 
 Standard output, JSON lines:
   {"event":"ready","id":ID,"addr":HOST:PORT}            once it listens
@@ -62,6 +63,7 @@ export interface RaftOptions {
   trailingLogs?: number;
   snapshotIntervalMs?: number;
   tls?: { ca: string; cert: string; key: string };
+  parallelAppend?: boolean;
 }
 
 function checkAddr(what: string, addr: string): void {
@@ -87,6 +89,7 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     'tls-ca': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'parallel-append': { type: 'boolean', default: false },
   });
   for (const name of ['id', 'bind', 'dir'] as const) {
     if (!values[name]) throw new UsageError(`--${name} is required`);
@@ -123,6 +126,7 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     trailingLogs: positive('trailing-logs', values['trailing-logs']),
     snapshotIntervalMs: positive('snapshot-interval-ms', values['snapshot-interval-ms']),
     tls: given === 3 ? { ca: values['tls-ca']!, cert: values['tls-cert']!, key: values['tls-key']! } : undefined,
+    parallelAppend: values['parallel-append'] === true,
   };
 }
 
@@ -173,6 +177,7 @@ export async function startRaftServer(options: RaftOptions, io: CommandIO): Prom
       logger,
       // Go raft 1.1.2 has no pre-vote; a 1.1 cluster runs without it.
       preVoteDisabled: options.wire === '1.1',
+      parallelAppend: options.parallelAppend === true,
     };
     if (options.snapshotThreshold !== undefined) config.snapshotThreshold = options.snapshotThreshold;
     if (options.trailingLogs !== undefined) config.trailingLogs = options.trailingLogs;
