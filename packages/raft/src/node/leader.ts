@@ -25,6 +25,7 @@ import { Replicator } from './replication.js';
 import { localWriteStalled } from './rules/disk-stall.js';
 import { checkQuorum, readLeaseExpiry } from './rules/lease.js';
 import { LeadershipTransfer } from './transfer.js';
+import { WriteInProgress } from './write-in-progress.js';
 
 /** A confirmation that we still lead: done once a quorum acknowledged a message sent after it began. */
 interface VerifyRound {
@@ -57,11 +58,8 @@ export class LeaderState {
   #leaseTimer: Timer | undefined;
   /** Clock time our log write in progress started; undefined when none is (read outside the task). */
   #localWriteStartedAt: number | undefined;
-  /**
-   * The entries of our log write in progress while the replicators may
-   * already send them (see dispatch); undefined otherwise.
-   */
-  #writing: readonly Log[] | undefined;
+  /** Our log write the replicators may already send from (config.parallelAppend). */
+  readonly #writing = new WriteInProgress();
   #stallReported = false;
   /** Incremented when a verify round starts; each RPC remembers the value at send time. */
   roundSeq = 0;
@@ -218,18 +216,13 @@ export class LeaderState {
    * durable here, so a commit always rests on a quorum of durable copies.
    */
   get replicaLastIndex(): number {
-    const writing = this.#writing;
-    return writing === undefined ? this.core.lastLogIndex : writing[writing.length - 1]!.index;
+    return this.#writing.lastIndex(this.core.lastLogIndex);
   }
 
   /** Entry `index` for a replicator: from the write in progress, else from the log store. */
   entryAt(index: number): Promise<Log> {
-    const writing = this.#writing;
-    if (writing !== undefined && index >= writing[0]!.index) {
-      const log = writing[index - writing[0]!.index];
-      if (log !== undefined) return Promise.resolve(log);
-    }
-    return this.core.logs.getLog(index);
+    const writing = this.#writing.get(index);
+    return writing !== undefined ? Promise.resolve(writing) : this.core.logs.getLog(index);
   }
 
   /**
@@ -258,13 +251,13 @@ export class LeaderState {
     this.#localWriteStartedAt = startedAt;
     const logs = live.map((f) => f.log);
     if (core.config.parallelAppend && logs.every((l) => l.type !== LogType.Configuration)) {
-      this.#writing = logs;
+      this.#writing.begin(logs);
       for (const r of this.replicators.values()) r.trigger();
     }
     try {
       await core.logs.storeLogs(logs);
     } catch (err) {
-      this.#writing = undefined;
+      this.#writing.end();
       // Never acknowledged: the entries do not count toward commitment, and
       // we do not know what reached the disk, so our log's end stays where it
       // was. Go's dispatchLogs steps down too.
@@ -275,7 +268,7 @@ export class LeaderState {
       if (this.live) core.becomeFollower();
       return;
     }
-    this.#writing = undefined;
+    this.#writing.end();
     const stalled = this.localDiskStalled();
     this.#localWriteStartedAt = undefined;
     if (!this.live) {
