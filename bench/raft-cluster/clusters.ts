@@ -22,6 +22,7 @@ export interface BenchFigures {
   p99_ms: number;
   max_ms: number;
   rss_mb: number;
+  cpu_ms_per_op: number;
 }
 
 export interface Cluster {

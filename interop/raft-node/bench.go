@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -50,6 +51,15 @@ func quantile(sorted []time.Duration, q float64) float64 {
 		i = 0
 	}
 	return float64(sorted[i]) / float64(time.Millisecond)
+}
+
+// cpuTime is the user + system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rssMB reads the process's resident set size from /proc.
@@ -87,6 +97,7 @@ func runBench(r *raft.Raft, clients, ops, size int) map[string]interface{} {
 	latencies := make([]time.Duration, 0, ops)
 	var wg sync.WaitGroup
 	started := time.Now()
+	cpuBefore := cpuTime()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func() {
@@ -116,6 +127,7 @@ func runBench(r *raft.Raft, clients, ops, size int) map[string]interface{} {
 	}
 	wg.Wait()
 	elapsed := time.Since(started)
+	cpu := cpuTime() - cpuBefore
 	if firstErr != nil {
 		return failed(errors.New("bench: " + firstErr.Error()))
 	}
@@ -128,5 +140,7 @@ func runBench(r *raft.Raft, clients, ops, size int) map[string]interface{} {
 		"p99_ms":     quantile(latencies, 0.99),
 		"max_ms":     quantile(latencies, 1),
 		"rss_mb":     rssMB(),
+		// CPU time of the whole process during the run, per apply.
+		"cpu_ms_per_op": float64(cpu) / float64(time.Millisecond) / math.Max(1, float64(len(latencies))),
 	}
 }

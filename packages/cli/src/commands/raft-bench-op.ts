@@ -20,6 +20,8 @@ export interface BenchReply {
   p99_ms: number;
   max_ms: number;
   rss_mb: number;
+  /** CPU time (user + system) this whole process used during the run, per apply. */
+  cpu_ms_per_op: number;
 }
 
 /** The limits of one request: a typo must not queue a billion applies. */
@@ -68,8 +70,10 @@ export async function runBench(raft: Raft, req: BenchRequest): Promise<BenchRepl
     }
   };
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: Math.min(req.clients, req.ops) }, client));
   const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
   return {
     ok: true,
@@ -79,6 +83,7 @@ export async function runBench(raft: Raft, req: BenchRequest): Promise<BenchRepl
     p99_ms: quantile(latencies, 0.99),
     max_ms: latencies.at(-1) ?? 0,
     rss_mb: process.memoryUsage.rss() / (1 << 20),
+    cpu_ms_per_op: (cpu.user + cpu.system) / 1e3 / Math.max(1, latencies.length),
   };
 }
 
