@@ -44,6 +44,8 @@ type request struct {
 	Data *string         `json:"data"`
 	ID   string          `json:"id"`
 	Addr string          `json:"addr"`
+	// Clients, Ops and Size are the bench op's (bench.go).
+	Clients, Ops, Size int
 }
 
 // opTimeout bounds how long raft may take to accept a membership change (the
@@ -133,6 +135,8 @@ func handle(srv *server, req *request) map[string]interface{} {
 		return done(r.Snapshot().Error())
 	case "configuration":
 		return configurationOf(r)
+	case "bench":
+		return runBench(r, req.Clients, req.Ops, req.Size)
 	default:
 		return failed(fmt.Errorf("unknown op %q", req.Op))
 	}

@@ -54,6 +54,16 @@ export interface Config {
   leaseReads: boolean;
   /** Bound on relative clock-rate difference assumed by lease reads (0.05 = 5%). */
   maxClockDriftRatio: number;
+  /**
+   * Beyond Go: the leader sends new entries to followers while it writes
+   * them to its own log (etcd's parallel append) instead of after, so a
+   * commit waits for the slower of the two, not both. Commitment counts the
+   * leader only once its copy is durable, so an acknowledged apply is as
+   * safe as before. The price: an apply that fails because the leader's
+   * write failed may still be committed by the followers (as one failing
+   * with LeadershipLostError may be); with this off it never is.
+   */
+  parallelAppend: boolean;
 }
 
 /** The fields reloadConfig may change at runtime. */
@@ -84,6 +94,7 @@ export function defaultConfig(): Config {
     preVoteDisabled: false,
     leaseReads: false,
     maxClockDriftRatio: 0.05,
+    parallelAppend: false,
   };
 }
 

@@ -2,6 +2,7 @@
 // answers them: one reply per request, `req` echoed, ok:true with the op's
 // fields or ok:false with the error's text.
 import { ApplyTimeoutError, EnqueueTimeoutError, ServerSuffrage, type Raft } from '@shoal/raft';
+import { benchOp } from './raft-bench-op.js';
 import type { CommandLogFSM } from './raft-fsm.js';
 
 export interface RaftServer {
@@ -20,6 +21,8 @@ export interface RaftRequest {
   data?: string;
   id?: string;
   addr?: string;
+  /** The whole request line, for ops with fields of their own (bench). */
+  fields?: Record<string, unknown>;
 }
 
 type Reply = Record<string, unknown>;
@@ -41,7 +44,7 @@ export function parseRequestLine(line: string): { request: RaftRequest } | { err
   }
   if (typeof o.req !== 'number' || !Number.isFinite(o.req)) return { error: 'bad request: req must be a number' };
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-  return { request: { req: o.req, op: str(o.op) ?? '', data: str(o.data), id: str(o.id), addr: str(o.addr) } };
+  return { request: { req: o.req, op: str(o.op) ?? '', data: str(o.data), id: str(o.id), addr: str(o.addr), fields: o } };
 }
 
 function failed(error: unknown): Reply {
@@ -93,6 +96,8 @@ export async function handleRequest(server: RaftServer, req: RaftRequest): Promi
         return await done(raft.snapshot());
       case 'configuration':
         return await configurationOf(raft);
+      case 'bench':
+        return { ...(await benchOp(raft, req.fields ?? {})) };
       default:
         return failed(`unknown op ${JSON.stringify(req.op)}`);
     }

@@ -30,7 +30,7 @@ import { handleRequest, parseRequestLine, type RaftServer } from './raft-protoco
 const USAGE = `shoal raft --id ID --bind HOST:PORT --dir DIR [--advertise HOST:PORT]
            [--bootstrap ID=HOST:PORT,...] [--wire 1.1|1.7]
            [--snapshot-threshold N] [--trailing-logs N] [--snapshot-interval-ms N]
-           [--apply-timeout-ms N] [--tls-ca F --tls-cert F --tls-key F]
+           [--apply-timeout-ms N] [--tls-ca F --tls-cert F --tls-key F] [--parallel-append]
 
 Runs one raft server (NetworkTransport over TCP, or TLS with the --tls-*
 flags, which go together) with durable stores in DIR (wal/, stable/,
@@ -39,7 +39,8 @@ default, no pre-vote) or 1.7. Its state machine is a log of commands with a
 sha256 digest; its snapshot is the JSON array of the commands. --bootstrap
 bootstraps those voters only when DIR holds no state. An apply not committed
 and applied within --apply-timeout-ms (default 10000) is answered with an error
-(it may still commit later).
+(it may still commit later). --parallel-append lets the leader replicate
+entries while it writes them (config.parallelAppend).
 
 Standard output, JSON lines:
   {"event":"ready","id":ID,"addr":HOST:PORT}            once it listens
@@ -69,6 +70,7 @@ export interface RaftOptions {
   snapshotIntervalMs?: number;
   applyTimeoutMs: number;
   tls?: { ca: string; cert: string; key: string };
+  parallelAppend?: boolean;
 }
 
 function checkAddr(what: string, addr: string): void {
@@ -95,6 +97,7 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     'tls-ca': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'parallel-append': { type: 'boolean', default: false },
   });
   for (const name of ['id', 'bind', 'dir'] as const) {
     if (!values[name]) throw new UsageError(`--${name} is required`);
@@ -132,6 +135,7 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     snapshotIntervalMs: positive('snapshot-interval-ms', values['snapshot-interval-ms']),
     applyTimeoutMs: intOption('apply-timeout-ms', values['apply-timeout-ms'], DEFAULT_APPLY_TIMEOUT_MS, 1),
     tls: given === 3 ? { ca: values['tls-ca']!, cert: values['tls-cert']!, key: values['tls-key']! } : undefined,
+    parallelAppend: values['parallel-append'] === true,
   };
 }
 
@@ -196,6 +200,7 @@ export async function startRaftServer(options: RaftOptions, io: CommandIO, emit:
       logger,
       // Go raft 1.1.2 has no pre-vote; a 1.1 cluster runs without it.
       preVoteDisabled: options.wire === '1.1',
+      parallelAppend: options.parallelAppend === true,
     };
     if (options.snapshotThreshold !== undefined) config.snapshotThreshold = options.snapshotThreshold;
     if (options.trailingLogs !== undefined) config.trailingLogs = options.trailingLogs;

@@ -9,6 +9,7 @@ const SEEDS = { default: 1, max: 1_000_000 };
 const CLIENTS = { default: 4, max: 64 };
 
 const USAGE = `shoal sim raft [--nodes N] [--seed S] [--duration-ms D] [--chaos] [--seeds K] [--clients C] [--history FILE] [--exact-checks]
+                [--parallel-append]
 
 Runs a raft cluster on the deterministic simulator: durable stores on
 simulated disks, clients running a key-value workload, and with --chaos random
@@ -34,7 +35,9 @@ stderr says what was cut short, and the exit status is 130 (SIGINT) or 143
 (SIGTERM), or 1 if a finished run failed.
 --exact-checks makes each server check exactly that every change to its state
 runs in its serial task (about 1.5x slower; without it, changes made while no
-task runs are caught).`;
+task runs are caught).
+--parallel-append runs every server with config.parallelAppend (the leader
+replicates entries while it writes them).`;
 
 export const simRaftCommand: Command = {
   name: 'sim raft',
@@ -48,11 +51,12 @@ export const simRaftCommand: Command = {
       clients: { type: 'string' },
       history: { type: 'string' },
       'exact-checks': { type: 'boolean', default: false },
+      'parallel-append': { type: 'boolean', default: false },
     });
     const { nodes, seed, durationMs } = simOptions(values, LIMITS);
     const count = intOption('seeds', values.seeds, SEEDS.default, 1, SEEDS.max);
     const clients = intOption('clients', values.clients, CLIENTS.default, 1, CLIENTS.max);
-    const settings: RunSettings = { nodes, seed, durationMs, count, clients, chaos: values.chaos === true, history: values.history, exactChecks: values['exact-checks'] === true };
+    const settings: RunSettings = { nodes, seed, durationMs, count, clients, chaos: values.chaos === true, history: values.history, exactChecks: values['exact-checks'] === true, parallelAppend: values['parallel-append'] === true };
     // A simulation waiting on something no event will ever bring would let the
     // process exit silently with status 0: make that a loud failure.
     let finished = false;
@@ -80,6 +84,7 @@ interface RunSettings {
   chaos: boolean;
   history: string | undefined;
   exactChecks: boolean;
+  parallelAppend: boolean;
 }
 
 /** Runs the seeds one after another, one JSON line each; 1 if any run went wrong. */
@@ -89,7 +94,7 @@ async function runSeeds(settings: RunSettings, io: CommandIO): Promise<number> {
   for (let i = 0; i < settings.count; i++) {
     const elapsed = stopwatch();
     const run = await untilAborted(
-      runRaftSimulation({ nodes: settings.nodes, seed: settings.seed + i, durationMs: settings.durationMs, chaos: settings.chaos, clients: settings.clients, checkHistory: checker, exactTaskChecks: settings.exactChecks }),
+      runRaftSimulation({ nodes: settings.nodes, seed: settings.seed + i, durationMs: settings.durationMs, chaos: settings.chaos, clients: settings.clients, checkHistory: checker, exactTaskChecks: settings.exactChecks, ...(settings.parallelAppend ? { config: { parallelAppend: true } } : {}) }),
       io.signal,
     );
     if (!run.finished) {

@@ -19,12 +19,13 @@ import {
   LeadershipTransferInProgressError,
   NotLeaderError,
 } from '../errors.js';
-import { LogType, makeLog } from '../log.js';
+import { LogType, makeLog, type Log } from '../log.js';
 import { LogFuture } from '../log-future.js';
 import { Replicator } from './replication.js';
 import { localWriteStalled } from './rules/disk-stall.js';
 import { checkQuorum, readLeaseExpiry } from './rules/lease.js';
 import { LeadershipTransfer } from './transfer.js';
+import { WriteInProgress } from './write-in-progress.js';
 
 /** A confirmation that we still lead: done once a quorum acknowledged a message sent after it began. */
 interface VerifyRound {
@@ -57,6 +58,8 @@ export class LeaderState {
   #leaseTimer: Timer | undefined;
   /** Clock time our log write in progress started; undefined when none is (read outside the task). */
   #localWriteStartedAt: number | undefined;
+  /** Our log write the replicators may already send from (config.parallelAppend). */
+  readonly #writing = new WriteInProgress();
   #stallReported = false;
   /** Incremented when a verify round starts; each RPC remembers the value at send time. */
   roundSeq = 0;
@@ -206,7 +209,30 @@ export class LeaderState {
     this.startStopReplication();
   }
 
-  /** Appends entries to our log, then lets the replicators send them (Go's dispatchLogs). */
+  /**
+   * The last entry the replicators may send: our log's, or the last of the
+   * write in progress. Followers may hold (and acknowledge) entries before
+   * we do; the match index of our own server moves only once they are
+   * durable here, so a commit always rests on a quorum of durable copies.
+   */
+  get replicaLastIndex(): number {
+    return this.#writing.lastIndex(this.core.lastLogIndex);
+  }
+
+  /** Entry `index` for a replicator: from the write in progress, else from the log store. */
+  entryAt(index: number): Promise<Log> {
+    const writing = this.#writing.get(index);
+    return writing !== undefined ? Promise.resolve(writing) : this.core.logs.getLog(index);
+  }
+
+  /**
+   * Appends entries to our log, then lets the replicators send them (Go's
+   * dispatchLogs); with config.parallelAppend they send while the write runs
+   * (etcd's parallel append), so a commit waits for the slower of our disk
+   * and a follower's round trip, not their sum. Configuration entries always
+   * go to disk first: the new configuration takes effect for commitment only
+   * after this returns.
+   */
   async dispatch(futures: LogFuture[]): Promise<void> {
     const core = this.core;
     const live = futures.filter((f) => !f.settled || f.log.type === LogType.Noop);
@@ -223,9 +249,15 @@ export class LeaderState {
     }
     const startedAt = core.clock.now();
     this.#localWriteStartedAt = startedAt;
+    const logs = live.map((f) => f.log);
+    if (core.config.parallelAppend && logs.every((l) => l.type !== LogType.Configuration)) {
+      this.#writing.begin(logs);
+      for (const r of this.replicators.values()) r.trigger();
+    }
     try {
-      await core.logs.storeLogs(live.map((f) => f.log));
+      await core.logs.storeLogs(logs);
     } catch (err) {
+      this.#writing.end();
       // Never acknowledged: the entries do not count toward commitment, and
       // we do not know what reached the disk, so our log's end stays where it
       // was. Go's dispatchLogs steps down too.
@@ -236,6 +268,7 @@ export class LeaderState {
       if (this.live) core.becomeFollower();
       return;
     }
+    this.#writing.end();
     const stalled = this.localDiskStalled();
     this.#localWriteStartedAt = undefined;
     if (!this.live) {

@@ -157,7 +157,7 @@ export class Replicator {
       await this.#replicate.wait(this.#after, randomTimeout(core.random, core.config.commitTimeoutMs));
       if (!this.#live) break;
       if (this.#progress.pipelining) await this.#runPipeline();
-      else await this.#replicateTo(core.lastLogIndex);
+      else await this.#replicateTo(this.#leader.replicaLastIndex);
     }
     const stopAt = this.#stopAt;
     if (stopAt !== undefined && stopAt > 0 && this.#leader.live) await this.#replicateTo(stopAt, true);
@@ -220,9 +220,9 @@ export class Replicator {
     try {
       if (prev === 0) prevTerm = 0;
       else if (prev === core.lastSnapshotIndex) prevTerm = core.lastSnapshotTerm;
-      else prevTerm = (await core.logs.getLog(prev)).term;
+      else prevTerm = (await leader.entryAt(prev)).term;
       const last = Math.min(nextIndex + core.config.maxAppendEntries - 1, lastIndex);
-      for (let i = nextIndex; i <= last; i++) entries.push(await core.logs.getLog(i));
+      for (let i = nextIndex; i <= last; i++) entries.push(await leader.entryAt(i));
     } catch (err) {
       if (err instanceof LogNotFoundError) return undefined;
       throw err;
@@ -240,7 +240,7 @@ export class Replicator {
 
   /** The follower accepted `req`: record it, and tell commitment when its match index moved. */
   #updateLastAppended(req: AppendEntriesRequest): void {
-    const matched = this.#progress.accepted(req.prevLogEntry, req.entries[req.entries.length - 1]?.index, this.#leader.core.lastLogIndex);
+    const matched = this.#progress.accepted(req.prevLogEntry, req.entries[req.entries.length - 1]?.index, this.#leader.replicaLastIndex);
     if (matched !== undefined) this.#leader.commitment.match(this.peer.id, matched);
   }
 
@@ -308,7 +308,7 @@ export class Replicator {
     } catch (err) {
       if (!(err instanceof PipelineReplicationNotSupportedError)) core.logger.error({ err, peer: this.peer.id }, 'failed to start pipeline replication');
       this.#progress.stopPipelining();
-      await this.#replicateTo(core.lastLogIndex);
+      await this.#replicateTo(leader.replicaLastIndex);
       return;
     }
     let broken = false;
@@ -321,7 +321,7 @@ export class Replicator {
       while (this.#live && !broken) {
         // Send everything new, then wait for more (or the commit timeout, to carry the commit index).
         do {
-          const req = await this.#buildAppend(nextIndex, core.lastLogIndex);
+          const req = await this.#buildAppend(nextIndex, leader.replicaLastIndex);
           if (req === undefined || !this.#live || broken || !this.#maySpeakAsLeader()) {
             if (req === undefined) fail();
             break;
@@ -362,7 +362,7 @@ export class Replicator {
             },
             () => fail(),
           );
-        } while (nextIndex <= core.lastLogIndex && this.#live && !broken);
+        } while (nextIndex <= leader.replicaLastIndex && this.#live && !broken);
         if (!this.#live || broken) break;
         await this.#replicate.wait(this.#after, randomTimeout(core.random, core.config.commitTimeoutMs));
       }

@@ -1,0 +1,1 @@
+../raft-node/bench.go

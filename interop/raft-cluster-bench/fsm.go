@@ -1,0 +1,1 @@
+../raft-node/fsm.go

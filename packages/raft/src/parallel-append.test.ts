@@ -1,0 +1,102 @@
+// config.parallelAppend on the simulator: the leader's replicators send new
+// entries while its own write runs, so followers hold them before the leader
+// does; commitment still counts the leader only once its copy is durable, so
+// every acknowledged write survives the leader's disk failing or hanging.
+// The difference from the default is visible: an entry whose write hangs or
+// fails on the leader can still be committed by the followers. Each test
+// prints its seed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FileSystem } from '@shoal/kit';
+import { fromUtf8 } from '@shoal/kit';
+import { LogType } from './log.js';
+import { FaultyFileSystem } from './testing/faulty-fs.js';
+import type { ClusterServer } from './testing/cluster-server.js';
+import { TestCluster, text } from './testing/cluster.js';
+import type { MockFSM } from './testing/mock-fsm.js';
+
+async function cluster(seed: number, parallelAppend: boolean): Promise<{ c: TestCluster; disks: Map<string, FaultyFileSystem> }> {
+  console.log(`parallel-append seed ${seed} (parallelAppend ${parallelAppend})`);
+  const disks = new Map<string, FaultyFileSystem>();
+  const views = new Map<string, FileSystem>();
+  const c = await TestCluster.create({
+    nodes: 3,
+    seed,
+    environment: 'simulated',
+    config: { parallelAppend },
+    wrapFileSystem: (server, fs) => {
+      if (views.get(server.id) === fs) return disks.get(server.id)!;
+      const faulty = new FaultyFileSystem(fs, server.node.clock);
+      views.set(server.id, fs);
+      disks.set(server.id, faulty);
+      return faulty;
+    },
+  });
+  return { c, disks };
+}
+
+function commandsInLog(server: ClusterServer<MockFSM>): string[] {
+  return server.store
+    .entries()
+    .filter((e) => e.type === LogType.Command)
+    .map((e) => fromUtf8(e.data));
+}
+
+async function applyAll(c: TestCluster, leader: ClusterServer<MockFSM>, commands: readonly string[]): Promise<string[]> {
+  for (const command of commands) await c.run(leader.raft.apply(text(command), { timeoutMs: 1000 }));
+  return [...commands];
+}
+
+/** Every acknowledged command applied by every server, once, in order. */
+function assertAllHold(c: TestCluster, acked: readonly string[], seed: number): void {
+  for (const server of c.nodes) {
+    const applied = server.fsm.texts();
+    assert.deepEqual(applied.filter((t) => acked.includes(t)), acked, `${server.id} lost or reordered acknowledged writes (seed ${seed})`);
+    assert.equal(new Set(applied).size, applied.length, `${server.id} applied a command twice (seed ${seed})`);
+  }
+}
+
+for (const seed of [451, 452, 453]) {
+  test(`parallelAppend: followers hold an entry while the leader's sync hangs; it is committed without it, no acknowledged write is lost (seed ${seed})`, async () => {
+    const { c, disks } = await cluster(seed, true);
+    const leader = await c.waitForLeader();
+    const config = leader.config;
+    const acked = await applyAll(c, leader, Array.from({ length: 10 }, (_, i) => `before${i}`));
+    await c.waitForReplication(acked.length);
+
+    const rule = disks.get(leader.id)!.stall({ op: ['sync', 'datasync'] });
+    const stuck = leader.raft.apply(text('stuck'));
+    stuck.catch(() => undefined);
+    const followers = c.nodes.filter((n) => n !== leader);
+    // Within the lease the leader still speaks: its replicators send the entry its own disk has not stored.
+    await c.waitFor(() => followers.every((f) => commandsInLog(f).includes('stuck')), 'the followers to hold the stalled entry', config.leaderLeaseTimeoutMs);
+    assert.ok(!commandsInLog(leader).includes('stuck'), 'the leader stored the entry despite the stall');
+
+    await c.waitFor(() => c.leader() !== undefined && c.leader()!.id !== leader.id, 'a leader other than the stalled one', 10 * config.electionTimeoutMs);
+    const leader2 = c.leader()!;
+    acked.push(...(await applyAll(c, leader2, Array.from({ length: 10 }, (_, i) => `after${i}`))));
+    rule.disable();
+    await c.waitFor(() => leader.raft.state === 'Follower', 'the stalled leader to step down', 1000);
+    await assert.rejects(c.run(stuck));
+    await c.waitForReplication(acked.length + 1, 5000);
+    assertAllHold(c, acked, seed);
+    // A quorum (the followers) held it, so the new leader committed it: applied everywhere, before the later writes.
+    for (const server of c.nodes) assert.equal(server.fsm.texts().indexOf('stuck'), acked.indexOf('after0'), `${server.id}: the stalled entry (seed ${seed})`);
+    assert.ok(c.checker.ok, JSON.stringify(c.checker.violations));
+    await c.shutdown();
+  });
+}
+
+test('without parallelAppend the followers never see an entry while the leader cannot store it (seed 454)', async () => {
+  const { c, disks } = await cluster(454, false);
+  const leader = await c.waitForLeader();
+  await applyAll(c, leader, ['before']);
+  await c.waitForReplication(1);
+  const rule = disks.get(leader.id)!.stall({ op: ['sync', 'datasync'] });
+  const stuck = leader.raft.apply(text('stuck'));
+  stuck.catch(() => undefined);
+  await c.advance(leader.config.leaderLeaseTimeoutMs);
+  for (const f of c.nodes) assert.ok(!commandsInLog(f).includes('stuck'), `${f.id} holds an entry its leader never stored`);
+  rule.disable();
+  await c.shutdown();
+});
