@@ -24,6 +24,7 @@ import {
 } from '@shoal/raft';
 import { intOption, parseOptions } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
+import { stoppedExitCode } from '../interrupt.js';
 import { CommandLogFSM } from './raft-fsm.js';
 import { handleRequest, parseRequestLine, type RaftServer } from './raft-protocol.js';
 
@@ -48,8 +49,8 @@ with that "req": {"op":"apply","data":TEXT} -> {"ok":true,"index":I};
 {"op":"transfer"[,"id":ID,"addr":A]}; {"op":"snapshot"}; failures answer
 {"ok":false,"error":TEXT}. This is interop/raft-node's protocol.
 
-Exits 0 when standard input ends or on SIGTERM/SIGINT (raft shut down and the
-stores closed), 1 when it cannot start, 2 on bad arguments.`;
+Exits 0 when standard input ends or on SIGTERM, 130 on SIGINT (raft shut down
+and the stores closed either way), 1 when it cannot start, 2 on bad arguments.`;
 
 export interface RaftOptions {
   id: string;
@@ -292,7 +293,7 @@ export function raftCommandOn(input: () => Readable): Command {
       } catch (error) {
         io.err(`shoal raft: shutdown: ${error instanceof Error ? error.message : String(error)}\n`);
       }
-      return 0;
+      return io.signal.aborted ? stoppedExitCode(io.signal) : 0;
     },
   };
 }
