@@ -33,7 +33,10 @@ A leave says why the node went: "reason":"left" (it said goodbye) or "dead"
 SIGTERM leaves the cluster gracefully, then exits 0; SIGINT shuts down at once,
 exit 130. Either signal during --join stops the join (exit 0 or 130).
 
+  --advertise HOST:PORT  the address peers reach this node at (default: --bind's)
+  --join HOST:PORT,...   members to join through (default: none, a cluster of one)
   --profile lan|wan|local  memberlist's timing defaults (default lan)
+  --key BASE64   16, 24 or 32-byte AES key encrypting gossip (default: none)
   --label LABEL  packet label; peers with another label are refused (default none)
   --meta TEXT    this node's metadata (default empty)
   --log-level LEVEL
@@ -45,8 +48,10 @@ exit 130. Either signal during --join stops the join (exit 0 or 130).
                  incarnation, meta for each member) and GET /metrics
                  (Prometheus text); prints {"event":"http","addr":...} once
                  listening. Read it with \`shoal members --http HOST:PORT\`.
+                 Default: no HTTP server.
 
-  --state TEXT   delegate state exchanged in push/pull (remote state prints as "remote-state")
+  --state TEXT   delegate state exchanged in push/pull (remote state prints as
+                 "remote-state"; default empty)
   --commands     read commands from standard input, one per line:
                    send-reliable NODE TEXT | send-best-effort NODE TEXT | update-meta TEXT |
                    set-state TEXT | members | leave [TIMEOUT_MS]
@@ -56,7 +61,7 @@ exit 130. Either signal during --join stops the join (exit 0 or 130).
                  quic: one UDP socket carrying QUIC with mutual TLS (docs/memberlist-quic.md);
                  --bind, --advertise and --join addresses are then QUIC (UDP) ports.
   --tls-ca FILE, --tls-cert FILE, --tls-key FILE
-                 required with quic: the cluster's CA certificate and this node's
+                 required with quic (no default): the cluster's CA certificate and this node's
                  certificate and key (\`shoal tls ca\`, \`shoal tls cert\`). Peers whose
                  certificates the CA did not sign are refused (logged on stderr).
   --require-node-name

@@ -2,6 +2,7 @@
 // answers them: one reply per request, `req` echoed, ok:true with the op's
 // fields or ok:false with the error's text.
 import type { Raft } from '@shoal/raft';
+import { parseJsonText } from '../json-text.js';
 import type { CommandLogFSM } from './raft-fsm.js';
 
 export interface RaftServer {
@@ -28,7 +29,7 @@ const OP_TIMEOUT_MS = 10_000;
 export function parseRequestLine(line: string): { request: RaftRequest } | { error: string } {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(line);
+    parsed = parseJsonText(line);
   } catch (error) {
     return { error: `bad request: ${(error as Error).message}` };
   }

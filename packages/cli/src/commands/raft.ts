@@ -28,6 +28,8 @@ import { stoppedExitCode } from '../interrupt.js';
 import { CommandLogFSM } from './raft-fsm.js';
 import { handleRequest, parseRequestLine, type RaftServer } from './raft-protocol.js';
 
+const RAFT_DEFAULTS = defaultConfig();
+
 const USAGE = `shoal raft --id ID --bind HOST:PORT --dir DIR [--advertise HOST:PORT]
            [--bootstrap ID=HOST:PORT,...] [--wire 1.1|1.7]
            [--snapshot-threshold N] [--trailing-logs N] [--snapshot-interval-ms N]
@@ -39,6 +41,17 @@ snapshots/), speaking HashiCorp raft's wire: --wire 1.1 (Go raft 1.1.2, the
 default, no pre-vote) or 1.7. Its state machine is a log of commands with a
 sha256 digest; its snapshot is the JSON array of the commands. --bootstrap
 bootstraps those voters only when DIR holds no state.
+
+  --advertise HOST:PORT   the address peers reach this server at (default: --bind's)
+  --bootstrap ID=HOST:PORT,...
+                          the first configuration's voters (default: none; join later)
+  --wire 1.1|1.7          the Go raft wire version (default 1.1)
+  --snapshot-threshold N  log entries between snapshots (default ${RAFT_DEFAULTS.snapshotThreshold}; 0 keeps it)
+  --trailing-logs N       entries kept after a snapshot (default ${RAFT_DEFAULTS.trailingLogs}; 0 keeps it)
+  --snapshot-interval-ms N
+                          how often to check the threshold (default ${RAFT_DEFAULTS.snapshotIntervalMs}; 0 keeps it)
+  --tls-ca F --tls-cert F --tls-key F
+                          TLS with this CA, certificate and key (default: plain TCP)
 
 Standard output, JSON lines:
   {"event":"ready","id":ID,"addr":HOST:PORT}            once it listens
