@@ -1,7 +1,6 @@
 import { fromUtf8, type Logger, type Metrics, noopMetrics } from '@shoal/kit';
-import { createPromClientMetrics } from '@shoal/kit/prom-client';
 import { ipPortString, type Memberlist, stateName } from '@shoal/memberlist';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { CommandIO } from '../command.js';
 import { createCliLogger, type LogLevelOption } from '../logging.js';
 import { type MemberHttpServer, type MemberView, startMemberHttp } from '../member-http.js';
@@ -16,15 +15,22 @@ export interface MemberOperations {
   close(): Promise<void>;
 }
 
-export function memberOperations(options: { logLevel: LogLevelOption; http?: { host: string; port: number } }, io: CommandIO): MemberOperations {
+export async function memberOperations(options: { logLevel: LogLevelOption; http?: { host: string; port: number } }, io: CommandIO): Promise<MemberOperations> {
   const logger = createCliLogger(options.logLevel, io.err);
-  const registry = options.http ? new Registry() : undefined;
-  // Process metrics (memory, CPU, event-loop lag) beside shoal's: the first thing to look at when a node misbehaves.
-  if (registry) collectDefaultMetrics({ register: registry });
+  let registry: Registry | undefined;
+  let metrics: Metrics = noopMetrics;
+  if (options.http) {
+    // Loaded only with --http: every other `shoal` run starts without prom-client.
+    const [promClient, { createPromClientMetrics }] = await Promise.all([import('prom-client'), import('@shoal/kit/prom-client')]);
+    registry = new promClient.Registry();
+    // Process metrics (memory, CPU, event-loop lag) beside shoal's: the first thing to look at when a node misbehaves.
+    promClient.collectDefaultMetrics({ register: registry });
+    metrics = createPromClientMetrics(registry);
+  }
   let server: MemberHttpServer | undefined;
   return {
     logger,
-    metrics: registry ? createPromClientMetrics(registry) : noopMetrics,
+    metrics,
     async serve(list) {
       if (!options.http || !registry) return undefined;
       server = await startMemberHttp(options.http.host, options.http.port, {

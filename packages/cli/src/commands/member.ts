@@ -188,7 +188,7 @@ export const memberCommand: Command = {
     const print = (obj: Record<string, unknown>): void => io.out(`${JSON.stringify({ ...obj, t: clock.wallTime() })}\n`);
     const nodeEvent = (event: string) => (node: Node): void =>
       print({ event, node: node.name, addr: ipPortString(node.addr, node.port), meta: text(node.meta), ...(event === 'leave' ? { reason: stateName(node.state) } : {}) });
-    const operations = memberOperations(opts, io);
+    const operations = await memberOperations(opts, io);
     let meta: Uint8Array = utf8(opts.meta);
     let state: Uint8Array = utf8(opts.state);
     const config: Config = PROFILES[opts.profile]({
