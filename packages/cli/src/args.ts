@@ -2,6 +2,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { realClock, type Clock } from '@shoal/kit';
 import { UsageError } from './command.js';
 
+// Option parsing stays on node:util's parseArgs rather than commander, citty
+// or cac: each command already has a hand-written usage text (with its ranges
+// and defaults, checked by help.test.ts) and validates its own values with
+// one-line UsageErrors; commands run in process against a CommandIO in tests,
+// where a library's own exit and printing would have to be overridden; and
+// parseArgs costs no dependency. What a library would add, its error
+// wording and group help, is the few lines in translateParseError and main.ts.
+
 /** A command's option table, as node:util's parseArgs takes it. */
 type OptionTable = NonNullable<ParseArgsConfig['options']>;
 
