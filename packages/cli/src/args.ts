@@ -2,6 +2,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { realClock, type Clock } from '@shoal/kit';
 import { UsageError } from './command.js';
 
+// Option parsing stays on node:util's parseArgs rather than commander, citty
+// or cac: each command already has a hand-written usage text (with its ranges
+// and defaults, checked by help.test.ts) and validates its own values with
+// one-line UsageErrors; commands run in process against a CommandIO in tests,
+// where a library's own exit and printing would have to be overridden; and
+// parseArgs costs no dependency. What a library would add, its error
+// wording and group help, is the few lines in translateParseError and main.ts.
+
 /** A command's option table, as node:util's parseArgs takes it. */
 type OptionTable = NonNullable<ParseArgsConfig['options']>;
 
@@ -10,7 +18,8 @@ type OptionValues<T extends OptionTable> = ReturnType<typeof parseArgs<{ args: s
 
 /**
  * Parses a command's options and positional arguments. An unknown or malformed
- * option throws parseArgs' own error (main reports it as a usage error).
+ * option is a UsageError in our words (parseArgs' own messages run to three
+ * lines of advice about '--'); main adds the command's usage line.
  *
  * parseArgs refuses `--opt -5` as ambiguous (is -5 a value or an option?). No
  * option here is a digit, so a value that reads as a negative number is taken
@@ -29,7 +38,24 @@ export function parseCommandArgs<const T extends OptionTable>(args: string[], op
       joined.push(arg);
     }
   }
-  return parseArgs({ args: joined, options, allowPositionals: true });
+  try {
+    return parseArgs({ args: joined, options, allowPositionals: true });
+  } catch (error) {
+    throw translateParseError(error);
+  }
+}
+
+/** parseArgs' errors carry the option only in their message: `Unknown option '--foo'. To specify...`. */
+function translateParseError(error: unknown): unknown {
+  const { code, message } = error as { code?: unknown; message?: string };
+  const option = /'(-[^' ]+)/.exec(message ?? '')?.[1];
+  if (typeof code !== 'string' || option === undefined) return error;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option '${option}'`, { showUsage: true });
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const problem = message!.includes('does not take an argument') ? 'takes no value' : 'needs a value';
+    return new UsageError(`${option} ${problem}`, { showUsage: true });
+  }
+  return error;
 }
 
 const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;

@@ -23,7 +23,10 @@ export interface Command {
 
 /** Bad arguments: the CLI prints `shoal NAME: message` on one line and exits 2. */
 export class UsageError extends ShoalError {
-  constructor(message: string) {
+  /** Print the command's usage line after the message (an option the command does not have, or a value missing). */
+  readonly showUsage: boolean;
+  constructor(message: string, options: { showUsage?: boolean } = {}) {
     super('ERR_USAGE', message);
+    this.showUsage = options.showUsage ?? false;
   }
 }

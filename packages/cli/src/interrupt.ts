@@ -37,3 +37,12 @@ export async function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Pr
     signal.removeEventListener('abort', onAbort!);
   }
 }
+
+/**
+ * Exit status of a server-like command (one that runs until told to stop)
+ * once a signal stopped it: SIGINT is an interruption, 130 as shells expect;
+ * SIGTERM is how a supervisor asks it to stop, so the orderly stop is 0.
+ */
+export function stoppedExitCode(signal: AbortSignal): number {
+  return signal.reason === 'SIGINT' ? 130 : 0;
+}

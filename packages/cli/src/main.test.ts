@@ -41,3 +41,40 @@ test('the registered commands all have a name, summary and usage', async () => {
   }
   assert.equal(new Set(commands.map((c) => c.name)).size, commands.length);
 });
+
+test('`shoal <group> --help` lists the group; a command that heads a group names the related ones', async () => {
+  const { commands } = await import('./commands/index.js');
+  const sim = capture();
+  assert.equal(await main(['sim', '--help'], sim.io, commands), 0);
+  assert.match(sim.out, /^usage: shoal sim <command> \[options\]\n/);
+  assert.match(sim.out, /^ {2}sim memberlist +run a memberlist cluster/m);
+  assert.match(sim.out, /^ {2}sim raft +run a raft cluster/m);
+  const tls = capture();
+  assert.equal(await main(['tls', '-h'], tls.io, commands), 0);
+  assert.match(tls.out, /tls ca .*\n.*tls cert /);
+  const raft = capture();
+  assert.equal(await main(['raft', '--help'], raft.io, commands), 0);
+  assert.match(raft.out, /^usage: shoal raft --id ID/);
+  assert.match(raft.out, /related commands:\n {2}raft log +dump a raft data directory/);
+  const bare = capture();
+  assert.equal(await main(['sim'], bare.io, commands), 2);
+  assert.match(bare.err, /see `shoal sim --help`/);
+});
+
+test('an unknown option, a missing value or a value for a flag: one line naming it, with the usage line', async () => {
+  const { commands } = await import('./commands/index.js');
+  const cases: [string[], string][] = [
+    [['sim', 'raft', '--nodez', '3'], "shoal sim raft: unknown option '--nodez'; usage: shoal sim raft [--nodes N] [--seed S]"],
+    [['members', '--http'], 'shoal members: --http needs a value; usage: shoal members --http HOST:PORT [--json]'],
+    [['sim', 'raft', '--chaos=yes'], 'shoal sim raft: --chaos takes no value; usage: shoal sim raft [--nodes N]'],
+    [['demo', '-x'], "shoal demo: unknown option '-x'; usage: shoal demo [--nodes N] [--host IP]"],
+  ];
+  for (const [argv, start] of cases) {
+    const c = capture();
+    assert.equal(await main(argv, c.io, commands), 2, argv.join(' '));
+    assert.ok(c.err.startsWith(start), `${argv.join(' ')}: ${c.err}`);
+    assert.match(c.err, /\(`shoal [a-z ]+ --help` for more\)\n$/);
+    assert.equal(c.err.split('\n').length, 2, 'one line');
+    assert.doesNotMatch(c.err, /To specify a positional argument/, "not parseArgs' own advice");
+  }
+});

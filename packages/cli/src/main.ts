@@ -4,12 +4,17 @@ import { commands as registered } from './commands/index.js';
 
 const VERSION = '0.1.0';
 
-function helpText(commands: readonly Command[]): string {
+/** One line per command, sorted: `  sim raft   run a raft cluster...`. */
+function commandList(commands: readonly Command[]): string[] {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
-  const lines = commands
+  return commands
     .slice()
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+}
+
+function helpText(commands: readonly Command[]): string {
+  const lines = commandList(commands);
   return [
     'usage: shoal <command> [options]',
     '',
@@ -21,6 +26,15 @@ function helpText(commands: readonly Command[]): string {
     'Run `shoal <command> --help` for the options of one command.',
     '',
   ].join('\n');
+}
+
+/** The commands under a first word: `sim` holds `sim raft` and `sim memberlist`. */
+function groupOf(word: string, commands: readonly Command[]): Command[] {
+  return commands.filter((c) => c.name.startsWith(`${word} `));
+}
+
+function groupHelp(word: string, members: readonly Command[]): string {
+  return [`usage: shoal ${word} <command> [options]`, '', 'commands:', ...commandList(members), '', `Run \`shoal ${word} <command> --help\` for the options of one command.`, ''].join('\n');
 }
 
 /** Finds the command whose (possibly multi-word) name is the longest prefix of argv. */
@@ -46,22 +60,30 @@ export async function main(argv: string[], io: CommandIO, commands: readonly Com
     return 0;
   }
   const found = resolve(argv, commands);
+  const group = groupOf(first, commands);
+  const asksHelp = (args: readonly string[]): boolean => args.includes('--help') || args.includes('-h');
   if (!found) {
-    const group = commands.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name);
-    const hint = group.length > 0 ? ` (did you mean: ${group.join(', ')}?)` : '; see `shoal --help`';
+    if (group.length > 0 && asksHelp(argv.slice(1))) {
+      io.out(groupHelp(first, group));
+      return 0;
+    }
+    const hint = group.length > 0 ? ` (did you mean: ${group.map((c) => c.name).join(', ')}? see \`shoal ${first} --help\`)` : '; see `shoal --help`';
     io.err(`shoal: unknown command '${argv.join(' ')}'${hint}\n`);
     return 2;
   }
   const { command, rest } = found;
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(`usage: ${command.usage}\n`);
+  if (asksHelp(rest)) {
+    // `shoal raft --help`: the command, and the commands under the same word (`raft log`).
+    const related = groupOf(command.name, commands);
+    io.out(`usage: ${command.usage}\n${related.length > 0 ? `\nrelated commands:\n${commandList(related).join('\n')}\n` : ''}`);
     return 0;
   }
   try {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.err(`shoal ${command.name}: ${(error as Error).message.split('\n')[0]}\n`);
+      const usage = error instanceof UsageError && error.showUsage ? `; usage: ${command.usage.split('\n')[0]} (\`shoal ${command.name} --help\` for more)` : '';
+      io.err(`shoal ${command.name}: ${(error as Error).message.split('\n')[0]}${usage}\n`);
       return 2;
     }
     throw error;

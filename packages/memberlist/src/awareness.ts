@@ -17,6 +17,8 @@ export class Awareness {
     this.max = max;
     this.#metrics = metrics;
     this.#labels = labels;
+    // Reported from the start (Go reports only changes), so a scrape of a healthy node shows its 0.
+    metrics.setGauge('memberlist.health.score', 0, labels);
   }
 
   /** Adds `delta`, clamped to the range; reports the new score when it changed. */

@@ -51,6 +51,7 @@ export async function joinAll(streams: Streams, entries: readonly string[], defa
     }
     try {
       await abortable(streams.pushPull(to, true, signal, timeoutMs), signal);
+      logger.debug({ to: entry }, 'memberlist: joined through a seed (push/pull done)');
       contacted++;
     } catch (e) {
       if (signal?.aborted) throw signal.reason;

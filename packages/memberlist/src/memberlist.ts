@@ -94,7 +94,8 @@ export class Memberlist {
     const random: Random = config.random ?? createRandom();
     const transport: NodeAwareTransport = nodeAware(config.transport);
     const advertise = transport.finalAdvertiseAddr(config.advertiseAddr, config.advertisePort);
-    const logger = config.logger.child({ node: config.name });
+    // `local`, not `node`: log lines use `node` for the member they are about (pino would print both keys).
+    const logger = config.logger.child({ local: config.name });
     const security: WireSecurity = {
       keyring: config.keyring,
       encryptionVersion: config.protocolVersion === 1 ? 0 : 1,

@@ -100,6 +100,8 @@ export class Prober {
       if (finished) return;
       finished = true;
       timers.direct?.cancel();
+      // Go's memberlist.probeNode: the whole probe, direct and indirect.
+      ctx.metrics.addTiming('memberlist.probeNode', clock.now() - sent, ctx.labels);
       awareness.applyDelta(delta);
       this.#busy = false;
       if (this.#tickPending && !ctx.stopped()) {

@@ -185,6 +185,7 @@ export class MemberState {
 
     ctx.metrics.incrCounter('memberlist.msg.alive', 1, ctx.config.metricLabels);
     if (oldState === NodeStateType.Dead || oldState === NodeStateType.Left) {
+      ctx.logger.debug({ node: a.node, addr: t.info(i).address, incarnation: a.incarnation }, 'memberlist: node joined');
       ctx.emit({ type: 'join', node: t.node(i) });
     } else if (!bytesEqual(oldInfo.meta, t.info(i).meta)) {
       ctx.emit({ type: 'update', node: t.node(i) });

@@ -228,9 +228,16 @@ export class Streams {
 
   /** Initiates a push/pull with `to` and merges the answer (Go's pushPullNode). */
   async pushPull(to: Address, join: boolean, signal?: AbortSignal, timeoutMs?: number): Promise<void> {
-    const remote = await this.sendAndReceiveState(to, join, signal, timeoutMs);
-    signal?.throwIfAborted();
-    this.merge(remote);
+    const ctx = this.#ctx;
+    const started = ctx.clock.now();
+    try {
+      const remote = await this.sendAndReceiveState(to, join, signal, timeoutMs);
+      signal?.throwIfAborted();
+      this.merge(remote);
+    } finally {
+      // Go's memberlist.pushPullNode, failures included (a deferred MeasureSince).
+      ctx.metrics.addTiming('memberlist.pushPullNode', ctx.clock.now() - started, ctx.labels);
+    }
   }
 
   /** Sends our state and reads the peer's (Go's sendAndReceiveState); `timeoutMs` defaults to TCPTimeout. */

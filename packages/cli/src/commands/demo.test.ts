@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { main } from '../main.js';
 import { commands } from './index.js';
+import { DEMO_LIMIT_MS, demoCommand } from './demo.js';
 
 const RUN = new URL('../run.ts', import.meta.url).pathname;
 
@@ -12,15 +13,27 @@ function shoal(args: string[]): Promise<{ code: number | null; out: string; err:
     let out = '', err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 110_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), DEMO_LIMIT_MS + 30_000);
     child.on('exit', (code) => { clearTimeout(killer); resolve({ code, out, err }); });
   });
 }
 
-test('the demo crashes a node, sees it suspect then dead, restarts it, and ends by itself', { timeout: 120_000 }, async () => {
+test('piped, the demo crashes a node, shows real health scores, heals, and ends within its stated time', { timeout: 120_000 }, async () => {
+  const started = performance.now();
   const { code, out, err } = await shoal(['demo']);
+  const ms = performance.now() - started;
   assert.equal(code, 0, `${out}\n${err}`);
-  const order = ['converged: every node sees 5 members', 'crashing dogwood', 'ash sees dogwood alive/1 -> suspect/1', '-> dead/1', 'dogwood rejoined', 'demo finished'];
+  const order = [
+    'converged: every node sees 5 members',
+    'crashing dogwood',
+    'ash sees dogwood alive/1 -> suspect/1',
+    '-> dead/1',
+    'dogwood rejoined',
+    'birch goes deaf',
+    "birch's health score 0 -> ",
+    'birch hears again',
+    'demo finished',
+  ];
   let at = 0;
   for (const marker of order) {
     const i = out.indexOf(marker, at);
@@ -28,6 +41,9 @@ test('the demo crashes a node, sees it suspect then dead, restarts it, and ends 
     at = i;
   }
   assert.match(out, /ash sees dogwood dead\/1 -> alive\/[2-9]/, 'it comes back above the incarnation it was declared dead at');
+  assert.match(out, /birch's health score [0-9] -> [2-7]\n/, 'the deaf node\'s own score reaches at least 2');
+  assert.ok(ms < DEMO_LIMIT_MS, `took ${Math.round(ms)} ms; the help promises at most ${DEMO_LIMIT_MS}`);
+  assert.match(demoCommand.usage, new RegExp(`never more than ${DEMO_LIMIT_MS / 1000} s`));
 });
 
 test('demo arguments are checked before any node starts', async () => {

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 export type { Command } from '../command.js';
 import { memberCommand } from './member.js';
+import { membersCommand } from './members.js';
 import { demoCommand } from './demo.js';
 import { simRaftCommand } from './sim-raft.js';
 import { simMemberlistCommand } from './sim-memberlist.js';
@@ -12,6 +13,7 @@ import { tlsCaCommand, tlsCertCommand } from './tls.js';
 // Each command lives in its own file; add it here to make it reachable.
 export const commands: Command[] = [
   memberCommand,
+  membersCommand,
   demoCommand,
   simRaftCommand,
   simMemberlistCommand,

@@ -5,7 +5,7 @@ import {
   formatLinWitness,
   kvModel,
   LincheckInputError,
-  parseKvHistory,
+  kvHistoryFromJson,
   type KvOperation,
   type LinCheckResult,
   type LinStopReason,
@@ -14,6 +14,7 @@ import {
 } from '@shoal/sim';
 import { intOption, parseCommandArgs, stopwatch } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
+import { parseJsonText } from '../json-text.js';
 
 /** Exit codes: see docs/lincheck.md. */
 export const LINCHECK_EXIT = { linearizable: 0, notLinearizable: 1, badInput: 2, undecided: 3 } as const;
@@ -36,6 +37,8 @@ search with Lowe's memo, one key at a time). FILE holds a JSON array of
 A null "return" means the operation never returned: it may have taken effect
 at any time after its call, or never, and its output is not checked.
 FILE may be at most ${MAX_HISTORY_BYTES / MIB} MiB.
+
+  --model kv         the data model; kv is the only one (default kv)
 
 Budgets (the check is NP-complete; these keep a hard history from running
 for ever or filling memory):
@@ -96,9 +99,9 @@ export const lincheckCommand: Command = {
 async function readHistory(file: string): Promise<KvOperation[]> {
   const text = await readBounded(file, MAX_HISTORY_BYTES);
   try {
-    return parseKvHistory(text);
+    return kvHistoryFromJson(parseJsonText(text));
   } catch (error) {
-    if (error instanceof LincheckInputError) throw new UsageError(`${file}: ${error.message}`);
+    if (error instanceof LincheckInputError || error instanceof SyntaxError) throw new UsageError(`${file}: ${error.message}`);
     throw error;
   }
 }

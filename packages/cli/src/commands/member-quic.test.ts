@@ -105,14 +105,14 @@ test('three `shoal member --transport quic` nodes form one cluster; a node from 
     assert.match(n1.stderr(), /"reason":"unknown-ca"/, 'node-1 logs why it refused the intruder');
     for (const p of nodes) assert.ok(!p.events.some((e) => e.node === 'intruder'), 'nobody sees the intruder');
 
-    // SIGTERM leaves gracefully; SIGINT exits at once; both exit 0.
+    // SIGTERM leaves gracefully (exit 0); SIGINT exits at once (130).
     n3.child.kill('SIGTERM');
     assert.equal(await n3.exit, 0);
     await n1.until((e) => e.event === 'leave' && e.node === 'node-3', 'node-1 sees node-3 leave');
     await n2.until((e) => e.event === 'leave' && e.node === 'node-3', 'node-2 sees node-3 leave');
     n2.child.kill('SIGINT');
     n1.child.kill('SIGINT');
-    assert.deepEqual(await Promise.all([n1.exit, n2.exit]), [0, 0]);
+    assert.deepEqual(await Promise.all([n1.exit, n2.exit]), [130, 130]);
   } finally {
     for (const p of procs) p.child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { createLogger, fromUtf8, RealClock, utf8 } from '@shoal/kit';
+import { fromUtf8, RealClock, utf8 } from '@shoal/kit';
 import {
   type Config,
   createNetMemberlist,
@@ -10,22 +10,48 @@ import {
   Memberlist,
   type Node,
   splitHostPort,
+  stateName,
 } from '@shoal/memberlist';
 import { loadTlsMaterial, QuicTransport, type TlsMaterial, TlsMaterialError } from '@shoal/memberlist-quic';
 import { parseOptions } from '../args.js';
+import { stoppedExitCode } from '../interrupt.js';
+import { runStdinCommand } from './member-stdin.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
+import { LOG_LEVEL_CHOICES, logLevelOption, type LogLevelOption } from '../logging.js';
+import { memberOperations } from './member-operations.js';
 
 const USAGE = `shoal member --name NAME --bind HOST:PORT [--advertise HOST:PORT] [--join HOST:PORT,...]
        [--profile lan|wan|local] [--key BASE64] [--label LABEL] [--meta TEXT] [--state TEXT] [--commands]
        [--transport udp|quic] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--require-node-name]
+       [--log-level LEVEL] [--http HOST:PORT]
 
 Runs one memberlist node and prints one JSON object per line for each membership
 event, starting with its own join:
   {"event":"join"|"leave"|"update","node":NAME,"addr":"HOST:PORT","meta":TEXT,"t":EPOCH_MS}
-SIGTERM leaves the cluster gracefully, then exits 0; SIGINT shuts down at once, exit 0.
-Either signal during --join stops the join and exits 0.
+A leave says why the node went: "reason":"left" (it said goodbye) or "dead"
+(it stopped answering and was declared dead).
+SIGTERM leaves the cluster gracefully, then exits 0; SIGINT shuts down at once,
+exit 130. Either signal during --join stops the join (exit 0 or 130).
 
-  --state TEXT   delegate state exchanged in push/pull (remote state prints as "remote-state")
+  --advertise HOST:PORT  the address peers reach this node at (default: --bind's)
+  --join HOST:PORT,...   members to join through (default: none, a cluster of one)
+  --profile lan|wan|local  memberlist's timing defaults (default lan)
+  --key BASE64   16, 24 or 32-byte AES key encrypting gossip (default: none)
+  --label LABEL  packet label; peers with another label are refused (default none)
+  --meta TEXT    this node's metadata (default empty)
+  --log-level LEVEL
+                 ${LOG_LEVEL_CHOICES.join('|')} (default warn): the library's
+                 log lines, one JSON object each (pino), on standard error.
+                 debug shows joins, refused packets, suspicions and more.
+  --http HOST:PORT
+                 serve GET /v1/agent/members (JSON: name, address, state,
+                 incarnation, meta for each member) and GET /metrics
+                 (Prometheus text); prints {"event":"http","addr":...} once
+                 listening. Read it with \`shoal members --http HOST:PORT\`.
+                 Default: no HTTP server.
+
+  --state TEXT   delegate state exchanged in push/pull (remote state prints as
+                 "remote-state"; default empty)
   --commands     read commands from standard input, one per line:
                    send-reliable NODE TEXT | send-best-effort NODE TEXT | update-meta TEXT |
                    set-state TEXT | members | leave [TIMEOUT_MS]
@@ -35,7 +61,7 @@ Either signal during --join stops the join and exits 0.
                  quic: one UDP socket carrying QUIC with mutual TLS (docs/memberlist-quic.md);
                  --bind, --advertise and --join addresses are then QUIC (UDP) ports.
   --tls-ca FILE, --tls-cert FILE, --tls-key FILE
-                 required with quic: the cluster's CA certificate and this node's
+                 required with quic (no default): the cluster's CA certificate and this node's
                  certificate and key (\`shoal tls ca\`, \`shoal tls cert\`). Peers whose
                  certificates the CA did not sign are refused (logged on stderr).
   --require-node-name
@@ -43,8 +69,9 @@ Either signal during --join stops the join and exits 0.
                  memberlist name it is addressed by; --name must then equal the CN of
                  --tls-cert.
 
-Exit status: 0 stopped by a signal; 1 the node could not start or join; 2 bad
-arguments or TLS files that are missing, unreadable or unusable.`;
+Exit status: 0 stopped by SIGTERM; 130 stopped by SIGINT; 1 the node could not
+start, join or listen on --http; 2 bad arguments or TLS files that are missing,
+unreadable or unusable.`;
 
 const PROFILES = { lan: defaultLANConfig, wan: defaultWANConfig, local: defaultLocalConfig } as const;
 
@@ -63,6 +90,8 @@ interface MemberOptions {
   /** With quic: the files of this node's TLS material. */
   tls?: { caFile: string; certFile: string; keyFile: string };
   requireNodeName: boolean;
+  logLevel: LogLevelOption;
+  http?: { host: string; port: number };
 }
 
 function hostPort(flag: string, text: string): { host: string; port: number } {
@@ -88,6 +117,8 @@ export function parseMemberArgs(args: string[]): MemberOptions {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'require-node-name': { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'warn' },
+    http: { type: 'string' },
   });
   if (!values.name) throw new UsageError('--name is required');
   if (!values.bind) throw new UsageError('--bind is required');
@@ -125,6 +156,8 @@ export function parseMemberArgs(args: string[]): MemberOptions {
     transport,
     ...(tls ? { tls } : {}),
     requireNodeName: values['require-node-name']!,
+    logLevel: logLevelOption(values['log-level']!),
+    ...(values.http !== undefined ? { http: hostPort('http', values.http) } : {}),
   };
 }
 
@@ -154,7 +187,8 @@ export const memberCommand: Command = {
     const clock = new RealClock();
     const print = (obj: Record<string, unknown>): void => io.out(`${JSON.stringify({ ...obj, t: clock.wallTime() })}\n`);
     const nodeEvent = (event: string) => (node: Node): void =>
-      print({ event, node: node.name, addr: ipPortString(node.addr, node.port), meta: text(node.meta) });
+      print({ event, node: node.name, addr: ipPortString(node.addr, node.port), meta: text(node.meta), ...(event === 'leave' ? { reason: stateName(node.state) } : {}) });
+    const operations = await memberOperations(opts, io);
     let meta: Uint8Array = utf8(opts.meta);
     let state: Uint8Array = utf8(opts.state);
     const config: Config = PROFILES[opts.profile]({
@@ -165,6 +199,8 @@ export const memberCommand: Command = {
       advertisePort: opts.advertise?.port ?? opts.bind.port,
       label: opts.label,
       clock,
+      logger: operations.logger,
+      metrics: operations.metrics,
       events: { notifyJoin: nodeEvent('join'), notifyLeave: nodeEvent('leave'), notifyUpdate: nodeEvent('update') },
       delegate: {
         nodeMeta: () => meta,
@@ -180,9 +216,17 @@ export const memberCommand: Command = {
     const tls = opts.tls ? await loadTls(opts, opts.tls, clock.wallTime()) : undefined;
     let list: Memberlist;
     try {
-      list = tls ? await createQuicMemberlist(config, tls, opts.requireNodeName, io) : await createNetMemberlist(config);
+      list = tls ? await createQuicMemberlist(config, tls, opts.requireNodeName) : await createNetMemberlist(config);
     } catch (error) {
       io.err(`shoal member: ${(error as Error).message}\n`);
+      return 1;
+    }
+    try {
+      const served = await operations.serve(list);
+      if (served !== undefined) print({ event: 'http', addr: served });
+    } catch (error) {
+      await list.shutdown();
+      io.err(`shoal member: --http: ${(error as Error).message}\n`);
       return 1;
     }
     if (opts.join.length > 0) {
@@ -190,16 +234,16 @@ export const memberCommand: Command = {
         const contacted = await list.join(opts.join, { signal: io.signal });
         print({ event: 'joined', contacted });
       } catch (error) {
-        await list.shutdown();
+        await Promise.all([list.shutdown(), operations.close()]);
         // A signal while joining stops the join: that is the requested exit, not a failure.
-        if (io.signal.aborted) return 0;
+        if (io.signal.aborted) return stoppedExitCode(io.signal);
         io.err(`shoal member: join failed: ${(error as Error).message}\n`);
         return 1;
       }
     }
     const lines = opts.commands ? createInterface({ input: process.stdin }) : undefined;
     lines?.on('line', (line) => {
-      void runCommand(list, line.trim(), print, {
+      void runStdinCommand(list, line.trim(), print, {
         setMeta: (m) => (meta = m),
         setState: (s) => (state = s),
       }).catch((error: unknown) => print({ event: 'error', command: line, error: (error as Error).message }));
@@ -216,15 +260,15 @@ export const memberCommand: Command = {
         io.err(`shoal member: leave: ${(error as Error).message}\n`);
       }
     }
-    await list.shutdown();
-    return 0;
+    await Promise.all([list.shutdown(), operations.close()]);
+    return stoppedExitCode(io.signal);
   },
 };
 
 /** A memberlist over a QuicTransport, as createNetMemberlist does over the NetTransport. */
-async function createQuicMemberlist(config: Config, tls: TlsMaterial, requireNodeName: boolean, io: CommandIO): Promise<Memberlist> {
-  // Refused peers (another CA, an expired certificate, a wrong name) are warnings: JSON lines on stderr, without stacks.
-  const logger = createLogger((entry) => io.err(`${JSON.stringify(entry, (key, value: unknown) => (key === 'stack' ? undefined : value))}\n`), 'warn');
+async function createQuicMemberlist(config: Config, tls: TlsMaterial, requireNodeName: boolean): Promise<Memberlist> {
+  // Refused peers (another CA, an expired certificate, a wrong name) are warnings: on stderr at the default --log-level.
+  const logger = config.logger;
   const transport = await QuicTransport.create({
     bindAddr: config.bindAddr,
     bindPort: config.bindPort,
@@ -244,48 +288,5 @@ async function createQuicMemberlist(config: Config, tls: TlsMaterial, requireNod
   } catch (error) {
     await transport.shutdown();
     throw error;
-  }
-}
-
-async function runCommand(
-  list: Memberlist,
-  line: string,
-  print: (obj: Record<string, unknown>) => void,
-  set: { setMeta(m: Uint8Array): void; setState(s: Uint8Array): void },
-): Promise<void> {
-  if (line === '') return;
-  const [verb, ...rest] = line.split(' ');
-  const find = (name: string | undefined): Node => {
-    const node = list.members().find((m) => m.name === name);
-    if (!node) throw new Error(`no member '${name}'`);
-    return node;
-  };
-  switch (verb) {
-    case 'send-reliable':
-      await list.sendReliable(find(rest[0]), utf8(rest.slice(1).join(' ')));
-      print({ event: 'sent', to: rest[0] });
-      return;
-    case 'send-best-effort':
-      list.sendBestEffort(find(rest[0]), utf8(rest.slice(1).join(' ')));
-      print({ event: 'sent', to: rest[0] });
-      return;
-    case 'update-meta':
-      set.setMeta(utf8(rest.join(' ')));
-      await list.updateNode(5000);
-      print({ event: 'updated' });
-      return;
-    case 'set-state':
-      set.setState(utf8(rest.join(' ')));
-      print({ event: 'state-set' });
-      return;
-    case 'members':
-      print({ event: 'members', members: list.members().map((m) => ({ name: m.name, addr: ipPortString(m.addr, m.port), meta: text(m.meta) })) });
-      return;
-    case 'leave':
-      await list.leave(Number(rest[0] ?? 5000));
-      print({ event: 'left' });
-      return;
-    default:
-      throw new Error(`unknown command '${verb}'`);
   }
 }

@@ -26,7 +26,10 @@ DIR/wal (WalLogStore), one line per entry
 then the stable state in DIR/stable (FileStableStore):
   {"stable":{"CurrentTerm":N, "LastVoteTerm":N, "LastVoteCand":str, ...other keys as base64}}
 A torn tail the store would cut when opened is reported on standard error
-and not dumped. --from and --to limit the entries (inclusive).
+and not dumped.
+
+  --from N       the first entry dumped (default: the log's first)
+  --to N         the last entry dumped, inclusive (default: the log's last)
 
 Exit status: 0 dumped; 1 the directory is damaged (a checksum mismatch before
 the last commit, a garbage file) or unreadable, with the file and offset on

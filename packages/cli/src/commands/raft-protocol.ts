@@ -3,6 +3,7 @@
 // fields or ok:false with the error's text.
 import { ApplyTimeoutError, EnqueueTimeoutError, ServerSuffrage, type Raft } from '@shoal/raft';
 import { benchOp } from './raft-bench-op.js';
+import { parseJsonText } from '../json-text.js';
 import type { CommandLogFSM } from './raft-fsm.js';
 
 export interface RaftServer {
@@ -33,7 +34,7 @@ const OP_TIMEOUT_MS = 10_000;
 export function parseRequestLine(line: string): { request: RaftRequest } | { error: string } {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(line);
+    parsed = parseJsonText(line);
   } catch (error) {
     return { error: `bad request: ${(error as Error).message}` };
   }

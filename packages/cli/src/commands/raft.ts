@@ -24,8 +24,11 @@ import {
 } from '@shoal/raft';
 import { intOption, parseOptions } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
+import { stoppedExitCode } from '../interrupt.js';
 import { CommandLogFSM } from './raft-fsm.js';
 import { handleRequest, parseRequestLine, type RaftServer } from './raft-protocol.js';
+
+const RAFT_DEFAULTS = defaultConfig();
 
 const USAGE = `shoal raft --id ID --bind HOST:PORT --dir DIR [--advertise HOST:PORT]
            [--bootstrap ID=HOST:PORT,...] [--wire 1.1|1.7]
@@ -42,6 +45,17 @@ and applied within --apply-timeout-ms (default 10000) is answered with an error
 (it may still commit later). --parallel-append lets the leader replicate
 entries while it writes them (config.parallelAppend).
 
+  --advertise HOST:PORT   the address peers reach this server at (default: --bind's)
+  --bootstrap ID=HOST:PORT,...
+                          the first configuration's voters (default: none; join later)
+  --wire 1.1|1.7          the Go raft wire version (default 1.1)
+  --snapshot-threshold N  log entries between snapshots (default ${RAFT_DEFAULTS.snapshotThreshold}; 0 keeps it)
+  --trailing-logs N       entries kept after a snapshot (default ${RAFT_DEFAULTS.trailingLogs}; 0 keeps it)
+  --snapshot-interval-ms N
+                          how often to check the threshold (default ${RAFT_DEFAULTS.snapshotIntervalMs}; 0 keeps it)
+  --tls-ca F --tls-cert F --tls-key F
+                          TLS with this CA, certificate and key (default: plain TCP)
+
 Standard output, JSON lines:
   {"event":"ready","id":ID,"addr":HOST:PORT}            once it listens
   {"event":"leader","leader":ID|null,"term":N,"addr":A}  on each leader change
@@ -53,8 +67,8 @@ with that "req": {"op":"apply","data":TEXT} -> {"ok":true,"index":I};
 {"op":"configuration"} -> {"ok":true,"servers":[{"id","addr","suffrage"}]}; failures answer
 {"ok":false,"error":TEXT}. This is interop/raft-node's protocol.
 
-Exits 0 when standard input ends or on SIGTERM/SIGINT (raft shut down and the
-stores closed), 1 when it cannot start, 2 on bad arguments.`;
+Exits 0 when standard input ends or on SIGTERM, 130 on SIGINT (raft shut down
+and the stores closed either way), 1 when it cannot start, 2 on bad arguments.`;
 
 const DEFAULT_APPLY_TIMEOUT_MS = 10_000;
 
@@ -321,7 +335,7 @@ export function raftCommandOn(input: () => Readable): Command {
       } catch (error) {
         io.err(`shoal raft: shutdown: ${error instanceof Error ? error.message : String(error)}\n`);
       }
-      return 0;
+      return io.signal.aborted ? stoppedExitCode(io.signal) : 0;
     },
   };
 }

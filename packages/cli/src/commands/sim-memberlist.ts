@@ -1,12 +1,12 @@
 import { type ConfigProfile } from '@shoal/memberlist';
 import { runScenario } from '@shoal/memberlist/sim';
-import { fractionOption, intOption, parseOptions, SIM_OPTIONS, simOptions, type SimLimits, stopwatch } from '../args.js';
+import { DEFAULT_SEED, fractionOption, intOption, parseOptions, SIM_OPTIONS, simOptions, type SimLimits, stopwatch } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
 import { interruptedExitCode, signalName, untilAborted } from '../interrupt.js';
 
 const LIMITS: SimLimits = { defaultNodes: 10, minNodes: 1, maxNodes: 100_000, defaultDurationMs: 30_000, maxDurationMs: 24 * 3_600_000 };
 
-const USAGE = `shoal sim memberlist --nodes N --seed S --duration-ms D [--loss P] [--kill K] [--slow K]
+const USAGE = `shoal sim memberlist [--nodes N] [--seed S] [--duration-ms D] [--loss P] [--kill K] [--slow K]
                       [--profile lan|wan|local] [--no-lifeguard] [--codec auto|bytes|frames]
                       [--start auto|join|warm] [--join-window-ms W] [--progress]
 
@@ -16,6 +16,18 @@ join window); once the cluster has converged, K random members are crashed
 (--kill) and K others become slow (--slow: each message handled 0.5-2 s late).
 --loss drops that fraction of datagrams on every link. --no-lifeguard runs
 plain SWIM timing (health multiplier 1, suspicion max = min) to compare.
+
+  --nodes N          members, ${LIMITS.minNodes} to ${LIMITS.maxNodes} (default ${LIMITS.defaultNodes})
+  --seed S           an integer from 0 (default ${DEFAULT_SEED})
+  --duration-ms D    virtual milliseconds, 1 to ${LIMITS.maxDurationMs} (default ${LIMITS.defaultDurationMs})
+  --loss P           fraction of datagrams dropped, 0 to 1 (default 0)
+  --kill K           members crashed after convergence, 0 to N-1 (default 0)
+  --slow K           members made slow, 0 to N-1-K (default 0)
+  --profile P        lan, wan or local timing (default lan)
+  --codec C          auto, bytes or frames (default auto; see below)
+  --start S          auto, join or warm (default auto; see below)
+  --join-window-ms W members join at random times in [0, W) (default 5 ms
+                     per member, at most 10000)
 
 --codec bytes sends real encoded packets and streams through the whole wire
 codec (compression, CRC); frames passes the messages as objects and counts
@@ -27,7 +39,6 @@ Prints one JSON object:
   {nodes, seed, trace_hash, converged_at_ms, kill_detected_ms, false_positives,
    bytes_per_node_per_s, wall_ms, ...details}
 Times are virtual except wall_ms. The same arguments always give the same trace_hash.
-N is 1 to ${LIMITS.maxNodes} (default ${LIMITS.defaultNodes}); D is 1 to ${LIMITS.maxDurationMs} (default ${LIMITS.defaultDurationMs}).
 SIGINT or SIGTERM stops the run at once: no result is printed, a line on stderr
 says what was cut short, and the exit status is 130 (SIGINT) or 143 (SIGTERM).`;
 

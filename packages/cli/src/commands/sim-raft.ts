@@ -23,6 +23,7 @@ linearizability at the end.
   --duration-ms D  virtual milliseconds of workload, 1 to ${LIMITS.maxDurationMs} (default ${LIMITS.defaultDurationMs})
   --seeds K        runs seeds S, S+1, ... S+K-1, 1 to ${SEEDS.max} (default ${SEEDS.default})
   --clients C      concurrent clients, 1 to ${CLIENTS.max} (default ${CLIENTS.default})
+  --history FILE   write the last run's client history there (default: not written)
 
 Prints one JSON object per run:
   {seed, trace_hash, ops_ok, ops_failed, ops_unknown, elections,

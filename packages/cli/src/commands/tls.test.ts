@@ -111,7 +111,7 @@ test('bad input: one line on stderr and exit 2', async () => {
     [['tls', 'ca', '--out', out, '--days', 'many'], /^shoal tls ca: --days must be an integer/],
     [['tls', 'ca', '--out', out, '--name', ''], /^shoal tls ca: --name must not be empty$/],
     [['tls', 'ca', '--out', out, 'extra'], /^shoal tls ca: unexpected argument 'extra'$/],
-    [['tls', 'ca', '--out', out, '--bogus'], /^shoal tls ca: Unknown option '--bogus'/],
+    [['tls', 'ca', '--out', out, '--bogus'], /^shoal tls ca: unknown option '--bogus'; usage: shoal tls ca --out DIR/],
     [['tls', 'cert', '--name', 'n', '--out', out], /^shoal tls cert: missing --ca-dir DIR$/],
     [['tls', 'cert', '--ca-dir', caDir, '--out', out], /^shoal tls cert: missing --name NAME$/],
     [['tls', 'cert', '--ca-dir', caDir, '--name', 'n'], /^shoal tls cert: missing --out DIR$/],
@@ -122,7 +122,7 @@ test('bad input: one line on stderr and exit 2', async () => {
     [['tls', 'cert', '--ca-dir', join(scratch, 'nowhere'), '--name', 'n', '--out', out], /^shoal tls cert: cannot read .*nowhere\/ca\.pem: no such file \(is --ca-dir a directory made by `shoal tls ca`\?\)$/],
     [['tls', 'cert', '--ca-dir', notCaDir, '--name', 'n', '--out', out], /^shoal tls cert: the CA certificate is not PEM/],
     [['tls', 'cert', '--ca-dir', caDir, '--name', 'ca', '--out', caDir], /^shoal tls cert: --name 'ca' in --out .* would overwrite the CA's own files$/],
-    [['tls'], /^shoal: unknown command 'tls' \(did you mean: tls ca, tls cert\?\)$/],
+    [['tls'], /^shoal: unknown command 'tls' \(did you mean: tls ca, tls cert\? see `shoal tls --help`\)$/],
   ];
   for (const [argv, message] of cases) {
     const result = await shoal(...argv);

@@ -51,8 +51,9 @@ and client. Written as OUT/NAME.pem and OUT/NAME-key.pem (mode 0600); OUT is
 created if missing.
 
   --name NAME  the memberlist node name (letters, digits and . _ @ + -)
-  --ip IP      an address peers dial this node at (repeatable); Go peers check it
-  --dns NAME   a further DNS name (repeatable)
+  --ip IP      an address peers dial this node at (repeatable; default none);
+               Go peers check it
+  --dns NAME   a further DNS name (repeatable; default none)
   --days N     validity in days, 1 to ${MAX_DAYS} (default ${DEFAULT_NODE_DAYS})
   --force      replace existing files (default: refuse)
 
