@@ -7,6 +7,8 @@ import { TransportError } from '@shoal/memberlist';
 import type { QuicStream } from '../engine/types.js';
 
 const EMPTY = new Uint8Array(0);
+/** Bytes a closed stream still reads (and drops) while it waits for the peer's FIN. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
@@ -32,6 +34,8 @@ export class QuicStreamConn {
   #failure: TransportError | undefined;
   #closed = false;
   #readEnded = false;
+  /** The stream read under way, which may outlive a read() that close() cut short. */
+  #streamRead: Promise<Uint8Array | null> | undefined;
   readonly #closedSignal = new Deferred<null>();
 
   constructor(stream: QuicStream, remoteAddr: string, options: { prefix?: Uint8Array; leftover?: Uint8Array } = {}) {
@@ -65,7 +69,13 @@ export class QuicStreamConn {
     if (this.#failure) throw this.#failure;
     if (this.#readEnded) return null;
     try {
-      const chunk = await Promise.race([this.#stream.read(), this.#closedSignal.promise]);
+      const pending = this.#stream.read();
+      this.#streamRead = pending;
+      void pending.then(
+        () => this.#streamRead === pending && (this.#streamRead = undefined),
+        () => this.#streamRead === pending && (this.#streamRead = undefined),
+      );
+      const chunk = await Promise.race([pending, this.#closedSignal.promise]);
       if (this.#closed) throw new TransportError(`stream to ${this.remoteAddr} closed locally`, false);
       if (chunk === null) this.#readEnded = true;
       return chunk;
@@ -75,7 +85,14 @@ export class QuicStreamConn {
     }
   }
 
-  /** FIN after the queued writes; pending and later reads reject; what the peer still sends is discarded. */
+  /**
+   * FIN after the queued writes; pending and later reads reject. What the
+   * peer still sends is read and dropped up to its FIN (then the stream is
+   * finished both ways and the engine gives its slot back to the peer; a
+   * stream stopped before the FIN never does, and quic-go, which sends the
+   * FIN after the data, would run out of streams). Past DRAIN_LIMIT_BYTES it
+   * stops reading instead.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -83,7 +100,7 @@ export class QuicStreamConn {
     const tail = this.#takePrefix(EMPTY);
     const stream = this.#stream;
     void this.#writing.then(() => stream.end(tail)).catch(() => stream.reset(0));
-    if (!this.#readEnded) stream.stopReading(0);
+    if (!this.#readEnded) void drainToFin(stream, this.#streamRead);
   }
 
   /** Ends both directions at once, discarding queued bytes (transport shutdown). */
@@ -99,6 +116,22 @@ export class QuicStreamConn {
     const out = concat(this.#prefix, data);
     this.#prefix = EMPTY;
     return out;
+  }
+}
+
+/** Reads `stream` on to its FIN (after the read already under way, if any), dropping the bytes. */
+async function drainToFin(stream: QuicStream, underWay: Promise<Uint8Array | null> | undefined): Promise<void> {
+  let dropped = 0;
+  try {
+    for (let chunk = await (underWay ?? stream.read()); chunk !== null; chunk = await stream.read()) {
+      dropped += chunk.length;
+      if (dropped > DRAIN_LIMIT_BYTES) {
+        stream.stopReading(0);
+        return;
+      }
+    }
+  } catch {
+    // reset by the peer or the connection closed: nothing left to drain
   }
 }
 
