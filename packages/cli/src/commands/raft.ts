@@ -40,10 +40,7 @@ flags, which go together) with durable stores in DIR (wal/, stable/,
 snapshots/), speaking HashiCorp raft's wire: --wire 1.1 (Go raft 1.1.2, the
 default, no pre-vote) or 1.7. Its state machine is a log of commands with a
 sha256 digest; its snapshot is the JSON array of the commands. --bootstrap
-bootstraps those voters only when DIR holds no state. An apply not committed
-and applied within --apply-timeout-ms (default 10000) is answered with an error
-(it may still commit later). --parallel-append lets the leader replicate
-entries while it writes them (config.parallelAppend).
+bootstraps those voters only when DIR holds no state.
 
   --advertise HOST:PORT   the address peers reach this server at (default: --bind's)
   --bootstrap ID=HOST:PORT,...
@@ -53,8 +50,12 @@ entries while it writes them (config.parallelAppend).
   --trailing-logs N       entries kept after a snapshot (default ${RAFT_DEFAULTS.trailingLogs}; 0 keeps it)
   --snapshot-interval-ms N
                           how often to check the threshold (default ${RAFT_DEFAULTS.snapshotIntervalMs}; 0 keeps it)
+  --apply-timeout-ms N    an apply not committed and applied by then is answered
+                          with an error; it may still commit later (default 10000)
   --tls-ca F --tls-cert F --tls-key F
                           TLS with this CA, certificate and key (default: plain TCP)
+  --parallel-append       the leader replicates entries while it writes them
+                          (config.parallelAppend; default off)
 
 Standard output, JSON lines:
   {"event":"ready","id":ID,"addr":HOST:PORT}            once it listens
