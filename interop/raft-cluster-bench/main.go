@@ -81,7 +81,7 @@ func startCluster(dir string) ([]*member, error) {
 		if err := raft.BootstrapCluster(conf, m.store, m.store, snaps[i], m.transport, cluster); err != nil {
 			return nil, err
 		}
-		r, err := raft.NewRaft(conf, newCommandLog(), m.store, m.store, snaps[i], m.transport)
+		r, err := raft.NewRaft(conf, newCommandLog(func(int) {}), m.store, m.store, snaps[i], m.transport)
 		if err != nil {
 			return nil, err
 		}
