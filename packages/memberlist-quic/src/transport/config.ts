@@ -32,7 +32,7 @@ export interface QuicTransportConfig {
   keepAliveMs?: number;
   /** Packets queued behind a dial, per peer, and datagrams buffered per connection; beyond it they are dropped and counted. Default 256. */
   packetQueueSize?: number;
-  /** Peer-opened streams waiting per connection; beyond it they are refused. Default 16. */
+  /** Peer-opened streams waiting per connection; beyond it they wait unread in the engine (the peer's stream limit pushes back). Default 16. */
   streamQueueSize?: number;
   /**
    * A peer's stream must deliver its header within this: the kind byte of a
