@@ -40,7 +40,9 @@ export interface QuicTransportConfig {
    * of a packet stream. Otherwise it is reset and counted
    * (`memberlist.quic.stream.dropped` reason `header-timeout`), so a peer that
    * opens streams and never writes holds nothing for long. Default 5 000 (as
-   * memberlist's streamFirstMessageTimeoutMs, which then takes over).
+   * memberlist's streamFirstMessageTimeoutMs, which then takes over). A
+   * memberlist stream we closed likewise waits this long for the peer's FIN,
+   * then stops reading.
    */
   streamHeaderTimeoutMs?: number;
   /** Retire connections older than this (they drain, the next send dials anew); 0 is off. Default 0. */
