@@ -260,6 +260,34 @@ test('many concurrent streams (more than the peer allows at once)', { timeout: 2
   });
 });
 
+test('peer streams beyond the backlog wait for the application instead of being refused', { timeout: 20_000 }, async () => {
+  await withPair(
+    async (_a, b, ab, ba) => {
+      const N = 20;
+      // Every stream (data and FIN) arrives, in one batch or a few, before the application takes any.
+      const replies = Array.from({ length: N }, async (_, i) => {
+        const s = await ab.openBidi();
+        const back = readAll(s);
+        await s.end(Buffer.from(String(i)));
+        return Buffer.from(await back).toString();
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      void (async () => {
+        for await (const s of ba.incomingStreams) {
+          void (async () => {
+            const req = await readAll(s);
+            await s.end(Buffer.concat([Buffer.from('re:'), req]));
+          })();
+        }
+      })();
+      assert.deepEqual(await Promise.all(replies), Array.from({ length: N }, (_, i) => `re:${i}`));
+      assert.equal(b.stats().streamsRefused, 0);
+    },
+    {},
+    { streamBacklog: 2 },
+  );
+});
+
 test('stream reset by the peer surfaces as a typed error', { timeout: 10_000 }, async () => {
   await withPair(async (_a, _b, ab, ba) => {
     void (async () => {

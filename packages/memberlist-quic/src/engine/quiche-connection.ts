@@ -65,6 +65,8 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   #nextPeerUni: number;
   #openWaiters: { uni: boolean; done: Deferred<QuicStream> }[] = [];
   #incoming: AsyncQueue<QuicStream>;
+  /** A new peer stream found the backlog full and waits in quiche (see #readable). */
+  #acceptDeferred = false;
   #datagramHandler: ((data: Uint8Array) => void) | undefined;
   #datagramBacklog: Uint8Array[] = [];
   #closed = new Deferred<QuicCloseInfo>();
@@ -103,8 +105,26 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   }
 
   get incomingStreams(): AsyncIterable<QuicStream> {
-    return this.#incoming;
+    return { [Symbol.asyncIterator]: () => this.#takeStreams() };
   }
+
+  async *#takeStreams(): AsyncGenerator<QuicStream, void, undefined> {
+    for await (const s of this.#incoming) {
+      // A stream left the backlog: accept the ones waiting in quiche.
+      if (this.#acceptDeferred) queueMicrotask(this.#resumeAccept);
+      yield s;
+    }
+  }
+
+  readonly #resumeAccept = (): void => {
+    if (!this.#acceptDeferred || this.#released || this.#phase !== 'open') return;
+    this.#acceptDeferred = false;
+    const conn = this.conn;
+    if (conn.isReadable()) {
+      for (const id of conn.readable()) this.#readable(id);
+    }
+    this.scheduleFlush();
+  };
 
   closedError(): Error | null {
     return this.#closedError;
@@ -473,15 +493,20 @@ export class QuicheConnection implements QuicConnection, StreamHost {
       // A new peer stream (quiche reports it once it has data, FIN or a reset).
       const next = uni ? this.#nextPeerUni : this.#nextPeerBidi;
       if (id < next) return void this.#drainUnknown(id);
-      if (uni) this.#nextPeerUni = id + 4;
-      else this.#nextPeerBidi = id + 4;
+      // The backlog is full: leave this stream (and every later one, to keep
+      // their order) unread in quiche until the application takes a stream;
+      // quiche reports it readable again then. The peer's stream limit and
+      // flow control push back meanwhile. Refusing it instead would lose what
+      // it carries: a batch of packets (processReceived) can open more streams
+      // than the backlog holds before the application gets a turn to take any.
+      if (this.#acceptDeferred) return;
       s = new QuicheStream(this, id, false);
       if (!this.#incoming.tryPush(s)) {
-        this.host.count('streamsRefused');
-        s.stopReading(0);
-        if (!uni) s.reset(0);
+        this.#acceptDeferred = true;
         return;
       }
+      if (uni) this.#nextPeerUni = id + 4;
+      else this.#nextPeerBidi = id + 4;
       this.#streams.set(id, s);
     }
     s.onReadable();

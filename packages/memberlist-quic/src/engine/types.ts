@@ -63,7 +63,11 @@ export interface QuicEngineOptions {
   maxConnections?: number;
   /** Accepted connections not yet taken from `incoming`; more are closed and counted. Default 256. */
   acceptBacklog?: number;
-  /** Peer streams not yet taken from a connection's `incomingStreams`; more are refused. Default 64. */
+  /**
+   * Peer streams not yet taken from a connection's `incomingStreams`; more wait
+   * unread in quiche (so count against the peer's stream limit and flow control)
+   * until the application takes one. Default 64.
+   */
   streamBacklog?: number;
   /** Received datagrams buffered per connection before a handler is set; more are dropped. Default 256. */
   datagramBacklog?: number;
@@ -166,6 +170,7 @@ export interface QuicEngineStats {
   connectionsDialled: number;
   /** Accepted connections closed because the accept backlog was full. */
   connectionsRefusedBacklog: number;
+  /** Always 0: peer streams beyond streamBacklog wait instead (kept for compatibility). */
   streamsRefused: number;
   datagramsIn: number;
   datagramsOut: number;

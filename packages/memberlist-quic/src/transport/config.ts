@@ -32,7 +32,7 @@ export interface QuicTransportConfig {
   keepAliveMs?: number;
   /** Packets queued behind a dial, per peer, and datagrams buffered per connection; beyond it they are dropped and counted. Default 256. */
   packetQueueSize?: number;
-  /** Peer-opened streams waiting per connection; beyond it they are refused. Default 16. */
+  /** Peer-opened streams waiting per connection; beyond it they wait unread in the engine (the peer's stream limit pushes back). Default 16. */
   streamQueueSize?: number;
   /**
    * A peer's stream must deliver its header within this: the kind byte of a
@@ -40,7 +40,9 @@ export interface QuicTransportConfig {
    * of a packet stream. Otherwise it is reset and counted
    * (`memberlist.quic.stream.dropped` reason `header-timeout`), so a peer that
    * opens streams and never writes holds nothing for long. Default 5 000 (as
-   * memberlist's streamFirstMessageTimeoutMs, which then takes over).
+   * memberlist's streamFirstMessageTimeoutMs, which then takes over). A
+   * memberlist stream we closed likewise waits this long for the peer's FIN,
+   * then stops reading.
    */
   streamHeaderTimeoutMs?: number;
   /** Retire connections older than this (they drain, the next send dials anew); 0 is off. Default 0. */

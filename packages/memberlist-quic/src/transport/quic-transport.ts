@@ -36,7 +36,7 @@ import { verifyPeerCertificate, type PeerCertificateRejection } from '../tls/ver
 import { type QuicTransportConfig, type ResolvedQuicTransportConfig, resolveConfig } from './config.js';
 import { ALPN_MEMBERLIST, ALPN_PREFERENCE, encodePacketFrame, type FrameProgress, hasKindByte, MAX_PACKET_FRAME, PacketFrameDecoder, pathAfterDatagram, StreamKind, streamKindOf } from './framing.js';
 import { CloseCode, ConnectionPool, PooledConnection } from './pool.js';
-import { QuicStreamConn, withLeftover } from './stream-conn.js';
+import { type FinWait, QuicStreamConn, withLeftover } from './stream-conn.js';
 
 /** TLS alerts sent with each refusal (RFC 8446 §6). */
 const ALERTS: Record<PeerCertificateRejection, number> = {
@@ -344,7 +344,7 @@ export class QuicTransport implements NodeAwareTransport {
     }
     this.#track(pc, stream);
     this.#metrics.incrCounter('memberlist.quic.stream.opened', 1, { kind: 'memberlist' });
-    const conn = new QuicStreamConn(stream, key, hasKindByte(pc.conn.alpn) ? { prefix: Uint8Array.of(StreamKind.memberlist) } : {});
+    const conn = new QuicStreamConn(stream, key, { finWait: this.#finWait, ...(hasKindByte(pc.conn.alpn) ? { prefix: Uint8Array.of(StreamKind.memberlist) } : {}) });
     return this.#trackConn(conn);
   }
 
@@ -439,6 +439,11 @@ export class QuicTransport implements NodeAwareTransport {
     }
   }
 
+  /** After close(), a memberlist stream waits this long for the peer's FIN (as for a header), then stops reading. */
+  get #finWait(): FinWait {
+    return { clock: this.#clock, ms: this.#config.streamHeaderTimeoutMs };
+  }
+
   /** Resets `stream` and counts it when the header timeout passes first (cancel the timer once the header is in). */
   #headerDeadline(stream: QuicStream, onTimeout?: () => void): Timer {
     return this.#clock.after(this.#config.streamHeaderTimeoutMs, () => {
@@ -512,7 +517,7 @@ export class QuicTransport implements NodeAwareTransport {
     const handler = this.#handler;
     if (!handler || this.#shutdown) return this.#refuse(stream, 'not-listening');
     this.#metrics.incrCounter('memberlist.quic.stream.accepted', 1, { kind });
-    const conn = this.#trackConn(new QuicStreamConn(stream, pc.key, leftover ? { leftover } : {}));
+    const conn = this.#trackConn(new QuicStreamConn(stream, pc.key, { finWait: this.#finWait, ...(leftover ? { leftover } : {}) }));
     try {
       handler.stream(conn);
     } catch (error) {
