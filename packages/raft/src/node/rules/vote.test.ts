@@ -90,6 +90,11 @@ const voteRows: VoteRow[] = [
   { name: 'non-voter with a stale term: the term is the reason', req: { ...who('n'), term: 4 }, expect: refuse('stale-term', false) },
   { name: 'a staging server counts as a non-voter', req: who('s'), expect: refuse('candidate-not-voter', true) },
   { name: 'non-voter: checked before the vote already cast', req: { ...who('n'), term: 5 }, cast: { term: 5, sameCandidate: true }, expect: refuse('candidate-not-voter', false) },
+  // A candidate whose log is ahead of ours may hold a newer configuration (shoal, beyond Go: chaos seed 1945 deadlocked without this).
+  { name: 'a non-voter to us whose log is longer than ours may be a voter in a newer configuration: granted', req: { ...who('n'), term: 9, lastLogIndex: 11 }, expect: grant(true) },
+  { name: 'a non-voter to us whose last term is newer than ours: granted', req: { ...who('n'), term: 9, lastLogIndex: 3, lastLogTerm: 6 }, expect: grant(true) },
+  { name: 'a candidate outside our configuration whose log is ahead of ours: granted', req: { ...who('x'), term: 9, lastLogIndex: 12 }, expect: grant(true) },
+  { name: 'a non-voter to us with a log equal to ours is still refused', req: { ...who('n'), term: 9, lastLogIndex: 10 }, expect: refuse('candidate-not-voter', true) },
   // A restarted server stays quiet for a heartbeat timeout (shoal, beyond Go: docs/raft.md "Lease reads").
   { name: 'quiet period: votes refused just after a restart, term left alone', view: { now: 1_000, voteQuietUntil: 1_500 }, req: { term: 9 }, expect: refuse('recently-started', false) },
   { name: 'quiet period: over once the clock reaches its end', view: { now: 1_500, voteQuietUntil: 1_500 }, expect: grant(true) },
@@ -136,6 +141,8 @@ const preVoteRows: PreVoteRow[] = [
   { name: 'a candidate outside our configuration is refused', req: who('x'), expect: { grant: false, reason: 'candidate-not-in-configuration' } },
   { name: 'a non-voter is refused, whatever its term', req: { ...who('n'), term: 50 }, expect: { grant: false, reason: 'candidate-not-voter' } },
   { name: 'a staging server is refused', req: who('s'), expect: { grant: false, reason: 'candidate-not-voter' } },
+  { name: 'a non-voter to us whose log is ahead of ours is granted (it may be a voter in a newer configuration)', req: { ...who('n'), lastLogIndex: 11 }, expect: { grant: true } },
+  { name: 'a candidate outside our configuration whose log is ahead of ours is granted', req: { ...who('x'), lastLogIndex: 11 }, expect: { grant: true } },
   { name: 'a log with an older last term is refused', req: { lastLogIndex: 30, lastLogTerm: 4 }, expect: { grant: false, reason: 'log-not-up-to-date' } },
   { name: 'a shorter log with the same last term is refused', req: { lastLogIndex: 9 }, expect: { grant: false, reason: 'log-not-up-to-date' } },
   { name: 'a longer log is granted', req: { lastLogIndex: 12, lastLogTerm: 5 }, expect: { grant: true } },

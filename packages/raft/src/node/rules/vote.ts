@@ -74,9 +74,28 @@ function isKnown(view: VoterView): boolean {
   return view.configuration.servers.length > 0;
 }
 
+/**
+ * Whether our configuration can judge this candidate's membership. Upstream
+ * refuses candidates that the voter's latest configuration does not list as
+ * voters; but a candidate whose log is strictly ahead of ours may hold a newer
+ * configuration, one that made it a voter. Refusing it then can deadlock a
+ * cluster for good (found by the chaos simulation, seed 1945: the one voter
+ * that could elect the newest configuration's candidate lagged a
+ * configuration behind and refused it, while the only candidate it would
+ * accept lacked the up-to-date log every other voter required). So the
+ * membership refusals apply only to candidates whose log is not ahead of
+ * ours. They guard against disruption, not safety, which rests on one vote
+ * per term and the up-to-date check alone.
+ */
+function judgesMembership(view: VoterView, req: { candidateId: ServerID; lastLogIndex: number; lastLogTerm: number }): boolean {
+  if (req.candidateId === '' || !isKnown(view)) return false;
+  const ahead = req.lastLogTerm > view.lastLogTerm || (req.lastLogTerm === view.lastLogTerm && req.lastLogIndex > view.lastLogIndex);
+  return !ahead;
+}
+
 /** Refusals that come before terms are compared: they leave our term alone even when the request's is newer. */
 function refuseBeforeTerms(view: VoterView, req: VoteRequestView): VoteRefusal | undefined {
-  if (req.candidateId !== '' && isKnown(view) && !inConfiguration(view.configuration, req.candidateId)) return 'candidate-not-in-configuration';
+  if (judgesMembership(view, req) && !inConfiguration(view.configuration, req.candidateId)) return 'candidate-not-in-configuration';
   if (!req.leadershipTransfer) {
     if (view.leaderAddr !== '' && view.leaderAddr !== req.candidateAddr) return 'have-leader';
     if (view.now < view.voteQuietUntil) return 'recently-started';
@@ -91,7 +110,7 @@ export function screenVote(view: VoterView, req: VoteRequestView): Screening {
   if (req.term < view.currentTerm) return { adoptTerm: false, refuse: 'stale-term' };
   const adoptTerm = req.term > view.currentTerm;
   // Non-voters (upstream 1.2+) cannot be elected; the newer term is adopted all the same.
-  if (req.candidateId !== '' && isKnown(view) && !hasVote(view.configuration, req.candidateId)) return { adoptTerm, refuse: 'candidate-not-voter' };
+  if (judgesMembership(view, req) && !hasVote(view.configuration, req.candidateId)) return { adoptTerm, refuse: 'candidate-not-voter' };
   return { adoptTerm, refuse: undefined };
 }
 
@@ -120,7 +139,7 @@ export function decidePreVote(view: VoterView, req: Omit<VoteRequestView, 'leade
   const early = refuseBeforeTerms(view, { ...req, leadershipTransfer: false });
   if (early !== undefined) return { grant: false, reason: early };
   if (req.term < view.currentTerm) return { grant: false, reason: 'stale-term' };
-  if (req.candidateId !== '' && isKnown(view) && !hasVote(view.configuration, req.candidateId)) return { grant: false, reason: 'candidate-not-voter' };
+  if (judgesMembership(view, req) && !hasVote(view.configuration, req.candidateId)) return { grant: false, reason: 'candidate-not-voter' };
   if (!logUpToDate(view, req)) return { grant: false, reason: 'log-not-up-to-date' };
   return { grant: true };
 }
