@@ -1,2 +1,3 @@
 export { commands, type Command } from './commands/index.js';
 export { main } from './main.js';
+export type { CommandIO } from './command.js';

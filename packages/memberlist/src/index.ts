@@ -15,6 +15,7 @@ export { pushPullScale, retransmitLimit, suspicionTimeout } from './util.js';
 
 // Configuration and delegates.
 export * from './config.js';
+export type { NameRegistry } from './names.js';
 export type * from './delegates.js';
 
 // Encryption keys (Go's keyring.go) and the error its checks throw.

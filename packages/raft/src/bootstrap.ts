@@ -36,6 +36,7 @@ export async function hasExistingState(logs: LogStore, stable: StableStore, snap
   return (await snapshots.list()).length > 0;
 }
 
+/** The stores and transport `bootstrapCluster` and `recoverCluster` take, with the node's configuration. */
 export interface StoresArgs {
   config: Config;
   logs: LogStore;

@@ -7,6 +7,7 @@ export { RaftState } from './state.js';
 export type { ApplyResult } from './log-future.js';
 export type { SnapshotResult } from './node/snapshotter.js';
 export { bootstrapCluster, recoverCluster, getConfiguration, bootstrapEntry } from './bootstrap.js';
+export type { StoresArgs } from './bootstrap.js';
 export { parsePeersJson, parseConfigJson, readPeersJson, readConfigJson } from './peers-json.js';
 
 // Configuration of a node.
