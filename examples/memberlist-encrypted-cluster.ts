@@ -5,9 +5,9 @@
 //
 // Run: npx tsx examples/memberlist-encrypted-cluster.ts
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { utf8 } from '@shoal/kit';
 import { createNetMemberlist, defaultLocalConfig, TransmitLimitedQueue, type Delegate, type Memberlist } from '@shoal/memberlist';
+import { waitUntil } from './lib/wait-until.js';
 
 const secretKey = randomBytes(32); // 16, 24 or 32 bytes: AES-128, -192 or -256
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -33,13 +33,6 @@ async function startMember(name: string, key: Uint8Array): Promise<{ list: Membe
   };
   const list = await createNetMemberlist(defaultLocalConfig({ name, bindAddr: '127.0.0.1', bindPort: 0, secretKey: key, delegate }));
   return { list, broadcasts };
-}
-
-/** Polls until `condition` holds; gives up after `timeoutMs`. */
-async function waitUntil(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !condition(); await sleep(50)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-  }
 }
 
 const a = await startMember('a', secretKey);

@@ -4,17 +4,10 @@
 // picking c as soon as c leaves the cluster.
 //
 // Run: npx tsx examples/peerlist-over-memberlist.ts
-import { setTimeout as sleep } from 'node:timers/promises';
 import { realClock } from '@shoal/kit';
 import { createNetMemberlist, defaultLocalConfig } from '@shoal/memberlist';
 import { MemberlistBinding, MembershipGate, PeerList, roundRobin } from '@shoal/peerlist';
-
-/** Polls until `condition` holds; gives up after `timeoutMs`. */
-async function waitUntil(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !condition(); await sleep(50)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-  }
-}
+import { waitUntil } from './lib/wait-until.js';
 
 const member = (name: string) => createNetMemberlist(defaultLocalConfig({ name, bindAddr: '127.0.0.1', bindPort: 0 }));
 const [a, b, c] = [await member('a'), await member('b'), await member('c')];
