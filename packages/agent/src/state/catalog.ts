@@ -59,7 +59,18 @@ export class Catalog {
   putService(node: string, spec: ServiceSpec, index: number): TableName[] {
     const services = this.#mapFor(this.services, node);
     const existing = services.get(spec.id);
-    const next: CatalogService = { node, ...spec, tags: [...spec.tags], meta: { ...spec.meta }, createIndex: existing?.createIndex ?? index, modifyIndex: index };
+    const next: CatalogService = {
+      node,
+      id: spec.id,
+      service: spec.service,
+      tags: [...spec.tags],
+      address: spec.address,
+      port: spec.port,
+      meta: { ...spec.meta },
+      enableTagOverride: spec.enableTagOverride,
+      createIndex: existing?.createIndex ?? index,
+      modifyIndex: index,
+    };
     if (existing && sameRecord(existing, next)) return [];
     services.set(spec.id, next);
     const touched: TableName[] = ['services'];
@@ -78,9 +89,15 @@ export class Catalog {
     const service = spec.serviceId === '' ? undefined : this.servicesOf(node).get(spec.serviceId);
     const next: HealthCheck = {
       node,
-      ...spec,
+      checkId: spec.checkId,
+      name: spec.name,
+      status: spec.status,
+      notes: spec.notes,
+      output: spec.output,
+      serviceId: spec.serviceId,
       serviceName: service?.service ?? '',
       serviceTags: service ? [...service.tags] : [],
+      type: spec.type,
       createIndex: existing?.createIndex ?? index,
       modifyIndex: index,
     };

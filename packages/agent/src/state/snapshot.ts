@@ -23,7 +23,7 @@ export interface StoreContents {
 
 /** Lines of the snapshot, in a deterministic order (sorted keys and names). */
 export function snapshotLines(store: StateStore): string[] {
-  const lines = [JSON.stringify({ format: SNAPSHOT_FORMAT_VERSION, lastApplied: store.lastApplied, indexes: Object.fromEntries(store.indexes.entries()) })];
+  const lines: string[] = [];
   const add = (t: string, record: object): void => {
     lines.push(JSON.stringify({ t, ...record }, (_k, v: unknown) => (v instanceof Uint8Array ? toBase64(v) : v)));
   };
@@ -34,7 +34,9 @@ export function snapshotLines(store: StateStore): string[] {
   for (const n of nodeNames) add('node', store.catalog.nodes.get(n)!);
   for (const n of nodeNames) for (const s of store.catalog.servicesOf(n).values()) add('service', s);
   for (const n of nodeNames) for (const c of store.catalog.checksOf(n).values()) add('check', c);
-  return lines;
+  // The record count lets restore tell a whole snapshot from a truncated one.
+  const header = { format: SNAPSHOT_FORMAT_VERSION, lastApplied: store.lastApplied, indexes: Object.fromEntries(store.indexes.entries()), records: lines.length };
+  return [JSON.stringify(header), ...lines];
 }
 
 export function parseSnapshot(text: string): Decoded<StoreContents> {
@@ -53,6 +55,7 @@ export function parseSnapshot(text: string): Decoded<StoreContents> {
       services: [],
       checks: [],
     };
+    if (uint(header, 'records') !== lines.length - 1) fail(`snapshot: ${lines.length - 1} records, the header says ${String(header.records)}`);
     lines.slice(1).forEach((line, i) => addRecord(contents, object(parseLine(line, i + 1), `line ${i + 2}`)));
     return { ok: true, value: contents };
   } catch (error) {
