@@ -36,9 +36,9 @@ export class AntiEntropy {
   #periodic: Timer | undefined;
   #retry: Timer | undefined;
   #unsubscribe: (() => void) | undefined;
-  /** The sync in flight, and whether another must follow it. */
-  #running: Promise<void> | undefined;
-  #again = false;
+  /** The sync in flight, and the one queued after it. */
+  #inFlight: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
   #stopped = false;
 
   constructor(options: AntiEntropyOptions) {
@@ -47,9 +47,9 @@ export class AntiEntropy {
   }
 
   start(): void {
-    this.#unsubscribe = this.#o.local.onChange(() => void this.syncNow());
-    this.#periodic = this.#o.clock.every(this.#o.intervalMs ?? 60_000, () => void this.syncNow());
-    void this.syncNow();
+    this.#unsubscribe = this.#o.local.onChange(() => void this.syncNow().catch(() => {}));
+    this.#periodic = this.#o.clock.every(this.#o.intervalMs ?? 60_000, () => void this.syncNow().catch(() => {}));
+    void this.syncNow().catch(() => {});
   }
 
   stop(): void {
@@ -59,12 +59,18 @@ export class AntiEntropy {
     this.#retry?.cancel();
   }
 
-  /** Syncs now (or right after the sync in flight); resolves when the catalog matched at some point after the call, rejects if that sync failed. */
+  /** Syncs now, or once more right after the sync in flight; resolves when that sync is done, rejects if it failed. */
   syncNow(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running.then(() => this.syncNow());
-    }
+    if (!this.#inFlight) return this.#runOnce();
+    // Every caller during a sync shares the one that follows it.
+    this.#queued ??= this.#inFlight.catch(() => {}).then(() => {
+      this.#queued = undefined;
+      return this.#runOnce();
+    });
+    return this.#queued;
+  }
+
+  #runOnce(): Promise<void> {
     const run = (async () => {
       try {
         for (const command of this.#plan()) {
@@ -74,23 +80,16 @@ export class AntiEntropy {
       } catch (error) {
         this.#logger.warn({ err: error }, 'anti-entropy sync failed; retrying');
         this.#retry?.cancel();
-        if (!this.#stopped) this.#retry = this.#o.clock.after(this.#o.retryMs ?? 1000, () => void this.syncNow());
+        if (!this.#stopped) this.#retry = this.#o.clock.after(this.#o.retryMs ?? 1000, () => void this.syncNow().catch(() => {}));
         throw error;
-      } finally {
-        this.#running = undefined;
       }
     })();
-    this.#running = run.then(
-      () => this.#followUp(),
-      () => this.#followUp(),
-    );
+    this.#inFlight = run;
+    const clear = (): void => {
+      if (this.#inFlight === run) this.#inFlight = undefined;
+    };
+    run.then(clear, clear);
     return run;
-  }
-
-  #followUp(): void {
-    if (!this.#again) return;
-    this.#again = false;
-    void this.syncNow().catch(() => {});
   }
 
   /** The writes that make the catalog match the local state. */

@@ -105,6 +105,11 @@ export class LeaderDuties {
     });
   }
 
+  /** Brings the catalog in line with membership now; resolves when done (or when it failed and a retry is scheduled). */
+  reconcileNow(): Promise<void> {
+    return this.#reconcile();
+  }
+
   #scheduleReconcile(delayMs: number): void {
     if (!this.#running || this.#reconcileTimer?.active) return;
     this.#reconcileTimer = this.#o.clock.after(delayMs, () => void this.#reconcile());
