@@ -17,7 +17,7 @@ function setup(members: Member[] = [member('n1')]) {
   const store = new StateStore({ checkInvariants: true });
   const replicator = new StoreReplicator(store);
   let listener: () => void = () => {};
-  const view: MemberView = { self: () => members[0]!, members: () => members, onChange: (l) => ((listener = l), () => {}) };
+  const view: MemberView = { self: () => members[0]!, members: () => members, onChange: (l: () => void) => ((listener = l), () => {}) };
   const duties = new LeaderDuties({ store, replicator, members: view, datacenter: 'dc1', clock });
   return { clock, store, replicator, duties, members, changed: () => listener() };
 }
