@@ -67,7 +67,7 @@ export async function blockingRead<T>(ctx: ApiContext, req: ApiRequest, query: Q
     const timer = ctx.clock.after(waitMs, finish);
     req.signal.addEventListener('abort', finish, { once: true });
     try {
-      while (!done && result.index <= params.minIndex) {
+      while (!done && !req.signal.aborted && result.index <= params.minIndex) {
         // Watch before re-reading, so that no change slips between the read and the wait.
         const waiter = store.watch.watch(query.tables);
         result = query.run(store);

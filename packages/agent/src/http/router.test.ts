@@ -1,0 +1,85 @@
+// The router without sockets: a client agent forwards what is not /v1/agent/*,
+// and no handler failure escapes as anything but a response.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRandom, ManualClock, silentLogger } from '@shoal/kit';
+import { StateError } from '../errors.js';
+import type { Forwarder } from '../forwarder.js';
+import { AntiEntropy } from '../local/anti-entropy.js';
+import { LocalState } from '../local/local-state.js';
+import { singleMemberView } from '../member-view.js';
+import { StateStore } from '../state/store.js';
+import { nodeSpec } from '../testing/store-fixtures.js';
+import { settle, StoreReplicator } from '../testing/store-replicator.js';
+import { jsonResponse, type ApiRequest } from './api.js';
+import type { ApiContext } from './context.js';
+import { route, type Route } from './router.js';
+import { ROUTES } from './routes.js';
+
+function context(store: StateStore | undefined, forwarder?: Forwarder): ApiContext {
+  const clock = new ManualClock();
+  const replicator = new StoreReplicator(store ?? new StateStore());
+  const local = new LocalState(clock);
+  const self = { name: 'n', id: 'id', address: '127.0.0.1', port: 8301, status: 'alive' as const, tags: {} };
+  return {
+    ...(store ? { store } : {}),
+    ...(forwarder ? { forwarder } : {}),
+    replicator,
+    renewer: { renew: () => false },
+    local,
+    antiEntropy: new AntiEntropy({ local, replicator, node: nodeSpec('n'), clock }),
+    members: singleMemberView(self),
+    nodeName: 'n',
+    nodeId: 'id',
+    datacenter: 'dc1',
+    server: store !== undefined,
+    clock,
+    random: createRandom(1),
+    logger: silentLogger,
+  };
+}
+
+const request = (method: string, path: string, query = ''): ApiRequest => ({ method, path, query: new URLSearchParams(query), headers: {}, body: new Uint8Array(0), signal: new AbortController().signal });
+
+test('a client agent forwards everything outside /v1/agent/ and answers /v1/agent/ itself', async () => {
+  const forwarded: string[] = [];
+  const ctx = context(undefined, { forward: async (req) => (forwarded.push(req.path), jsonResponse('"from a server"')) });
+  assert.equal((await route(ROUTES, ctx, request('GET', '/v1/kv/x'))).body, '"from a server"');
+  assert.equal((await route(ROUTES, ctx, request('GET', '/v1/agent/services'))).body, '{}');
+  assert.deepEqual(forwarded, ['/v1/kv/x']);
+});
+
+test('a server without a leader answers reads with 500 "No cluster leader"', async () => {
+  const ctx = { ...context(new StateStore()), replicator: { ...new StoreReplicator(new StateStore()), barrier: () => Promise.reject(new Error('no leader')), leadership: () => ({ knownLeader: false, lastContactMs: 0, raftPeers: [] }), write: () => Promise.reject(new Error('x')) } };
+  const r = await route(ROUTES, ctx, request('GET', '/v1/kv/x'));
+  assert.deepEqual([r.status, String(r.body).trim()], [500, 'No cluster leader']);
+});
+
+test('handler failures become responses: HttpError its status, StateError 500 with its message, anything else 500', async () => {
+  const ctx = context(new StateStore());
+  const routes: Route[] = [
+    { path: '/state', methods: { GET: () => { throw new StateError('ERR_MISSING_NODE', 'Missing node registration'); } } },
+    { path: '/bug', methods: { GET: () => { throw new TypeError('oops'); } } },
+  ];
+  const state = await route(routes, ctx, request('GET', '/state'));
+  assert.deepEqual([state.status, String(state.body).trim()], [500, 'Missing node registration']);
+  const bug = await route(routes, ctx, request('GET', '/bug'));
+  assert.deepEqual([bug.status, String(bug.body).trim()], [500, 'Internal error']);
+});
+
+test('a blocking read on a manual clock returns when ?wait runs out, and at once when the client goes away', async () => {
+  const store = new StateStore();
+  const ctx = context(store);
+  const clock = ctx.clock as ManualClock;
+  const pending = route(ROUTES, ctx, request('GET', '/v1/kv/k', 'index=5&wait=1s'));
+  await settle();
+  assert.equal(store.watch.waiting('kv'), 1, 'blocked');
+  clock.advance(1000 + 1000 / 16);
+  const r = await pending;
+  assert.deepEqual([r.status, r.headers['x-consul-index']], [404, '1']);
+  const client = new AbortController();
+  const blocked = route(ROUTES, ctx, { ...request('GET', '/v1/kv/k', 'index=5'), signal: client.signal });
+  client.abort();
+  assert.equal((await blocked).status, 404);
+  assert.equal(store.watch.waiting('kv'), 0, 'no waiter left behind');
+});
