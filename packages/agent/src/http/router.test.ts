@@ -2,7 +2,9 @@
 // and no handler failure escapes as anything but a response.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRandom, ManualClock, silentLogger } from '@shoal/kit';
+import fc from 'fast-check';
+import { createRandom, ManualClock, silentLogger, utf8 } from '@shoal/kit';
+import { invariantViolations } from '../state/invariants.js';
 import { StateError } from '../errors.js';
 import type { Forwarder } from '../forwarder.js';
 import { AntiEntropy } from '../local/anti-entropy.js';
@@ -82,4 +84,29 @@ test('a blocking read on a manual clock returns when ?wait runs out, and at once
   client.abort();
   assert.equal((await blocked).status, 404);
   assert.equal(store.watch.waiting('kv'), 0, 'no waiter left behind');
+});
+
+test('whatever a client sends, the router answers with a status, never a throw', async () => {
+  const store = new StateStore();
+  const ctx = context(store);
+  const paths = ROUTES.map((r) => r.path);
+  const methods = ['GET', 'PUT', 'DELETE', 'POST', 'PATCH'];
+  // No ?index: a blocking read would wait for a manual clock nobody advances.
+  const params = ['recurse', 'keys', 'separator=/', 'raw', 'cas=0', 'cas=x', 'flags=1', 'flags=-1', 'acquire=s', 'release=s', 'stale', 'consistent', 'passing', 'tag=a', 'note=n'];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...methods),
+      fc.constantFrom(...paths),
+      fc.string({ maxLength: 12 }),
+      fc.subarray(params, { maxLength: 3 }),
+      fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.jsonValue().map((v) => utf8(JSON.stringify(v) ?? 'null'))),
+      async (method, path, rest, query, body) => {
+        const r = await route(ROUTES, ctx, { ...request(method, path + rest, query.join('&')), body });
+        assert.ok([200, 400, 404, 405, 409, 413, 500].includes(r.status), `${method} ${path}${rest}?${query.join('&')}: ${r.status}`);
+        if (r.status === 500) assert.notEqual(String(r.body).trim(), 'Internal error', `${method} ${path}${rest}: an unexpected failure`);
+      },
+    ),
+    { numRuns: 500 },
+  );
+  assert.deepEqual(invariantViolations(store), []);
 });
