@@ -95,9 +95,9 @@ export class Catalog {
       notes: spec.notes,
       output: spec.output,
       serviceId: spec.serviceId,
+      type: spec.type,
       serviceName: service?.service ?? '',
       serviceTags: service ? [...service.tags] : [],
-      type: spec.type,
       createIndex: existing?.createIndex ?? index,
       modifyIndex: index,
     };

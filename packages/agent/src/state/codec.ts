@@ -88,7 +88,7 @@ function kvOpOf(o: Json): KVOp {
   };
 }
 
-function sessionOf(o: Json): SessionSpec {
+export function sessionOf(o: Json): SessionSpec {
   const ttlMs = uint(o, 'ttlMs', MAX_SESSION_TTL_MS);
   if (ttlMs !== 0 && ttlMs < MIN_SESSION_TTL_MS) fail(`ttlMs: below ${MIN_SESSION_TTL_MS}`);
   return {
@@ -102,7 +102,7 @@ function sessionOf(o: Json): SessionSpec {
   };
 }
 
-function nodeOf(o: Json): NodeSpec {
+export function nodeOf(o: Json): NodeSpec {
   return {
     node: string(o, 'node'),
     id: string(o, 'id'),
@@ -113,7 +113,7 @@ function nodeOf(o: Json): NodeSpec {
   };
 }
 
-function serviceOf(o: Json): ServiceSpec {
+export function serviceOf(o: Json): ServiceSpec {
   return {
     id: string(o, 'id'),
     service: string(o, 'service'),
@@ -125,7 +125,7 @@ function serviceOf(o: Json): ServiceSpec {
   };
 }
 
-function checkOf(o: Json): CheckSpec {
+export function checkOf(o: Json): CheckSpec {
   return {
     checkId: string(o, 'checkId'),
     name: string(o, 'name'),

@@ -2,8 +2,8 @@
 // back. parseSnapshot is total: it returns the contents or an AgentDecodeError.
 import { AgentDecodeError } from '../errors.js';
 import { MAX_KEY_LENGTH, MAX_VALUE_BYTES } from '../limits.js';
-import type { Decoded } from './codec.js';
-import { base64, fail, isUint64String, object, oneOf, optionalString, string, stringMap, strings, toBase64, uint, bool, type Json } from './decode-fields.js';
+import { checkOf, nodeOf, serviceOf, sessionOf, type Decoded } from './codec.js';
+import { base64, fail, isUint64String, object, optionalString, string, stringMap, strings, toBase64, uint, type Json } from './decode-fields.js';
 import type { CatalogNode, CatalogService, HealthCheck, KVEntry, Session } from './records.js';
 import type { StateStore } from './store.js';
 import { TABLES, type TableName } from './tables.js';
@@ -91,48 +91,18 @@ function addRecord(c: StoreContents, o: Json): void {
     case 'tombstone':
       c.tombstones.push([string(o, 'key', MAX_KEY_LENGTH), uint(o, 'index')]);
       return;
+    // The specs' decoders check the fields a command carries; a record adds its node and indexes.
     case 'session':
-      c.sessions.push({
-        id: string(o, 'id'),
-        name: string(o, 'name'),
-        node: string(o, 'node'),
-        nodeChecks: strings(o.nodeChecks, 'nodeChecks'),
-        behavior: oneOf(o, 'behavior', ['release', 'delete']),
-        ttlMs: uint(o, 'ttlMs'),
-        lockDelayMs: uint(o, 'lockDelayMs'),
-        ...indexes(o),
-      });
+      c.sessions.push({ ...sessionOf(o), ...indexes(o) });
       return;
     case 'node':
-      c.nodes.push({ node: string(o, 'node'), id: string(o, 'id'), address: string(o, 'address'), datacenter: string(o, 'datacenter'), meta: stringMap(o.meta, 'meta'), taggedAddresses: stringMap(o.taggedAddresses, 'taggedAddresses'), ...indexes(o) });
+      c.nodes.push({ ...nodeOf(o), meta: stringMap(o.meta, 'meta'), taggedAddresses: stringMap(o.taggedAddresses, 'taggedAddresses'), ...indexes(o) });
       return;
     case 'service':
-      c.services.push({
-        node: string(o, 'node'),
-        id: string(o, 'id'),
-        service: string(o, 'service'),
-        tags: strings(o.tags, 'tags'),
-        address: string(o, 'address'),
-        port: uint(o, 'port', 65535),
-        meta: stringMap(o.meta, 'meta'),
-        enableTagOverride: bool(o, 'enableTagOverride'),
-        ...indexes(o),
-      });
+      c.services.push({ node: string(o, 'node'), ...serviceOf(o), ...indexes(o) });
       return;
     case 'check':
-      c.checks.push({
-        node: string(o, 'node'),
-        checkId: string(o, 'checkId'),
-        name: string(o, 'name'),
-        status: oneOf(o, 'status', ['passing', 'warning', 'critical']),
-        notes: string(o, 'notes'),
-        output: string(o, 'output'),
-        serviceId: string(o, 'serviceId'),
-        serviceName: string(o, 'serviceName'),
-        serviceTags: strings(o.serviceTags, 'serviceTags'),
-        type: string(o, 'type'),
-        ...indexes(o),
-      });
+      c.checks.push({ node: string(o, 'node'), ...checkOf(o), serviceName: string(o, 'serviceName'), serviceTags: strings(o.serviceTags, 'serviceTags'), ...indexes(o) });
       return;
     default:
       fail(`snapshot: unknown record type ${JSON.stringify(o.t)?.slice(0, 40)}`);
