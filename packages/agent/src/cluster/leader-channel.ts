@@ -25,8 +25,11 @@ export type Route =
 export interface RouteState {
   /** Who the latest answer said leads, if anyone. */
   readonly hint: LeaderHint | undefined;
-  /** Targets that refused a connection during this request. */
-  readonly unreachable: ReadonlySet<string>;
+  /**
+   * Targets already tried during this request that cannot serve it: they
+   * refused the connection, or said they do not lead and named nobody.
+   */
+  readonly exhausted: ReadonlySet<string>;
   /** 0 for the first try. */
   readonly attempt: number;
 }
@@ -121,13 +124,13 @@ export class LeaderChannel {
   async #run<T>(op: Operation<T>, signal: AbortSignal | undefined): Promise<T> {
     const { router, client, clock, local, leaderWaitMs, requestTimeoutMs, logger, metrics } = this.#options;
     const deadline = clock.now() + leaderWaitMs;
-    const unreachable = new Set<string>();
+    const exhausted = new Set<string>();
     let hint = this.#lastLeader;
     let lastProblem = 'no leader found yet';
     let redirects = 0;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
-      const route = router.route({ hint, unreachable, attempt });
+      const route = router.route({ hint, exhausted, attempt });
       let redirected = false;
       if (route.kind === 'local') {
         try {
@@ -147,7 +150,7 @@ export class LeaderChannel {
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
           if (!(error instanceof TargetUnreachableError) && !op.repeatable) throw new ForwardOutcomeUnknownError(target, error);
-          unreachable.add(target);
+          exhausted.add(target);
           if (hint?.httpAddress === target) hint = undefined;
           if (this.#lastLeader?.httpAddress === target) this.#lastLeader = undefined;
           lastProblem = messageOf(error);
@@ -164,6 +167,7 @@ export class LeaderChannel {
           // It does not lead: remember whom it names instead, or nobody.
           this.#lastLeader = answer.leader;
           lastProblem = `${target}: ${answer.error.message}`;
+          exhausted.add(target);
           hint = answer.leader !== undefined && answer.leader.httpAddress !== target ? answer.leader : undefined;
           redirected = hint !== undefined && redirects++ < FREE_REDIRECTS;
         }

@@ -11,9 +11,9 @@ const remote = (target: string): Route => ({ kind: 'remote', target });
 
 export function serverRouter(raft: Pick<Raft, 'state' | 'leaderWithId'>, directory: ServerDirectory, selfName: string): LeaderRouter {
   return {
-    route({ hint, unreachable }) {
+    route({ hint, exhausted }) {
       if (raft.state === RaftState.Leader) return { kind: 'local' };
-      if (hint !== undefined && hint.name !== selfName && !unreachable.has(hint.httpAddress)) return remote(hint.httpAddress);
+      if (hint !== undefined && hint.name !== selfName && !exhausted.has(hint.httpAddress)) return remote(hint.httpAddress);
       const { id, address } = raft.leaderWithId();
       if (address === '') return { kind: 'none', reason: 'raft knows no leader' };
       const leader = directory.serverByRaft(id, address);
@@ -26,14 +26,14 @@ export function serverRouter(raft: Pick<Raft, 'state' | 'leaderWithId'>, directo
 
 export function clientRouter(directory: ServerDirectory): LeaderRouter {
   return {
-    route({ hint, unreachable, attempt }) {
-      if (hint !== undefined && !unreachable.has(hint.httpAddress)) return remote(hint.httpAddress);
+    route({ hint, exhausted, attempt }) {
+      if (hint !== undefined && !exhausted.has(hint.httpAddress)) return remote(hint.httpAddress);
       const servers = directory.servers();
       if (servers.length === 0) return { kind: 'none', reason: 'no alive server known' };
-      const reachable = servers.filter((s) => !unreachable.has(s.tags.httpAddress));
-      // All refused: try them again; one may have come back.
-      const candidates = reachable.length > 0 ? reachable : servers;
-      return remote(candidates[attempt % candidates.length]!.tags.httpAddress);
+      const untried = servers.find((s) => !exhausted.has(s.tags.httpAddress));
+      if (untried !== undefined) return remote(untried.tags.httpAddress);
+      // Every server has been tried: go round again (after the channel's backoff); one may have come back or learnt the leader.
+      return remote(servers[attempt % servers.length]!.tags.httpAddress);
     },
   };
 }

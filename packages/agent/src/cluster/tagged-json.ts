@@ -14,7 +14,7 @@ export function encodeTaggedJson(value: unknown): Uint8Array {
     JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
       const original = this[key];
       return original instanceof Uint8Array ? { [BYTES_KEY]: Buffer.from(original).toString('base64') } : v;
-    }),
+    }) ?? 'null', // undefined itself has no JSON
   );
 }
 
