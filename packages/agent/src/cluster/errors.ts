@@ -13,12 +13,6 @@ export class NoLeaderError extends ClusterError {
   }
 }
 
-/** A client agent knows no alive server to send a request to. */
-export class NoServerError extends ClusterError {
-  constructor() {
-    super('ERR_NO_SERVER', 'no known alive server');
-  }
-}
 
 /**
  * The request may have reached the leader but no answer came back: the
@@ -40,19 +34,7 @@ export class RemoteClusterError extends ClusterError {
   }
 }
 
-/** A request to an internal endpoint that is malformed (wrong method, body, path). */
-export class BadInternalRequestError extends ClusterError {
-  constructor(message: string) {
-    super('ERR_BAD_INTERNAL_REQUEST', message);
-  }
-}
 
-/** The agent is not a server: it has no raft and cannot answer for the leader. */
-export class NotAServerError extends ClusterError {
-  constructor(what: string) {
-    super('ERR_NOT_A_SERVER', `${what} needs a server agent`);
-  }
-}
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

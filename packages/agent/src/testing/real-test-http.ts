@@ -50,8 +50,8 @@ async function route(parts: AgentHttpParts, store: TestStore | undefined, req: I
   sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
 }
 
-/** The HTTP hook of a test agent on 127.0.0.1 (port 0); `store` for servers. */
-export function startTestHttp(store?: TestStore): StartAgentHttp {
+/** The HTTP hook of a test agent, on `bind` (default 127.0.0.1, any port); `store` for servers. */
+export function startTestHttp(store?: TestStore, bind: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): StartAgentHttp {
   return async (parts): Promise<AgentHttpServer> => {
     const server = createServer((req, res) => {
       route(parts, store, req, res).catch((error: unknown) => {
@@ -61,11 +61,11 @@ export function startTestHttp(store?: TestStore): StartAgentHttp {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(bind.port, bind.host, () => resolve());
     });
-    const { port } = server.address() as AddressInfo;
+    const bound = server.address() as AddressInfo;
     return {
-      address: `127.0.0.1:${port}`,
+      address: bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`,
       close: () =>
         new Promise<void>((resolve) => {
           server.close(() => resolve());
