@@ -1,38 +1,34 @@
 // An agent in a cluster (Consul's architecture): every agent gossips; servers
-// also run raft, discovered through gossip, and replicate the store; client
-// agents send writes and reads to the servers. This file assembles the parts
-// and runs their lifecycle:
+// also run raft, discovered through gossip, and replicate the store
+// (server-role.ts); client agents send writes and reads to the servers
+// (client-role.ts). This file assembles them and runs their lifecycle:
 //
 //   start: node ID → raft (servers) → replicator → HTTP API → memberlist →
-//          join → leader duties and the bootstrap check
+//          join → leader duties, the bootstrap check, the housekeeping tick
 //   leave: a leading server removes itself from raft; memberlist leave; a
 //          following server waits for the leader to remove it; then stop
-//   stop:  timers → memberlist → HTTP → raft and its stores
+//   stop:  timers → memberlist → HTTP → the role (raft and its stores)
 
-import { type Clock, createRandom, sleep, type FileSystem, type Logger, type Metrics, noopMetrics, type Random, realClock, silentLogger, type Timer } from '@shoal/kit';
+import { type Clock, createRandom, type FileSystem, type Logger, type Metrics, noopMetrics, type Random, realClock, silentLogger, type Timer } from '@shoal/kit';
 import { finalAdvertiseAddress, joinHostPort, type Memberlist, type Node, splitHostPort } from '@shoal/memberlist';
-import { type Config as RaftConfig, Observer, type Raft, RaftState, ServerSuffrage, type Server } from '@shoal/raft';
+import type { Config as RaftConfig, Raft } from '@shoal/raft';
 import type { Replicator } from '../replicator.js';
 import type { AgentHttpServer, ServerStore, StartAgentHttp } from './agent-hooks.js';
-import { encodeAgentTags, type AgentRole, type AgentTags } from './agent-tags.js';
-import { ClientReplicator } from './client-replicator.js';
+import type { AgentRole as AgentRoleName, AgentTags } from './agent-tags.js';
+import { encodeAgentTags } from './agent-tags.js';
+import type { AgentRole, RoleContext } from './agent-role.js';
+import { clientRole } from './client-role.js';
 import { type ClusterTiming, DEFAULT_CLUSTER_TIMING } from './cluster-timing.js';
 import type { CommandEncoder } from './command-encoder.js';
-import { ExpectBootstrapper } from './expect-bootstrapper.js';
 import { type GossipOptions, startGossip } from './gossip.js';
-import { createInternalHandler, type InternalHandler } from './internal-handler.js';
-import { LeaderChannel } from './leader-channel.js';
-import { LeaderDuties } from './leader-duties.js';
+import type { InternalHandler } from './internal-handler.js';
 import { MemberTracker } from './member-tracker.js';
 import { type AgentMember, memberFromNode } from './members.js';
-import { RaftLocalLeader } from './raft-leader.js';
-import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
-import { HttpForwarder } from './real-http-forwarder.js';
-import { HttpInternalClient } from './real-internal-client.js';
-import { clientRouter, serverRouter } from './routers.js';
-import { serverDirectory } from './server-directory.js';
-import { ServerReplicator } from './server-replicator.js';
 import { loadOrCreateNodeId } from './node-id.js';
+import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
+import { HttpInternalClient } from './real-internal-client.js';
+import { serverDirectory } from './server-directory.js';
+import { ServerRole, type ServerRoleEvents } from './server-role.js';
 
 export interface ServerRoleOptions {
   /** "host:port" raft listens on. */
@@ -55,15 +51,11 @@ export interface LeaderChange {
   readonly term: number;
 }
 
-export interface ClusterAgentEvents {
+export interface ClusterAgentEvents extends ServerRoleEvents {
   /** A server's raft saw a new leader, or lost it. */
   readonly leader?: (change: LeaderChange) => void;
-  /** This server gained (true) or lost (false) leadership. */
-  readonly leadership?: (leading: boolean) => void;
   /** Gossip saw an agent join, fail, leave or change its tags. */
   readonly member?: (member: AgentMember) => void;
-  /** This server bootstrapped raft with these voters. */
-  readonly bootstrapped?: (servers: readonly Server[]) => void;
 }
 
 export interface ClusterAgentOptions {
@@ -88,9 +80,6 @@ export interface ClusterAgentOptions {
   readonly events?: ClusterAgentEvents;
 }
 
-/** How often a leaving server looks whether the leader has removed it. */
-const REMOVAL_POLL_MS = 100;
-
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 /** `address` as others should dial it: a wildcard host becomes `host`. */
@@ -102,107 +91,69 @@ function advertisable(address: string, host: string): string {
 
 export class ClusterAgent {
   readonly name: string;
-  readonly role: AgentRole;
   readonly datacenter: string;
-  readonly replicator: Replicator;
-  /** Servers: the internal endpoints' handler (also given to the HTTP hook). */
-  readonly internalHandler: InternalHandler | undefined;
   readonly #options: ClusterAgentOptions;
   readonly #timing: ClusterTiming;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #tracker: MemberTracker;
   readonly #raftNode: RaftNode | undefined;
-  readonly #duties: LeaderDuties | undefined;
-  readonly #bootstrapper: ExpectBootstrapper | undefined;
-  readonly #forwarder: HttpForwarder | undefined;
+  readonly #role: AgentRole;
   readonly #startedAt: number;
   #tags: AgentTags;
   #http: AgentHttpServer | undefined;
   #list: Memberlist | undefined;
   #tick: Timer | undefined;
-  #observer: Observer | undefined;
-  #voterAddresses: readonly string[] = [];
   #stopped: Promise<void> | undefined;
 
-  private constructor(options: ClusterAgentOptions, parts: { nodeId: string; advertiseHost: string; raftNode: RaftNode | undefined }) {
+  private constructor(options: ClusterAgentOptions, nodeId: string, raftNode: RaftNode | undefined) {
     this.#options = options;
     this.name = options.name;
-    this.role = options.server !== undefined ? 'server' : 'client';
     this.datacenter = options.datacenter ?? 'dc1';
     this.#timing = { ...DEFAULT_CLUSTER_TIMING, ...options.timing };
     this.#clock = options.clock ?? realClock;
     this.#logger = options.logger ?? silentLogger;
-    const metrics = options.metrics ?? noopMetrics;
     this.#tracker = new MemberTracker(this.#timing.reconnectTimeoutMs);
-    this.#raftNode = parts.raftNode;
+    this.#raftNode = raftNode;
     this.#startedAt = this.#clock.now();
     this.#tags = {
-      role: this.role,
+      role: raftNode !== undefined ? 'server' : 'client',
       datacenter: this.datacenter,
-      nodeId: parts.nodeId,
+      nodeId,
       httpAddress: '',
-      ...(parts.raftNode !== undefined ? { raftAddress: parts.raftNode.address, hasRaftState: parts.raftNode.hadState } : {}),
+      ...(raftNode !== undefined ? { raftAddress: raftNode.address, hasRaftState: raftNode.hadState } : {}),
       ...(options.server?.bootstrapExpect !== undefined ? { bootstrapExpect: options.server.bootstrapExpect } : {}),
     };
-    const directory = serverDirectory(() => this.members(), this.datacenter);
-    const client = new HttpInternalClient(this.#clock);
-    const channelOptions = {
-      client,
-      clock: this.#clock,
-      leaderWaitMs: this.#timing.leaderWaitMs,
-      // A forwarded apply waits for the leader's own apply timeout, and a little more for the answer.
-      requestTimeoutMs: this.#timing.applyTimeoutMs + 2_000,
-      logger: this.#logger,
-      metrics,
-    };
-    const raft = parts.raftNode?.raft;
-    if (raft === undefined) {
-      const channel = new LeaderChannel({ ...channelOptions, router: clientRouter(directory) });
-      this.replicator = new ClientReplicator(options.encoder, channel, directory);
-      this.#forwarder = new HttpForwarder({ directory, clock: this.#clock, logger: this.#logger, metrics });
-      return;
-    }
-    const local = new RaftLocalLeader({ raft, directory, applyTimeoutMs: this.#timing.applyTimeoutMs, readTimeoutMs: this.#timing.readTimeoutMs });
-    this.internalHandler = createInternalHandler(local);
-    const channel = new LeaderChannel({ ...channelOptions, router: serverRouter(raft, directory, this.name), local });
-    this.replicator = new ServerReplicator({
-      raft,
-      encoder: options.encoder,
-      channel,
-      clock: this.#clock,
-      catchUpTimeoutMs: this.#timing.catchUpTimeoutMs,
-      voterAddresses: () => this.#voterAddresses,
-    });
-    this.#duties = new LeaderDuties({
-      raft,
-      replicator: this.replicator,
-      catalog: options.server!.store.catalog,
-      members: () => this.members(),
-      selfName: this.name,
+    const context: RoleContext = {
+      name: this.name,
       datacenter: this.datacenter,
+      encoder: options.encoder,
+      timing: this.#timing,
       clock: this.#clock,
       logger: this.#logger,
-      metrics,
-      intervalMs: this.#timing.reconcileIntervalMs,
-      retryMs: this.#timing.reconcileRetryMs,
-      changeTimeoutMs: this.#timing.changeTimeoutMs,
-      membersSettled: () => this.#clock.now() - this.#startedAt >= this.#timing.reapSettleMs,
-    });
-    if (options.server!.bootstrapExpect !== undefined) {
-      this.#bootstrapper = new ExpectBootstrapper({
-        raft,
-        hasState: () => this.#raftHasState(),
-        selfName: this.name,
-        selfTags: () => this.#tags,
-        members: () => this.members(),
-        logger: this.#logger,
-        onBootstrapped: (servers) => {
-          this.#refreshTags();
-          options.events?.bootstrapped?.(servers);
-        },
-      });
-    }
+      metrics: options.metrics ?? noopMetrics,
+      directory: serverDirectory(() => this.members(), this.datacenter),
+      client: new HttpInternalClient(this.#clock),
+      members: () => this.members(),
+      tags: () => this.#tags,
+    };
+    const events = options.events ?? {};
+    this.#role =
+      raftNode === undefined || options.server === undefined
+        ? clientRole(context)
+        : new ServerRole(context, {
+            raftNode,
+            store: options.server.store,
+            bootstrapExpect: options.server.bootstrapExpect,
+            membersSettled: () => this.#clock.now() - this.#startedAt >= this.#timing.reapSettleMs,
+            events: {
+              ...events,
+              bootstrapped: (servers) => {
+                this.#refreshTags();
+                events.bootstrapped?.(servers);
+              },
+            },
+          });
   }
 
   /** Starts an agent; rejects (with everything it started stopped again) when any part fails. */
@@ -231,7 +182,7 @@ export class ClusterAgent {
         config: options.server.raftConfig,
       });
     }
-    const agent = new ClusterAgent(options, { nodeId, advertiseHost, raftNode });
+    const agent = new ClusterAgent(options, nodeId, raftNode);
     try {
       await agent.#startNetwork(advertiseHost, random);
     } catch (error) {
@@ -243,10 +194,11 @@ export class ClusterAgent {
 
   async #startNetwork(advertiseHost: string, random: Random): Promise<void> {
     const options = this.#options;
+    const role = this.#role;
     this.#http = await options.http({
-      replicator: this.replicator,
-      ...(this.internalHandler !== undefined ? { internal: this.internalHandler } : {}),
-      ...(this.#forwarder !== undefined ? { forwarder: this.#forwarder } : {}),
+      replicator: role.replicator,
+      ...(role.internal !== undefined ? { internal: role.internal } : {}),
+      ...(role.forwarder !== undefined ? { forwarder: role.forwarder } : {}),
       members: () => this.members(),
     });
     this.#tags = { ...this.#tags, httpAddress: advertisable(this.#http.address, advertiseHost) };
@@ -263,8 +215,21 @@ export class ClusterAgent {
     this.#syncMembers();
     if (options.join !== undefined && options.join.length > 0) await list.join(options.join);
     this.#tick = this.#clock.every(this.#timing.tickMs, () => this.#housekeeping());
-    this.#watchRaft();
+    if (role instanceof ServerRole) role.start();
     this.#housekeeping();
+  }
+
+  get role(): AgentRoleName {
+    return this.#tags.role;
+  }
+
+  get replicator(): Replicator {
+    return this.#role.replicator;
+  }
+
+  /** Servers: the internal endpoints' handler (also given to the HTTP hook). */
+  get internalHandler(): InternalHandler | undefined {
+    return this.#role.internal;
   }
 
   /** The addresses this agent listens on, as others reach them. */
@@ -292,15 +257,13 @@ export class ClusterAgent {
    */
   async leave(): Promise<void> {
     if (this.#stopped !== undefined) return this.#stopped;
-    const raft = this.#raftNode?.raft;
-    const wasLeader = raft?.state === RaftState.Leader;
-    if (raft !== undefined && wasLeader) await this.#removeSelfAsLeader(raft);
+    const before = await this.#role.beforeGossipLeave();
     try {
       await this.#list?.leave(this.#timing.leaveBroadcastMs);
     } catch (error) {
       this.#logger.warn({ err: error }, 'agent: leave broadcast did not complete');
     }
-    if (raft !== undefined && !wasLeader) await this.#awaitRemoval(raft);
+    await this.#role.afterGossipLeave(before);
     await this.stop();
   }
 
@@ -312,13 +275,10 @@ export class ClusterAgent {
 
   async #shutdown(): Promise<void> {
     this.#tick?.cancel();
-    this.#duties?.stop();
-    if (this.#observer !== undefined) this.#raftNode?.raft.deregisterObserver(this.#observer);
     const steps: [string, (() => Promise<void>) | undefined][] = [
       ['memberlist', this.#list && (() => this.#list!.shutdown())],
       ['http', this.#http && (() => this.#http!.close())],
-      ['forwarder', this.#forwarder && (async () => this.#forwarder!.close())],
-      ['raft', this.#raftNode && (() => this.#raftNode!.close())],
+      ['role', () => this.#role.close()],
     ];
     for (const [part, step] of steps) {
       if (step === undefined) continue;
@@ -330,40 +290,12 @@ export class ClusterAgent {
     }
   }
 
-  async #removeSelfAsLeader(raft: Raft): Promise<void> {
-    try {
-      const { configuration } = await raft.getConfiguration();
-      const voters = configuration.servers.filter((s) => s.suffrage === ServerSuffrage.Voter);
-      if (voters.length < 2 || !voters.some((s) => s.id === this.name)) return;
-      this.#logger.info('agent: leaving as leader: removing this server from the raft configuration');
-      await raft.removeServer(this.name, { timeoutMs: this.#timing.changeTimeoutMs });
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'agent: could not remove this server from raft before leaving');
-    }
-  }
-
-  /** Waits (up to leaveDrainMs) for the leader to remove this server once it sees the leave. */
-  async #awaitRemoval(raft: Raft): Promise<void> {
-    const deadline = this.#clock.now() + this.#timing.leaveDrainMs;
-    while (this.#clock.now() < deadline) {
-      try {
-        const { configuration } = await raft.getConfiguration();
-        if (!configuration.servers.some((s) => s.id === this.name)) return;
-      } catch {
-        return;
-      }
-      await sleep(this.#clock, REMOVAL_POLL_MS);
-    }
-    this.#logger.warn('agent: left gossip, but was not removed from the raft configuration in time');
-  }
-
   #observe(node: Node): void {
     const member = memberFromNode(node);
     if (member === undefined) return;
     this.#tracker.observe(member, this.#clock.now());
     this.#options.events?.member?.(member);
-    this.#duties?.trigger();
-    void this.#bootstrapper?.check().catch((err: unknown) => this.#logger.error({ err }, 'agent: bootstrap failed'));
+    this.#role.membersChanged();
   }
 
   /** Catches what events may have missed (this node's own join, which happens before listeners exist). */
@@ -378,62 +310,13 @@ export class ClusterAgent {
   #housekeeping(): void {
     this.#syncMembers();
     this.#refreshTags();
-    void this.#refreshVoters();
-    void this.#bootstrapper?.check().catch((err: unknown) => this.#logger.error({ err }, 'agent: bootstrap failed'));
-  }
-
-  #raftHasState(): boolean {
-    const node = this.#raftNode;
-    if (node === undefined) return false;
-    return node.hadState || node.raft.lastIndex() > 0 || node.raft.currentTerm() > 0;
+    this.#role.housekeeping();
   }
 
   /** Advertises that raft now holds state, once it does. */
   #refreshTags(): void {
-    if (this.#raftNode === undefined || this.#tags.hasRaftState === true || !this.#raftHasState()) return;
+    if (this.#tags.hasRaftState !== false || !this.#role.hasRaftState()) return;
     this.#tags = { ...this.#tags, hasRaftState: true };
     this.#list?.updateNode(this.#timing.leaveBroadcastMs).catch((err: unknown) => this.#logger.debug({ err }, 'agent: tag update broadcast'));
-  }
-
-  async #refreshVoters(): Promise<void> {
-    const raft = this.#raftNode?.raft;
-    if (raft === undefined || raft.state === RaftState.Shutdown) return;
-    try {
-      const { configuration } = await raft.getConfiguration();
-      this.#voterAddresses = configuration.servers.filter((s) => s.suffrage === ServerSuffrage.Voter).map((s) => s.address);
-    } catch (error) {
-      this.#logger.debug({ err: error }, 'agent: reading the raft configuration');
-    }
-  }
-
-  #watchRaft(): void {
-    const raft = this.#raftNode?.raft;
-    if (raft === undefined) return;
-    const events = this.#options.events;
-    this.#observer = new Observer({
-      filter: (o) => o.data.type === 'leader' || o.data.type === 'peer',
-      onObservation: (o) => {
-        void this.#refreshVoters();
-        if (o.data.type !== 'leader') return;
-        const { leaderId, leaderAddr } = o.data;
-        events?.leader?.({ leader: leaderAddr === '' ? undefined : leaderId || leaderAddr, raftAddress: leaderAddr || undefined, term: raft.currentTerm() });
-      },
-    });
-    raft.registerObserver(this.#observer);
-    void (async () => {
-      for await (const _ of this.#observer!) {
-        /* handled by onObservation; draining keeps the buffer from filling */
-      }
-    })().catch(() => undefined);
-    void (async () => {
-      for await (const leading of raft.leadershipChanges()) {
-        this.#duties?.leadershipChanged(leading);
-        events?.leadership?.(leading);
-      }
-    })().catch((err: unknown) => this.#logger.error({ err }, 'agent: leadership watch ended'));
-    if (raft.state === RaftState.Leader) {
-      this.#duties?.leadershipChanged(true);
-      events?.leadership?.(true);
-    }
   }
 }
