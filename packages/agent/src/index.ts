@@ -7,7 +7,8 @@ export type { Replicator, WriteResult, LeadershipView } from './replicator.js';
 
 // Cluster mode: gossip, raft discovered through it, the networked Replicator.
 export { ClusterAgent } from './cluster/cluster-agent.js';
-export type { ClusterAgentOptions, ServerRoleOptions, ClusterAgentEvents, LeaderChange } from './cluster/cluster-agent.js';
+export type { ClusterAgentOptions, ServerRoleOptions } from './cluster/cluster-agent.js';
+export type { ClusterAgentEvents, LeaderChange } from './cluster/agent-events.js';
 export type { ServerStore, AgentHttpParts, AgentHttpServer, StartAgentHttp } from './cluster/agent-hooks.js';
 export type { CommandEncoder } from './cluster/command-encoder.js';
 export type { CatalogView } from './cluster/catalog-plan.js';

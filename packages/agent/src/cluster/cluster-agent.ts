@@ -13,6 +13,7 @@ import { type Clock, createRandom, type FileSystem, type Logger, type Metrics, n
 import { finalAdvertiseAddress, joinHostPort, type Memberlist, type Node, splitHostPort } from '@shoal/memberlist';
 import type { Config as RaftConfig, Raft } from '@shoal/raft';
 import type { Replicator } from '../replicator.js';
+import type { ClusterAgentEvents } from './agent-events.js';
 import type { AgentHttpServer, ServerStore, StartAgentHttp } from './agent-hooks.js';
 import type { AgentRole as AgentRoleName, AgentTags } from './agent-tags.js';
 import { encodeAgentTags } from './agent-tags.js';
@@ -28,7 +29,7 @@ import { loadOrCreateNodeId } from './node-id.js';
 import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
 import { HttpInternalClient } from './real-internal-client.js';
 import { serverDirectory } from './server-directory.js';
-import { ServerRole, type ServerRoleEvents } from './server-role.js';
+import { ServerRole } from './server-role.js';
 
 export interface ServerRoleOptions {
   /** "host:port" raft listens on. */
@@ -42,20 +43,6 @@ export interface ServerRoleOptions {
   readonly store: ServerStore;
   /** Overrides of raft's defaults (timeouts in tests). */
   readonly raftConfig?: Partial<RaftConfig>;
-}
-
-export interface LeaderChange {
-  /** The leader's node name; undefined while there is none. */
-  readonly leader: string | undefined;
-  readonly raftAddress: string | undefined;
-  readonly term: number;
-}
-
-export interface ClusterAgentEvents extends ServerRoleEvents {
-  /** A server's raft saw a new leader, or lost it. */
-  readonly leader?: (change: LeaderChange) => void;
-  /** Gossip saw an agent join, fail, leave or change its tags. */
-  readonly member?: (member: AgentMember) => void;
 }
 
 export interface ClusterAgentOptions {

@@ -4,8 +4,9 @@
 // removed once the leader sees it leave).
 
 import { sleep } from '@shoal/kit';
-import { Observer, type Raft, RaftState, type Server, ServerSuffrage } from '@shoal/raft';
+import { Observer, type Raft, RaftState, ServerSuffrage } from '@shoal/raft';
 import { channelSettings, type AgentRole, type RoleContext } from './agent-role.js';
+import type { ClusterAgentEvents } from './agent-events.js';
 import type { ServerStore } from './agent-hooks.js';
 import { ExpectBootstrapper } from './expect-bootstrapper.js';
 import { createInternalHandler, type InternalHandler } from './internal-handler.js';
@@ -19,11 +20,7 @@ import { ServerReplicator } from './server-replicator.js';
 /** How often a leaving server looks whether the leader has removed it. */
 const REMOVAL_POLL_MS = 100;
 
-export interface ServerRoleEvents {
-  readonly leader?: (change: { leader: string | undefined; raftAddress: string | undefined; term: number }) => void;
-  readonly leadership?: (leading: boolean) => void;
-  readonly bootstrapped?: (servers: readonly Server[]) => void;
-}
+export type ServerRoleEvents = Pick<ClusterAgentEvents, 'leader' | 'leadership' | 'bootstrapped'>;
 
 export interface ServerRoleParts {
   readonly raftNode: RaftNode;
