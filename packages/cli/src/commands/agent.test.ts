@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createCa, createNodeCertificate } from '@shoal/memberlist-quic';
 import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
 
 /** `shoal agent` built with the agent's test store and HTTP API (src/testing/agent-main.ts). */
@@ -137,11 +139,27 @@ test('`shoal agent` with bad arguments prints one line and exits 2', { timeout: 
   assert.equal(p.stderr(), 'shoal agent: --bootstrap-expect needs --server\n');
 });
 
-test('three `shoal agent --server --bootstrap-expect 3` processes bootstrap raft by gossip, agree on a leader, and exit 0 on SIGTERM', { timeout: 180_000 }, async () => {
+/** A CA and a certificate for each of `names` (IP SAN 127.0.0.1), written under `dir`: the --raft-tls-* flags of each. */
+async function raftTlsFlags(dir: string, names: string[]): Promise<Map<string, string[]>> {
+  const ca = await createCa();
+  await writeFile(join(dir, 'ca.pem'), ca.certPem);
+  const flags = new Map<string, string[]>();
+  for (const name of names) {
+    const node = await createNodeCertificate(ca, { name, ips: ['127.0.0.1'] });
+    await writeFile(join(dir, `${name}.pem`), node.certPem);
+    await writeFile(join(dir, `${name}-key.pem`), node.keyPem, { mode: 0o600 });
+    flags.set(name, ['--raft-tls-ca', join(dir, 'ca.pem'), '--raft-tls-cert', join(dir, `${name}.pem`), '--raft-tls-key', join(dir, `${name}-key.pem`)]);
+  }
+  return flags;
+}
+
+test('three `shoal agent --server --bootstrap-expect 3` processes (gossip key, raft over TLS) bootstrap raft by gossip, agree on a leader, and exit 0 on SIGTERM', { timeout: 180_000 }, async () => {
   const root = await mkdtemp(join(tmpdir(), 'shoal-agent-cli-'));
+  const tls = await raftTlsFlags(root, ['n1', 'n2', 'n3']);
+  const key = Buffer.alloc(32, 9).toString('base64');
   const server = (name: string, seeds: string[] = []): AgentProcess =>
     agent([
-      '--name', name, '--data-dir', join(root, name), '--server', '--bootstrap-expect', '3',
+      '--name', name, '--data-dir', join(root, name), '--server', '--bootstrap-expect', '3', '--key', key, ...tls.get(name)!,
       '--bind', '127.0.0.1:0', '--raft-bind', '127.0.0.1:0', '--http', '127.0.0.1:0', '--profile', 'local', '--log-level', 'warn',
       ...(seeds.length > 0 ? ['--join', seeds.join(',')] : []),
     ]);
@@ -152,6 +170,15 @@ test('three `shoal agent --server --bootstrap-expect 3` processes bootstrap raft
     const ready = await first.until('n1 ready', (e) => e.event === 'ready');
     assert.equal(ready.role, 'server');
     assert.match(String(ready.raft), /^127\.0\.0\.1:\d+$/);
+    // Raft speaks TLS with the cluster's CA: a handshake with another server's certificate succeeds.
+    const [ca, cert, tlsKey] = await Promise.all(['ca.pem', 'n2.pem', 'n2-key.pem'].map((f) => readFile(join(root, f))));
+    await new Promise<void>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: Number(String(ready.raft).split(':')[1]), ca, cert, key: tlsKey }, () => {
+        socket.end();
+        resolve();
+      });
+      socket.on('error', reject);
+    });
     procs.push(server('n2', [String(ready.gossip)]), server('n3', [String(ready.gossip)]));
 
     for (const p of procs) await p.until('a leader', (e) => e.event === 'leader' && e.leader !== null);
