@@ -67,7 +67,11 @@ export function agentCommandWith(hooks: AgentCommandHooks): Command {
     async run(args: string[], io: CommandIO): Promise<number> {
       const opts = parseAgentArgs(args);
       const tls = opts.raftTls !== undefined ? await readRaftTls(opts.raftTls) : undefined;
-      const emit = (value: Record<string, unknown>): void => io.out(`${JSON.stringify(value)}\n`);
+      // Events from starting up (members met while joining) wait until `ready` is out: it comes first.
+      const early: Record<string, unknown>[] = [];
+      let started = false;
+      const print = (value: Record<string, unknown>): void => io.out(`${JSON.stringify(value)}\n`);
+      const emit = (value: Record<string, unknown>): void => void (started ? print(value) : early.push(value));
       const logger = createCliLogger(opts.logLevel, io.err).child({ node: opts.name });
       const dataDir = resolvePath(opts.dataDir);
       const { metrics, text } = await prometheusMetrics();
@@ -105,7 +109,9 @@ export function agentCommandWith(hooks: AgentCommandHooks): Command {
         return 1;
       }
       const { gossip, http, raft } = agent.addresses;
-      emit({ event: 'ready', name: agent.name, role: agent.role, datacenter: agent.datacenter, gossip, http, ...(raft !== undefined ? { raft } : {}) });
+      print({ event: 'ready', name: agent.name, role: agent.role, datacenter: agent.datacenter, gossip, http, ...(raft !== undefined ? { raft } : {}) });
+      started = true;
+      for (const value of early) print(value);
       const gossipHost = splitHostPort(gossip)?.host ?? '';
       if (isLoopback(splitHostPort(http)?.host ?? '') && !isLoopback(gossipHost)) {
         logger.warn({ http }, 'the HTTP API listens on loopback only: agents on other hosts cannot forward writes and reads through it; set --http');
