@@ -45,3 +45,30 @@ export type { HttpServerOptions, RunningHttpServer } from './http/real-http-serv
 
 // Errors: each has a stable `code`.
 export { StateError, AgentDecodeError, StateInvariantError, NoLeaderError } from './errors.js';
+
+// Cluster mode: gossip, raft discovered through it, the networked Replicator.
+export { ClusterAgent } from './cluster/cluster-agent.js';
+export type { ClusterAgentOptions, ServerRoleOptions } from './cluster/cluster-agent.js';
+export type { ClusterAgentEvents, LeaderChange } from './cluster/agent-events.js';
+export type { ServerStore, AgentHttpParts, AgentHttpServer, StartAgentHttp } from './cluster/agent-hooks.js';
+export type { CommandEncoder } from './cluster/command-encoder.js';
+export type { CatalogView } from './cluster/catalog-plan.js';
+export type { GossipOptions } from './cluster/gossip.js';
+export type { RaftTls } from './cluster/raft-node.js';
+export type { ClusterTiming } from './cluster/cluster-timing.js';
+export { DEFAULT_CLUSTER_TIMING } from './cluster/cluster-timing.js';
+export type { AgentMember, MemberStatus as AgentMemberStatus } from './cluster/members.js';
+export type { AgentRole, AgentTags } from './cluster/agent-tags.js';
+export type { Forwarder as ProxyForwarder } from './cluster/forwarder.js';
+// The internal endpoints servers answer for the leader (paths, bodies: cluster/internal-api.ts).
+export { INTERNAL_PATH_PREFIX, APPLY_PATH, READ_INDEX_PATH } from './cluster/internal-api.js';
+export type { LeaderHint } from './cluster/internal-api.js';
+export type { InternalHandler, InternalRequest, InternalResponse } from './cluster/internal-handler.js';
+export {
+  ClusterError,
+  NoLeaderError as ClusterNoLeaderError,
+  ForwardOutcomeUnknownError,
+  RemoteClusterError,
+  TargetUnreachableError,
+  BarrierTimeoutError,
+} from './cluster/errors.js';
