@@ -1,22 +1,22 @@
-// `shoal agent --dev`: one server in one process. An in-memory raft node that
-// is its own cluster, the store as its state machine, leader duties, this
-// agent's local state with anti-entropy, and the HTTP API. Nothing is kept on
-// disk: a restart starts empty, as Consul's dev mode does.
+// `shoal agent --dev`: one server in one process. It is a cluster's server
+// role (cluster/server-role.ts: the replicator, the leader's side of writes,
+// the leader's duties) on an in-memory raft node that is its own cluster's
+// only voter, over a membership of one, with this agent's local state and
+// the HTTP API. Nothing is kept on disk: a restart starts empty, as Consul's
+// dev mode does.
 import { hostname } from 'node:os';
-import { createRandom, realClock, silentLogger, type Clock, type Logger, type Random } from '@shoal/kit';
+import { createRandom, noopMetrics, realClock, silentLogger, type Clock, type Logger, type Metrics, type Random } from '@shoal/kit';
+import { splitHostPort } from '@shoal/memberlist';
 import { bootstrapCluster, defaultConfig, InmemNetwork, InmemSnapshotStore, InmemStore, Raft, ServerSuffrage } from '@shoal/raft';
-import { MAX_VALUE_BYTES } from './limits.js';
-import { createLeaderApply } from './leader-apply.js';
-import { AntiEntropy } from './local/anti-entropy.js';
-import { LeaderDuties } from './local/leader-duties.js';
-import { LocalState } from './local/local-state.js';
-import { LockDelays } from './local/lock-delays.js';
-import { nodeSpecOf, singleMemberView } from './member-view.js';
-import { SingleNodeReplicator } from './raft-replicator.js';
-import type { ApiContext } from './http/context.js';
-import { startHttpServer } from './http/real-http-server.js';
-import { route } from './http/router.js';
-import { ROUTES } from './http/routes.js';
+import { startAgentApi } from './agent-api.js';
+import type { AgentTags } from './cluster/agent-tags.js';
+import { DEFAULT_CLUSTER_TIMING } from './cluster/cluster-timing.js';
+import { HttpInternalClient } from './cluster/real-internal-client.js';
+import { serverDirectory } from './cluster/server-directory.js';
+import { ServerRole } from './cluster/server-role.js';
+import type { MetricsText } from './http/context.js';
+import { LockDelays } from './leader/lock-delays.js';
+import type { Member, MemberView } from './member-view.js';
 import { AgentFsm } from './state/fsm.js';
 import { StateStore } from './state/store.js';
 import { uuidFrom } from './uuid.js';
@@ -29,6 +29,10 @@ export interface DevAgentOptions {
   /** Default "dc1". */
   readonly datacenter?: string;
   readonly logger?: Logger;
+  /** Where the agent counts (raft's and the leader's metrics). Default: nowhere. */
+  readonly metrics?: Metrics;
+  /** Prometheus text of `metrics`, served at /v1/agent/metrics?format=prometheus. */
+  readonly metricsText?: MetricsText;
   /** Default: the real clock. */
   readonly clock?: Clock;
   /** Draws node and session IDs. Default: seeded from the OS. */
@@ -42,13 +46,10 @@ export interface DevAgent {
   close(): Promise<void>;
 }
 
-/** "host:port", "[v6]:port" or ":port" (all interfaces). */
-export function parseHostPort(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  if (!m || port > 65535) throw new RangeError(`expected host:port, got ${JSON.stringify(text)}`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
+/** The raft address dev mode's in-memory network knows this server by (Consul's server port). */
+const DEV_RAFT_PORT = 8300;
+/** The gossip port /v1/agent/members shows (there is no gossip in dev mode). */
+const DEV_GOSSIP_PORT = 8301;
 
 export async function startDevAgent(options: DevAgentOptions = {}): Promise<DevAgent> {
   const clock = options.clock ?? realClock;
@@ -56,9 +57,11 @@ export async function startDevAgent(options: DevAgentOptions = {}): Promise<DevA
   const logger = options.logger ?? silentLogger;
   const datacenter = options.datacenter ?? 'dc1';
   const nodeName = options.nodeName ?? hostname();
-  const nodeId = uuidFrom(random);
-  const { host, port } = parseHostPort(options.http ?? '127.0.0.1:8500');
-  const raftAddress = `${host}:8300`;
+  const http = options.http ?? '127.0.0.1:8500';
+  const bind = splitHostPort(http);
+  if (bind === undefined) throw new RangeError(`expected host:port, got ${JSON.stringify(http)}`);
+  const host = bind.host === '' || bind.host === '0.0.0.0' ? '127.0.0.1' : bind.host;
+  const raftAddress = `${host}:${DEV_RAFT_PORT}`;
 
   const store = new StateStore();
   const lockDelays = new LockDelays(clock);
@@ -66,52 +69,63 @@ export async function startDevAgent(options: DevAgentOptions = {}): Promise<DevA
   const transport = new InmemNetwork(clock).add(raftAddress);
   const logs = new InmemStore();
   const snapshots = new InmemSnapshotStore();
-  // Fast timeouts: there is no other server to wait for.
-  const config = { ...defaultConfig(), localId: nodeId, heartbeatTimeoutMs: 50, electionTimeoutMs: 50, leaderLeaseTimeoutMs: 50, commitTimeoutMs: 5 };
-  await bootstrapCluster({ config, logs, stable: logs, snapshots, transport, configuration: { servers: [{ id: nodeId, address: raftAddress, suffrage: ServerSuffrage.Voter }] } });
+  // Fast timeouts: there is no other server to wait for. The raft ID is the node name, as in a cluster.
+  const metrics = options.metrics ?? noopMetrics;
+  const config = { ...defaultConfig(), localId: nodeName, logger: logger.child({ component: 'raft' }), metrics, heartbeatTimeoutMs: 50, electionTimeoutMs: 50, leaderLeaseTimeoutMs: 50, commitTimeoutMs: 5 };
+  await bootstrapCluster({ config, logs, stable: logs, snapshots, transport, configuration: { servers: [{ id: nodeName, address: raftAddress, suffrage: ServerSuffrage.Voter }] } });
   const raft = await Raft.create({ config, fsm: new AgentFsm(store), logs, stable: logs, snapshots, transport, clock, random: random.fork() });
 
-  const replicator = new SingleNodeReplicator(raft, createLeaderApply({ raft, lockDelays }), clock);
-  const self = { name: nodeName, id: nodeId, address: host === '0.0.0.0' ? '127.0.0.1' : host, port: 8301, status: 'alive' as const, tags: { role: 'consul', dc: datacenter, id: nodeId, port: '8300', bootstrap: '1' } };
-  const members = singleMemberView(self);
-  const duties = new LeaderDuties({ store, replicator, members, datacenter, clock, logger });
-  const local = new LocalState(clock);
-  const antiEntropy = new AntiEntropy({
-    local,
-    replicator,
-    node: nodeSpecOf(self, datacenter),
-    clock,
-    logger,
-    readCatalog: () => ({ node: store.catalog.nodes.get(nodeName), services: store.catalog.servicesOf(nodeName), checks: store.catalog.checksOf(nodeName) }),
-  });
+  let tags: AgentTags = { role: 'server', datacenter, nodeId: uuidFrom(random), httpAddress: '', raftAddress };
+  const self = (): Member => ({ name: nodeName, address: host, port: DEV_GOSSIP_PORT, status: 'alive', tags });
+  const members: MemberView = { self, members: () => [self()], onChange: () => () => {} };
+  const timing = DEFAULT_CLUSTER_TIMING;
+  const role = new ServerRole(
+    {
+      name: nodeName,
+      datacenter,
+      timing,
+      clock,
+      logger,
+      metrics,
+      directory: serverDirectory(() => members.members(), datacenter),
+      // Never used: a server of one has no other server to send to.
+      client: new HttpInternalClient(clock),
+      members,
+      tags: () => tags,
+    },
+    { raftNode: { raft, address: raftAddress, hadState: true, close: () => raft.shutdown() }, store, lockDelays, bootstrapExpect: undefined, membersSettled: () => true, events: {} },
+  );
 
+  // Wait for the election; the role follows leadership from then on.
   const leadership = raft.leadershipChanges();
-  // Not `for await ... break`: that would end the subscription the loop below goes on with.
   while (raft.state !== 'Leader') if ((await leadership.next()).done) throw new Error('raft shut down before electing itself');
-  duties.start();
-  void (async () => {
-    for await (const isLeader of leadership) {
-      if (isLeader) duties.start();
-      else duties.stop();
-    }
-  })();
-  await duties.reconcileNow();
-  antiEntropy.start();
-  await antiEntropy.syncNow();
+  await leadership.return?.();
+  role.start();
+  // The node and its serfHealth check are in the catalog before this resolves, so sessions can be created at once.
+  await role.reconcileNow();
 
-  const ctx: ApiContext = { store, replicator, renewer: duties, local, antiEntropy, members, nodeName, nodeId, datacenter, server: true, clock, random, logger };
-  const http = await startHttpServer({ host, port, maxBodyBytes: MAX_VALUE_BYTES, logger, handle: (req) => route(ROUTES, ctx, req) });
-  logger.info({ http: http.address, node: nodeName }, 'dev agent started');
+  const api = await startAgentApi({
+    http,
+    members,
+    replicator: role.replicator,
+    store,
+    internal: role.internal,
+    ...(options.metricsText !== undefined ? { metricsText: options.metricsText } : {}),
+    clock,
+    random,
+    logger,
+  });
+  tags = { ...tags, httpAddress: api.address };
+  api.antiEntropy.start();
+  await api.antiEntropy.syncNow();
+  logger.info({ http: api.address, node: nodeName }, 'dev agent started');
 
   return {
-    address: http.address,
+    address: api.address,
     nodeName,
     async close() {
-      await http.close();
-      antiEntropy.stop();
-      duties.stop();
-      local.close();
-      await raft.shutdown();
+      await api.close();
+      await role.close();
     },
   };
 }

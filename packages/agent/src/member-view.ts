@@ -1,28 +1,31 @@
-// The seam between the agent and gossip membership: who is in the cluster and
-// how each member is doing. The cluster layer implements it over memberlist;
-// dev mode has one member, this agent.
+// The seam between the agent and gossip membership: who is in the cluster,
+// how each member is doing, and what it told the others about itself (its
+// tags). The cluster agent implements it over memberlist (cluster/members.ts
+// turns memberlist's nodes into members); dev mode has one member, itself.
 import type { NodeSpec } from './state/commands.js';
+import type { AgentTags } from './cluster/agent-tags.js';
 
-/** Consul's member statuses (serf's), in the order of their numeric codes 1..4. */
-export type MemberStatus = 'alive' | 'leaving' | 'left' | 'failed';
+/**
+ * memberlist's alive and suspect are both "alive" here (a suspect may still
+ * refute); dead is "failed"; a graceful leave is "left".
+ */
+export type MemberStatus = 'alive' | 'failed' | 'left';
 
 export interface Member {
-  /** The node name. */
+  /** The node name: unique in the cluster, and a server's raft ID. */
   readonly name: string;
-  /** The node's UUID (Consul's node ID). */
-  readonly id: string;
-  /** The address gossip reaches it at. */
+  /** The IP it gossips from, as the catalog records a node's address. */
   readonly address: string;
   /** The gossip port. */
   readonly port: number;
   readonly status: MemberStatus;
-  /** Serf-style tags (role, dc, ...), shown by /v1/agent/members. */
-  readonly tags: Readonly<Record<string, string>>;
+  readonly tags: AgentTags;
 }
 
 export interface MemberView {
+  /** This agent. */
   self(): Member;
-  /** Every known member, this agent included. */
+  /** Every known member, this agent included, sorted by name. */
   members(): readonly Member[];
   /** Calls `listener` after any member joins, fails, leaves or changes; returns an unsubscribe function. */
   onChange(listener: () => void): () => void;
@@ -33,7 +36,22 @@ export function singleMemberView(self: Member): MemberView {
   return { self: () => self, members: () => [self], onChange: () => () => {} };
 }
 
-/** The catalog node a member is registered as; the local agent and the leader build it the same way, so their writes agree. */
-export function nodeSpecOf(member: Pick<Member, 'name' | 'id' | 'address'>, datacenter: string): NodeSpec {
-  return { node: member.name, id: member.id, address: member.address, datacenter, meta: {}, taggedAddresses: { lan: member.address, wan: member.address } };
+/** Alive servers of `datacenter`, sorted by name. */
+export function aliveServers(members: readonly Member[], datacenter: string): Member[] {
+  return members.filter((m) => m.status === 'alive' && m.tags.role === 'server' && m.tags.datacenter === datacenter).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The catalog node a member is registered as. The agent's own anti-entropy
+ * and the leader's reconcile both write it this way, so their writes agree.
+ * No meta: a register without it keeps the node's meta as it is.
+ */
+export function nodeSpecOf(member: Pick<Member, 'name' | 'address' | 'tags'>): NodeSpec {
+  return {
+    node: member.name,
+    id: member.tags.nodeId,
+    address: member.address,
+    datacenter: member.tags.datacenter,
+    taggedAddresses: { lan: member.address, wan: member.address },
+  };
 }

@@ -37,5 +37,10 @@ export interface Replicator {
    * store after it is linearizable. Servers only.
    */
   barrier(options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Restarts session `id`'s TTL on the leader, which keeps the timers;
+   * resolves false when the leader has no such session.
+   */
+  renewSession(id: string, options?: { signal?: AbortSignal }): Promise<boolean>;
   leadership(): LeadershipView;
 }

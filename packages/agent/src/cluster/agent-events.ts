@@ -1,7 +1,7 @@
 // What a cluster agent reports as it runs (the CLI prints these as JSON lines).
 
 import type { Server } from '@shoal/raft';
-import type { AgentMember } from './members.js';
+import type { Member } from '../member-view.js';
 
 export interface LeaderChange {
   /** The leader's node name; undefined while there is none. */
@@ -18,5 +18,5 @@ export interface ClusterAgentEvents {
   /** This server bootstrapped raft with these voters. */
   readonly bootstrapped?: (servers: readonly Server[]) => void;
   /** Gossip saw an agent join, fail, leave or change its tags. */
-  readonly member?: (member: AgentMember) => void;
+  readonly member?: (member: Member) => void;
 }

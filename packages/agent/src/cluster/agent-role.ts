@@ -1,22 +1,24 @@
 // What differs between a server and a client agent, behind one shape the
-// cluster agent drives: the replicator, what the HTTP API mounts, reactions
-// to gossip and to the housekeeping tick, the steps of a graceful leave, and
-// closing. server-role.ts and client-role.ts are the two.
+// agent drives: the replicator, what the HTTP API mounts, reactions to gossip
+// and to the housekeeping tick, the steps of a graceful leave, and closing.
+// server-role.ts and client-role.ts are the two.
 
 import type { Clock, Logger, Metrics } from '@shoal/kit';
+import type { Forwarder } from '../forwarder.js';
+import type { MemberView } from '../member-view.js';
 import type { Replicator } from '../replicator.js';
+import type { StateStore } from '../state/store.js';
 import type { AgentTags } from './agent-tags.js';
 import type { ClusterTiming } from './cluster-timing.js';
-import type { CommandEncoder } from './command-encoder.js';
-import type { Forwarder } from './forwarder.js';
 import type { InternalClient } from './internal-client.js';
 import type { InternalHandler } from './internal-handler.js';
 import type { LeaderChannelOptions } from './leader-channel.js';
-import type { AgentMember } from './members.js';
 import type { ServerDirectory } from './server-directory.js';
 
 export interface AgentRole {
   readonly replicator: Replicator;
+  /** Servers: the replicated store. */
+  readonly store?: StateStore;
   /** Servers: the internal endpoints. */
   readonly internal?: InternalHandler;
   /** Client agents: forwards requests to servers. */
@@ -37,15 +39,14 @@ export interface AgentRole {
 export interface RoleContext {
   readonly name: string;
   readonly datacenter: string;
-  readonly encoder: CommandEncoder;
   readonly timing: ClusterTiming;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly directory: ServerDirectory;
   readonly client: InternalClient;
-  /** Tracked members, this agent included. */
-  readonly members: () => readonly AgentMember[];
+  /** Gossip's members, this agent included. */
+  readonly members: MemberView;
   /** The agent's current tags. */
   readonly tags: () => AgentTags;
 }

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { ServerSuffrage } from '@shoal/raft';
 import { client, server } from '../testing/member-fixtures.js';
 import { decideBootstrap, type BootstrapDecision } from './bootstrap-decision.js';
-import type { AgentMember } from './members.js';
+import type { Member } from '../member-view.js';
 
 interface Row {
   name: string;
-  self?: AgentMember;
+  self?: Member;
   selfHasState?: boolean;
-  members: AgentMember[];
+  members: Member[];
   want: BootstrapDecision['action'];
   /** For bootstrap: the voters' IDs, in order. For the others: words the reason contains. */
   expect?: string[];

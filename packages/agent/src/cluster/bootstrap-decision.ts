@@ -16,7 +16,7 @@
 
 import { ServerSuffrage, type Server } from '@shoal/raft';
 import type { AgentTags } from './agent-tags.js';
-import { aliveServers, type AgentMember } from './members.js';
+import { aliveServers, type Member } from '../member-view.js';
 
 export type BootstrapDecision =
   /** Bootstrap raft with these voters. */
@@ -34,7 +34,7 @@ export interface BootstrapInput {
   /** Whether this server's raft already holds state (checked against the stores, not the tags). */
   readonly selfHasState: boolean;
   /** Every member this server knows, itself included. */
-  readonly members: readonly AgentMember[];
+  readonly members: readonly Member[];
 }
 
 export function decideBootstrap({ selfName, selfTags, selfHasState, members }: BootstrapInput): BootstrapDecision {

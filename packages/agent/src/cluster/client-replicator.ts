@@ -3,25 +3,26 @@
 // here only confirms that a leader answered; reads on a client agent are
 // forwarded to servers (forwarder.ts), which run their own.
 
-import type { Command } from '../state/commands.js';
 import type { LeadershipView, Replicator, WriteResult } from '../replicator.js';
-import type { CommandEncoder } from './command-encoder.js';
+import type { Command } from '../state/commands.js';
 import type { LeaderChannel } from './leader-channel.js';
 import type { ServerDirectory } from './server-directory.js';
 
 export class ClientReplicator implements Replicator {
-  readonly #encoder: CommandEncoder;
   readonly #channel: LeaderChannel;
   readonly #directory: ServerDirectory;
 
-  constructor(encoder: CommandEncoder, channel: LeaderChannel, directory: ServerDirectory) {
-    this.#encoder = encoder;
+  constructor(channel: LeaderChannel, directory: ServerDirectory) {
     this.#channel = channel;
     this.#directory = directory;
   }
 
   write(command: Command, options: { signal?: AbortSignal } = {}): Promise<WriteResult> {
-    return this.#channel.write(this.#encoder.encode(command), options.signal);
+    return this.#channel.write(command, options.signal);
+  }
+
+  renewSession(id: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    return this.#channel.renewSession(id, options.signal);
   }
 
   async barrier(options: { signal?: AbortSignal } = {}): Promise<void> {

@@ -1,5 +1,6 @@
-// A client agent: no raft; writes and barriers go to the leader through the
-// servers, and the HTTP API forwards reads to a server.
+// A client agent: no raft and no store; writes, barriers and session
+// renewals go to the leader through the servers, and the HTTP API forwards
+// what the agent does not answer itself to a server.
 
 import { channelSettings, type AgentRole, type RoleContext } from './agent-role.js';
 import { ClientReplicator } from './client-replicator.js';
@@ -11,7 +12,7 @@ export function clientRole(context: RoleContext): AgentRole {
   const channel = new LeaderChannel({ ...channelSettings(context), router: clientRouter(context.directory) });
   const forwarder = new HttpForwarder({ directory: context.directory, clock: context.clock, logger: context.logger, metrics: context.metrics });
   return {
-    replicator: new ClientReplicator(context.encoder, channel, context.directory),
+    replicator: new ClientReplicator(channel, context.directory),
     forwarder,
     membersChanged: () => {},
     housekeeping: () => {},

@@ -1,30 +1,36 @@
-// An agent in a cluster (Consul's architecture): every agent gossips; servers
-// also run raft, discovered through gossip, and replicate the store
-// (server-role.ts); client agents send writes and reads to the servers
+// An agent in a cluster (Consul's architecture): every agent gossips and
+// serves the HTTP API with its own services and checks; servers also run
+// raft over the store, discovered through gossip (server-role.ts); client
+// agents send writes to the leader and requests for the store to a server
 // (client-role.ts). This file assembles them and runs their lifecycle:
 //
-//   start: node ID → raft (servers) → replicator → HTTP API → memberlist →
-//          join → leader duties, the bootstrap check, the housekeeping tick
+//   start: node ID → store and raft (servers) → replicator → HTTP API →
+//          memberlist → join → leader duties, the bootstrap check, the
+//          housekeeping tick, anti-entropy
 //   leave: a leading server removes itself from raft; memberlist leave; a
 //          following server waits for the leader to remove it; then stop
-//   stop:  timers → memberlist → HTTP → the role (raft and its stores)
+//   stop:  timers → anti-entropy → memberlist → HTTP → the role (raft and
+//          its stores)
 
 import { type Clock, createRandom, type FileSystem, type Logger, type Metrics, noopMetrics, type Random, realClock, silentLogger, type Timer } from '@shoal/kit';
 import { finalAdvertiseAddress, joinHostPort, type Memberlist, type Node, splitHostPort } from '@shoal/memberlist';
 import type { Config as RaftConfig, Raft } from '@shoal/raft';
+import { startAgentApi, type AgentApi } from '../agent-api.js';
+import type { MetricsText } from '../http/context.js';
+import { LockDelays } from '../leader/lock-delays.js';
+import type { Member, MemberView } from '../member-view.js';
 import type { Replicator } from '../replicator.js';
+import { AgentFsm } from '../state/fsm.js';
+import { StateStore } from '../state/store.js';
 import type { ClusterAgentEvents } from './agent-events.js';
-import type { AgentHttpServer, ServerStore, StartAgentHttp } from './agent-hooks.js';
 import type { AgentRole as AgentRoleName, AgentTags } from './agent-tags.js';
 import { encodeAgentTags } from './agent-tags.js';
 import type { AgentRole, RoleContext } from './agent-role.js';
 import { clientRole } from './client-role.js';
 import { type ClusterTiming, DEFAULT_CLUSTER_TIMING } from './cluster-timing.js';
-import type { CommandEncoder } from './command-encoder.js';
 import { type GossipOptions, startGossip } from './gossip.js';
-import type { InternalHandler } from './internal-handler.js';
 import { MemberTracker } from './member-tracker.js';
-import { type AgentMember, memberFromNode } from './members.js';
+import { memberFromNode } from './members.js';
 import { loadOrCreateNodeId } from './node-id.js';
 import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
 import { HttpInternalClient } from './real-internal-client.js';
@@ -40,7 +46,6 @@ export interface ServerRoleOptions {
   readonly tls?: RaftTls;
   /** Bootstrap raft once this many servers (this one included) find each other. */
   readonly bootstrapExpect?: number;
-  readonly store: ServerStore;
   /** Overrides of raft's defaults (timeouts in tests). */
   readonly raftConfig?: Partial<RaftConfig>;
 }
@@ -57,8 +62,10 @@ export interface ClusterAgentOptions {
   readonly join?: readonly string[];
   /** Present on servers. */
   readonly server?: ServerRoleOptions;
-  readonly encoder: CommandEncoder;
-  readonly http: StartAgentHttp;
+  /** "host:port" the HTTP API listens on (port 0: any free port); a wildcard host is advertised as the gossip one. */
+  readonly http: string;
+  /** Prometheus text of `metrics`, served at /v1/agent/metrics?format=prometheus. */
+  readonly metricsText?: MetricsText;
   readonly clock?: Clock;
   readonly random?: Random;
   readonly logger?: Logger;
@@ -76,30 +83,43 @@ function advertisable(address: string, host: string): string {
   return joinHostPort(host, hostPort.port);
 }
 
-export class ClusterAgent {
+/** A server's store, as its raft's state machine sees it and as the leader enforces lock-delay on it. */
+interface ServerState {
+  readonly store: StateStore;
+  readonly lockDelays: LockDelays;
+  readonly raftNode: RaftNode;
+}
+
+export class ClusterAgent implements MemberView {
   readonly name: string;
   readonly datacenter: string;
   readonly #options: ClusterAgentOptions;
   readonly #timing: ClusterTiming;
   readonly #clock: Clock;
+  readonly #random: Random;
   readonly #logger: Logger;
   readonly #tracker: MemberTracker;
   readonly #raftNode: RaftNode | undefined;
   readonly #role: AgentRole;
   readonly #startedAt: number;
+  readonly #advertiseHost: string;
+  readonly #memberListeners = new Set<() => void>();
   #tags: AgentTags;
-  #http: AgentHttpServer | undefined;
+  #api: AgentApi | undefined;
   #list: Memberlist | undefined;
   #tick: Timer | undefined;
   #stopped: Promise<void> | undefined;
 
-  private constructor(options: ClusterAgentOptions, nodeId: string, raftNode: RaftNode | undefined) {
+  private constructor(options: ClusterAgentOptions, nodeId: string, advertiseHost: string, random: Random, server: ServerState | undefined) {
+    const raftNode = server?.raftNode;
     this.#options = options;
     this.name = options.name;
     this.datacenter = options.datacenter ?? 'dc1';
     this.#timing = { ...DEFAULT_CLUSTER_TIMING, ...options.timing };
     this.#clock = options.clock ?? realClock;
+    this.#random = random;
     this.#logger = options.logger ?? silentLogger;
+    this.#advertiseHost = advertiseHost;
     this.#tracker = new MemberTracker(this.#timing.reconnectTimeoutMs);
     this.#raftNode = raftNode;
     this.#startedAt = this.#clock.now();
@@ -114,24 +134,24 @@ export class ClusterAgent {
     const context: RoleContext = {
       name: this.name,
       datacenter: this.datacenter,
-      encoder: options.encoder,
       timing: this.#timing,
       clock: this.#clock,
       logger: this.#logger,
       metrics: options.metrics ?? noopMetrics,
       directory: serverDirectory(() => this.members(), this.datacenter),
       client: new HttpInternalClient(this.#clock),
-      members: () => this.members(),
+      members: this,
       tags: () => this.#tags,
     };
     const events = options.events ?? {};
     this.#role =
-      raftNode === undefined || options.server === undefined
+      server === undefined
         ? clientRole(context)
         : new ServerRole(context, {
-            raftNode,
-            store: options.server.store,
-            bootstrapExpect: options.server.bootstrapExpect,
+            raftNode: server.raftNode,
+            store: server.store,
+            lockDelays: server.lockDelays,
+            bootstrapExpect: options.server?.bootstrapExpect,
             membersSettled: () => this.#clock.now() - this.#startedAt >= this.#timing.reapSettleMs,
             events: {
               ...events,
@@ -151,27 +171,32 @@ export class ClusterAgent {
     const nodeId = await loadOrCreateNodeId(options.dataFs, random);
     const { bind, advertise } = options.gossip;
     const advertiseHost = finalAdvertiseAddress(advertise?.host, advertise?.port, bind.host, bind.port).host;
-    let raftNode: RaftNode | undefined;
+    let server: ServerState | undefined;
     if (options.server !== undefined) {
       const { raftBind, raftAdvertise } = options.server;
       const wildcard = WILDCARD_HOSTS.has(splitHostPort(raftBind)?.host ?? '');
-      raftNode = await openRaftNode({
+      const store = new StateStore();
+      // Every server keeps lock-delays, so whichever leads next enforces them.
+      const lockDelays = new LockDelays(clock);
+      store.listen(lockDelays);
+      const raftNode = await openRaftNode({
         id: options.name,
         fs: options.dataFs,
         bind: raftBind,
         advertise: raftAdvertise ?? (wildcard ? advertisable(raftBind, advertiseHost) : undefined),
         tls: options.server.tls,
-        fsm: options.server.store.fsm,
+        fsm: new AgentFsm(store),
         clock,
         random,
         logger: logger.child({ component: 'raft' }),
         metrics: options.metrics ?? noopMetrics,
         config: options.server.raftConfig,
       });
+      server = { store, lockDelays, raftNode };
     }
-    const agent = new ClusterAgent(options, nodeId, raftNode);
+    const agent = new ClusterAgent(options, nodeId, advertiseHost, random, server);
     try {
-      await agent.#startNetwork(advertiseHost, random);
+      await agent.#startNetwork();
     } catch (error) {
       await agent.stop();
       throw error;
@@ -179,21 +204,27 @@ export class ClusterAgent {
     return agent;
   }
 
-  async #startNetwork(advertiseHost: string, random: Random): Promise<void> {
+  async #startNetwork(): Promise<void> {
     const options = this.#options;
     const role = this.#role;
-    this.#http = await options.http({
+    this.#api = await startAgentApi({
+      http: options.http,
+      members: this,
       replicator: role.replicator,
+      ...(role.store !== undefined ? { store: role.store } : {}),
       ...(role.internal !== undefined ? { internal: role.internal } : {}),
       ...(role.forwarder !== undefined ? { forwarder: role.forwarder } : {}),
-      members: () => this.members(),
+      ...(options.metricsText !== undefined ? { metricsText: options.metricsText } : {}),
+      clock: this.#clock,
+      random: this.#random.fork(),
+      logger: this.#logger,
     });
-    this.#tags = { ...this.#tags, httpAddress: advertisable(this.#http.address, advertiseHost) };
+    this.#tags = { ...this.#tags, httpAddress: advertisable(this.#api.address, this.#advertiseHost) };
     const list = await startGossip(options.gossip, {
       name: this.name,
       meta: () => encodeAgentTags(this.#tags),
       clock: this.#clock,
-      random,
+      random: this.#random,
       logger: this.#logger.child({ component: 'memberlist' }),
       metrics: options.metrics ?? noopMetrics,
     });
@@ -204,6 +235,7 @@ export class ClusterAgent {
     this.#tick = this.#clock.every(this.#timing.tickMs, () => this.#housekeeping());
     if (role instanceof ServerRole) role.start();
     this.#housekeeping();
+    this.#api.antiEntropy.start();
   }
 
   get role(): AgentRoleName {
@@ -214,9 +246,9 @@ export class ClusterAgent {
     return this.#role.replicator;
   }
 
-  /** Servers: the internal endpoints' handler (also given to the HTTP hook). */
-  get internalHandler(): InternalHandler | undefined {
-    return this.#role.internal;
+  /** Servers: the replicated store. */
+  get store(): StateStore | undefined {
+    return this.#role.store;
   }
 
   /** The addresses this agent listens on, as others reach them. */
@@ -234,8 +266,21 @@ export class ClusterAgent {
   }
 
   /** Every agent gossip knows of, with failed and left ones remembered (member-tracker.ts). */
-  members(): AgentMember[] {
+  members(): Member[] {
     return this.#tracker.members(this.#clock.now());
+  }
+
+  /** This agent, as gossip shows it once it runs. */
+  self(): Member {
+    const known = this.#tracker.members(this.#clock.now()).find((m) => m.name === this.name);
+    if (known !== undefined) return { ...known, tags: this.#tags };
+    const port = this.#list?.localNode().port ?? this.#options.gossip.advertise?.port ?? this.#options.gossip.bind.port;
+    return { name: this.name, address: this.#advertiseHost, port, status: 'alive', tags: this.#tags };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#memberListeners.add(listener);
+    return () => this.#memberListeners.delete(listener);
   }
 
   /**
@@ -264,7 +309,7 @@ export class ClusterAgent {
     this.#tick?.cancel();
     const steps: [string, (() => Promise<void>) | undefined][] = [
       ['memberlist', this.#list && (() => this.#list!.shutdown())],
-      ['http', this.#http && (() => this.#http!.close())],
+      ['http', this.#api && (() => this.#api!.close())],
       ['role', () => this.#role.close()],
     ];
     for (const [part, step] of steps) {
@@ -283,6 +328,7 @@ export class ClusterAgent {
     this.#tracker.observe(member, this.#clock.now());
     this.#options.events?.member?.(member);
     this.#role.membersChanged();
+    for (const listener of this.#memberListeners) listener();
   }
 
   /** Catches what events may have missed (this node's own join, which happens before listeners exist). */

@@ -7,9 +7,9 @@ import type { Logger } from '@shoal/kit';
 import type { Raft, Server } from '@shoal/raft';
 import type { AgentTags } from './agent-tags.js';
 import { decideBootstrap } from './bootstrap-decision.js';
-import { codeOf } from './errors.js';
-import type { AgentMember } from './members.js';
-import { SingleFlight } from './single-flight.js';
+import { codeOf } from '../errors.js';
+import type { Member } from '../member-view.js';
+import { SingleFlight } from '../single-flight.js';
 
 export interface ExpectBootstrapperOptions {
   readonly raft: Pick<Raft, 'bootstrapCluster'>;
@@ -18,7 +18,7 @@ export interface ExpectBootstrapperOptions {
   readonly selfName: string;
   readonly selfTags: () => AgentTags;
   /** Current members, this server included. */
-  readonly members: () => readonly AgentMember[];
+  readonly members: () => readonly Member[];
   readonly logger: Logger;
   readonly onBootstrapped: (servers: readonly Server[]) => void;
 }

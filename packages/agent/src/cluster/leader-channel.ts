@@ -1,6 +1,6 @@
-// Getting a write or a read-index round to the leader, wherever it is: on
-// this server's own raft, or through the internal endpoints of another
-// agent, following the leader hints answers carry. Retries are bounded by
+// Getting a write, a read-index round or a session renewal to the leader,
+// wherever it is: on this server itself, or through the internal endpoints
+// of another server, following the leader hints answers carry. Retries are bounded by
 // time (leaderWaitMs, Consul's rpc_hold_timeout) and are made only when the
 // previous try cannot have done anything: a refused connection, or a server
 // answering that it does not lead. A write whose request may have arrived
@@ -8,9 +8,12 @@
 // is told so (ERR_FORWARD_OUTCOME_UNKNOWN).
 
 import { type Clock, type Logger, type Metrics, sleep } from '@shoal/kit';
+import { codeOf, ForwardOutcomeUnknownError, messageOf, NoLeaderError, RemoteError, remoteError, TargetUnreachableError } from '../errors.js';
+import { appliedResult } from '../leader/leader-apply.js';
 import type { WriteResult } from '../replicator.js';
-import { codeOf, ForwardOutcomeUnknownError, messageOf, NoLeaderError, RemoteClusterError, TargetUnreachableError } from './errors.js';
-import { APPLY_PATH, decodeAnswer, type InternalAnswer, type LeaderHint, READ_INDEX_PATH, RETRYABLE_CODES } from './internal-api.js';
+import { encodeCommand } from '../state/codec.js';
+import type { Command } from '../state/commands.js';
+import { APPLY_PATH, decodeAnswer, type InternalAnswer, type LeaderHint, READ_INDEX_PATH, RETRYABLE_CODES, SESSION_RENEW_PATH } from './internal-api.js';
 import type { InternalClient } from './internal-client.js';
 import type { LocalLeader } from './internal-handler.js';
 
@@ -59,9 +62,10 @@ const MAX_BACKOFF_MS = 500;
 const FREE_REDIRECTS = 3;
 
 interface Operation<T> {
-  readonly name: 'apply' | 'read-index';
+  readonly name: 'apply' | 'read-index' | 'session-renew';
   readonly path: string;
-  readonly body: Uint8Array;
+  /** Made when the first try goes to another server. */
+  readonly body: () => Uint8Array;
   /** Whether a request that may have arrived can be sent again (true for reads). */
   readonly repeatable: boolean;
   local(leader: LocalLeader): Promise<T>;
@@ -81,22 +85,19 @@ export class LeaderChannel {
     return this.#lastLeader;
   }
 
-  write(command: Uint8Array, signal?: AbortSignal): Promise<WriteResult> {
+  /** Applies `command` on the leader; the store's refusal is thrown as the StateError it was. */
+  write(command: Command, signal?: AbortSignal): Promise<WriteResult> {
     return this.#run<WriteResult>(
       {
         name: 'apply',
         path: APPLY_PATH,
-        body: command,
+        body: () => encodeCommand(command),
         repeatable: false,
-        local: async (leader) => {
-          const { index, result } = await leader.apply(command);
-          if (result instanceof Error) throw result;
-          return { index, result };
-        },
+        local: async (leader) => appliedResult(await leader.apply(command)),
         answered: (answer) => {
           if (answer.kind === 'applied') return { index: answer.index, result: answer.result };
-          if (answer.kind === 'apply-error') throw new RemoteClusterError(answer.error.code, answer.error.message, 200);
-          throw new RemoteClusterError('ERR_BAD_ANSWER', `unexpected ${answer.kind} answer to apply`, 200);
+          if (answer.kind === 'apply-error') throw remoteError(answer.error.code, answer.error.message, 200);
+          throw badAnswer(answer, 'apply');
         },
       },
       signal,
@@ -109,12 +110,30 @@ export class LeaderChannel {
       {
         name: 'read-index',
         path: READ_INDEX_PATH,
-        body: new Uint8Array(0),
+        body: () => new Uint8Array(0),
         repeatable: true,
         local: async (leader) => ({ index: await leader.readIndex(), local: true }),
         answered: (answer) => {
           if (answer.kind === 'read-index') return { index: answer.index, local: false };
-          throw new RemoteClusterError('ERR_BAD_ANSWER', `unexpected ${answer.kind} answer to read-index`, 200);
+          throw badAnswer(answer, 'read-index');
+        },
+      },
+      signal,
+    );
+  }
+
+  /** Restarts session `id`'s TTL on the leader; false when the leader has no such session. Renewing twice is harmless, so it is retried like a read. */
+  renewSession(id: string, signal?: AbortSignal): Promise<boolean> {
+    return this.#run<boolean>(
+      {
+        name: 'session-renew',
+        path: `${SESSION_RENEW_PATH}${encodeURIComponent(id)}`,
+        body: () => new Uint8Array(0),
+        repeatable: true,
+        local: (leader) => leader.renewSession(id),
+        answered: (answer) => {
+          if (answer.kind === 'renewed') return answer.found;
+          throw badAnswer(answer, 'session-renew');
         },
       },
       signal,
@@ -128,6 +147,7 @@ export class LeaderChannel {
     let hint = this.#lastLeader;
     let lastProblem = 'no leader found yet';
     let redirects = 0;
+    let body: Uint8Array | undefined;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       const route = router.route({ hint, exhausted, attempt });
@@ -146,7 +166,8 @@ export class LeaderChannel {
         metrics.incrCounter('agent.forward', 1, { op: op.name });
         let reply: { status: number; body: Uint8Array } | undefined;
         try {
-          reply = await client.post(target, op.path, op.body, { timeoutMs: requestTimeoutMs, signal });
+          body ??= op.body();
+          reply = await client.post(target, op.path, body, { timeoutMs: requestTimeoutMs, signal });
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
           if (!(error instanceof TargetUnreachableError) && !op.repeatable) throw new ForwardOutcomeUnknownError(target, error);
@@ -158,12 +179,12 @@ export class LeaderChannel {
         }
         if (reply !== undefined) {
           const answer = decodeAnswer(op.path, reply.body);
-          if (answer === undefined) throw new RemoteClusterError('ERR_BAD_ANSWER', `unreadable answer (HTTP ${reply.status}) from ${target}`, reply.status);
+          if (answer === undefined) throw new RemoteError('ERR_BAD_ANSWER', `unreadable answer (HTTP ${reply.status}) from ${target}`, reply.status);
           if (answer.kind !== 'failed') {
             if (answer.leader !== undefined) this.#lastLeader = answer.leader;
             return op.answered(answer);
           }
-          if (!(reply.status === 503 && RETRYABLE_CODES.has(answer.error.code))) throw new RemoteClusterError(answer.error.code, answer.error.message, reply.status);
+          if (!(reply.status === 503 && RETRYABLE_CODES.has(answer.error.code))) throw remoteError(answer.error.code, answer.error.message, reply.status);
           // It does not lead: remember whom it names instead, or nobody.
           this.#lastLeader = answer.leader;
           lastProblem = `${target}: ${answer.error.message}`;
@@ -180,4 +201,8 @@ export class LeaderChannel {
       if (!redirected) await sleep(clock, Math.min(left, MIN_BACKOFF_MS * 2 ** Math.min(attempt, 5), MAX_BACKOFF_MS), signal);
     }
   }
+}
+
+function badAnswer(answer: InternalAnswer, to: string): RemoteError {
+  return new RemoteError('ERR_BAD_ANSWER', `unexpected ${answer.kind} answer to ${to}`, 200);
 }

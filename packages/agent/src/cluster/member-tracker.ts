@@ -5,10 +5,10 @@
 // then is it reaped. This tracker keeps each agent's last known state for
 // that long. Time comes from the caller, so it is a pure structure.
 
-import type { AgentMember } from './members.js';
+import type { Member } from '../member-view.js';
 
 interface Entry {
-  member: AgentMember;
+  member: Member;
   /** When it was last seen alive, or when it failed or left. */
   sinceMs: number;
 }
@@ -22,7 +22,7 @@ export class MemberTracker {
   }
 
   /** Records what memberlist says of a member now. */
-  observe(member: AgentMember, nowMs: number): void {
+  observe(member: Member, nowMs: number): void {
     const known = this.#entries.get(member.name);
     // A failure or leave is dated from when it was first seen, so repeated
     // sightings of the same dead entry do not keep it alive forever.
@@ -38,8 +38,8 @@ export class MemberTracker {
    * reconnectTimeoutMs after they went. Older ones are forgotten here, which
    * is what lets the catalog reconcile reap them.
    */
-  members(nowMs: number): AgentMember[] {
-    const out: AgentMember[] = [];
+  members(nowMs: number): Member[] {
+    const out: Member[] = [];
     for (const [name, entry] of this.#entries) {
       if (entry.member.status !== 'alive' && nowMs - entry.sinceMs >= this.#reconnectTimeoutMs) {
         this.#entries.delete(name);

@@ -1,36 +1,44 @@
-// This server's raft as the internal endpoints and the leader channel use
-// it: apply and read-index when it leads, and who leads when it does not.
+// This server as a leader, as the internal endpoints and the leader channel
+// use it: writes through leader-apply.ts (lock-delay enforced), read-index
+// rounds and session renewals when it leads, and who leads when it does not.
 
-import type { Raft } from '@shoal/raft';
+import { NotLeaderError, RaftState, type Raft } from '@shoal/raft';
+import type { LeaderApply } from '../leader/leader-apply.js';
 import type { LeaderHint } from './internal-api.js';
 import type { LocalLeader } from './internal-handler.js';
 import { hintOf, type ServerDirectory } from './server-directory.js';
 
-export interface RaftLeaderOptions {
-  readonly raft: Raft;
+export interface RaftLocalLeaderOptions {
+  readonly raft: Pick<Raft, 'state' | 'readIndex' | 'leaderWithId'>;
+  readonly apply: LeaderApply;
+  /** The leader's session TTL timers (leader/leader-duties.ts). */
+  readonly sessions: { renew(id: string): boolean };
   readonly directory: ServerDirectory;
-  /** Longest wait for an entry to commit and apply. */
-  readonly applyTimeoutMs: number;
   /** Longest wait for a read-index round. */
   readonly readTimeoutMs: number;
 }
 
 export class RaftLocalLeader implements LocalLeader {
-  readonly #options: RaftLeaderOptions;
+  readonly #options: RaftLocalLeaderOptions;
 
-  constructor(options: RaftLeaderOptions) {
+  constructor(options: RaftLocalLeaderOptions) {
     this.#options = options;
   }
 
-  async apply(command: Uint8Array): Promise<{ index: number; result: unknown }> {
-    // raft rejects with ERR_NOT_LEADER before proposing anything when it does not lead.
-    const applied = await this.#options.raft.apply(command, { timeoutMs: this.#options.applyTimeoutMs });
-    return { index: applied.index, result: applied.response };
-  }
+  apply: LeaderApply = (command) => this.#options.apply(command);
 
   async readIndex(): Promise<number> {
     const { index } = await this.#options.raft.readIndex({ timeoutMs: this.#options.readTimeoutMs });
     return index;
+  }
+
+  async renewSession(id: string): Promise<boolean> {
+    const { raft, sessions } = this.#options;
+    if (raft.state !== RaftState.Leader) {
+      const { id: leaderId, address } = raft.leaderWithId();
+      throw new NotLeaderError(address, leaderId);
+    }
+    return sessions.renew(id);
   }
 
   leaderHint(): LeaderHint | undefined {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { noopMetrics, realClock, silentLogger } from '@shoal/kit';
-import type { AgentMember } from './members.js';
+import type { Member } from '../member-view.js';
 import { HttpForwarder } from './real-http-forwarder.js';
 import { serverDirectory } from './server-directory.js';
 
@@ -36,8 +36,8 @@ async function closedPort(): Promise<string> {
   return address;
 }
 
-function member(name: string, httpAddress: string): AgentMember {
-  return { name, address: '127.0.0.1', status: 'alive', tags: { role: 'server', datacenter: 'dc1', nodeId: `id-${name}`, httpAddress, raftAddress: `127.0.0.1:1${name.length}` } };
+function member(name: string, httpAddress: string): Member {
+  return { name, address: '127.0.0.1', port: 8301, status: 'alive', tags: { role: 'server', datacenter: 'dc1', nodeId: `id-${name}`, httpAddress, raftAddress: `127.0.0.1:1${name.length}` } };
 }
 
 /** A client agent's HTTP front that forwards everything to `targets`, in this order. */

@@ -8,8 +8,8 @@
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { type Clock, type Logger, type Metrics, TimeoutError } from '@shoal/kit';
 import { splitHostPort } from '@shoal/memberlist';
-import { messageOf } from './errors.js';
-import type { Forwarder } from './forwarder.js';
+import { messageOf } from '../errors.js';
+import type { Forwarder } from '../forwarder.js';
 import type { ServerDirectory } from './server-directory.js';
 
 export interface HttpForwarderOptions {

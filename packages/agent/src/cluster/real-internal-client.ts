@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import { type Clock, TimeoutError } from '@shoal/kit';
 import { splitHostPort } from '@shoal/memberlist';
-import { TargetUnreachableError } from './errors.js';
+import { TargetUnreachableError } from '../errors.js';
 import type { InternalClient } from './internal-client.js';
 
 /** Answers larger than this are refused: internal answers are small. */

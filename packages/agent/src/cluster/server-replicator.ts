@@ -1,14 +1,14 @@
-// The Replicator of a server agent: writes go through raft on the leader,
-// from followers through the leader's internal endpoints; a barrier is a
-// read-index round on the leader, after which a follower waits until its own
-// store has applied that index.
+// The Replicator of a server (dev mode's single server too): writes go
+// through raft on the leader, from followers through the leader's internal
+// endpoints; a barrier is a read-index round on the leader, after which a
+// follower waits until its own store has applied that index. Session
+// renewals reach the leader the same way.
 
 import { type Clock, sleep } from '@shoal/kit';
 import { RaftState, type Raft } from '@shoal/raft';
-import type { Command } from '../state/commands.js';
+import { BarrierTimeoutError } from '../errors.js';
 import type { LeadershipView, Replicator, WriteResult } from '../replicator.js';
-import type { CommandEncoder } from './command-encoder.js';
-import { BarrierTimeoutError } from './errors.js';
+import type { Command } from '../state/commands.js';
 import type { LeaderChannel } from './leader-channel.js';
 
 /** How often a follower checks its applied index while it catches up to a read index. */
@@ -16,7 +16,6 @@ const APPLIED_POLL_MS = 5;
 
 export interface ServerReplicatorOptions {
   readonly raft: Raft;
-  readonly encoder: CommandEncoder;
   readonly channel: LeaderChannel;
   readonly clock: Clock;
   /** Longest a follower waits for its store to catch up to the leader's read index. */
@@ -33,7 +32,11 @@ export class ServerReplicator implements Replicator {
   }
 
   write(command: Command, options: { signal?: AbortSignal } = {}): Promise<WriteResult> {
-    return this.#options.channel.write(this.#options.encoder.encode(command), options.signal);
+    return this.#options.channel.write(command, options.signal);
+  }
+
+  renewSession(id: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    return this.#options.channel.renewSession(id, options.signal);
   }
 
   async barrier(options: { signal?: AbortSignal } = {}): Promise<void> {

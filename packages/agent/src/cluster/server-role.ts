@@ -1,17 +1,21 @@
-// A server: its raft, the replicator and internal endpoints on it, the
-// leader's duties, the bootstrap-expect check, and the raft side of a
-// graceful leave (a leader removes itself first; a follower waits to be
-// removed once the leader sees it leave).
+// A server: its raft over the store, the replicator and internal endpoints
+// on it, the leader's side of writes (lock-delay included) and the leader's
+// duties, started and stopped as leadership comes and goes, the
+// bootstrap-expect check, and the raft side of a graceful leave (a leader
+// removes itself first; a follower waits to be removed once the leader sees
+// it leave). Dev mode runs this role too, on an in-memory raft of one.
 
 import { sleep } from '@shoal/kit';
 import { Observer, type Raft, RaftState, ServerSuffrage } from '@shoal/raft';
+import { createLeaderApply } from '../leader/leader-apply.js';
+import { LeaderDuties } from '../leader/leader-duties.js';
+import type { LockDelays } from '../leader/lock-delays.js';
+import type { StateStore } from '../state/store.js';
 import { channelSettings, type AgentRole, type RoleContext } from './agent-role.js';
 import type { ClusterAgentEvents } from './agent-events.js';
-import type { ServerStore } from './agent-hooks.js';
 import { ExpectBootstrapper } from './expect-bootstrapper.js';
 import { createInternalHandler, type InternalHandler } from './internal-handler.js';
 import { LeaderChannel } from './leader-channel.js';
-import { LeaderDuties } from './leader-duties.js';
 import { RaftLocalLeader } from './raft-leader.js';
 import type { RaftNode } from './raft-node.js';
 import { serverRouter } from './routers.js';
@@ -23,8 +27,11 @@ const REMOVAL_POLL_MS = 100;
 export type ServerRoleEvents = Pick<ClusterAgentEvents, 'leader' | 'leadership' | 'bootstrapped'>;
 
 export interface ServerRoleParts {
+  /** Raft, with an AgentFsm over `store` as its state machine. */
   readonly raftNode: RaftNode;
-  readonly store: ServerStore;
+  readonly store: StateStore;
+  /** Listening to `store` (every server keeps them; the leader enforces them). */
+  readonly lockDelays: LockDelays;
   readonly bootstrapExpect: number | undefined;
   /** Whether gossip has had time to tell of every member (reaping waits for it). */
   readonly membersSettled: () => boolean;
@@ -33,6 +40,7 @@ export interface ServerRoleParts {
 
 export class ServerRole implements AgentRole {
   readonly replicator: ServerReplicator;
+  readonly store: StateStore;
   readonly internal: InternalHandler;
   readonly #context: RoleContext;
   readonly #raftNode: RaftNode;
@@ -41,6 +49,7 @@ export class ServerRole implements AgentRole {
   readonly #events: ServerRoleEvents;
   #observer: Observer | undefined;
   #voterAddresses: readonly string[] = [];
+  #closed = false;
 
   constructor(context: RoleContext, parts: ServerRoleParts) {
     const { timing, directory, name } = context;
@@ -48,11 +57,18 @@ export class ServerRole implements AgentRole {
     this.#context = context;
     this.#raftNode = parts.raftNode;
     this.#events = parts.events;
-    const local = new RaftLocalLeader({ raft, directory, applyTimeoutMs: timing.applyTimeoutMs, readTimeoutMs: timing.readTimeoutMs });
+    this.store = parts.store;
+    const local = new RaftLocalLeader({
+      raft,
+      apply: createLeaderApply({ raft, lockDelays: parts.lockDelays, timeoutMs: timing.applyTimeoutMs }),
+      // The duties exist by the time anything is renewed.
+      sessions: { renew: (id) => this.#duties.renew(id) },
+      directory,
+      readTimeoutMs: timing.readTimeoutMs,
+    });
     this.internal = createInternalHandler(local);
     this.replicator = new ServerReplicator({
       raft,
-      encoder: context.encoder,
       channel: new LeaderChannel({ ...channelSettings(context), router: serverRouter(raft, directory, name), local }),
       clock: context.clock,
       catchUpTimeoutMs: timing.catchUpTimeoutMs,
@@ -61,9 +77,8 @@ export class ServerRole implements AgentRole {
     this.#duties = new LeaderDuties({
       raft,
       replicator: this.replicator,
-      catalog: parts.store.catalog,
+      store: parts.store,
       members: context.members,
-      selfName: name,
       datacenter: context.datacenter,
       clock: context.clock,
       logger: context.logger,
@@ -79,7 +94,7 @@ export class ServerRole implements AgentRole {
         hasState: () => this.hasRaftState(),
         selfName: name,
         selfTags: context.tags,
-        members: context.members,
+        members: () => context.members.members(),
         logger: context.logger,
         onBootstrapped: (servers) => parts.events.bootstrapped?.(servers),
       });
@@ -114,12 +129,18 @@ export class ServerRole implements AgentRole {
     void (async () => {
       for await (const leading of changes) this.#leadershipChanged(leading);
     })().catch((err: unknown) => this.#context.logger.error({ err }, 'agent: leadership watch ended'));
-    // Leading already (a cluster of one restarting): no change will say so.
+    // Leading already (a cluster of one restarting, dev mode): no change will say so.
     if (raft.state === RaftState.Leader) this.#leadershipChanged(true);
+    void this.#refreshVoters();
   }
 
+  /** Leader only: brings the catalog and the voters in line with gossip now (leader-duties.ts). */
+  reconcileNow(): Promise<void> {
+    return this.#duties.reconcileNow();
+  }
+
+  /** The leader's duties follow gossip themselves; the bootstrap check looks again. */
   membersChanged(): void {
-    this.#duties.trigger();
     this.#checkBootstrap();
   }
 
@@ -168,13 +189,16 @@ export class ServerRole implements AgentRole {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.#duties.stop();
     if (this.#observer !== undefined) this.#raft.deregisterObserver(this.#observer);
     await this.#raftNode.close();
   }
 
   #leadershipChanged(leading: boolean): void {
-    this.#duties.leadershipChanged(leading);
+    if (this.#closed) return;
+    if (leading) this.#duties.start();
+    else this.#duties.stop();
     this.#events.leadership?.(leading);
   }
 

@@ -93,7 +93,7 @@ export function serviceRegistrationOf(body: unknown): { service: ServiceSpec; ch
 
 /** Pushes a local change to the catalog before answering, so that a client reading the catalog next sees it; a failed push is retried in the background. */
 async function syncSoon(ctx: ApiContext): Promise<void> {
-  await ctx.antiEntropy.syncNow().catch(() => {});
+  await ctx.antiEntropy.syncNow();
 }
 
 export async function serviceRegisterHandler(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
@@ -153,6 +153,14 @@ export function agentSelfHandler(ctx: ApiContext): ApiResponse {
 
 export function agentMembersHandler(ctx: ApiContext): ApiResponse {
   return jsonResponse(JSON.stringify(ctx.members.members().map(memberJson)));
+}
+
+/** Consul's /v1/agent/metrics, in its Prometheus form only. */
+export async function agentMetricsHandler(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
+  if (!ctx.metricsText) throw new HttpError(404, 'This agent does not collect metrics');
+  if (req.query.get('format') !== 'prometheus') throw new HttpError(400, 'Only ?format=prometheus is supported');
+  const { contentType, body } = await ctx.metricsText();
+  return { status: 200, headers: { 'content-type': contentType }, body };
 }
 
 export function statusLeaderHandler(ctx: ApiContext): ApiResponse {

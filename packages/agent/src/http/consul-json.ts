@@ -2,6 +2,8 @@
 // values in base64 (null when empty, as Go encodes a nil slice), Flags as a
 // JSON number written from its decimal string (exact above 2^53), LockDelay
 // in nanoseconds and TTL as a Go duration string.
+import { splitHostPort } from '@shoal/memberlist';
+import type { AgentTags } from '../cluster/agent-tags.js';
 import type { Member, MemberStatus } from '../member-view.js';
 import type { HealthEntry, ServiceInstance } from '../state/queries.js';
 import type { CatalogNode, CatalogService, HealthCheck, KVEntry, Session } from '../state/records.js';
@@ -126,14 +128,24 @@ export function healthEntryJson(e: HealthEntry): object {
   return { Node: nodeJson(e.node), Service: agentServiceJson(e.service, e.node.datacenter), Checks: e.checks.map(checkJson) };
 }
 
-const MEMBER_STATUS: Record<MemberStatus, number> = { alive: 1, leaving: 2, left: 3, failed: 4 };
+/** serf's numeric member statuses (2 is leaving, which memberlist has no state for). */
+const MEMBER_STATUS: Record<MemberStatus, number> = { alive: 1, left: 3, failed: 4 };
+
+/** An agent's tags as Consul's serf tags: role "consul" for servers, "node" for client agents. */
+function serfTagsOf(tags: AgentTags): Record<string, string> {
+  const out: Record<string, string> = { role: tags.role === 'server' ? 'consul' : 'node', dc: tags.datacenter, id: tags.nodeId };
+  const raftPort = tags.raftAddress === undefined ? undefined : splitHostPort(tags.raftAddress)?.port;
+  if (raftPort !== undefined) out.port = String(raftPort);
+  if (tags.bootstrapExpect !== undefined) out.expect = String(tags.bootstrapExpect);
+  return out;
+}
 
 export function memberJson(m: Member): object {
   return {
     Name: m.name,
     Addr: m.address,
     Port: m.port,
-    Tags: m.tags,
+    Tags: serfTagsOf(m.tags),
     Status: MEMBER_STATUS[m.status],
     ProtocolMin: 1,
     ProtocolMax: 5,

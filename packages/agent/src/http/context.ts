@@ -1,7 +1,9 @@
-// Everything the handlers use, injected: the store (servers only), the
+// Everything the handlers use, injected: the store (servers only) or the
+// forwarder (client agents), the internal endpoints (servers), the
 // replicator, this agent's local state and identity, membership, time and
 // randomness.
 import type { Clock, Logger, Random } from '@shoal/kit';
+import type { InternalHandler } from '../cluster/internal-handler.js';
 import type { Forwarder } from '../forwarder.js';
 import type { AntiEntropy } from '../local/anti-entropy.js';
 import type { LocalState } from '../local/local-state.js';
@@ -9,17 +11,16 @@ import type { MemberView } from '../member-view.js';
 import type { Replicator } from '../replicator.js';
 import type { StateStore } from '../state/store.js';
 
-/** Resets a session's TTL on the leader; false when the session does not exist. */
-export interface SessionRenewer {
-  renew(id: string): boolean | Promise<boolean>;
-}
+/** Prometheus text of what the agent counts (served at /v1/agent/metrics?format=prometheus). */
+export type MetricsText = () => Promise<{ readonly contentType: string; readonly body: string }>;
 
 export interface ApiContext {
-  /** Undefined on a client agent: requests outside /v1/agent/ then go to `forwarder`. */
+  /** Undefined on a client agent: requests it does not answer itself then go to `forwarder`. */
   readonly store?: StateStore;
   readonly forwarder?: Forwarder;
+  /** Servers: the internal endpoints (cluster/internal-api.ts). */
+  readonly internal?: InternalHandler;
   readonly replicator: Replicator;
-  readonly renewer: SessionRenewer;
   readonly local: LocalState;
   readonly antiEntropy: AntiEntropy;
   readonly members: MemberView;
@@ -27,6 +28,7 @@ export interface ApiContext {
   readonly nodeId: string;
   readonly datacenter: string;
   readonly server: boolean;
+  readonly metricsText?: MetricsText;
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;

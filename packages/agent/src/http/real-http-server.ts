@@ -1,15 +1,20 @@
 // The HTTP API on node:http: the one file where requests meet sockets. It
 // reads a bounded body, builds an ApiRequest, and writes the ApiResponse the
-// router returns; everything else is in the handlers.
+// router returns; everything else is in the handlers. On a client agent,
+// requests for a server are handed to the forwarder as they arrive, unread,
+// so their answers can stream back.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@shoal/kit';
+import type { Forwarder } from '../forwarder.js';
 import { textResponse, type ApiRequest, type ApiResponse } from './api.js';
 
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly handle: (request: ApiRequest) => Promise<ApiResponse>;
+  /** Client agents: the requests (by decoded path) that go to a server, and how. */
+  readonly forward?: { readonly wants: (path: string) => boolean; readonly to: Forwarder };
   /** Larger bodies are answered 413 without being read. */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
@@ -60,6 +65,10 @@ async function serve(options: HttpServerOptions, req: IncomingMessage, res: Serv
     path = decodeURIComponent(url.pathname);
   } catch {
     send(res, textResponse(400, 'Invalid URL'), false);
+    return;
+  }
+  if (options.forward?.wants(path)) {
+    await options.forward.to.proxy(req, res);
     return;
   }
   const body = await readBody(req, options.maxBodyBytes);

@@ -1,5 +1,6 @@
-// The router without sockets: a client agent forwards what is not /v1/agent/*,
-// and no handler failure escapes as anything but a response.
+// The router without sockets: what a client agent answers itself and what it
+// forwards, the internal endpoints on servers, and no handler failure escapes
+// as anything but a response.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -15,19 +16,18 @@ import { nodeSpec } from '../testing/store-fixtures.js';
 import { settle, StoreReplicator } from '../testing/store-replicator.js';
 import { jsonResponse, type ApiRequest } from './api.js';
 import type { ApiContext } from './context.js';
-import { route, type Route } from './router.js';
+import { forwardsToServer, route, type Route } from './router.js';
 import { ROUTES } from './routes.js';
 
 function context(store: StateStore | undefined, forwarder?: Forwarder): ApiContext {
   const clock = new ManualClock();
   const replicator = new StoreReplicator(store ?? new StateStore());
   const local = new LocalState(clock);
-  const self = { name: 'n', id: 'id', address: '127.0.0.1', port: 8301, status: 'alive' as const, tags: {} };
+  const self = { name: 'n', address: '127.0.0.1', port: 8301, status: 'alive' as const, tags: { role: 'server' as const, datacenter: 'dc1', nodeId: 'id', httpAddress: '127.0.0.1:8500' } };
   return {
     ...(store ? { store } : {}),
     ...(forwarder ? { forwarder } : {}),
     replicator,
-    renewer: { renew: () => false },
     local,
     antiEntropy: new AntiEntropy({ local, replicator, node: nodeSpec('n'), clock }),
     members: singleMemberView(self),
@@ -43,16 +43,27 @@ function context(store: StateStore | undefined, forwarder?: Forwarder): ApiConte
 
 const request = (method: string, path: string, query = ''): ApiRequest => ({ method, path, query: new URLSearchParams(query), headers: {}, body: new Uint8Array(0), signal: new AbortController().signal });
 
-test('a client agent forwards everything outside /v1/agent/ and answers /v1/agent/ itself', async () => {
-  const forwarded: string[] = [];
-  const ctx = context(undefined, { forward: async (req) => (forwarded.push(req.path), jsonResponse('"from a server"')) });
-  assert.equal((await route(ROUTES, ctx, request('GET', '/v1/kv/x'))).body, '"from a server"');
-  assert.equal((await route(ROUTES, ctx, request('GET', '/v1/agent/services'))).body, '{}');
-  assert.deepEqual(forwarded, ['/v1/kv/x']);
+test('a client agent forwards what needs a server, and answers its own endpoints and session creation itself', () => {
+  const forwarder: Forwarder = { proxy: async () => {} };
+  const client = context(undefined, forwarder);
+  const forwarded = ['/v1/kv/x', '/v1/txn', '/v1/catalog/nodes', '/v1/health/service/web', '/v1/session/renew/abc', '/v1/session/destroy/abc', '/v1/status/leader', '/v1/nope'];
+  for (const path of forwarded) assert.equal(forwardsToServer(ROUTES, client, path), true, path);
+  const answered = ['/v1/agent/services', '/v1/agent/members', '/v1/agent/check/pass/service:web', '/v1/session/create', '/v1/internal/shoal/apply'];
+  for (const path of answered) assert.equal(forwardsToServer(ROUTES, client, path), false, path);
+  const server = context(new StateStore());
+  assert.equal(forwardsToServer(ROUTES, server, '/v1/kv/x'), false, 'a server answers everything itself');
+});
+
+test('the internal endpoints go to the server\'s internal handler; an agent without one has none', async () => {
+  const seen: string[] = [];
+  const server = { ...context(new StateStore()), internal: async (req: { path: string }) => (seen.push(req.path), jsonResponse('{"index":1}')) };
+  assert.equal((await route(ROUTES, server, request('POST', '/v1/internal/shoal/read-index'))).body, '{"index":1}');
+  assert.deepEqual(seen, ['/v1/internal/shoal/read-index']);
+  assert.equal((await route(ROUTES, context(undefined), request('POST', '/v1/internal/shoal/apply'))).status, 404);
 });
 
 test('a server without a leader answers reads with 500 "No cluster leader"', async () => {
-  const ctx = { ...context(new StateStore()), replicator: { ...new StoreReplicator(new StateStore()), barrier: () => Promise.reject(new Error('no leader')), leadership: () => ({ knownLeader: false, lastContactMs: 0, raftPeers: [] }), write: () => Promise.reject(new Error('x')) } };
+  const ctx = { ...context(new StateStore()), replicator: { ...new StoreReplicator(new StateStore()), barrier: () => Promise.reject(new Error('no leader')), leadership: () => ({ knownLeader: false, lastContactMs: 0, raftPeers: [] }), write: () => Promise.reject(new Error('x')), renewSession: () => Promise.reject(new Error('x')) } };
   const r = await route(ROUTES, ctx, request('GET', '/v1/kv/x'));
   assert.deepEqual([r.status, String(r.body).trim()], [500, 'No cluster leader']);
 });

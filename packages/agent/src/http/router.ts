@@ -1,8 +1,11 @@
 // Routes requests to handlers: exact paths and path prefixes (whose rest is
 // the handler's argument: a key, an id, a name). A known path with another
-// method is 405, an unknown path 404; on a client agent everything outside
-// /v1/agent/ goes to a server.
+// method is 405, an unknown path 404. The internal endpoints go to the
+// server's internal handler. A client agent answers only the routes marked
+// `agentLocal` itself; the HTTP server hands every other request to its
+// forwarder before reading it (forwardsToServer).
 import { ShoalError } from '@shoal/kit';
+import { INTERNAL_PATH_PREFIX } from '../cluster/internal-api.js';
 import { StateError } from '../errors.js';
 import { HttpError, textResponse, type ApiRequest, type ApiResponse } from './api.js';
 import type { ApiContext } from './context.js';
@@ -14,6 +17,8 @@ export interface Route {
   readonly path: string;
   readonly prefix?: boolean;
   readonly methods: Readonly<Record<string, Handler>>;
+  /** Answered by every agent from its own state, client agents included (Consul's agent endpoints). */
+  readonly agentLocal?: boolean;
 }
 
 function match(routes: readonly Route[], path: string): { route: Route; arg: string } | undefined {
@@ -23,9 +28,15 @@ function match(routes: readonly Route[], path: string): { route: Route; arg: str
   return undefined;
 }
 
+/** Whether this agent sends a request for `path` to a server rather than answering it: a client agent, and not a route of its own. */
+export function forwardsToServer(routes: readonly Route[], ctx: ApiContext, path: string): boolean {
+  if (ctx.store !== undefined || ctx.forwarder === undefined || path.startsWith(INTERNAL_PATH_PREFIX)) return false;
+  return match(routes, path)?.route.agentLocal !== true;
+}
+
 export async function route(routes: readonly Route[], ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
   try {
-    if (!ctx.store && ctx.forwarder && !req.path.startsWith('/v1/agent/')) return await ctx.forwarder.forward(req);
+    if (req.path.startsWith(INTERNAL_PATH_PREFIX)) return ctx.internal ? await ctx.internal(req) : textResponse(404, '');
     const found = match(routes, req.path);
     if (!found) return textResponse(404, '');
     const handler = found.route.methods[req.method];

@@ -1,5 +1,7 @@
-// The endpoints this agent serves, Consul's paths and methods.
-import { agentChecksHandler, agentMembersHandler, agentSelfHandler, agentServicesHandler, checkFailHandler, checkPassHandler, checkUpdateHandler, checkWarnHandler, serviceDeregisterHandler, serviceRegisterHandler, statusLeaderHandler, statusPeersHandler } from './agent-handlers.js';
+// The endpoints this agent serves, Consul's paths and methods. `agentLocal`
+// marks what a client agent answers itself: its own services, checks and
+// members, and session creation, whose default node is the agent's own.
+import { agentChecksHandler, agentMembersHandler, agentMetricsHandler, agentSelfHandler, agentServicesHandler, checkFailHandler, checkPassHandler, checkUpdateHandler, checkWarnHandler, serviceDeregisterHandler, serviceRegisterHandler, statusLeaderHandler, statusPeersHandler } from './agent-handlers.js';
 import { catalogNodeHandler, catalogNodesHandler, catalogServiceHandler, catalogServicesHandler, healthChecksHandler, healthNodeHandler, healthServiceHandler } from './catalog-handlers.js';
 import { kvDeleteHandler, kvGetHandler, kvPutHandler } from './kv-handlers.js';
 import type { Route } from './router.js';
@@ -9,7 +11,7 @@ import { txnHandler } from './txn-handler.js';
 export const ROUTES: readonly Route[] = [
   { path: '/v1/kv/', prefix: true, methods: { GET: kvGetHandler, PUT: kvPutHandler, DELETE: kvDeleteHandler } },
   { path: '/v1/txn', methods: { PUT: txnHandler } },
-  { path: '/v1/session/create', methods: { PUT: sessionCreateHandler } },
+  { path: '/v1/session/create', methods: { PUT: sessionCreateHandler }, agentLocal: true },
   { path: '/v1/session/destroy/', prefix: true, methods: { PUT: sessionDestroyHandler } },
   { path: '/v1/session/renew/', prefix: true, methods: { PUT: sessionRenewHandler } },
   { path: '/v1/session/info/', prefix: true, methods: { GET: sessionInfoHandler } },
@@ -22,16 +24,17 @@ export const ROUTES: readonly Route[] = [
   { path: '/v1/health/service/', prefix: true, methods: { GET: healthServiceHandler } },
   { path: '/v1/health/node/', prefix: true, methods: { GET: healthNodeHandler } },
   { path: '/v1/health/checks/', prefix: true, methods: { GET: healthChecksHandler } },
-  { path: '/v1/agent/service/register', methods: { PUT: serviceRegisterHandler } },
-  { path: '/v1/agent/service/deregister/', prefix: true, methods: { PUT: serviceDeregisterHandler } },
-  { path: '/v1/agent/check/pass/', prefix: true, methods: { PUT: checkPassHandler } },
-  { path: '/v1/agent/check/warn/', prefix: true, methods: { PUT: checkWarnHandler } },
-  { path: '/v1/agent/check/fail/', prefix: true, methods: { PUT: checkFailHandler } },
-  { path: '/v1/agent/check/update/', prefix: true, methods: { PUT: checkUpdateHandler } },
-  { path: '/v1/agent/services', methods: { GET: agentServicesHandler } },
-  { path: '/v1/agent/checks', methods: { GET: agentChecksHandler } },
-  { path: '/v1/agent/self', methods: { GET: agentSelfHandler } },
-  { path: '/v1/agent/members', methods: { GET: agentMembersHandler } },
+  { path: '/v1/agent/service/register', methods: { PUT: serviceRegisterHandler }, agentLocal: true },
+  { path: '/v1/agent/service/deregister/', prefix: true, methods: { PUT: serviceDeregisterHandler }, agentLocal: true },
+  { path: '/v1/agent/check/pass/', prefix: true, methods: { PUT: checkPassHandler }, agentLocal: true },
+  { path: '/v1/agent/check/warn/', prefix: true, methods: { PUT: checkWarnHandler }, agentLocal: true },
+  { path: '/v1/agent/check/fail/', prefix: true, methods: { PUT: checkFailHandler }, agentLocal: true },
+  { path: '/v1/agent/check/update/', prefix: true, methods: { PUT: checkUpdateHandler }, agentLocal: true },
+  { path: '/v1/agent/services', methods: { GET: agentServicesHandler }, agentLocal: true },
+  { path: '/v1/agent/checks', methods: { GET: agentChecksHandler }, agentLocal: true },
+  { path: '/v1/agent/self', methods: { GET: agentSelfHandler }, agentLocal: true },
+  { path: '/v1/agent/members', methods: { GET: agentMembersHandler }, agentLocal: true },
+  { path: '/v1/agent/metrics', methods: { GET: agentMetricsHandler }, agentLocal: true },
   { path: '/v1/status/leader', methods: { GET: statusLeaderHandler } },
   { path: '/v1/status/peers', methods: { GET: statusPeersHandler } },
 ];

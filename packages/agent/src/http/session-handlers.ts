@@ -81,7 +81,7 @@ export async function sessionRenewHandler(ctx: ApiContext, req: ApiRequest, id: 
   if (id === '') throw new HttpError(400, 'Missing session');
   const store = requireStore(ctx);
   await barrier(ctx, req.signal);
-  if (!(await ctx.renewer.renew(id))) throw new HttpError(404, `Session id '${id}' not found`);
+  if (!(await ctx.replicator.renewSession(id, { signal: req.signal }))) throw new HttpError(404, `Session id '${id}' not found`);
   const session = store.sessions.get(id);
   if (!session) throw new HttpError(404, `Session id '${id}' not found`);
   return jsonResponse(JSON.stringify([sessionJson(session)]));

@@ -2,18 +2,21 @@
 // services and checks) equal to the local state. It syncs after every local
 // change and periodically, writing only what differs from the catalog when it
 // can read one (servers), everything otherwise (clients), and retries failures.
+// Its node is written as the leader's reconcile writes it (nodeSpecOf), so the
+// two never undo each other.
 import type { Clock, Logger, Timer } from '@shoal/kit';
 import { silentLogger } from '@shoal/kit';
 import type { Replicator } from '../replicator.js';
 import type { CheckSpec, Command, NodeSpec, ServiceSpec } from '../state/commands.js';
 import { SERF_HEALTH_CHECK, type CatalogNode, type CatalogService, type HealthCheck } from '../state/records.js';
+import { SingleFlight } from '../single-flight.js';
 import type { LocalState } from './local-state.js';
 
-/** What the catalog holds for this node, as far as anti-entropy compares it. */
+/** What anti-entropy reads of the catalog: the state store's catalog (state/catalog.ts) is one. */
 export interface NodeCatalogView {
-  readonly node: CatalogNode | undefined;
-  readonly services: ReadonlyMap<string, CatalogService>;
-  readonly checks: ReadonlyMap<string, HealthCheck>;
+  readonly nodes: ReadonlyMap<string, CatalogNode>;
+  servicesOf(node: string): ReadonlyMap<string, CatalogService>;
+  checksOf(node: string): ReadonlyMap<string, HealthCheck>;
 }
 
 export interface AntiEntropyOptions {
@@ -21,8 +24,8 @@ export interface AntiEntropyOptions {
   readonly replicator: Replicator;
   readonly node: NodeSpec;
   readonly clock: Clock;
-  /** The catalog's view of this node (servers); without it every sync writes everything. */
-  readonly readCatalog?: () => NodeCatalogView;
+  /** The local copy of the catalog (servers); without it every sync writes everything. */
+  readonly catalog?: NodeCatalogView;
   readonly logger?: Logger;
   /** Full sync period; Consul's is about a minute. Default 60 s. */
   readonly intervalMs?: number;
@@ -33,23 +36,23 @@ export interface AntiEntropyOptions {
 export class AntiEntropy {
   readonly #o: AntiEntropyOptions;
   readonly #logger: Logger;
+  /** One sync at a time; a change during a sync makes one more follow it. */
+  readonly #flight: SingleFlight;
   #periodic: Timer | undefined;
   #retry: Timer | undefined;
   #unsubscribe: (() => void) | undefined;
-  /** The sync in flight, and the one queued after it. */
-  #inFlight: Promise<void> | undefined;
-  #queued: Promise<void> | undefined;
   #stopped = false;
 
   constructor(options: AntiEntropyOptions) {
     this.#o = options;
     this.#logger = options.logger ?? silentLogger;
+    this.#flight = new SingleFlight(() => this.#sync());
   }
 
   start(): void {
-    this.#unsubscribe = this.#o.local.onChange(() => void this.syncNow().catch(() => {}));
-    this.#periodic = this.#o.clock.every(this.#o.intervalMs ?? 60_000, () => void this.syncNow().catch(() => {}));
-    void this.syncNow().catch(() => {});
+    this.#unsubscribe = this.#o.local.onChange(() => void this.syncNow());
+    this.#periodic = this.#o.clock.every(this.#o.intervalMs ?? 60_000, () => void this.syncNow());
+    void this.syncNow();
   }
 
   stop(): void {
@@ -59,43 +62,32 @@ export class AntiEntropy {
     this.#retry?.cancel();
   }
 
-  /** Syncs now, or once more right after the sync in flight; resolves when that sync is done, rejects if it failed. */
+  /**
+   * Syncs now, or once more right after the sync in flight; resolves when
+   * that sync is done. A failed sync is logged and retried (retryMs), not thrown.
+   */
   syncNow(): Promise<void> {
-    if (!this.#inFlight) return this.#runOnce();
-    // Every caller during a sync shares the one that follows it.
-    this.#queued ??= this.#inFlight.catch(() => {}).then(() => {
-      this.#queued = undefined;
-      return this.#runOnce();
-    });
-    return this.#queued;
+    return this.#flight.request();
   }
 
-  #runOnce(): Promise<void> {
-    const run = (async () => {
-      try {
-        for (const command of this.#plan()) {
-          if (this.#stopped) return;
-          await this.#o.replicator.write(command);
-        }
-      } catch (error) {
-        this.#logger.warn({ err: error }, 'anti-entropy sync failed; retrying');
-        this.#retry?.cancel();
-        if (!this.#stopped) this.#retry = this.#o.clock.after(this.#o.retryMs ?? 1000, () => void this.syncNow().catch(() => {}));
-        throw error;
+  async #sync(): Promise<void> {
+    try {
+      for (const command of this.#plan()) {
+        if (this.#stopped) return;
+        await this.#o.replicator.write(command);
       }
-    })();
-    this.#inFlight = run;
-    const clear = (): void => {
-      if (this.#inFlight === run) this.#inFlight = undefined;
-    };
-    run.then(clear, clear);
-    return run;
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'anti-entropy sync failed; retrying');
+      this.#retry?.cancel();
+      if (!this.#stopped) this.#retry = this.#o.clock.after(this.#o.retryMs ?? 1000, () => void this.syncNow());
+    }
   }
 
   /** The writes that make the catalog match the local state. */
   #plan(): Command[] {
     const { local, node } = this.#o;
-    const catalog = this.#o.readCatalog?.();
+    const view = this.#o.catalog;
+    const catalog = view && { node: view.nodes.get(node.node), services: view.servicesOf(node.node), checks: view.checksOf(node.node) };
     const out: Command[] = [];
     const checks = [...local.checks().values()].map((c) => c.spec);
     const nodeDiffers = !catalog?.node || !sameNode(catalog.node, node);

@@ -33,7 +33,7 @@ function antiEntropy() {
   const replicator = new StoreReplicator(store);
   const local = new LocalState(clock);
   const node = nodeSpec('me');
-  const ae = new AntiEntropy({ local, replicator, node, clock, intervalMs: 60_000, readCatalog: () => ({ node: store.catalog.nodes.get('me'), services: store.catalog.servicesOf('me'), checks: store.catalog.checksOf('me') }) });
+  const ae = new AntiEntropy({ local, replicator, node, clock, intervalMs: 60_000, catalog: store.catalog });
   return { clock, store, replicator, local, ae };
 }
 

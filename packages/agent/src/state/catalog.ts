@@ -37,7 +37,11 @@ export class Catalog {
     return undefined;
   }
 
-  /** Upserts the node; returns the tables it changed. */
+  /**
+   * Upserts the node; returns the tables it changed. A spec without meta or
+   * tagged addresses keeps the node's: the leader's reconcile and the agent's
+   * anti-entropy each write what they own without undoing the other.
+   */
   putNode(spec: NodeSpec, index: number): TableName[] {
     const existing = this.nodes.get(spec.node);
     const next: CatalogNode = {
@@ -45,8 +49,8 @@ export class Catalog {
       id: spec.id,
       address: spec.address,
       datacenter: spec.datacenter,
-      meta: { ...(spec.meta ?? {}) },
-      taggedAddresses: { ...(spec.taggedAddresses ?? {}) },
+      meta: { ...(spec.meta ?? existing?.meta ?? {}) },
+      taggedAddresses: { ...(spec.taggedAddresses ?? existing?.taggedAddresses ?? {}) },
       createIndex: existing?.createIndex ?? index,
       modifyIndex: index,
     };

@@ -2,7 +2,7 @@
 // and client(name, ...) with the tags a real agent would advertise.
 
 import type { AgentTags } from '../cluster/agent-tags.js';
-import type { AgentMember, MemberStatus } from '../cluster/members.js';
+import type { Member, MemberStatus } from '../member-view.js';
 
 export interface FixtureOptions {
   status?: MemberStatus;
@@ -17,7 +17,7 @@ export interface FixtureOptions {
 /** A port per name, so every server's addresses differ. */
 const portOf = (name: string): number => 8300 + ([...name].reduce((a, c) => a * 31 + c.charCodeAt(0), 7) % 600);
 
-export function server(name: string, o: FixtureOptions = {}): AgentMember {
+export function server(name: string, o: FixtureOptions = {}): Member {
   const tags: AgentTags = {
     role: 'server',
     datacenter: o.dc ?? 'dc1',
@@ -27,10 +27,10 @@ export function server(name: string, o: FixtureOptions = {}): AgentMember {
     ...(o.expect !== undefined ? { bootstrapExpect: o.expect } : {}),
     ...(o.state !== undefined ? { hasRaftState: o.state } : {}),
   };
-  return { name, address: o.address ?? '10.0.0.1', status: o.status ?? 'alive', tags };
+  return { name, address: o.address ?? '10.0.0.1', port: 8301, status: o.status ?? 'alive', tags };
 }
 
-export function client(name: string, o: FixtureOptions = {}): AgentMember {
+export function client(name: string, o: FixtureOptions = {}): Member {
   const tags: AgentTags = { role: 'client', datacenter: o.dc ?? 'dc1', nodeId: o.nodeId ?? `id-${name}`, httpAddress: `10.0.0.2:${portOf(name)}` };
-  return { name, address: o.address ?? '10.0.0.2', status: o.status ?? 'alive', tags };
+  return { name, address: o.address ?? '10.0.0.2', port: 8301, status: o.status ?? 'alive', tags };
 }

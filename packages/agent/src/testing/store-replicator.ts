@@ -29,6 +29,11 @@ export class StoreReplicator implements Replicator {
 
   async barrier(): Promise<void> {}
 
+  /** No TTL timers here: a renewal only finds the session or not. */
+  async renewSession(id: string): Promise<boolean> {
+    return this.store.sessions.has(id);
+  }
+
   leadership(): LeadershipView {
     return { knownLeader: true, lastContactMs: 0, leaderRaftAddress: 'self:8300', raftPeers: ['self:8300'] };
   }

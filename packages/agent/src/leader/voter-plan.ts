@@ -11,7 +11,7 @@
 //    the quorum under a partition.
 
 import { ServerSuffrage, type Configuration } from '@shoal/raft';
-import type { AgentMember } from './members.js';
+import type { Member } from '../member-view.js';
 
 export type VoterChange =
   | { readonly kind: 'add-voter'; readonly id: string; readonly address: string }
@@ -21,7 +21,7 @@ export interface VoterPlanInput {
   /** The leader's own server ID: never removed here (a leaving leader removes itself). */
   readonly selfId: string;
   readonly datacenter: string;
-  readonly members: readonly AgentMember[];
+  readonly members: readonly Member[];
   readonly configuration: Configuration;
 }
 

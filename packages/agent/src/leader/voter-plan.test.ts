@@ -2,17 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServerSuffrage, type Server } from '@shoal/raft';
 import { client, server } from '../testing/member-fixtures.js';
-import type { AgentMember } from './members.js';
+import type { Member } from '../member-view.js';
 import { planVoterChanges, type VoterChange } from './voter-plan.js';
 
-const voter = (m: AgentMember): Server => ({ id: m.name, address: m.tags.raftAddress!, suffrage: ServerSuffrage.Voter });
+const voter = (m: Member): Server => ({ id: m.name, address: m.tags.raftAddress!, suffrage: ServerSuffrage.Voter });
 const a = server('a');
 const b = server('b');
 const c = server('c');
 
 interface Row {
   name: string;
-  members: AgentMember[];
+  members: Member[];
   configured: Server[];
   want: VoterChange[];
 }

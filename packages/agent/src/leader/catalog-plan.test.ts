@@ -1,16 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeLog } from '@shoal/raft';
-import { client, server } from '../testing/member-fixtures.js';
-import { TestStore } from '../testing/test-store.js';
+import { nodeSpecOf, type Member } from '../member-view.js';
 import type { Command } from '../state/commands.js';
+import { StateStore } from '../state/store.js';
+import { client, server } from '../testing/member-fixtures.js';
 import { planCatalogWrites, SERF_ALIVE_OUTPUT, SERF_FAILED_OUTPUT, SERF_HEALTH_NAME } from './catalog-plan.js';
-import type { AgentMember } from './members.js';
 
 /** A store holding what `commands` write. */
-function catalogOf(commands: Command[]): TestStore {
-  const store = new TestStore();
-  commands.forEach((command, i) => store.apply(makeLog({ index: i + 1, term: 1, data: store.encode(command) })));
+function storeOf(commands: Command[]): StateStore {
+  const store = new StateStore({ checkInvariants: true });
+  commands.forEach((command, i) => store.apply(i + 1, command));
   return store;
 }
 
@@ -25,11 +24,7 @@ const serfHealth = (status: 'passing' | 'critical') => ({
 });
 
 /** The register the reconcile writes for `m` with serfHealth `status`. */
-const registered = (m: AgentMember, status: 'passing' | 'critical'): Command => ({
-  type: 'register',
-  node: { node: m.name, id: m.tags.nodeId, address: m.address, datacenter: m.tags.datacenter },
-  checks: [serfHealth(status)],
-});
+const registered = (m: Member, status: 'passing' | 'critical'): Command => ({ type: 'register', node: nodeSpecOf(m), checks: [serfHealth(status)] });
 
 const a = server('a');
 const b = server('b');
@@ -37,7 +32,7 @@ const x = client('x');
 
 interface Row {
   name: string;
-  members: AgentMember[];
+  members: Member[];
   catalog: Command[];
   want: Command[];
   reapAbsent?: boolean;
@@ -78,19 +73,19 @@ const rows: Row[] = [
 
 for (const row of rows) {
   test(`catalog plan: ${row.name}`, () => {
-    const writes = planCatalogWrites({ datacenter: 'dc1', selfName: 'a', members: row.members, catalog: catalogOf(row.catalog), reapAbsent: row.reapAbsent ?? true });
+    const writes = planCatalogWrites({ datacenter: 'dc1', selfName: 'a', members: row.members, catalog: storeOf(row.catalog).catalog, reapAbsent: row.reapAbsent ?? true });
     assert.deepEqual(writes, row.want);
   });
 }
 
 test('catalog plan: applying the plan and planning again writes nothing', () => {
   const members = [a, server('b', { status: 'failed' }), client('x', { status: 'left' }), client('y')];
-  const store = catalogOf([registered(b, 'passing'), registered(x, 'passing'), registered(client('gone'), 'passing')]);
-  const plan = () => planCatalogWrites({ datacenter: 'dc1', selfName: 'a', members, catalog: store, reapAbsent: true });
+  const store = storeOf([registered(b, 'passing'), registered(x, 'passing'), registered(client('gone'), 'passing')]);
+  const plan = () => planCatalogWrites({ datacenter: 'dc1', selfName: 'a', members, catalog: store.catalog, reapAbsent: true });
   const first = plan();
   assert.equal(first.length, 5, JSON.stringify(first)); // a and y registered, b critical, x left, gone reaped
-  first.forEach((command, i) => store.apply(makeLog({ index: 100 + i, term: 1, data: store.encode(command) })));
+  first.forEach((command, i) => store.apply(100 + i, command));
   assert.deepEqual(plan(), []);
-  assert.equal(store.nodeCheck('b', 'serfHealth')?.status, 'critical');
-  assert.deepEqual(store.nodes().map((n) => n.node).sort(), ['a', 'b', 'y']);
+  assert.equal(store.catalog.checksOf('b').get('serfHealth')?.status, 'critical');
+  assert.deepEqual([...store.catalog.nodes.keys()].sort(), ['a', 'b', 'y']);
 });

@@ -13,16 +13,16 @@
 // Nodes without a serfHealth check were registered through the catalog API
 // for things that run no agent; they are not gossip's to manage.
 
-import type { CheckSpec, Command, NodeSpec } from '../state/commands.js';
+import { nodeSpecOf, type Member } from '../member-view.js';
+import type { CheckSpec, Command } from '../state/commands.js';
 import { SERF_HEALTH_CHECK, type CatalogNode, type HealthCheck, type HealthStatus } from '../state/records.js';
-import type { AgentMember } from './members.js';
 
-/** What the reconcile reads of the catalog: implemented by the state store. */
+/** What the reconcile reads of the catalog: the state store's catalog (state/catalog.ts) is one. */
 export interface CatalogView {
-  /** Every node in the catalog. */
-  nodes(): readonly CatalogNode[];
-  /** The check `checkId` of `node` (node-level or service-level), if registered. */
-  nodeCheck(node: string, checkId: string): HealthCheck | undefined;
+  /** Every node in the catalog, by name. */
+  readonly nodes: ReadonlyMap<string, CatalogNode>;
+  /** The checks of `node` (node-level and service-level), by check ID. */
+  checksOf(node: string): ReadonlyMap<string, HealthCheck>;
 }
 
 /** The serfHealth check's name and outputs, as Consul writes them (tools match on them). */
@@ -34,7 +34,7 @@ export interface CatalogPlanInput {
   readonly datacenter: string;
   /** The leader's own node name: never reaped. */
   readonly selfName: string;
-  readonly members: readonly AgentMember[];
+  readonly members: readonly Member[];
   readonly catalog: CatalogView;
   /** Whether nodes no member accounts for are deregistered. */
   readonly reapAbsent: boolean;
@@ -43,33 +43,26 @@ export interface CatalogPlanInput {
 export function planCatalogWrites({ datacenter, selfName, members, catalog, reapAbsent }: CatalogPlanInput): Command[] {
   const writes: Command[] = [];
   const accounted = new Set<string>();
-  const nodes = new Map(catalog.nodes().map((n) => [n.node, n]));
   for (const member of members) {
     if (member.tags.datacenter !== datacenter) continue;
     accounted.add(member.name);
-    const node = nodes.get(member.name);
+    const node = catalog.nodes.get(member.name);
     if (member.status === 'left') {
       if (node !== undefined && member.name !== selfName) writes.push({ type: 'deregister', node: member.name });
       continue;
     }
     const status: HealthStatus = member.status === 'alive' ? 'passing' : 'critical';
-    const check = catalog.nodeCheck(member.name, SERF_HEALTH_CHECK);
+    const check = catalog.checksOf(member.name).get(SERF_HEALTH_CHECK);
     const nodeAgrees = node !== undefined && node.id === member.tags.nodeId && node.address === member.address;
     if (nodeAgrees && check !== undefined && check.status === status) continue;
     writes.push({ type: 'register', node: nodeSpecOf(member), checks: [serfHealth(status)] });
   }
   if (!reapAbsent) return writes;
-  for (const node of nodes.values()) {
+  for (const node of catalog.nodes.values()) {
     if (accounted.has(node.node) || node.node === selfName || node.datacenter !== datacenter) continue;
-    if (catalog.nodeCheck(node.node, SERF_HEALTH_CHECK) !== undefined) writes.push({ type: 'deregister', node: node.node });
+    if (catalog.checksOf(node.node).has(SERF_HEALTH_CHECK)) writes.push({ type: 'deregister', node: node.node });
   }
   return writes;
-}
-
-function nodeSpecOf(member: AgentMember): NodeSpec {
-  // No meta: the agent's own anti-entropy owns the node's meta, and leaving it
-  // out keeps what is there.
-  return { node: member.name, id: member.tags.nodeId, address: member.address, datacenter: member.tags.datacenter };
 }
 
 function serfHealth(status: HealthStatus): CheckSpec {
