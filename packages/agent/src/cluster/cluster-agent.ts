@@ -18,7 +18,7 @@ import type { Config as RaftConfig, Raft } from '@shoal/raft';
 import { startAgentApi, type AgentApi } from '../agent-api.js';
 import type { MetricsText } from '../http/context.js';
 import { LockDelays } from '../leader/lock-delays.js';
-import type { Member, MemberView } from '../member-view.js';
+import type { Member } from '../member-view.js';
 import type { Replicator } from '../replicator.js';
 import { AgentFsm } from '../state/fsm.js';
 import { StateStore } from '../state/store.js';
@@ -29,8 +29,7 @@ import type { AgentRole, RoleContext } from './agent-role.js';
 import { clientRole } from './client-role.js';
 import { type ClusterTiming, DEFAULT_CLUSTER_TIMING } from './cluster-timing.js';
 import { type GossipOptions, startGossip } from './gossip.js';
-import { MemberTracker } from './member-tracker.js';
-import { memberFromNode } from './members.js';
+import { GossipMembers } from './gossip-members.js';
 import { loadOrCreateNodeId } from './node-id.js';
 import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
 import { HttpInternalClient } from './real-internal-client.js';
@@ -90,7 +89,7 @@ interface ServerState {
   readonly raftNode: RaftNode;
 }
 
-export class ClusterAgent implements MemberView {
+export class ClusterAgent {
   readonly name: string;
   readonly datacenter: string;
   readonly #options: ClusterAgentOptions;
@@ -98,12 +97,10 @@ export class ClusterAgent implements MemberView {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #logger: Logger;
-  readonly #tracker: MemberTracker;
+  readonly #members: GossipMembers;
   readonly #raftNode: RaftNode | undefined;
   readonly #role: AgentRole;
   readonly #startedAt: number;
-  readonly #advertiseHost: string;
-  readonly #memberListeners = new Set<() => void>();
   #tags: AgentTags;
   #api: AgentApi | undefined;
   #list: Memberlist | undefined;
@@ -119,8 +116,13 @@ export class ClusterAgent implements MemberView {
     this.#clock = options.clock ?? realClock;
     this.#random = random;
     this.#logger = options.logger ?? silentLogger;
-    this.#advertiseHost = advertiseHost;
-    this.#tracker = new MemberTracker(this.#timing.reconnectTimeoutMs);
+    this.#members = new GossipMembers({
+      selfName: this.name,
+      selfTags: () => this.#tags,
+      selfBeforeGossip: () => ({ name: this.name, address: advertiseHost, port: options.gossip.advertise?.port ?? options.gossip.bind.port, status: 'alive', tags: this.#tags }),
+      clock: this.#clock,
+      reconnectTimeoutMs: this.#timing.reconnectTimeoutMs,
+    });
     this.#raftNode = raftNode;
     this.#startedAt = this.#clock.now();
     this.#tags = {
@@ -138,9 +140,9 @@ export class ClusterAgent implements MemberView {
       clock: this.#clock,
       logger: this.#logger,
       metrics: options.metrics ?? noopMetrics,
-      directory: serverDirectory(() => this.members(), this.datacenter),
+      directory: serverDirectory(() => this.#members.members(), this.datacenter),
       client: new HttpInternalClient(this.#clock),
-      members: this,
+      members: this.#members,
       tags: () => this.#tags,
     };
     const events = options.events ?? {};
@@ -196,7 +198,7 @@ export class ClusterAgent implements MemberView {
     }
     const agent = new ClusterAgent(options, nodeId, advertiseHost, random, server);
     try {
-      await agent.#startNetwork();
+      await agent.#startNetwork(advertiseHost);
     } catch (error) {
       await agent.stop();
       throw error;
@@ -204,12 +206,12 @@ export class ClusterAgent implements MemberView {
     return agent;
   }
 
-  async #startNetwork(): Promise<void> {
+  async #startNetwork(advertiseHost: string): Promise<void> {
     const options = this.#options;
     const role = this.#role;
     this.#api = await startAgentApi({
       http: options.http,
-      members: this,
+      members: this.#members,
       replicator: role.replicator,
       ...(role.store !== undefined ? { store: role.store } : {}),
       ...(role.internal !== undefined ? { internal: role.internal } : {}),
@@ -219,7 +221,7 @@ export class ClusterAgent implements MemberView {
       random: this.#random.fork(),
       logger: this.#logger,
     });
-    this.#tags = { ...this.#tags, httpAddress: advertisable(this.#api.address, this.#advertiseHost) };
+    this.#tags = { ...this.#tags, httpAddress: advertisable(this.#api.address, advertiseHost) };
     const list = await startGossip(options.gossip, {
       name: this.name,
       meta: () => encodeAgentTags(this.#tags),
@@ -230,7 +232,7 @@ export class ClusterAgent implements MemberView {
     });
     this.#list = list;
     for (const event of ['join', 'leave', 'update'] as const) list.on(event, (node) => this.#observe(node));
-    this.#syncMembers();
+    this.#members.sync(list.allNodes().map((n) => n.node));
     if (options.join !== undefined && options.join.length > 0) await list.join(options.join);
     this.#tick = this.#clock.every(this.#timing.tickMs, () => this.#housekeeping());
     if (role instanceof ServerRole) role.start();
@@ -267,20 +269,7 @@ export class ClusterAgent implements MemberView {
 
   /** Every agent gossip knows of, with failed and left ones remembered (member-tracker.ts). */
   members(): Member[] {
-    return this.#tracker.members(this.#clock.now());
-  }
-
-  /** This agent, as gossip shows it once it runs. */
-  self(): Member {
-    const known = this.#tracker.members(this.#clock.now()).find((m) => m.name === this.name);
-    if (known !== undefined) return { ...known, tags: this.#tags };
-    const port = this.#list?.localNode().port ?? this.#options.gossip.advertise?.port ?? this.#options.gossip.bind.port;
-    return { name: this.name, address: this.#advertiseHost, port, status: 'alive', tags: this.#tags };
-  }
-
-  onChange(listener: () => void): () => void {
-    this.#memberListeners.add(listener);
-    return () => this.#memberListeners.delete(listener);
+    return this.#members.members();
   }
 
   /**
@@ -323,25 +312,14 @@ export class ClusterAgent implements MemberView {
   }
 
   #observe(node: Node): void {
-    const member = memberFromNode(node);
+    const member = this.#members.observe(node);
     if (member === undefined) return;
-    this.#tracker.observe(member, this.#clock.now());
     this.#options.events?.member?.(member);
     this.#role.membersChanged();
-    for (const listener of this.#memberListeners) listener();
-  }
-
-  /** Catches what events may have missed (this node's own join, which happens before listeners exist). */
-  #syncMembers(): void {
-    const now = this.#clock.now();
-    for (const { node } of this.#list?.allNodes() ?? []) {
-      const member = memberFromNode(node);
-      if (member !== undefined) this.#tracker.observe(member, now);
-    }
   }
 
   #housekeeping(): void {
-    this.#syncMembers();
+    this.#members.sync((this.#list?.allNodes() ?? []).map((n) => n.node));
     this.#refreshTags();
     this.#role.housekeeping();
   }

@@ -127,6 +127,18 @@ test('register: re-registering the same thing changes no index; a check names it
   assert.equal(t.store.indexes.get('checks'), t.index);
 });
 
+test('register: a node without meta or tagged addresses keeps the ones it has, so the leader and the agent do not undo each other', () => {
+  const t = new TestStore();
+  t.apply({ type: 'register', node: { ...nodeSpec('n1'), meta: { rack: 'r1' }, taggedAddresses: { lan: '10.0.0.1' } } });
+  const before = t.store.indexes.get('nodes');
+  t.apply({ type: 'register', node: nodeSpec('n1') });
+  const node = t.store.catalog.nodes.get('n1')!;
+  assert.deepEqual([node.meta, node.taggedAddresses], [{ rack: 'r1' }, { lan: '10.0.0.1' }]);
+  assert.equal(t.store.indexes.get('nodes'), before, 'nothing changed');
+  t.apply({ type: 'register', node: { ...nodeSpec('n1'), meta: {} } });
+  assert.deepEqual(t.store.catalog.nodes.get('n1')!.meta, {}, 'given meta replaces it');
+});
+
 test('register refuses a check for a service the node does not have, changing nothing', () => {
   const t = new TestStore();
   const r = t.apply({ type: 'register', node: nodeSpec('n1'), checks: [check('service:x', 'passing', 'x')] });

@@ -124,27 +124,30 @@ export type AgentArgs = ClusterAgentArgs | DevAgentArgs;
 /** Flags that mean something only to an agent of a cluster. */
 const CLUSTER_ONLY = ['server', 'bootstrap-expect', 'bind', 'advertise', 'raft-bind', 'join', 'key', 'raft-tls-ca', 'raft-tls-cert', 'raft-tls-key', 'profile'] as const;
 
+/** Every flag `shoal agent` takes; defaults that depend on the mode are applied after parsing. */
+export const AGENT_OPTIONS = {
+  dev: { type: 'boolean', default: false },
+  name: { type: 'string' },
+  'data-dir': { type: 'string' },
+  server: { type: 'boolean' },
+  'bootstrap-expect': { type: 'string' },
+  bind: { type: 'string' },
+  advertise: { type: 'string' },
+  'raft-bind': { type: 'string' },
+  http: { type: 'string', default: DEFAULT_HTTP },
+  join: { type: 'string' },
+  datacenter: { type: 'string', default: DEFAULT_DATACENTER },
+  key: { type: 'string' },
+  'raft-tls-ca': { type: 'string' },
+  'raft-tls-cert': { type: 'string' },
+  'raft-tls-key': { type: 'string' },
+  profile: { type: 'string' },
+  'log-level': { type: 'string', default: 'info' },
+} as const;
+
 /** Reads `shoal agent`'s flags; every problem is a UsageError (one line, exit 2). */
 export function parseAgentArgs(args: string[]): AgentArgs {
-  const values = parseOptions(args, {
-    dev: { type: 'boolean', default: false },
-    name: { type: 'string' },
-    'data-dir': { type: 'string' },
-    server: { type: 'boolean' },
-    'bootstrap-expect': { type: 'string' },
-    bind: { type: 'string' },
-    advertise: { type: 'string' },
-    'raft-bind': { type: 'string' },
-    http: { type: 'string', default: DEFAULT_HTTP },
-    join: { type: 'string' },
-    datacenter: { type: 'string', default: DEFAULT_DATACENTER },
-    key: { type: 'string' },
-    'raft-tls-ca': { type: 'string' },
-    'raft-tls-cert': { type: 'string' },
-    'raft-tls-key': { type: 'string' },
-    profile: { type: 'string' },
-    'log-level': { type: 'string', default: 'info' },
-  });
+  const values = parseOptions(args, AGENT_OPTIONS);
   if (!/^[A-Za-z0-9_-]+$/.test(values.datacenter!)) throw new UsageError(`--datacenter must be letters, digits, '-' and '_', got '${values.datacenter}'`);
   if (values.name === '') throw new UsageError('--name must not be empty');
   if (values.dev === true) {

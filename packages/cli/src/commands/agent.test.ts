@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Consul from 'consul';
 import { createCa, createNodeCertificate } from '@shoal/memberlist-quic';
-import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
+import { AGENT_OPTIONS, AGENT_USAGE, parseAgentArgs } from './agent-args.js';
 
 const RUN = new URL('../run.ts', import.meta.url).pathname;
 const WAIT_MS = 45_000;
@@ -81,6 +81,10 @@ test('agent arguments: defaults, a server with everything, and dev mode', () => 
     datacenter: 'dc1',
     logLevel: 'info',
   });
+});
+
+test('agent usage: `shoal agent --help` lists every flag the command takes', () => {
+  for (const flag of Object.keys(AGENT_OPTIONS)) assert.match(AGENT_USAGE, new RegExp(`^\\s+(--[a-z-]+[^,]*\\s)*--${flag}\\b`, 'm'), `--${flag} is not described`);
 });
 
 test('agent usage: every optional option that takes a value is described with its default, --dev too', () => {
