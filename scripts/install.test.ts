@@ -60,7 +60,7 @@ function scratchProject(dir: string, extra: Record<string, unknown> = {}): void 
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '0.0.0', ...extra }, null, 2));
 }
 
-test('npm pack, install and use every workspace outside the repository', { timeout: 180_000 }, async (t) => {
+test('npm pack, install and use every workspace outside the repository', { timeout: 300_000 }, async (t) => {
   const started = performance.now();
   const scratch = mkdtempSync(join(tmpdir(), 'shoal-install-'));
   const figures: Record<string, unknown> = {};

@@ -3,17 +3,15 @@
 // three servers that bootstrap by gossip and one client agent; one dev agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import Consul from 'consul';
 import { createCa, createNodeCertificate } from '@shoal/memberlist-quic';
+import { spawnShoal, type ShoalProcess } from '../testing/shoal-process.js';
 import { AGENT_OPTIONS, AGENT_USAGE, parseAgentArgs } from './agent-args.js';
 
-const RUN = new URL('../run.ts', import.meta.url).pathname;
 const WAIT_MS = 45_000;
 
 test('agent arguments: bad ones are usage errors', () => {
@@ -102,47 +100,10 @@ test('agent usage: every optional option that takes a value is described with it
   }
 });
 
-interface AgentProcess {
-  child: ChildProcessWithoutNullStreams;
-  events: Record<string, unknown>[];
-  stderr: () => string;
-  until(what: string, pred: (e: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-  exit: Promise<number | null>;
-}
+type AgentProcess = ShoalProcess;
 
 function agent(args: string[]): AgentProcess {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', RUN, 'agent', ...args], { stdio: 'pipe' });
-  const events: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    events.push(JSON.parse(line) as Record<string, unknown>);
-    for (const w of waiters) w();
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    events,
-    stderr: () => stderr,
-    exit,
-    until: (what, pred) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for ${what}; events ${JSON.stringify(events)}; stderr ${stderr}`));
-        }, WAIT_MS);
-        const check = (): void => {
-          const e = events.find(pred);
-          if (e === undefined) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(e);
-        };
-        waiters.add(check);
-        check();
-      }),
-  };
+  return spawnShoal(['agent', ...args], { waitMs: WAIT_MS });
 }
 
 async function exitWithin(p: AgentProcess, ms: number): Promise<number | null> {
@@ -231,7 +192,7 @@ test('three `shoal agent --server --bootstrap-expect 3` processes and a client a
   try {
     const first = server('n1');
     procs.push(first);
-    const ready = await first.until('n1 ready', (e) => e.event === 'ready');
+    const ready = await first.until((e) => e.event === 'ready', 'n1 ready');
     assert.equal(first.events[0], ready, 'ready is the first line');
     assert.equal(ready.role, 'server');
     assert.match(String(ready.raft), /^127\.0\.0\.1:\d+$/);
@@ -248,12 +209,12 @@ test('three `shoal agent --server --bootstrap-expect 3` processes and a client a
     const c1 = agent([...common('c1'), '--join', seed[0]!]);
     procs.push(server('n2', seed), server('n3', seed), c1);
     const servers = procs.filter((p) => p !== c1);
-    const readies = await Promise.all(procs.map((p) => p.until('ready', (e) => e.event === 'ready')));
+    const readies = await Promise.all(procs.map((p) => p.until((e) => e.event === 'ready', 'ready')));
     assert.equal(readies[3]!.role, 'client');
     assert.equal(readies[3]!.raft, undefined);
 
     // Bootstrap by gossip: one configuration of all three, the same leader everywhere.
-    for (const p of servers) await p.until('a leader', (e) => e.event === 'leader' && e.leader !== null);
+    for (const p of servers) await p.until((e) => e.event === 'leader' && e.leader !== null, 'a leader');
     const latestLeader = (p: AgentProcess): Record<string, unknown> | undefined => p.events.filter((e) => e.event === 'leader').at(-1);
     const leader = await eventually('agreement on a leader', async () => {
       const seen = new Set(servers.map((p) => latestLeader(p)?.leader));
@@ -366,7 +327,7 @@ test('three `shoal agent --server --bootstrap-expect 3` processes and a client a
 test('`shoal agent --dev` serves the consul client from memory, its metrics too, and exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
   const p = agent(['--dev', '--name', 'laptop', '--http', '127.0.0.1:0', '--log-level', 'warn']);
   try {
-    const ready = await p.until('ready', (e) => e.event === 'ready');
+    const ready = await p.until((e) => e.event === 'ready', 'ready');
     assert.deepEqual({ ...ready, http: undefined }, { event: 'ready', name: 'laptop', role: 'server', mode: 'dev', datacenter: 'dc1', http: undefined });
     const consul = consulAt(ready.http);
     try {
