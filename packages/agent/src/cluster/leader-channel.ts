@@ -165,8 +165,8 @@ export class LeaderChannel {
         const target = route.target;
         metrics.incrCounter('agent.forward', 1, { op: op.name });
         let reply: { status: number; body: Uint8Array } | undefined;
+        body ??= op.body();
         try {
-          body ??= op.body();
           reply = await client.post(target, op.path, body, { timeoutMs: requestTimeoutMs, signal });
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
