@@ -6,7 +6,8 @@
 //  - all together in a scratch project that compiles and runs scripts/install-test/consumer.ts
 //    with moduleResolution node16 and with bundler, and runs consumer.cjs
 //    with require(): two memberlist members on loopback join and exchange a
-//    message; a one-server raft cluster applies a command.
+//    message; a one-server raft cluster applies a command; a dev agent stores
+//    a key through its HTTP API.
 // Third-party dependencies come from the npm cache (--prefer-offline).
 // Needs the packages built (`npx tsc -b`). Set KEEP_INSTALL_TEST=1 to keep the scratch directory.
 import { test } from 'node:test';
@@ -59,7 +60,7 @@ function scratchProject(dir: string, extra: Record<string, unknown> = {}): void 
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '0.0.0', ...extra }, null, 2));
 }
 
-test('npm pack, install and use every workspace outside the repository', { timeout: 180_000 }, async (t) => {
+test('npm pack, install and use every workspace outside the repository', { timeout: 300_000 }, async (t) => {
   const started = performance.now();
   const scratch = mkdtempSync(join(tmpdir(), 'shoal-install-'));
   const figures: Record<string, unknown> = {};
@@ -112,12 +113,19 @@ test('npm pack, install and use every workspace outside the repository', { timeo
     });
 
     const check = (output: string): void => {
-      const r = JSON.parse(output.trim().split('\n').at(-1)!) as { joined: number; members: number; text: string; raft: { index: number; response: number; applied: string[] } };
+      const r = JSON.parse(output.trim().split('\n').at(-1)!) as {
+        joined: number;
+        members: number;
+        text: string;
+        raft: { index: number; response: number; applied: string[] };
+        agent: { put: unknown; value: string };
+      };
       assert.equal(r.joined, 1);
       assert.equal(r.members, 2);
       assert.equal(r.text, 'hello from a');
       assert.deepEqual(r.raft.applied, ['set x 1']);
       assert.equal(r.raft.response, 1);
+      assert.deepEqual(r.agent, { put: true, value: 'hello' });
     };
     const compilerOptions = { target: 'ES2022', lib: ['ES2023'], strict: true, types: ['node'], rootDir: 'src', skipLibCheck: false };
     for (const [mode, options] of [

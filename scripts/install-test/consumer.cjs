@@ -5,6 +5,7 @@
 const { realClock, utf8 } = require('@shoal/kit');
 const { createNetMemberlist, defaultLocalConfig } = require('@shoal/memberlist');
 const { bootstrapCluster, defaultConfig, InmemNetwork, InmemSnapshotStore, InmemStore, Raft, ServerSuffrage } = require('@shoal/raft');
+const { startDevAgent } = require('@shoal/agent');
 
 async function main() {
   let delivered;
@@ -45,7 +46,12 @@ async function main() {
   while (raft.state !== 'Leader') await new Promise((r) => setTimeout(r, 10));
   const { index, response } = await raft.apply(utf8('set x 1'), { timeoutMs: 5000 });
   await raft.shutdown();
-  console.log(JSON.stringify({ joined, members, text, raft: { index, response, applied } }));
+
+  const agent = await startDevAgent({ http: '127.0.0.1:0', nodeName: 'consumer' });
+  const put = await (await fetch(`http://${agent.address}/v1/kv/greeting`, { method: 'PUT', body: 'hello' })).json();
+  const [entry] = await (await fetch(`http://${agent.address}/v1/kv/greeting`)).json();
+  await agent.close();
+  console.log(JSON.stringify({ joined, members, text, raft: { index, response, applied }, agent: { put, value: Buffer.from(entry.Value, 'base64').toString() } }));
 }
 main().catch((err) => {
   console.error(err);

@@ -1,10 +1,12 @@
-// An application that installed @shoal/memberlist, @shoal/raft and @shoal/kit
-// from npm: two members on loopback join and exchange a user message, and a
-// one-server raft cluster with in-memory stores applies a command.
+// An application that installed @shoal/memberlist, @shoal/raft, @shoal/agent
+// and @shoal/kit from npm: two members on loopback join and exchange a user
+// message, a one-server raft cluster with in-memory stores applies a command,
+// and a dev agent stores a key through Consul's HTTP API.
 // Compiled by scripts/install.test.ts with moduleResolution node16 and bundler.
 import { realClock, utf8 } from '@shoal/kit';
 import { createNetMemberlist, defaultLocalConfig, type Delegate } from '@shoal/memberlist';
 import { bootstrapCluster, defaultConfig, InmemNetwork, InmemSnapshotStore, InmemStore, Raft, ServerSuffrage, type FSM, type Log } from '@shoal/raft';
+import { startDevAgent } from '@shoal/agent';
 
 let delivered!: (text: string) => void;
 const message = new Promise<string>((resolve) => (delivered = resolve));
@@ -46,4 +48,9 @@ while (raft.state !== 'Leader') await new Promise((r) => setTimeout(r, 10));
 const { index, response } = await raft.apply(utf8('set x 1'), { timeoutMs: 5000 });
 await raft.shutdown();
 
-console.log(JSON.stringify({ joined, members, text, raft: { index, response, applied } }));
+const agent = await startDevAgent({ http: '127.0.0.1:0', nodeName: 'consumer' });
+const put = await (await fetch(`http://${agent.address}/v1/kv/greeting`, { method: 'PUT', body: 'hello' })).json();
+const [entry] = (await (await fetch(`http://${agent.address}/v1/kv/greeting`)).json()) as { Value: string }[];
+await agent.close();
+
+console.log(JSON.stringify({ joined, members, text, raft: { index, response, applied }, agent: { put, value: Buffer.from(entry!.Value, 'base64').toString() } }));

@@ -9,6 +9,7 @@ import { lincheckCommand } from './lincheck.js';
 import { raftLogCommand } from './raft-log.js';
 import { raftCommand } from './raft.js';
 import { tlsCaCommand, tlsCertCommand } from './tls.js';
+import { agentCommand } from './agent.js';
 
 // Each command lives in its own file; add it here to make it reachable.
 export const commands: Command[] = [
@@ -22,4 +23,5 @@ export const commands: Command[] = [
   raftCommand,
   tlsCaCommand,
   tlsCertCommand,
+  agentCommand,
 ];

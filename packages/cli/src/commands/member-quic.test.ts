@@ -3,14 +3,12 @@
 // never joins, and TLS flags that are missing or unusable (exit 2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { main } from '../main.js';
+import { spawnShoal, type ShoalProcess } from '../testing/shoal-process.js';
 
-const RUN = new URL('../run.ts', import.meta.url).pathname;
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
 function capture() {
@@ -30,38 +28,10 @@ async function shoal(argv: string[], expected = 0): Promise<{ out: string; err: 
   return { out: c.out, err: c.err };
 }
 
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  events: Record<string, unknown>[];
-  stderr(): string;
-  until(pred: (e: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>>;
-  exit: Promise<number | null>;
-}
+type Proc = ShoalProcess;
 
 function member(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', RUN, 'member', '--profile', 'local', ...args], { stdio: 'pipe' });
-  const events: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    events.push(JSON.parse(line) as Record<string, unknown>);
-    for (const w of waiters) w();
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child, events, exit,
-    stderr: () => stderr,
-    until: (pred, what) => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; events ${JSON.stringify(events)}; stderr ${stderr}`)), 15_000);
-      const check = (): void => {
-        const e = events.find(pred);
-        if (e) { clearTimeout(timer); waiters.delete(check); resolve(e); }
-      };
-      waiters.add(check);
-      check();
-    }),
-  };
+  return spawnShoal(['member', '--profile', 'local', ...args], { waitMs: 15_000 });
 }
 
 /** A node's QUIC flags for the files `shoal tls cert --name NAME --out DIR` wrote. */

@@ -1,16 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
 import { createSocket } from 'node:dgram';
 import { parseMemberArgs } from './member.js';
 import { main } from '../main.js';
 import { commands } from './index.js';
+import { spawnShoal, type ShoalProcess } from '../testing/shoal-process.js';
 
-const RUN = new URL('../run.ts', import.meta.url).pathname;
-const BIN = new URL('../../bin/shoal.js', import.meta.url).pathname;
 
 test('bad arguments are usage errors', () => {
   const bad = [
@@ -31,38 +28,11 @@ test('bad arguments are usage errors', () => {
   assert.equal(ok.key?.length, 32);
 });
 
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  events: Record<string, unknown>[];
-  until(pred: (e: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>>;
-  exit: Promise<number | null>;
-}
+type Proc = ShoalProcess;
 
 /** Runs `shoal member` from source, or the built bin (`npm run build` first) with `built`. */
 function member(args: string[], { built = false } = {}): Proc {
-  const command = built ? [BIN] : ['--conditions=source', '--import', 'tsx', RUN];
-  const child = spawn(process.execPath, [...command, 'member', '--profile', 'local', ...args], { stdio: 'pipe' });
-  const events: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    events.push(JSON.parse(line) as Record<string, unknown>);
-    for (const w of waiters) w();
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child, events, exit,
-    until: (pred, what) => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; events ${JSON.stringify(events)}; stderr ${stderr}`)), 20_000);
-      const check = (): void => {
-        const e = events.find(pred);
-        if (e) { clearTimeout(timer); waiters.delete(check); resolve(e); }
-      };
-      waiters.add(check);
-      check();
-    }),
-  };
+  return spawnShoal(['member', '--profile', 'local', ...args], { built });
 }
 
 test('two `shoal member` processes: own join first, see each other, SIGTERM leaves gracefully (exit 0), SIGINT exits 130', { timeout: 60_000 }, async () => {

@@ -1,0 +1,35 @@
+// Everything the handlers use, injected: the store (servers only) or the
+// forwarder (client agents), the internal endpoints (servers), the
+// replicator, this agent's local state and identity, membership, time and
+// randomness.
+import type { Clock, Logger, Random } from '@shoal/kit';
+import type { InternalHandler } from '../cluster/internal-handler.js';
+import type { Forwarder } from '../forwarder.js';
+import type { AntiEntropy } from '../local/anti-entropy.js';
+import type { LocalState } from '../local/local-state.js';
+import type { MemberView } from '../member-view.js';
+import type { Replicator } from '../replicator.js';
+import type { StateStore } from '../state/store.js';
+
+/** Prometheus text of what the agent counts (served at /v1/agent/metrics?format=prometheus). */
+export type MetricsText = () => Promise<{ readonly contentType: string; readonly body: string }>;
+
+export interface ApiContext {
+  /** Undefined on a client agent: requests it does not answer itself then go to `forwarder`. */
+  readonly store?: StateStore;
+  readonly forwarder?: Forwarder;
+  /** Servers: the internal endpoints (cluster/internal-api.ts). */
+  readonly internal?: InternalHandler;
+  readonly replicator: Replicator;
+  readonly local: LocalState;
+  readonly antiEntropy: AntiEntropy;
+  readonly members: MemberView;
+  readonly nodeName: string;
+  readonly nodeId: string;
+  readonly datacenter: string;
+  readonly server: boolean;
+  readonly metricsText?: MetricsText;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+}
