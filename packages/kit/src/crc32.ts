@@ -28,18 +28,36 @@ const TABLES: Uint32Array[] = (() => {
   return tables;
 })();
 
-/** Continues a CRC-32 over `data`; start with crc = 0. */
-export function crc32Update(crc: number, data: Uint8Array): number {
-  if (nativeCrc32 !== undefined && data.length >= NATIVE_MIN_BYTES) return nativeCrc32(data, crc) >>> 0;
-  return tableCrc32Update(crc, data);
+function checkRange(data: Uint8Array, start: number, end: number): void {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > data.length) {
+    throw new RangeError(`crc32: range ${start}..${end} is not inside ${data.length} bytes`);
+  }
+}
+
+/**
+ * Continues a CRC-32 over `data`, or over its bytes from `start` to `end`:
+ * a range costs no view of it, which for the few bytes of a record header
+ * is most of the work. Start with crc = 0.
+ */
+export function crc32Update(crc: number, data: Uint8Array, start = 0, end = data.length): number {
+  checkRange(data, start, end);
+  if (nativeCrc32 !== undefined && end - start >= NATIVE_MIN_BYTES) {
+    return nativeCrc32(start === 0 && end === data.length ? data : data.subarray(start, end), crc) >>> 0;
+  }
+  return tableCrc32Range(crc, data, start, end);
 }
 
 /** The table version, also the reference the native one is tested against. */
-export function tableCrc32Update(crc: number, data: Uint8Array): number {
+export function tableCrc32Update(crc: number, data: Uint8Array, start = 0, end = data.length): number {
+  checkRange(data, start, end);
+  return tableCrc32Range(crc, data, start, end);
+}
+
+function tableCrc32Range(crc: number, data: Uint8Array, start: number, end: number): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   let c = ~crc >>> 0;
-  let i = 0;
-  const n = data.length;
+  let i = start;
+  const n = end;
   for (; i + 8 <= n; i += 8) {
     const a = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
     c =
