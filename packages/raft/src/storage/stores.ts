@@ -12,7 +12,12 @@ export interface LogStore {
   /** The entry at `index`; rejects with LogNotFoundError when absent. */
   getLog(index: number): Promise<Log>;
   storeLog(log: Log): Promise<void>;
-  /** Stores a batch durably (one fsync for an on-disk store). Indexes may leave a gap unless the store is monotonic. */
+  /**
+   * Stores a batch durably (one fsync for an on-disk store). Indexes may
+   * leave a gap unless the store is monotonic. The entries' data and
+   * extensions must not change until the returned promise settles: a store
+   * may write them to disk from the caller's arrays.
+   */
   storeLogs(logs: readonly Log[]): Promise<void>;
   /** Deletes [min, max], inclusive. */
   deleteRange(min: number, max: number): Promise<void>;
