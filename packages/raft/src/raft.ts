@@ -143,8 +143,8 @@ export class Raft {
 
   /**
    * Replicates a command; resolves with the FSM's response once applied on
-   * this leader. `data` is written and sent as given, not copied first:
-   * leave it unchanged until the promise settles.
+   * this leader. `data` is stored, sent and applied as given, not copied:
+   * do not change it after the call.
    */
   apply(data: Uint8Array, options: ApplyOptions = {}): Promise<ApplyResult> {
     return this.applyLog({ data, extensions: options.extensions ?? EMPTY_BYTES }, options);

@@ -14,9 +14,10 @@ export interface LogStore {
   storeLog(log: Log): Promise<void>;
   /**
    * Stores a batch durably (one fsync for an on-disk store). Indexes may
-   * leave a gap unless the store is monotonic. The entries' data and
-   * extensions must not change until the returned promise settles: a store
-   * may write them to disk from the caller's arrays.
+   * leave a gap unless the store is monotonic. A store may keep the
+   * entries' data and extensions arrays as given, to write them from and to
+   * serve reads (Go's LogCache and InmemStore keep them too): they must not
+   * change afterwards.
    */
   storeLogs(logs: readonly Log[]): Promise<void>;
   /** Deletes [min, max], inclusive. */

@@ -5,12 +5,11 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Log, LogType } from '../../log.js';
 import {
-  BORROWED_DATA_MIN_BYTES,
   COMMIT_FRAME_BYTES,
   FRAME_HEADER_BYTES,
   FrameType,
+  OWN_CHUNK_MIN_BYTES,
   commitFrame,
-  copyBorrowedData,
   decodeCommit,
   decodeEntry,
   encodeBatch,
@@ -28,7 +27,7 @@ const arbLog = fc.record({
   term: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
   type: fc.integer({ min: 0, max: 5 }).map((t) => t as LogType),
   // Short data is copied into the frame buffer, long data written from the caller's array: both paths.
-  data: fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: BORROWED_DATA_MIN_BYTES - 2, maxLength: BORROWED_DATA_MIN_BYTES + 300 })),
+  data: fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: OWN_CHUNK_MIN_BYTES - 2, maxLength: OWN_CHUNK_MIN_BYTES + 300 })),
   extensions: fc.uint8Array({ maxLength: 40 }),
   appendedAt: fc.double({ noNaN: true }),
 });
@@ -83,24 +82,22 @@ test("a batch's chunks are the frames writeEntryFrame writes one by one, then it
   );
 });
 
-test("large entries' data is written from the caller's array and copied for the store after; short data is copied at once", () => {
-  const long = new Uint8Array(BORROWED_DATA_MIN_BYTES).fill(1);
-  const short = new Uint8Array(BORROWED_DATA_MIN_BYTES - 1).fill(2);
+test("large entries' data is a chunk of its own, the caller's array; the store keeps every entry's arrays, not copies", () => {
+  const long = new Uint8Array(OWN_CHUNK_MIN_BYTES).fill(1);
+  const short = new Uint8Array(OWN_CHUNK_MIN_BYTES - 1).fill(2);
+  const extensions = new Uint8Array([9]);
   const logs: Log[] = [
-    { index: 1, term: 1, type: 0, data: long, extensions: new Uint8Array([9]), appendedAt: 0 },
+    { index: 1, term: 1, type: 0, data: long, extensions, appendedAt: 0 },
     { index: 2, term: 1, type: 0, data: short, extensions: new Uint8Array(0), appendedAt: 0 },
   ];
   const batch = encodeBatch(logs);
-  assert.ok(batch.chunks.includes(long), 'the long data is a chunk of its own, not a copy');
-  assert.equal(batch.borrowedBytes, long.length);
-  short.fill(3);
-  assert.ok(batch.logs[1]!.data.every((b) => b === 2), 'short data was copied when encoded');
-  copyBorrowedData(batch);
-  assert.equal(batch.borrowedBytes, 0);
-  long.fill(4);
-  logs[0]!.extensions[0] = 5;
-  assert.ok(batch.logs[0]!.data.every((b) => b === 1), 'after copyBorrowedData the kept entry has its own data');
-  assert.deepEqual([...batch.logs[0]!.extensions], [9]);
+  assert.ok(batch.chunks.includes(long), 'the long data is written from its array');
+  assert.ok(!batch.chunks.includes(short), 'the short data is copied into the frame buffer');
+  assert.equal(batch.chunks.length, 3, 'frame buffer, long data, frame buffer (the second entry and the commit frame)');
+  assert.equal(batch.logs[0]!.data, long);
+  assert.equal(batch.logs[0]!.extensions, extensions);
+  assert.equal(batch.logs[1]!.data, short);
+  assert.notEqual(batch.logs[0], logs[0], 'entry objects of its own: a caller reusing its objects changes no index');
 });
 
 test('commit frames round-trip', () => {

@@ -11,7 +11,7 @@
  * an exception.
  */
 import { crc32, crc32Update } from '@shoal/kit';
-import { EMPTY_BYTES, type Log, type LogType } from '../../log.js';
+import type { Log, LogType } from '../../log.js';
 
 export const FRAME_HEADER_BYTES = 12;
 export const FrameType = { Entry: 1, Commit: 2 } as const;
@@ -142,20 +142,19 @@ export function decodeCommit(payload: Uint8Array): CommitRecord | FrameProblem {
 }
 
 /**
- * Data of at least this many bytes goes to disk from the caller's own array,
- * as a chunk of the group's writev; shorter data is copied into the batch's
- * frame buffer, which costs less than a chunk of its own. So a batch of
- * large entries is never gathered into a buffer before its write: the copy
- * the store keeps of it (copyBorrowedData) is made while the sync runs.
+ * Data of at least this many bytes is written as a chunk of its own of the
+ * group's writev, straight from the entry's array; shorter data is copied
+ * into the batch's frame buffer, which costs less than a chunk. So a batch
+ * of large entries is never gathered into a buffer before its write.
  */
-export const BORROWED_DATA_MIN_BYTES = 1024;
+export const OWN_CHUNK_MIN_BYTES = 1024;
 
 /**
  * One storeLogs batch, encoded for its write: the frame buffer holds every
- * entry's header and fixed fields, the data of small entries, and room for
- * the batch's commit frame at its end (filled when the group's position is
- * known); `chunks` are the batch's bytes in file order, runs of that buffer
- * with the callers' arrays of large entries between them.
+ * entry's header and fixed fields, its extensions, the data of small
+ * entries, and room for the batch's commit frame at its end (filled when
+ * the group's position is known); `chunks` are the batch's bytes in file
+ * order, runs of that buffer with the large entries' data between them.
  */
 export interface EncodedBatch {
   chunks: Uint8Array[];
@@ -165,18 +164,16 @@ export interface EncodedBatch {
   /** Where each entry's frame starts, from the batch's first byte. */
   offsets: Uint32Array;
   /**
-   * The entries as the store keeps them: extensions and small entries' data
-   * view the frame buffer; large entries' data is the caller's array until
-   * copyBorrowedData.
+   * The entries as the store keeps them: objects of its own, holding the
+   * callers' data and extensions arrays as given (LogStore.storeLogs: they
+   * do not change), so keeping an entry copies none of its bytes.
    */
   logs: Log[];
-  /** Bytes of data still in the callers' arrays. */
-  borrowedBytes: number;
 }
 
 export function encodeBatch(logs: readonly Log[]): EncodedBatch {
   let frameBufferBytes = COMMIT_FRAME_BYTES;
-  for (const log of logs) frameBufferBytes += entryFrameBytes(log) - (log.data.length >= BORROWED_DATA_MIN_BYTES ? log.data.length : 0);
+  for (const log of logs) frameBufferBytes += entryFrameBytes(log) - (log.data.length >= OWN_CHUNK_MIN_BYTES ? log.data.length : 0);
   const frames = new Uint8Array(frameBufferBytes);
   const view = new DataView(frames.buffer);
   const offsets = new Uint32Array(logs.length);
@@ -186,7 +183,6 @@ export function encodeBatch(logs: readonly Log[]): EncodedBatch {
   /** Start of the run of the frame buffer not yet in `chunks`. */
   let runStart = 0;
   let batchAt = 0;
-  let borrowedBytes = 0;
   for (let i = 0; i < logs.length; i++) {
     const log = logs[i]!;
     const frame = at;
@@ -206,55 +202,27 @@ export function encodeBatch(logs: readonly Log[]): EncodedBatch {
     // The CRC covers the header's first 8 bytes and the payload, in file order; ranges of the frame buffer need no views.
     let crc = crc32Update(0, frames, frame, frame + 8);
     let unsummed = frame + FRAME_HEADER_BYTES;
-    let data: Uint8Array;
-    if (dataBytes >= BORROWED_DATA_MIN_BYTES) {
+    if (dataBytes >= OWN_CHUNK_MIN_BYTES) {
       crc = crc32Update(crc32Update(crc, frames, unsummed, p), log.data);
       chunks.push(frames.subarray(runStart, p), log.data);
       runStart = unsummed = p;
-      data = log.data;
-      borrowedBytes += dataBytes;
     } else {
       frames.set(log.data, p);
-      data = frames.subarray(p, p + dataBytes);
       p += dataBytes;
     }
     view.setUint32(p, extensionBytes);
-    p += 4;
-    let extensions = EMPTY_BYTES;
-    if (extensionBytes > 0) {
-      frames.set(log.extensions, p);
-      extensions = frames.subarray(p, p + extensionBytes);
-      p += extensionBytes;
-    }
+    frames.set(log.extensions, p + 4);
+    p += 4 + extensionBytes;
     view.setUint32(frame + 8, crc32Update(crc, frames, unsummed, p));
-    kept[i] = { index: log.index, term: log.term, type: log.type, data, extensions, appendedAt: log.appendedAt };
+    kept[i] = { index: log.index, term: log.term, type: log.type, data: log.data, extensions: log.extensions, appendedAt: log.appendedAt };
     at = p;
     batchAt += FRAME_HEADER_BYTES + payloadBytes;
   }
   chunks.push(frames.subarray(runStart));
-  return { chunks, byteLength: batchAt, frames, offsets, logs: kept, borrowedBytes };
+  return { chunks, byteLength: batchAt, frames, offsets, logs: kept };
 }
 
 /** Fills the batch's commit frame (the end of its frame buffer, so of its last chunk). */
 export function sealBatch(batch: EncodedBatch, batchStart: number): void {
   writeCommitFrame(batch.frames, batch.frames.length - COMMIT_FRAME_BYTES, batch.logs[batch.logs.length - 1]!.index, batchStart);
-}
-
-/**
- * Copies the data the batch still borrows from its callers into one buffer
- * of the store's, so the entries it keeps no longer change with the
- * callers' arrays. Call it after the batch's write: the write needs the
- * callers' arrays as they were when it was encoded.
- */
-export function copyBorrowedData(batch: EncodedBatch): void {
-  if (batch.borrowedBytes === 0) return;
-  const copy = new Uint8Array(batch.borrowedBytes);
-  let at = 0;
-  for (const log of batch.logs) {
-    if (log.data.length < BORROWED_DATA_MIN_BYTES) continue;
-    copy.set(log.data, at);
-    log.data = copy.subarray(at, at + log.data.length);
-    at += log.data.length;
-  }
-  batch.borrowedBytes = 0;
 }

@@ -8,9 +8,10 @@
  *
  * The frames' headers and small entries are encoded into one buffer per
  * batch; large entries' data goes to disk straight from the callers' arrays
- * (frame.ts, BORROWED_DATA_MIN_BYTES), and the copy the cache keeps is made
- * while the sync runs, so neither a gathering copy nor the cache's is
- * between a call and its write.
+ * (frame.ts, OWN_CHUNK_MIN_BYTES), and the cache keeps those arrays as
+ * given (LogStore.storeLogs: they do not change). No byte of a large entry
+ * is copied in user space: on this 2-core machine a copy for the cache made
+ * while the sync ran still cost latency, the sync needing the CPU too.
  *
  * A storeLogs group whose write or sync fails is cut off the active segment
  * again (truncate back to where it started, then datasync): what was synced
@@ -39,7 +40,7 @@ import { ensureDir } from '../fs-util.js';
 import type { LogStore } from '../stores.js';
 import { planDelete } from './delete-plan.js';
 import { EntryCache } from './entry-cache.js';
-import { FRAME_HEADER_BYTES, FrameType, COMMIT_FRAME_BYTES, copyBorrowedData, decodeEntry, encodeBatch, frameCrcMatches, readFrameHeader, sealBatch } from './frame.js';
+import { FRAME_HEADER_BYTES, FrameType, COMMIT_FRAME_BYTES, decodeEntry, encodeBatch, frameCrcMatches, readFrameHeader, sealBatch } from './frame.js';
 import type { EncodedBatch } from './frame.js';
 import { writeHeadMarker } from './head-marker.js';
 import { recoverLog, type RecoveredLog } from './recovery.js';
@@ -304,9 +305,8 @@ export class WalLogStore implements LogStore {
   /**
    * One writev of the group's batches, each followed by its commit frame,
    * then one datasync. While the sync runs the entries are indexed and
-   * cached (readable only once `#last` moves, after it) and large entries'
-   * data is copied out of the callers' arrays: that work is off the path
-   * from the write to the callers' resolution.
+   * cached (readable only once `#last` moves, after it), so that work is
+   * off the path from the sync to the callers' resolution.
    */
   async #writeGroup(group: Extract<Op, { kind: 'append' }>[]): Promise<void> {
     const first = group[0]!.batch.logs[0]!.index;
@@ -343,11 +343,10 @@ export class WalLogStore implements LogStore {
     this.#last = active.lastIndex;
   }
 
-  /** Indexes and caches the group's entries, in the store's own copy, ahead of `#last`. */
+  /** Indexes and caches the group's entries ahead of `#last`. */
   #holdGroup(active: Segment, start: number, group: Extract<Op, { kind: 'append' }>[]): void {
     let batchStart = start;
     for (const { batch } of group) {
-      copyBorrowedData(batch);
       const { logs, offsets } = batch;
       for (let i = 0; i < logs.length; i++) {
         active.push(batchStart + offsets[i]!);
