@@ -176,12 +176,18 @@ class NodeFileHandle implements FileHandle {
   readonly #path: string;
   readonly #readOnly: boolean;
   #closed = false;
-  /**
-   * The tail of the chain of size-changing operations on this handle: append
-   * reads the end and writes there, so nothing else that moves the end may
-   * run in between.
+  /*
+   * Append reads the end and writes there, truncate and preallocate move it:
+   * each of those waits for every write called before it and holds back the
+   * writes called after it. Positional writes between them start at once,
+   * side by side, so a log that writes each batch as it comes keeps the disk
+   * busy while it encodes the next one.
    */
-  #mutations: Promise<unknown> = Promise.resolve();
+  /** Settles once every write called so far has (what an end-moving operation waits for). */
+  #writes: Promise<unknown> = Promise.resolve();
+  /** Settles once the end-moving operations called so far have (what a positional write waits for). */
+  #endMoves: Promise<unknown> = Promise.resolve();
+  #endMovesPending = 0;
 
   constructor(handle: nodeFs.FileHandle, path: string, readOnly: boolean) {
     this.#handle = handle;
@@ -210,18 +216,18 @@ class NodeFileHandle implements FileHandle {
   async write(position: number, data: Uint8Array): Promise<void> {
     this.#check(true);
     checkOffset(position, 'position', this.#path);
-    await this.#mutate(() => writeAll(this.#handle, data, position));
+    await this.#positional(() => writeAll(this.#handle, data, position));
   }
 
   async writev(position: number, chunks: readonly Uint8Array[]): Promise<void> {
     this.#check(true);
     checkOffset(position, 'position', this.#path);
-    await this.#mutate(() => writevAll(this.#handle, chunks, position));
+    await this.#positional(() => writevAll(this.#handle, chunks, position));
   }
 
   async append(data: Uint8Array): Promise<number> {
     this.#check(true);
-    return this.#mutate(async () => {
+    return this.#endMoving(async () => {
       // fstat rather than a remembered end: another handle may have grown the file.
       const end = (await this.#handle.stat()).size;
       await writeAll(this.#handle, data, end);
@@ -237,7 +243,7 @@ class NodeFileHandle implements FileHandle {
   async truncate(size: number): Promise<void> {
     this.#check(true);
     checkOffset(size, 'size', this.#path);
-    await this.#mutate(() => this.#handle.truncate(size));
+    await this.#endMoving(() => this.#handle.truncate(size));
   }
 
   /**
@@ -249,7 +255,7 @@ class NodeFileHandle implements FileHandle {
   async preallocate(size: number): Promise<void> {
     this.#check(true);
     checkOffset(size, 'size', this.#path);
-    await this.#mutate(async () => {
+    await this.#endMoving(async () => {
       let end = (await this.#handle.stat()).size;
       zeroChunk ??= new Uint8Array(ZERO_CHUNK_BYTES);
       while (end < size) {
@@ -274,7 +280,7 @@ class NodeFileHandle implements FileHandle {
   async close(): Promise<void> {
     this.#check();
     this.#closed = true;
-    await this.#mutations;
+    await this.#writes;
     await mapped(this.#path, () => this.#handle.close());
   }
 
@@ -283,13 +289,28 @@ class NodeFileHandle implements FileHandle {
     if (writing && this.#readOnly) throw new FsError('EBADF', this.#path, 'file handle is read-only');
   }
 
-  /** Runs `operation` after every size-changing operation queued before it. */
-  #mutate<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.#mutations.then(() => mapped(this.#path, operation));
-    this.#mutations = result.catch(() => undefined);
+  /** Starts the write now, or after the end-moving operations called before it. */
+  #positional<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#endMovesPending === 0 ? mapped(this.#path, operation) : this.#endMoves.then(() => mapped(this.#path, operation));
+    this.#writes = Promise.all([this.#writes, result.catch(ignore)]).then(ignore);
+    return result;
+  }
+
+  /** Runs `operation` after every write called before it. */
+  #endMoving<T>(operation: () => Promise<T>): Promise<T> {
+    this.#endMovesPending++;
+    const result = this.#writes.then(() => mapped(this.#path, operation));
+    const settled = result.then(
+      () => void this.#endMovesPending--,
+      () => void this.#endMovesPending--,
+    );
+    this.#endMoves = settled;
+    this.#writes = settled;
     return result;
   }
 }
+
+const ignore = (): undefined => undefined;
 
 /** Writes all of `data` at `position`, looping over short writes. */
 async function writeAll(handle: nodeFs.FileHandle, data: Uint8Array, position: number): Promise<void> {
