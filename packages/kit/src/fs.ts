@@ -37,12 +37,7 @@ export interface OpenOptions {
   readOnly?: boolean;
 }
 
-/**
- * An open file. Positions and sizes are in bytes. Calls in flight together
- * on one handle may take effect in any order (the simulated disk draws a
- * latency for each, the real one runs positional writes side by side):
- * await a call before one that must come after it.
- */
+/** An open file. Positions and sizes are in bytes. */
 export interface FileHandle {
   /** Up to `length` bytes from `position` (fewer at the end of the file, empty past it). */
   read(position: number, length: number): Promise<Uint8Array>;

@@ -50,28 +50,3 @@ test('NodeFileSystem: codes outside the interface become EIO with the original a
     await rm(dir, { recursive: true, force: true });
   }
 });
-
-test('NodeFileSystem: append, truncate and preallocate wait for the writes called before them; writes after them wait too', async () => {
-  const dir = await freshDir();
-  try {
-    const fs = new NodeFileSystem(dir);
-    const f = await fs.open('f', { create: true });
-    const block = (byte: number): Uint8Array => new Uint8Array(64 * 1024).fill(byte);
-    // Not awaited: the writes run side by side, and the append must land after the furthest.
-    const writes = [f.write(0, block(1)), f.writev(65_536, [block(2), block(3)]), f.write(3 * 65_536, block(4))];
-    const appended = f.append(new Uint8Array([9]));
-    const truncated = f.truncate(100);
-    const after = f.write(100, new Uint8Array([7, 7]));
-    await Promise.all([...writes, appended, truncated, after]);
-    assert.equal(await appended, 4 * 65_536);
-    assert.equal(await f.size(), 102, 'truncate ran after every earlier write, the write after it after it');
-    assert.deepEqual([...(await f.read(98, 4))], [1, 1, 7, 7]);
-    const grown = f.preallocate(200_000);
-    const inside = f.write(150_000, new Uint8Array([5]));
-    await Promise.all([grown, inside]);
-    assert.deepEqual([...(await f.read(149_999, 3))], [0, 5, 0], 'the write after preallocate is not zeroed by it');
-    await f.close();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});

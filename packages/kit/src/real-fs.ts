@@ -176,18 +176,12 @@ class NodeFileHandle implements FileHandle {
   readonly #path: string;
   readonly #readOnly: boolean;
   #closed = false;
-  /*
-   * Append reads the end and writes there, truncate and preallocate move it:
-   * each of those waits for every write called before it and holds back the
-   * writes called after it. Positional writes between them start at once,
-   * side by side, so a log that writes each batch as it comes keeps the disk
-   * busy while it encodes the next one.
+  /**
+   * The tail of the chain of size-changing operations on this handle: append
+   * reads the end and writes there, so nothing else that moves the end may
+   * run in between.
    */
-  /** Settles once every write called so far has (what an end-moving operation waits for). */
-  #writes: Promise<unknown> = Promise.resolve();
-  /** Settles once the end-moving operations called so far have (what a positional write waits for). */
-  #endMoves: Promise<unknown> = Promise.resolve();
-  #endMovesPending = 0;
+  #mutations: Promise<unknown> = Promise.resolve();
 
   constructor(handle: nodeFs.FileHandle, path: string, readOnly: boolean) {
     this.#handle = handle;
@@ -216,18 +210,18 @@ class NodeFileHandle implements FileHandle {
   async write(position: number, data: Uint8Array): Promise<void> {
     this.#check(true);
     checkOffset(position, 'position', this.#path);
-    await this.#positional(() => writeAll(this.#handle, data, position));
+    await this.#mutate(() => writeAll(this.#handle, data, position));
   }
 
   async writev(position: number, chunks: readonly Uint8Array[]): Promise<void> {
     this.#check(true);
     checkOffset(position, 'position', this.#path);
-    await this.#positional(() => writevAll(this.#handle, chunks, position));
+    await this.#mutate(() => writevAll(this.#handle, chunks, position));
   }
 
   async append(data: Uint8Array): Promise<number> {
     this.#check(true);
-    return this.#endMoving(async () => {
+    return this.#mutate(async () => {
       // fstat rather than a remembered end: another handle may have grown the file.
       const end = (await this.#handle.stat()).size;
       await writeAll(this.#handle, data, end);
@@ -243,7 +237,7 @@ class NodeFileHandle implements FileHandle {
   async truncate(size: number): Promise<void> {
     this.#check(true);
     checkOffset(size, 'size', this.#path);
-    await this.#endMoving(() => this.#handle.truncate(size));
+    await this.#mutate(() => this.#handle.truncate(size));
   }
 
   /**
@@ -255,7 +249,7 @@ class NodeFileHandle implements FileHandle {
   async preallocate(size: number): Promise<void> {
     this.#check(true);
     checkOffset(size, 'size', this.#path);
-    await this.#endMoving(async () => {
+    await this.#mutate(async () => {
       let end = (await this.#handle.stat()).size;
       zeroChunk ??= new Uint8Array(ZERO_CHUNK_BYTES);
       while (end < size) {
@@ -280,7 +274,7 @@ class NodeFileHandle implements FileHandle {
   async close(): Promise<void> {
     this.#check();
     this.#closed = true;
-    await this.#writes;
+    await this.#mutations;
     await mapped(this.#path, () => this.#handle.close());
   }
 
@@ -289,28 +283,13 @@ class NodeFileHandle implements FileHandle {
     if (writing && this.#readOnly) throw new FsError('EBADF', this.#path, 'file handle is read-only');
   }
 
-  /** Starts the write now, or after the end-moving operations called before it. */
-  #positional<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.#endMovesPending === 0 ? mapped(this.#path, operation) : this.#endMoves.then(() => mapped(this.#path, operation));
-    this.#writes = Promise.all([this.#writes, result.catch(ignore)]).then(ignore);
-    return result;
-  }
-
-  /** Runs `operation` after every write called before it. */
-  #endMoving<T>(operation: () => Promise<T>): Promise<T> {
-    this.#endMovesPending++;
-    const result = this.#writes.then(() => mapped(this.#path, operation));
-    const settled = result.then(
-      () => void this.#endMovesPending--,
-      () => void this.#endMovesPending--,
-    );
-    this.#endMoves = settled;
-    this.#writes = settled;
+  /** Runs `operation` after every size-changing operation queued before it. */
+  #mutate<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#mutations.then(() => mapped(this.#path, operation));
+    this.#mutations = result.catch(() => undefined);
     return result;
   }
 }
-
-const ignore = (): undefined => undefined;
 
 /** Writes all of `data` at `position`, looping over short writes. */
 async function writeAll(handle: nodeFs.FileHandle, data: Uint8Array, position: number): Promise<void> {

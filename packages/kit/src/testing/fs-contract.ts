@@ -142,23 +142,6 @@ export function fileSystemContract(name: string, make: () => Promise<FileSystemU
       await f.close();
     });
 
-    check('write and writev: many in flight together at distinct positions all land', async (fs) => {
-      const f = await fs.open('f', { create: true });
-      const records = Array.from({ length: 40 }, (_, i) => new Uint8Array(100 + i).fill(i + 1));
-      const positions: number[] = [];
-      let end = 0;
-      for (const record of records) {
-        positions.push(end);
-        end += record.length;
-      }
-      // Last first, so a file system that runs them side by side has gaps to fill.
-      const lastFirst = records.map((_, i) => records.length - 1 - i);
-      await Promise.all(lastFirst.map((i) => (i % 2 === 0 ? f.write(positions[i]!, records[i]!) : f.writev(positions[i]!, [records[i]!.subarray(0, 50), records[i]!.subarray(50)]))));
-      assert.equal(await f.size(), end);
-      for (let i = 0; i < records.length; i++) assert.deepEqual(await f.read(positions[i]!, records[i]!.length), records[i], `record ${i}`);
-      await f.close();
-    });
-
     check('write, read, truncate: bad positions and sizes are EINVAL', async (fs) => {
       const f = await fs.open('f', { create: true });
       await assert.rejects(f.write(-1, bytes(1)), fsCode('EINVAL'));
