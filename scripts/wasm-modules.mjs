@@ -4,6 +4,12 @@ import wabtInit from 'wabt';
 
 export const WASM_MODULES = [
   {
+    wat: 'packages/kit/src/crc32.wat',
+    out: 'packages/kit/src/crc32-wasm.ts',
+    constant: 'CRC32_WASM_BASE64',
+    description: 'CRC-32 (IEEE) by slicing-by-8 as WebAssembly, from crc32.wat',
+  },
+  {
     wat: 'packages/memberlist/src/wire/lzw.wat',
     out: 'packages/memberlist/src/wire/lzw-wasm.ts',
     constant: 'LZW_WASM_BASE64',

@@ -43,6 +43,13 @@ export interface FileHandle {
   read(position: number, length: number): Promise<Uint8Array>;
   /** Writes all of `data` at `position`; writing past the end extends the file with zeros. */
   write(position: number, data: Uint8Array): Promise<void>;
+  /**
+   * pwritev: writes `chunks` back to back from `position`, as one write of
+   * their concatenation without building it. Like any write it may be torn
+   * by a crash before a sync, anywhere, chunk boundaries included. The
+   * chunks must not change until the returned promise settles.
+   */
+  writev(position: number, chunks: readonly Uint8Array[]): Promise<void>;
   /** Writes `data` at the end of the file; resolves to the position it was written at. */
   append(data: Uint8Array): Promise<number>;
   size(): Promise<number>;

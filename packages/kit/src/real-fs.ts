@@ -213,6 +213,12 @@ class NodeFileHandle implements FileHandle {
     await this.#mutate(() => writeAll(this.#handle, data, position));
   }
 
+  async writev(position: number, chunks: readonly Uint8Array[]): Promise<void> {
+    this.#check(true);
+    checkOffset(position, 'position', this.#path);
+    await this.#mutate(() => writevAll(this.#handle, chunks, position));
+  }
+
   async append(data: Uint8Array): Promise<number> {
     this.#check(true);
     return this.#mutate(async () => {
@@ -291,6 +297,28 @@ async function writeAll(handle: nodeFs.FileHandle, data: Uint8Array, position: n
   while (written < data.length) {
     const { bytesWritten } = await handle.write(data, written, data.length - written, position + written);
     written += bytesWritten;
+  }
+}
+
+/**
+ * Writes `chunks` back to back from `position`. libuv already repeats a
+ * pwritev that is short or has more chunks than the kernel's IOV_MAX; the
+ * loop here only covers a write that still comes back short (a full disk
+ * fails the next round with ENOSPC).
+ */
+async function writevAll(handle: nodeFs.FileHandle, chunks: readonly Uint8Array[], position: number): Promise<void> {
+  let rest = chunks.filter((chunk) => chunk.length > 0);
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest, at);
+    // A regular file takes no bytes of a write only with an error; never spin on it.
+    if (bytesWritten === 0) throw new Error('pwritev wrote nothing');
+    at += bytesWritten;
+    let done = bytesWritten;
+    let first = 0;
+    while (first < rest.length && done >= rest[first]!.length) done -= rest[first++]!.length;
+    rest = rest.slice(first);
+    if (done > 0) rest[0] = rest[0]!.subarray(done);
   }
 }
 

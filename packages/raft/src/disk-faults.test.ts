@@ -134,7 +134,7 @@ for (const seed of [411, 412, 413]) {
     const follower = c.followers()[0]!;
     const stuckAt = follower.raft.lastIndex();
 
-    const rule = disk(f, follower.id).fail({ op: ['write', 'append', 'writeFile'] }, 'ENOSPC');
+    const rule = disk(f, follower.id).fail({ op: ['write', 'writev', 'append', 'writeFile'] }, 'ENOSPC');
     const replicator = leader.raft.internals.leader!.replicators.get(follower.id)!;
     let matchedBeyondStore = false;
     const full: string[] = [];

@@ -141,7 +141,11 @@ export class Raft {
     return future.promise;
   }
 
-  /** Replicates a command; resolves with the FSM's response once applied on this leader. */
+  /**
+   * Replicates a command; resolves with the FSM's response once applied on
+   * this leader. `data` is stored, sent and applied as given, not copied:
+   * do not change it after the call.
+   */
   apply(data: Uint8Array, options: ApplyOptions = {}): Promise<ApplyResult> {
     return this.applyLog({ data, extensions: options.extensions ?? EMPTY_BYTES }, options);
   }

@@ -302,6 +302,23 @@ class SimFileHandle implements FileHandle {
     this.#fs.writeAt(this.#file, position, data, this.#path);
   }
 
+  /**
+   * One write of the chunks' concatenation, recorded as one operation: a
+   * crash that tears it keeps a prefix that may end inside any chunk.
+   */
+  async writev(position: number, chunks: readonly Uint8Array[]): Promise<void> {
+    await this.#begin('writev', true);
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    const joined = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    this.#fs.writeAt(this.#file, position, joined, this.#path);
+  }
+
   async append(data: Uint8Array): Promise<number> {
     await this.#begin('append', true);
     const position = this.#file.current.length;

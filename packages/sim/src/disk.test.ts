@@ -88,6 +88,25 @@ test(`crash: a torn last write leaves a prefix of it, at the configured granular
   assert.ok(sizes.size >= 6, `tears vary in size: ${[...sizes].join(',')}`);
 });
 
+test(`crash: a torn writev keeps a prefix of the chunks' concatenation, ending inside any chunk (seed ${SEED})`, async () => {
+  const chunks = [new Uint8Array(5).fill(1), new Uint8Array(3).fill(2), new Uint8Array(0), new Uint8Array(6).fill(3)];
+  const whole = [...chunks.flatMap((c) => [...c])];
+  const sizes = new Set<number>();
+  for (let i = 0; i < 200; i++) {
+    const { disk: d, fs } = disk(SEED + i, { tornWriteProbability: 1 });
+    const f = await fs.open('log', { create: true });
+    await fs.syncDir('/');
+    await f.writev(0, chunks);
+    assert.deepEqual([...(await f.read(0, 100))], whole, 'before the crash the whole write reads back');
+    d.crash();
+    const data = [...(await d.fileSystem().readFile('log'))];
+    assert.deepEqual(data, whole.slice(0, data.length), `seed ${SEED + i}: a prefix`);
+    assert.ok(data.length < whole.length, `seed ${SEED + i}: torn`);
+    sizes.add(data.length);
+  }
+  for (const inside of [3, 6, 10]) assert.ok(sizes.has(inside), `a tear inside the chunk around byte ${inside}: ${[...sizes].sort((a, b) => a - b).join(',')}`);
+});
+
 test(`crash with crashKeeps 'random-prefix': survivors are an ordered prefix of the unsynced writes (seed ${SEED})`, async () => {
   const outcomes = new Set<number>();
   for (let i = 0; i < 100; i++) {

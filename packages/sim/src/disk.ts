@@ -24,7 +24,7 @@ import { TraceKind } from './trace.js';
 
 /** Operations the fault hook sees. */
 export type DiskOp =
-  | 'open' | 'read' | 'write' | 'append' | 'truncate' | 'preallocate' | 'sync' | 'datasync' | 'close'
+  | 'open' | 'read' | 'write' | 'writev' | 'append' | 'truncate' | 'preallocate' | 'sync' | 'datasync' | 'close'
   | 'readFile' | 'writeFile' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'list' | 'stat' | 'syncDir';
 
 export interface SimDiskOptions {

@@ -70,6 +70,7 @@ export function fileSystemContract(name: string, make: () => Promise<FileSystemU
       const f = await fs.open('f', { readOnly: true });
       assert.equal(decode(await f.read(0, 4)), 'data');
       await assert.rejects(f.write(0, bytes(1)), fsCode('EBADF'));
+      await assert.rejects(f.writev(0, [bytes(1)]), fsCode('EBADF'));
       await assert.rejects(f.append(bytes(1)), fsCode('EBADF'));
       await assert.rejects(f.truncate(0), fsCode('EBADF'));
       await assert.rejects(f.preallocate(100), fsCode('EBADF'));
@@ -112,10 +113,40 @@ export function fileSystemContract(name: string, make: () => Promise<FileSystemU
       await f.close();
     });
 
+    check('writev: the chunks land back to back from the position, views of larger buffers included', async (fs) => {
+      const f = await fs.open('f', { create: true });
+      await f.write(0, text('abcdefgh'));
+      const backing = text('..XY..Z..');
+      await f.writev(2, [backing.subarray(2, 4), new Uint8Array(0), backing.subarray(6, 7)]);
+      assert.equal(decode(await f.read(0, 8)), 'abXYZfgh');
+      await f.writev(10, [bytes(7), bytes(8, 9)]);
+      assert.equal(await f.size(), 13);
+      assert.deepEqual([...(await f.read(7, 6))], [104, 0, 0, 7, 8, 9], 'past the end zero-fills the gap');
+      await f.writev(20, []);
+      await f.writev(20, [new Uint8Array(0)]);
+      assert.equal(await f.size(), 13, 'writing nothing does not extend the file');
+      await f.close();
+    });
+
+    check('writev: more chunks than one pwritev takes (IOV_MAX 1024) all land, in order', async (fs) => {
+      const f = await fs.open('f', { create: true });
+      const chunks = Array.from({ length: 3000 }, (_, i) => new Uint8Array(1 + (i % 3)).fill(i & 0xff));
+      await f.writev(5, chunks);
+      const expected = new Uint8Array(5 + chunks.reduce((sum, c) => sum + c.length, 0));
+      let at = 5;
+      for (const c of chunks) {
+        expected.set(c, at);
+        at += c.length;
+      }
+      assert.deepEqual(await f.read(0, expected.length + 10), expected);
+      await f.close();
+    });
+
     check('write, read, truncate: bad positions and sizes are EINVAL', async (fs) => {
       const f = await fs.open('f', { create: true });
       await assert.rejects(f.write(-1, bytes(1)), fsCode('EINVAL'));
       await assert.rejects(f.write(1.5, bytes(1)), fsCode('EINVAL'));
+      await assert.rejects(f.writev(-1, [bytes(1)]), fsCode('EINVAL'));
       await assert.rejects(f.read(-1, 1), fsCode('EINVAL'));
       await assert.rejects(f.read(0, -1), fsCode('EINVAL'));
       await assert.rejects(f.truncate(-1), fsCode('EINVAL'));
@@ -197,6 +228,7 @@ export function fileSystemContract(name: string, make: () => Promise<FileSystemU
       await f.close();
       await assert.rejects(f.read(0, 1), fsCode('EBADF'));
       await assert.rejects(f.write(0, bytes(1)), fsCode('EBADF'));
+      await assert.rejects(f.writev(0, [bytes(1)]), fsCode('EBADF'));
       await assert.rejects(f.append(bytes(1)), fsCode('EBADF'));
       await assert.rejects(f.size(), fsCode('EBADF'));
       await assert.rejects(f.truncate(0), fsCode('EBADF'));

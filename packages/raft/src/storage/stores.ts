@@ -12,7 +12,13 @@ export interface LogStore {
   /** The entry at `index`; rejects with LogNotFoundError when absent. */
   getLog(index: number): Promise<Log>;
   storeLog(log: Log): Promise<void>;
-  /** Stores a batch durably (one fsync for an on-disk store). Indexes may leave a gap unless the store is monotonic. */
+  /**
+   * Stores a batch durably (one fsync for an on-disk store). Indexes may
+   * leave a gap unless the store is monotonic. A store may keep the
+   * entries' data and extensions arrays as given, to write them from and to
+   * serve reads (Go's LogCache and InmemStore keep them too): they must not
+   * change afterwards.
+   */
   storeLogs(logs: readonly Log[]): Promise<void>;
   /** Deletes [min, max], inclusive. */
   deleteRange(min: number, max: number): Promise<void>;

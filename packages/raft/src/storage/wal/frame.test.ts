@@ -8,12 +8,17 @@ import {
   COMMIT_FRAME_BYTES,
   FRAME_HEADER_BYTES,
   FrameType,
+  OWN_CHUNK_MIN_BYTES,
   commitFrame,
   decodeCommit,
   decodeEntry,
   encodeBatch,
+  entryFrameBytes,
   frameCrcMatches,
   readFrameHeader,
+  sealBatch,
+  writeEntryFrame,
+  type EncodedBatch,
 } from './frame.js';
 import { encodeSegmentHeader, parseSegmentName, segmentHeaderProblem, segmentName } from './segment.js';
 
@@ -21,10 +26,23 @@ const arbLog = fc.record({
   index: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   term: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
   type: fc.integer({ min: 0, max: 5 }).map((t) => t as LogType),
-  data: fc.uint8Array({ maxLength: 300 }),
+  // Short data is copied into the frame buffer, long data written from the caller's array: both paths.
+  data: fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: OWN_CHUNK_MIN_BYTES - 2, maxLength: OWN_CHUNK_MIN_BYTES + 300 })),
   extensions: fc.uint8Array({ maxLength: 40 }),
   appendedAt: fc.double({ noNaN: true }),
 });
+
+/** The batch's bytes as its writev puts them on disk: the chunks back to back (the commit frame last). */
+function joined(batch: EncodedBatch): Uint8Array {
+  const out = new Uint8Array(batch.byteLength + COMMIT_FRAME_BYTES);
+  let at = 0;
+  for (const chunk of batch.chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  assert.equal(at, out.length, 'the chunks are the entry frames and the commit frame');
+  return out;
+}
 
 /** Decodes one frame at `at`, checking header, length and CRC as recovery does. */
 function decodeFrameAt(bytes: Uint8Array, at: number): Log | string {
@@ -41,10 +59,45 @@ function decodeFrameAt(bytes: Uint8Array, at: number): Log | string {
 test('entry frames round-trip, each at its offset', () => {
   fc.assert(
     fc.property(fc.array(arbLog, { minLength: 1, maxLength: 8 }), (logs) => {
-      const { bytes, offsets } = encodeBatch(logs);
-      logs.forEach((log, i) => assert.deepEqual(decodeFrameAt(bytes, offsets[i]!), { ...log }));
+      const batch = encodeBatch(logs);
+      const bytes = joined(batch);
+      logs.forEach((log, i) => assert.deepEqual(decodeFrameAt(bytes, batch.offsets[i]!), { ...log }));
+      logs.forEach((log, i) => assert.deepEqual(batch.logs[i], { ...log }, 'the entry the store keeps'));
     }),
   );
+});
+
+test("a batch's chunks are the frames writeEntryFrame writes one by one, then its commit frame: one format, whichever path", () => {
+  fc.assert(
+    fc.property(fc.array(arbLog, { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 2 ** 40 }), (logs, batchStart) => {
+      const batch = encodeBatch(logs);
+      sealBatch(batch, batchStart);
+      const expected = new Uint8Array(batch.byteLength + COMMIT_FRAME_BYTES);
+      let at = 0;
+      for (const log of logs) at = writeEntryFrame(expected, at, log);
+      assert.equal(at, batch.byteLength);
+      expected.set(commitFrame(logs.at(-1)!.index, batchStart), at);
+      assert.deepEqual(joined(batch), expected);
+    }),
+  );
+});
+
+test("large entries' data is a chunk of its own, the caller's array; the store keeps every entry's arrays, not copies", () => {
+  const long = new Uint8Array(OWN_CHUNK_MIN_BYTES).fill(1);
+  const short = new Uint8Array(OWN_CHUNK_MIN_BYTES - 1).fill(2);
+  const extensions = new Uint8Array([9]);
+  const logs: Log[] = [
+    { index: 1, term: 1, type: 0, data: long, extensions, appendedAt: 0 },
+    { index: 2, term: 1, type: 0, data: short, extensions: new Uint8Array(0), appendedAt: 0 },
+  ];
+  const batch = encodeBatch(logs);
+  assert.ok(batch.chunks.includes(long), 'the long data is written from its array');
+  assert.ok(!batch.chunks.includes(short), 'the short data is copied into the frame buffer');
+  assert.equal(batch.chunks.length, 3, 'frame buffer, long data, frame buffer (the second entry and the commit frame)');
+  assert.equal(batch.logs[0]!.data, long);
+  assert.equal(batch.logs[0]!.extensions, extensions);
+  assert.equal(batch.logs[1]!.data, short);
+  assert.notEqual(batch.logs[0], logs[0], 'entry objects of its own: a caller reusing its objects changes no index');
 });
 
 test('commit frames round-trip', () => {
@@ -63,8 +116,7 @@ test('commit frames round-trip', () => {
 test('any flipped bit in an entry frame is caught', () => {
   fc.assert(
     fc.property(arbLog, fc.nat(), fc.integer({ min: 0, max: 7 }), (log, at, bit) => {
-      const { bytes } = encodeBatch([log]);
-      const damaged = bytes.slice();
+      const damaged = joined(encodeBatch([log])).subarray(0, entryFrameBytes(log));
       const i = at % damaged.length;
       damaged[i] = damaged[i]! ^ (1 << bit);
       assert.equal(typeof decodeFrameAt(damaged, 0), 'string');

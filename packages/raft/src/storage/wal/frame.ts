@@ -142,38 +142,87 @@ export function decodeCommit(payload: Uint8Array): CommitRecord | FrameProblem {
 }
 
 /**
- * The batch's entry frames in one buffer, with each frame's offset inside it,
- * and room after them for the batch's commit frame (`withCommit`), so a batch
- * written alone goes to disk without another copy. `logs` are the entries with
- * their data and extensions viewing that buffer: the store keeps those (the
- * caller's arrays may change after storeLogs returns) without a copy each.
+ * Data of at least this many bytes is written as a chunk of its own of the
+ * group's writev, straight from the entry's array; shorter data is copied
+ * into the batch's frame buffer, which costs less than a chunk. So a batch
+ * of large entries is never gathered into a buffer before its write.
+ */
+export const OWN_CHUNK_MIN_BYTES = 1024;
+
+/**
+ * One storeLogs batch, encoded for its write: the frame buffer holds every
+ * entry's header and fixed fields, its extensions, the data of small
+ * entries, and room for the batch's commit frame at its end (filled when
+ * the group's position is known); `chunks` are the batch's bytes in file
+ * order, runs of that buffer with the large entries' data between them.
  */
 export interface EncodedBatch {
-  /** The entry frames. */
-  bytes: Uint8Array;
-  /** `bytes` followed by COMMIT_FRAME_BYTES for the commit frame. */
-  withCommit: Uint8Array;
+  chunks: Uint8Array[];
+  /** Bytes of the entry frames, without the commit frame. */
+  byteLength: number;
+  frames: Uint8Array;
+  /** Where each entry's frame starts, from the batch's first byte. */
   offsets: Uint32Array;
+  /**
+   * The entries as the store keeps them: objects of its own, holding the
+   * callers' data and extensions arrays as given (LogStore.storeLogs: they
+   * do not change), so keeping an entry copies none of its bytes.
+   */
   logs: Log[];
 }
 
 export function encodeBatch(logs: readonly Log[]): EncodedBatch {
-  let total = 0;
-  for (const l of logs) total += entryFrameBytes(l);
-  const withCommit = new Uint8Array(total + COMMIT_FRAME_BYTES);
-  const view = new DataView(withCommit.buffer);
+  let frameBufferBytes = COMMIT_FRAME_BYTES;
+  for (const log of logs) frameBufferBytes += entryFrameBytes(log) - (log.data.length >= OWN_CHUNK_MIN_BYTES ? log.data.length : 0);
+  const frames = new Uint8Array(frameBufferBytes);
+  const view = new DataView(frames.buffer);
   const offsets = new Uint32Array(logs.length);
   const kept: Log[] = new Array(logs.length);
+  const chunks: Uint8Array[] = [];
   let at = 0;
+  /** Start of the run of the frame buffer not yet in `chunks`. */
+  let runStart = 0;
+  let batchAt = 0;
   for (let i = 0; i < logs.length; i++) {
     const log = logs[i]!;
-    offsets[i] = at;
-    at = writeEntryFrameWithView(withCommit, view, at, log);
-    const extEnd = at;
-    const extStart = extEnd - log.extensions.length;
-    const dataEnd = extStart - 4;
-    const dataStart = dataEnd - log.data.length;
-    kept[i] = { ...log, data: withCommit.subarray(dataStart, dataEnd), extensions: withCommit.subarray(extStart, extEnd) };
+    const frame = at;
+    offsets[i] = batchAt;
+    const dataBytes = log.data.length;
+    const extensionBytes = log.extensions.length;
+    const payloadBytes = ENTRY_FIXED_BYTES + dataBytes + extensionBytes;
+    view.setUint8(frame, FrameType.Entry);
+    view.setUint32(frame + 4, payloadBytes);
+    let p = frame + FRAME_HEADER_BYTES;
+    putU64(view, p, log.index);
+    putU64(view, p + 8, log.term);
+    view.setUint8(p + 16, log.type);
+    view.setFloat64(p + 17, log.appendedAt);
+    view.setUint32(p + 25, dataBytes);
+    p += 29;
+    // The CRC covers the header's first 8 bytes and the payload, in file order; ranges of the frame buffer need no views.
+    let crc = crc32Update(0, frames, frame, frame + 8);
+    let unsummed = frame + FRAME_HEADER_BYTES;
+    if (dataBytes >= OWN_CHUNK_MIN_BYTES) {
+      crc = crc32Update(crc32Update(crc, frames, unsummed, p), log.data);
+      chunks.push(frames.subarray(runStart, p), log.data);
+      runStart = unsummed = p;
+    } else {
+      frames.set(log.data, p);
+      p += dataBytes;
+    }
+    view.setUint32(p, extensionBytes);
+    frames.set(log.extensions, p + 4);
+    p += 4 + extensionBytes;
+    view.setUint32(frame + 8, crc32Update(crc, frames, unsummed, p));
+    kept[i] = { index: log.index, term: log.term, type: log.type, data: log.data, extensions: log.extensions, appendedAt: log.appendedAt };
+    at = p;
+    batchAt += FRAME_HEADER_BYTES + payloadBytes;
   }
-  return { bytes: withCommit.subarray(0, total), withCommit, offsets, logs: kept };
+  chunks.push(frames.subarray(runStart));
+  return { chunks, byteLength: batchAt, frames, offsets, logs: kept };
+}
+
+/** Fills the batch's commit frame (the end of its frame buffer, so of its last chunk). */
+export function sealBatch(batch: EncodedBatch, batchStart: number): void {
+  writeCommitFrame(batch.frames, batch.frames.length - COMMIT_FRAME_BYTES, batch.logs[batch.logs.length - 1]!.index, batchStart);
 }

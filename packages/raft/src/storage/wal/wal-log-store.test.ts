@@ -39,6 +39,7 @@ function countingFs(inner: FileSystem): { fs: FileSystem; syncs: () => number; h
       return h.read(p, n);
     },
     write: (p, d) => h.write(p, d),
+    writev: (p, c) => h.writev(p, c),
     append: (d) => h.append(d),
     size: () => h.size(),
     truncate: (n) => h.truncate(n),
@@ -173,7 +174,7 @@ test('WalLogStore refuses everything after a failed sync', async () => {
 test('WalLogStore cuts a group whose write failed and goes on once the disk has room again', async () => {
   const sim = new Simulation({ seed: 4 });
   let full = false;
-  const disk = new SimDisk(sim, { tornWriteProbability: 0, fault: (op) => (full && op === 'write' ? 'ENOSPC' : undefined) });
+  const disk = new SimDisk(sim, { tornWriteProbability: 0, fault: (op) => (full && op === 'writev' ? 'ENOSPC' : undefined) });
   const store = await WalLogStore.open(disk.fileSystem(), 'wal');
   await store.storeLogs(entries(1, 3));
   full = true;
