@@ -22,7 +22,7 @@ export interface Config {
   electionTimeoutMs: number;
   /** Leader idle time before it sends AppendEntries anyway (commit index propagation). */
   commitTimeoutMs: number;
-  /** Entries per AppendEntries, per group commit and per FSM batch. */
+  /** Entries per AppendEntries and per FSM batch; the leader writes up to 16 times this to its log at once. */
   maxAppendEntries: number;
   /** Go's BatchApplyCh has no counterpart: applies are always batched without breaking the apply timeout. */
   batchApplyCh: boolean;
