@@ -24,6 +24,10 @@
  * and only for groups small enough that the commit, not the bytes, is the cost.
  * Recovery reads a zero tail after the last commit as that space, not as a
  * torn write.
+ *
+ * A group is written with writeDurably (one O_DSYNC write on the real disk):
+ * write and flush in one trip to a worker thread, where a write and then a
+ * datasync took two, each a wake-up of a worker and then of the main thread.
  */
 import { Deferred, silentLogger } from '@shoal/kit';
 import type { FileSystem, Logger } from '@shoal/kit';
@@ -314,9 +318,14 @@ export class WalLogStore implements LogStore {
     const end = start + groupBytes;
     let allocated = Math.max(active.allocated, end);
     try {
-      await active.handle.write(start, out);
-      if (end > active.allocated && groupBytes <= PREALLOCATE_MAX_GROUP_BYTES) allocated = await this.#preallocate(active, end);
-      await active.handle.datasync();
+      if (end > active.allocated && groupBytes <= PREALLOCATE_MAX_GROUP_BYTES) {
+        // Once per preallocateBytes: the zeros go ahead of the group's end, and one datasync covers both.
+        await active.handle.write(start, out);
+        allocated = await this.#preallocate(active, end);
+        await active.handle.datasync();
+      } else {
+        await active.handle.writeDurably(start, out);
+      }
     } catch (err) {
       await this.#rewind(active, start, err);
     }
