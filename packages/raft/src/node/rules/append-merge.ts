@@ -4,11 +4,13 @@
  * are handled as one request, so their entries reach the log in one write
  * and one sync. Only requests that continue one another merge: same sender
  * and term, and each one's previous entry is exactly the last entry (index
- * and term) of the one before. Handling the merged request then gives the
- * log, commit index and answer that handling them one after the other would
- * when every one of them succeeds; when the merged one fails, every one of
- * them is answered with that failure, which a leader takes as it takes the
- * first failure of a pipeline (it falls back and retries from what we hold).
+ * and term) of the one before. By Log Matching, the requests of such a run
+ * all succeed or all fail when handled one after the other (each one's
+ * previous entry is the one before's last), and handling the merged request
+ * gives that answer, log and commit index. The one difference is a held
+ * entry the store cannot read: then the whole run is refused, which a
+ * leader takes as it takes the first failure of a pipeline (it falls back
+ * and retries from what we hold).
  */
 import { bytesEqual } from '@shoal/kit';
 import type { AppendEntriesRequest } from '../../commands.js';
