@@ -58,6 +58,8 @@ export class LeaderState {
   leaseRevoked = false;
   #pumpScheduled = false;
   #commitScheduled = false;
+  /** Set while dispatch waits for our log write: wakes it to process a commit (see #awaitWrite). */
+  #commitWhileWriting: (() => void) | undefined;
   #leaseTimer: Timer | undefined;
   /** Clock time our log write in progress started; undefined when none is (read outside the task). */
   #localWriteStartedAt: number | undefined;
@@ -195,6 +197,13 @@ export class LeaderState {
       // commit four times the latency of one.
       const batch = this.#pending.splice(0, this.core.config.maxAppendEntries * WRITE_BATCHES);
       await this.dispatch(batch);
+      // A commit our write made possible goes first, in its own task: the
+      // applies it answers come back with entries for the next write, and
+      // they have had their turn by the time the pump runs again.
+      if (this.#commitScheduled) {
+        this.#schedulePump();
+        return;
+      }
     }
   }
 
@@ -239,7 +248,9 @@ export class LeaderState {
    * (etcd's parallel append), so a commit waits for the slower of our disk
    * and a follower's round trip, not their sum. Configuration entries always
    * go to disk first: the new configuration takes effect for commitment only
-   * after this returns.
+   * after this returns. Commits of earlier entries are processed while the
+   * write runs (#awaitWrite); nothing else runs on the main queue meanwhile,
+   * so our log's end is ours alone to move.
    */
   async dispatch(futures: LogFuture[]): Promise<void> {
     const core = this.core;
@@ -262,30 +273,30 @@ export class LeaderState {
       this.#writing.begin(logs);
       for (const r of this.replicators.values()) r.trigger();
     }
-    try {
-      await core.logs.storeLogs(logs);
-    } catch (err) {
-      this.#writing.end();
+    const failure = await this.#awaitWrite(core.logs.storeLogs(logs));
+    this.#writing.end();
+    if (failure !== undefined) {
       // Never acknowledged: the entries do not count toward commitment, and
       // we do not know what reached the disk, so our log's end stays where it
       // was. Go's dispatchLogs steps down too.
       this.#localWriteStartedAt = undefined;
-      core.logger.error({ err, from: first, to: index }, 'failed to commit logs, stepping down');
+      core.logger.error({ err: failure.err, from: first, to: index }, 'failed to commit logs, stepping down');
       core.metrics.incrCounter('raft.storage.errors', 1, { op: 'storeLogs', role: 'leader' });
-      for (const f of live) f.fail(err);
+      for (const f of live) f.fail(failure.err);
       if (this.live) core.becomeFollower();
       return;
     }
-    this.#writing.end();
     const stalled = this.localDiskStalled();
     this.#localWriteStartedAt = undefined;
+    // Only this task appends to a leader's log: nothing may have moved its end meanwhile.
+    invariant(core.lastLogIndex === first - 1, () => `leader log moved from ${first - 1} to ${core.lastLogIndex} while appending`);
+    // The entries are in our log whatever became of our leadership meanwhile
+    // (a commit processed while we waited may have stepped us down).
+    core.recordLastLog(index, this.term);
     if (!this.live) {
       for (const f of live) f.fail(new LeadershipLostError());
       return;
     }
-    // Only this task appends to a leader's log: nothing may have moved its end meanwhile.
-    invariant(core.lastLogIndex === first - 1, () => `leader log moved from ${first - 1} to ${core.lastLogIndex} while appending`);
-    core.recordLastLog(index, this.term);
     this.inflight.push(...live);
     if (stalled) {
       // The replicators stopped speaking for us while the write hung, so
@@ -297,6 +308,32 @@ export class LeaderState {
     }
     this.commitment.match(core.localId, index);
     for (const r of this.replicators.values()) r.trigger();
+    // Followers may have acknowledged these before we stored them: their
+    // commit was held back until now (#processCommit goes no further than
+    // our own log), and match() above did not move the commit index again.
+    if (this.commitment.commitIndex > core.commitIndex) this.#scheduleCommit();
+  }
+
+  /**
+   * Waits for our own log write, processing commits meanwhile: this task is
+   * the one a commit would queue behind, so entries the followers and our
+   * earlier writes already made durable on a quorum are answered now, not
+   * one write later. Resolves undefined once the write is done, or the
+   * reason it failed.
+   */
+  async #awaitWrite(write: Promise<void>): Promise<{ err: unknown } | undefined> {
+    const outcome = write.then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
+    for (;;) {
+      // Advances that came while a commit was being processed found no waker: look again until none is left.
+      while (this.live && Math.min(this.commitment.commitIndex, this.core.lastLogIndex) > this.core.commitIndex) await this.#processCommit();
+      const woken = new Promise<'commit'>((resolve) => (this.#commitWhileWriting = () => resolve('commit')));
+      const next = await Promise.race([outcome, woken]);
+      this.#commitWhileWriting = undefined;
+      if (next !== 'commit') return next;
+    }
   }
 
   /**
@@ -324,6 +361,13 @@ export class LeaderState {
   // ---- commitment -------------------------------------------------------
 
   #scheduleCommit(): void {
+    const wake = this.#commitWhileWriting;
+    if (wake !== undefined) {
+      // dispatch is waiting for our write inside the task a commit would queue behind: it commits.
+      this.#commitWhileWriting = undefined;
+      wake();
+      return;
+    }
     if (this.#commitScheduled) return;
     this.#commitScheduled = true;
     this.core.runTask(async () => {
@@ -336,7 +380,10 @@ export class LeaderState {
     if (!this.live) return;
     const core = this.core;
     const oldCommit = core.commitIndex;
-    const newCommit = this.commitment.commitIndex;
+    // Never past our own log: with parallelAppend the followers can make an
+    // entry durable on a quorum before our write of it returns, and we apply
+    // and answer only from our log (dispatch commits the rest once it has).
+    const newCommit = Math.min(this.commitment.commitIndex, core.lastLogIndex);
     if (newCommit <= oldCommit) return;
     core.advanceCommit(newCommit);
     const c = core.configurations;
