@@ -18,7 +18,7 @@
 import { Deferred, type Clock } from '@shoal/kit';
 import type { AppendEntriesRequest, AppendEntriesResponse } from '../../commands.js';
 import { PipelineShutdownError, RpcTimeoutError } from '../../errors.js';
-import { RpcType, type WireEncoder } from '../wire/index.js';
+import { RpcType, type Reply, type WireEncoder } from '../wire/index.js';
 import type { AppendFuture, AppendPipeline } from '../transport.js';
 import type { ClientConn } from './client-conn.js';
 import { RemoteRpcError } from './net-errors.js';
@@ -102,18 +102,30 @@ export class NetPipeline implements AppendPipeline {
       }
       const deadline = conn.deadline(clock, timeoutMs, () => new RpcTimeoutError());
       try {
-        const reply = await this.#client.readReply(RpcType.AppendEntries);
-        this.#outstanding.shift();
-        if (reply.error !== '') head.reject(new RemoteRpcError(reply.error));
-        else if (reply.response === undefined) head.reject(new RemoteRpcError('nil response'));
-        else head.resolve(reply.response);
-        this.#waiters.shift()?.();
+        this.#settle(await this.#client.readReply(RpcType.AppendEntries));
+        // Replies that came in the same read are settled in this same turn,
+        // so the replicator counts them all before the commit they allow runs.
+        for (;;) {
+          if (this.#outstanding.length === 0) break;
+          const next = this.#client.bufferedReply(RpcType.AppendEntries);
+          if (next === undefined) break;
+          this.#settle(next);
+        }
       } catch (err) {
         this.#fail(err);
       } finally {
         deadline.cancel();
       }
     }
+  }
+
+  /** The oldest outstanding request's reply has come. */
+  #settle(reply: Reply<typeof RpcType.AppendEntries>): void {
+    const head = this.#outstanding.shift()!;
+    if (reply.error !== '') head.reject(new RemoteRpcError(reply.error));
+    else if (reply.response === undefined) head.reject(new RemoteRpcError('nil response'));
+    else head.resolve(reply.response);
+    this.#waiters.shift()?.();
   }
 
   #wakeReader(): void {
