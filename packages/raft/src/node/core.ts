@@ -39,6 +39,9 @@ import { LeaderState } from './leader.js';
 import { SerialQueue } from './serial-queue.js';
 import { randomTimeout } from './timing.js';
 
+/** Committed entries go to the FSM runner in jobs of up to this many maxAppendEntries-sized batches. */
+const FSM_JOB_BATCHES = 16;
+
 export interface RaftDeps {
   config: Config;
   fsm: FSM;
@@ -126,7 +129,7 @@ export class RaftCore {
     this.localAddr = deps.transport.localAddr;
     this.localAddrBytes = deps.transport.encodePeer(this.localId, this.localAddr);
     this.header = { protocolVersion: deps.config.protocolVersion, id: utf8(this.localId), addr: this.localAddrBytes };
-    this.fsmRunner = new FsmRunner(deps.fsm, this.logger, (err) => void this.shutdown(err));
+    this.fsmRunner = new FsmRunner(deps.fsm, this.logger, (err) => void this.shutdown(err), deps.config.maxAppendEntries);
     const now = deps.clock.now();
     this.#lastContact = now;
     this.#voteQuietUntil = now + deps.config.heartbeatTimeoutMs;
@@ -620,7 +623,8 @@ export class RaftCore {
       const log = future?.log ?? (await this.logs.getLog(i));
       invariant(log.index === i, () => `log store returned index ${log.index} for ${i}`);
       batch.push({ log, future });
-      if (batch.length >= this.config.maxAppendEntries) {
+      // One FSM job for a leader's whole write (see FsmRunner.enqueue); more only for a long catch-up.
+      if (batch.length >= this.config.maxAppendEntries * FSM_JOB_BATCHES) {
         this.fsmRunner.enqueue(batch);
         batch = [];
       }
