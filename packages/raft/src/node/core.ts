@@ -633,6 +633,23 @@ export class RaftCore {
     this.#lastApplied = index;
   }
 
+  /**
+   * A log store that cannot hold gaps (isMonotonic) takes the entries after
+   * a snapshot at `snapIndex` only once its own log no longer ends before
+   * it: every entry it holds then is covered by the snapshot, so the log
+   * goes. This is the state an InstallSnapshot leaves when its own cleanup
+   * did not happen (a crash, a failed delete); true when it dropped entries.
+   */
+  async dropLogBehindSnapshot(snapIndex: number): Promise<boolean> {
+    if (this.logs.isMonotonic?.() !== true) return false;
+    const last = await this.logs.lastIndex();
+    if (last === 0 || last >= snapIndex) return false;
+    const first = await this.logs.firstIndex();
+    this.logger.warn({ first, last, snapshot: snapIndex }, 'log ends before the snapshot, dropping it');
+    await this.logs.deleteRange(first, last);
+    return true;
+  }
+
   /** Deletes log entries made redundant by a snapshot at `snapIndex`, keeping trailingLogs. */
   async compactLogs(snapIndex: number): Promise<void> {
     const first = await this.logs.firstIndex();
