@@ -334,12 +334,16 @@ export class RaftCore {
 
   /**
    * Everything up to `index` is committed. The commit index never goes back
-   * and never passes the last index of our log.
+   * and never passes the entries we hold: our log, and a leader's write in
+   * progress (whose entries a quorum of followers may have made durable
+   * first; if that write then fails, the commit index stands past our log
+   * until a leader's entries fill the gap, and nothing appends below it).
    */
   advanceCommit(index: number): void {
     this.#mutating('advanceCommit');
     invariant(index >= this.#commitIndex, () => `commit index must not decrease (${this.#commitIndex} -> ${index})`);
-    invariant(index <= this.#lastLogIndex, () => `commit index ${index} beyond last log ${this.#lastLogIndex}`);
+    const held = Math.max(this.#lastLogIndex, this.#leader?.replicaLastIndex ?? 0);
+    invariant(index <= held, () => `commit index ${index} beyond the entries we hold (${held})`);
     this.#commitIndex = index;
   }
 

@@ -245,12 +245,15 @@ export class LeaderState {
   /**
    * Appends entries to our log, then lets the replicators send them (Go's
    * dispatchLogs); with config.parallelAppend they send while the write runs
-   * (etcd's parallel append), so a commit waits for the slower of our disk
-   * and a follower's round trip, not their sum. Configuration entries always
+   * (etcd's parallel append), and a commit waits for the second fastest of
+   * our disk and the followers' round trips, not their sum: once a quorum
+   * of followers has made an entry durable it is committed, and we apply it
+   * and answer from memory while our own write of it runs (we count
+   * ourselves only once that write returns). Configuration entries always
    * go to disk first: the new configuration takes effect for commitment only
-   * after this returns. Commits of earlier entries are processed while the
-   * write runs (#awaitWrite); nothing else runs on the main queue meanwhile,
-   * so our log's end is ours alone to move.
+   * after this returns. Commits are processed while the write runs
+   * (#awaitWrite); nothing else runs on the main queue meanwhile, so our
+   * log's end is ours alone to move.
    */
   async dispatch(futures: LogFuture[]): Promise<void> {
     const core = this.core;
@@ -266,6 +269,8 @@ export class LeaderState {
       f.log.appendedAt = now;
       f.dispatched = true;
     }
+    // In flight from now on: a commit by the followers may answer them before our write returns.
+    this.inflight.push(...live);
     const startedAt = core.clock.now();
     this.#localWriteStartedAt = startedAt;
     const logs = live.map((f) => f.log);
@@ -276,9 +281,12 @@ export class LeaderState {
     const failure = await this.#awaitWrite(core.logs.storeLogs(logs));
     this.#writing.end();
     if (failure !== undefined) {
-      // Never acknowledged: the entries do not count toward commitment, and
-      // we do not know what reached the disk, so our log's end stays where it
-      // was. Go's dispatchLogs steps down too.
+      // We never count these, and we do not know what reached our disk, so
+      // our log's end stays where it was; Go's dispatchLogs steps down too.
+      // Those a quorum of followers made durable meanwhile are committed and
+      // stay answered (fail() leaves a settled future alone); stepping down
+      // fails the rest. The commit index may then stand past our log's end
+      // until a leader's entries fill it in (core.advanceCommit).
       this.#localWriteStartedAt = undefined;
       core.logger.error({ err: failure.err, from: first, to: index }, 'failed to commit logs, stepping down');
       core.metrics.incrCounter('raft.storage.errors', 1, { op: 'storeLogs', role: 'leader' });
@@ -297,20 +305,21 @@ export class LeaderState {
       for (const f of live) f.fail(new LeadershipLostError());
       return;
     }
-    this.inflight.push(...live);
     if (stalled) {
       // The replicators stopped speaking for us while the write hung, so
       // another leader may be elected by now: these entries are in our log
-      // but never counted, and stepping down fails them as not committed.
+      // but never counted by us, and stepping down fails those the
+      // followers had not committed.
       core.logger.warn({ from: first, to: index, tookMs: core.clock.now() - startedAt }, 'log write stalled past the leader lease, stepping down');
       core.becomeFollower();
       return;
     }
     this.commitment.match(core.localId, index);
     for (const r of this.replicators.values()) r.trigger();
-    // Followers may have acknowledged these before we stored them: their
-    // commit was held back until now (#processCommit goes no further than
-    // our own log), and match() above did not move the commit index again.
+    // A commit the followers made while the write ran may have been held
+    // back at a configuration entry's write (#processCommit goes no further
+    // than replicaLastIndex), and match() above did not move the commit
+    // index again.
     if (this.commitment.commitIndex > core.commitIndex) this.#scheduleCommit();
   }
 
@@ -328,7 +337,7 @@ export class LeaderState {
     );
     for (;;) {
       // Advances that came while a commit was being processed found no waker: look again until none is left.
-      while (this.live && Math.min(this.commitment.commitIndex, this.core.lastLogIndex) > this.core.commitIndex) await this.#processCommit();
+      while (this.live && Math.min(this.commitment.commitIndex, this.replicaLastIndex) > this.core.commitIndex) await this.#processCommit();
       const woken = new Promise<'commit'>((resolve) => (this.#commitWhileWriting = () => resolve('commit')));
       const next = await Promise.race([outcome, woken]);
       this.#commitWhileWriting = undefined;
@@ -380,10 +389,11 @@ export class LeaderState {
     if (!this.live) return;
     const core = this.core;
     const oldCommit = core.commitIndex;
-    // Never past our own log: with parallelAppend the followers can make an
-    // entry durable on a quorum before our write of it returns, and we apply
-    // and answer only from our log (dispatch commits the rest once it has).
-    const newCommit = Math.min(this.commitment.commitIndex, core.lastLogIndex);
+    // Never past the entries we hold, in our log or in our write in progress
+    // (with parallelAppend the followers can make an entry durable on a
+    // quorum before our own write of it returns: it is committed then, and
+    // its future is in inflight).
+    const newCommit = Math.min(this.commitment.commitIndex, this.replicaLastIndex);
     if (newCommit <= oldCommit) return;
     core.advanceCommit(newCommit);
     const c = core.configurations;
