@@ -316,10 +316,9 @@ export class LeaderState {
     }
     this.commitment.match(core.localId, index);
     for (const r of this.replicators.values()) r.trigger();
-    // A commit the followers made while the write ran may have been held
-    // back at a configuration entry's write (#processCommit goes no further
-    // than replicaLastIndex), and match() above did not move the commit
-    // index again.
+    // #processCommit goes no further than replicaLastIndex: had the
+    // followers' answers moved the commitment past it, match() above would
+    // not move it again, so look once more now that our log has these.
     if (this.commitment.commitIndex > core.commitIndex) this.#scheduleCommit();
   }
 
