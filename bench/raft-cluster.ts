@@ -9,10 +9,12 @@
 // three in one process (bench/raft-cluster/shoal-single.ts, or
 // interop/raft-cluster-bench). Both sides run their library's default
 // configuration (heartbeat/election 1000 ms, commit timeout 50 ms, 64
-// entries per AppendEntries and per group commit; Go 1.1.2 has no pre-vote
-// and shoal runs without it), maxPool 3, 10 s RPC timeout. Beyond Go, shoal
-// runs with config.parallelAppend (the leader replicates while it writes its
-// own copy) unless --parallel-append off.
+// entries per AppendEntries, up to 128 AppendEntries in flight per follower;
+// Go 1.1.2 has no pre-vote and shoal runs without it), maxPool 3, 10 s RPC
+// timeout. Go writes at most 64 entries to its log at once; shoal's leader
+// writes all it has queued (up to 16 times that). Beyond Go, shoal runs with
+// config.parallelAppend (the leader replicates while it writes its own copy)
+// unless --parallel-append off.
 // For each layout both clusters start (on fresh stores under os.tmpdir()),
 // then `--rounds` times per client count the two run one after the other,
 // the order rotating. A cell's ops/s is over all its rounds, its p50 and p99

@@ -50,3 +50,20 @@ test('NodeFileSystem: codes outside the interface become EIO with the original a
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('NodeFileSystem: writeDurably reaches the file the handle has open, even after it was renamed and another took its name', async () => {
+  const dir = await freshDir();
+  try {
+    const fs = new NodeFileSystem(dir);
+    const f = await fs.open('a', { create: true });
+    await fs.rename('a', 'b');
+    await fs.writeFile('a', new TextEncoder().encode('impostor'));
+    await f.writeDurably(0, [new TextEncoder().encode('mine')]);
+    await f.writeDurably(4, [new TextEncoder().encode('!')]);
+    await f.close();
+    assert.equal(await readFile(join(dir, 'b'), 'utf8'), 'mine!');
+    assert.equal(await readFile(join(dir, 'a'), 'utf8'), 'impostor');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

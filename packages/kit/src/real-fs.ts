@@ -74,7 +74,7 @@ export class NodeFileSystem implements FileSystem {
         await handle.close();
         throw new FsError('EISDIR', path, 'is a directory');
       }
-      return new NodeFileHandle(handle, path, readOnly);
+      return new NodeFileHandle(handle, path, real, readOnly);
     });
   }
 
@@ -174,8 +174,12 @@ let zeroChunk: Uint8Array | undefined;
 class NodeFileHandle implements FileHandle {
   readonly #handle: nodeFs.FileHandle;
   readonly #path: string;
+  /** The file's absolute path, to open it again for writeDurably. */
+  readonly #real: string;
   readonly #readOnly: boolean;
   #closed = false;
+  /** A second descriptor of the same file opened with O_DSYNC (writeDurably), once asked for; undefined inside when it could not be had. */
+  #dsync: Promise<nodeFs.FileHandle | undefined> | undefined;
   /**
    * The tail of the chain of size-changing operations on this handle: append
    * reads the end and writes there, so nothing else that moves the end may
@@ -183,9 +187,10 @@ class NodeFileHandle implements FileHandle {
    */
   #mutations: Promise<unknown> = Promise.resolve();
 
-  constructor(handle: nodeFs.FileHandle, path: string, readOnly: boolean) {
+  constructor(handle: nodeFs.FileHandle, path: string, real: string, readOnly: boolean) {
     this.#handle = handle;
     this.#path = path;
+    this.#real = real;
     this.#readOnly = readOnly;
   }
 
@@ -260,6 +265,43 @@ class NodeFileHandle implements FileHandle {
     });
   }
 
+  /**
+   * Through an O_DSYNC descriptor of the same file: the write returns once
+   * its data is durable, so the worker thread that does the write also does
+   * the flush. Where no such descriptor can be had (the file was renamed or
+   * replaced since it was opened, and there is no /proc to reopen it by),
+   * a write and a datasync.
+   */
+  async writeDurably(position: number, chunks: readonly Uint8Array[]): Promise<void> {
+    this.#check(true);
+    checkOffset(position, 'position', this.#path);
+    await this.#mutate(async () => {
+      const dsync = await (this.#dsync ??= this.#openDsync());
+      if (dsync !== undefined) return writevAll(dsync, chunks, position);
+      await writevAll(this.#handle, chunks, position);
+      await this.#handle.datasync();
+    });
+  }
+
+  /** The file opened again for writing with O_DSYNC, or undefined when what opens is not this file. */
+  async #openDsync(): Promise<nodeFs.FileHandle | undefined> {
+    const flags = constants.O_WRONLY | constants.O_DSYNC;
+    const mine = await this.#handle.stat();
+    // /proc/self/fd names this very descriptor's file, even after a rename; the path is the fallback.
+    for (const path of [`/proc/self/fd/${this.#handle.fd}`, this.#real]) {
+      let other: nodeFs.FileHandle;
+      try {
+        other = await nodeFs.open(path, flags);
+      } catch {
+        continue;
+      }
+      const stat = await other.stat().catch(() => undefined);
+      if (stat !== undefined && stat.dev === mine.dev && stat.ino === mine.ino) return other;
+      await other.close().catch(() => undefined);
+    }
+    return undefined;
+  }
+
   async sync(): Promise<void> {
     this.#check();
     await mapped(this.#path, () => this.#handle.sync());
@@ -275,6 +317,8 @@ class NodeFileHandle implements FileHandle {
     this.#check();
     this.#closed = true;
     await this.#mutations;
+    const dsync = await this.#dsync?.catch(() => undefined);
+    await dsync?.close().catch(() => undefined);
     await mapped(this.#path, () => this.#handle.close());
   }
 

@@ -22,7 +22,7 @@ export interface Config {
   electionTimeoutMs: number;
   /** Leader idle time before it sends AppendEntries anyway (commit index propagation). */
   commitTimeoutMs: number;
-  /** Entries per AppendEntries, per group commit and per FSM batch. */
+  /** Entries per AppendEntries and per FSM batch; the leader writes up to 16 times this to its log at once. */
   maxAppendEntries: number;
   /** Go's BatchApplyCh has no counterpart: applies are always batched without breaking the apply timeout. */
   batchApplyCh: boolean;
@@ -57,11 +57,14 @@ export interface Config {
   /**
    * Beyond Go: the leader sends new entries to followers while it writes
    * them to its own log (etcd's parallel append) instead of after, so a
-   * commit waits for the slower of the two, not both. Commitment counts the
-   * leader only once its copy is durable, so an acknowledged apply is as
-   * safe as before. The price: an apply that fails because the leader's
-   * write failed may still be committed by the followers (as one failing
-   * with LeadershipLostError may be); with this off it never is.
+   * commit waits for the second fastest of the leader's disk and the
+   * followers' round trips, not for both in turn. Commitment counts the
+   * leader only once its copy is durable, so an acknowledged apply is
+   * durable on a quorum as before; an entry a quorum of followers made
+   * durable is answered even while the leader's own write of it runs. The
+   * price: an apply that fails because the leader's write failed may still
+   * be committed by the followers (as one failing with LeadershipLostError
+   * may be); with this off it never is.
    */
   parallelAppend: boolean;
 }

@@ -81,20 +81,28 @@ test('a follower far behind catches up through log repair (LastLog hint)', async
   await c.shutdown();
 });
 
-test('concurrent applies are group-committed: fewer log writes than entries', async () => {
-  const c = await TestCluster.create({ nodes: 3, seed: 35 });
+test('concurrent applies are group-committed: one log write on the leader, and on each follower fewer than AppendEntries', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 35, maxInFlight: 8, environment: 'simulated' });
   const leader = await c.waitForLeader();
-  await leader.raft.barrier();
-  let writes = 0;
-  const store = leader.store;
-  const original = store.storeLogs.bind(store);
-  store.storeLogs = async (logs) => {
-    writes++;
-    return original(logs);
-  };
-  await Promise.all(Array.from({ length: 256 }, (_, i) => leader.raft.apply(text(`g${i}`))));
-  assert.ok(writes <= 256 / 64 + 2, `${writes} log writes for 256 entries`);
+  await c.run(leader.raft.barrier());
+  const writes = new Map<string, number>();
+  for (const n of c.nodes) {
+    const store = n.store;
+    const original = store.storeLogs.bind(store);
+    store.storeLogs = async (logs) => {
+      writes.set(n.id, (writes.get(n.id) ?? 0) + 1);
+      return original(logs);
+    };
+  }
+  await c.run(Promise.all(Array.from({ length: 256 }, (_, i) => leader.raft.apply(text(`g${i}`)))));
   await c.waitForReplication(256);
+  // All 256 were queued before the leader's first write: one write, sent as four AppendEntries of 64.
+  assert.equal(writes.get(leader.id), 1, `${writes.get(leader.id)} log writes on the leader for 256 entries`);
+  for (const n of c.nodes) {
+    if (n === leader) continue;
+    const w = writes.get(n.id) ?? 0;
+    assert.ok(w >= 1 && w < 256 / 64, `${w} log writes on follower ${n.id} for four AppendEntries`);
+  }
   await c.shutdown();
 });
 

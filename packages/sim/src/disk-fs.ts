@@ -356,6 +356,12 @@ class SimFileHandle implements FileHandle {
     await this.#fs.syncFile(this.#file, this.#path);
   }
 
+  /** A write and then a datasync, each with its own latency and faults, as a disk without O_DSYNC would do it. */
+  async writeDurably(position: number, chunks: readonly Uint8Array[]): Promise<void> {
+    await this.writev(position, chunks);
+    await this.datasync();
+  }
+
   async close(): Promise<void> {
     this.#check();
     this.#closed = true;

@@ -71,6 +71,7 @@ export function fileSystemContract(name: string, make: () => Promise<FileSystemU
       assert.equal(decode(await f.read(0, 4)), 'data');
       await assert.rejects(f.write(0, bytes(1)), fsCode('EBADF'));
       await assert.rejects(f.writev(0, [bytes(1)]), fsCode('EBADF'));
+      await assert.rejects(f.writeDurably(0, [bytes(1)]), fsCode('EBADF'));
       await assert.rejects(f.append(bytes(1)), fsCode('EBADF'));
       await assert.rejects(f.truncate(0), fsCode('EBADF'));
       await assert.rejects(f.preallocate(100), fsCode('EBADF'));
@@ -222,6 +223,20 @@ export function fileSystemContract(name: string, make: () => Promise<FileSystemU
       assert.equal(decode(await fs.readFile('f')), 'durable!');
     });
 
+    check('writeDurably writes like write, inside the file or past its end', async (fs) => {
+      const f = await fs.open('f', { create: true });
+      await f.writeDurably(0, [text('durable')]);
+      await f.writeDurably(3, [text('AB')]);
+      await f.writeDurably(10, [text('en'), text(''), text('d')]);
+      assert.equal(await f.size(), 13);
+      assert.deepEqual([...(await f.read(0, 13))], [...text('durABle'), 0, 0, 0, ...text('end')]);
+      await f.write(0, text('d'));
+      await f.writeDurably(1, [text('U')]);
+      assert.equal(decode(await f.read(0, 3)), 'dUr');
+      await f.close();
+      assert.equal(decode(await fs.readFile('f')).slice(0, 7), 'dUrABle');
+    });
+
     check('close: every later call on the handle is EBADF', async (fs) => {
       const f = await fs.open('f', { create: true });
       await f.append(text('x'));
@@ -229,6 +244,7 @@ export function fileSystemContract(name: string, make: () => Promise<FileSystemU
       await assert.rejects(f.read(0, 1), fsCode('EBADF'));
       await assert.rejects(f.write(0, bytes(1)), fsCode('EBADF'));
       await assert.rejects(f.writev(0, [bytes(1)]), fsCode('EBADF'));
+      await assert.rejects(f.writeDurably(0, [bytes(1)]), fsCode('EBADF'));
       await assert.rejects(f.append(bytes(1)), fsCode('EBADF'));
       await assert.rejects(f.size(), fsCode('EBADF'));
       await assert.rejects(f.truncate(0), fsCode('EBADF'));

@@ -39,6 +39,9 @@ import { LeaderState } from './leader.js';
 import { SerialQueue } from './serial-queue.js';
 import { randomTimeout } from './timing.js';
 
+/** Committed entries go to the FSM runner in jobs of up to this many maxAppendEntries-sized batches. */
+const FSM_JOB_BATCHES = 16;
+
 export interface RaftDeps {
   config: Config;
   fsm: FSM;
@@ -126,7 +129,7 @@ export class RaftCore {
     this.localAddr = deps.transport.localAddr;
     this.localAddrBytes = deps.transport.encodePeer(this.localId, this.localAddr);
     this.header = { protocolVersion: deps.config.protocolVersion, id: utf8(this.localId), addr: this.localAddrBytes };
-    this.fsmRunner = new FsmRunner(deps.fsm, this.logger, (err) => void this.shutdown(err));
+    this.fsmRunner = new FsmRunner(deps.fsm, this.logger, (err) => void this.shutdown(err), deps.config.maxAppendEntries);
     const now = deps.clock.now();
     this.#lastContact = now;
     this.#voteQuietUntil = now + deps.config.heartbeatTimeoutMs;
@@ -331,12 +334,16 @@ export class RaftCore {
 
   /**
    * Everything up to `index` is committed. The commit index never goes back
-   * and never passes the last index of our log.
+   * and never passes the entries we hold: our log, and a leader's write in
+   * progress (whose entries a quorum of followers may have made durable
+   * first; if that write then fails, the commit index stands past our log
+   * until a leader's entries fill the gap, and nothing appends below it).
    */
   advanceCommit(index: number): void {
     this.#mutating('advanceCommit');
     invariant(index >= this.#commitIndex, () => `commit index must not decrease (${this.#commitIndex} -> ${index})`);
-    invariant(index <= this.#lastLogIndex, () => `commit index ${index} beyond last log ${this.#lastLogIndex}`);
+    const held = Math.max(this.#lastLogIndex, this.#leader?.replicaLastIndex ?? 0);
+    invariant(index <= held, () => `commit index ${index} beyond the entries we hold (${held})`);
     this.#commitIndex = index;
   }
 
@@ -620,13 +627,31 @@ export class RaftCore {
       const log = future?.log ?? (await this.logs.getLog(i));
       invariant(log.index === i, () => `log store returned index ${log.index} for ${i}`);
       batch.push({ log, future });
-      if (batch.length >= this.config.maxAppendEntries) {
+      // One FSM job for a leader's whole write (see FsmRunner.enqueue); more only for a long catch-up.
+      if (batch.length >= this.config.maxAppendEntries * FSM_JOB_BATCHES) {
         this.fsmRunner.enqueue(batch);
         batch = [];
       }
     }
     this.fsmRunner.enqueue(batch);
     this.#lastApplied = index;
+  }
+
+  /**
+   * A log store that cannot hold gaps (isMonotonic) takes the entries after
+   * a snapshot at `snapIndex` only once its own log no longer ends before
+   * it: every entry it holds then is covered by the snapshot, so the log
+   * goes. This is the state an InstallSnapshot leaves when its own cleanup
+   * did not happen (a crash, a failed delete); true when it dropped entries.
+   */
+  async dropLogBehindSnapshot(snapIndex: number): Promise<boolean> {
+    if (this.logs.isMonotonic?.() !== true) return false;
+    const last = await this.logs.lastIndex();
+    if (last === 0 || last >= snapIndex) return false;
+    const first = await this.logs.firstIndex();
+    this.logger.warn({ first, last, snapshot: snapIndex }, 'log ends before the snapshot, dropping it');
+    await this.logs.deleteRange(first, last);
+    return true;
   }
 
   /** Deletes log entries made redundant by a snapshot at `snapIndex`, keeping trailingLogs. */

@@ -23,6 +23,7 @@ import { handleRequestPreVote, handleRequestVote } from './election.js';
 import { invariant, LogNotFoundError, NotVoterError, RaftShutdownError, SnapshotError, UnsupportedProtocolError } from '../errors.js';
 import type { TermAnswer } from './rules/append.js';
 import { appendProblem, followerCommitIndex, planAppend } from './rules/append.js';
+import { mergeAppends } from './rules/append-merge.js';
 import type { RpcHandler } from '../transport/transport.js';
 
 function leaderIdentity(core: RaftCore, req: { id: Uint8Array; addr: Uint8Array; leader: Uint8Array }): { addr: string; id: string } {
@@ -224,6 +225,35 @@ export async function handleTimeoutNow(core: RaftCore, _req: TimeoutNowRequest):
   return { ...core.header };
 }
 
+interface PendingAppend {
+  req: AppendEntriesRequest;
+  resolve: (resp: AppendEntriesResponse) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * AppendEntries received together, on the main queue: each run of requests
+ * that continue one another is handled as one (one log write), and every
+ * request of the run gets its answer. Never throws: failures reject the
+ * requests they concern.
+ */
+async function handleAppendBatch(core: RaftCore, batch: readonly PendingAppend[]): Promise<void> {
+  let at = 0;
+  for (const run of mergeAppends(batch.map((p) => p.req))) {
+    const pending = batch.slice(at, at + run.count);
+    at += run.count;
+    try {
+      if (core.isShutdown) throw new RaftShutdownError();
+      const resp = await handleAppendEntries(core, run.request);
+      for (const p of pending) p.resolve({ ...resp });
+    } catch (err) {
+      // A broken invariant stops the node; the callers still get the error.
+      core.stopIfBroken(err);
+      for (const p of pending) p.reject(err);
+    }
+  }
+}
+
 /** The RpcHandler a node installs on its transport. */
 export function makeRpcHandler(core: RaftCore): RpcHandler {
   // Go's checkRPCHeader: speak versions own-1 .. max.
@@ -245,6 +275,29 @@ export function makeRpcHandler(core: RaftCore): RpcHandler {
       return answer;
     });
   };
+  // AppendEntries that arrive while the one task gathering them waits for
+  // its turn join it (rules/append-merge.ts): a pipelining leader's next
+  // requests pile up while we write the last, and go to the log together.
+  let gathering: PendingAppend[] | undefined;
+  const queueAppend = (req: AppendEntriesRequest): Promise<AppendEntriesResponse> => {
+    if (core.isShutdown) return Promise.reject(new RaftShutdownError());
+    try {
+      checkVersion(req.protocolVersion);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      if (gathering === undefined) {
+        const batch: PendingAppend[] = [];
+        gathering = batch;
+        void core.serial.run(async () => {
+          if (gathering === batch) gathering = undefined;
+          await handleAppendBatch(core, batch);
+        });
+      }
+      gathering.push({ req, resolve, reject });
+    });
+  };
   return {
     appendEntries(req) {
       // Heartbeats of the current leader skip the queue, so a task waiting on
@@ -255,7 +308,7 @@ export function makeRpcHandler(core: RaftCore): RpcHandler {
           return Promise.resolve({ ...core.header, term: core.currentTerm, lastLog: core.lastLogIndex, success: true, noRetryBackoff: false });
         }
       }
-      return onMain(() => handleAppendEntries(core, req), req.protocolVersion);
+      return queueAppend(req);
     },
     requestVote: (req) => onMain(() => handleRequestVote(core, req), req.protocolVersion),
     requestPreVote: (req) => onMain(() => handleRequestPreVote(core, req), req.protocolVersion),

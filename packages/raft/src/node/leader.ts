@@ -27,6 +27,9 @@ import { checkQuorum, readLeaseExpiry } from './rules/lease.js';
 import { LeadershipTransfer } from './transfer.js';
 import { WriteInProgress } from './write-in-progress.js';
 
+/** At most this many maxAppendEntries-sized batches go to the log in one write. */
+const WRITE_BATCHES = 16;
+
 /** A confirmation that we still lead: done once a quorum acknowledged a message sent after it began. */
 interface VerifyRound {
   seq: number;
@@ -55,6 +58,8 @@ export class LeaderState {
   leaseRevoked = false;
   #pumpScheduled = false;
   #commitScheduled = false;
+  /** Set while dispatch waits for our log write: wakes it to process a commit (see #awaitWrite). */
+  #commitWhileWriting: (() => void) | undefined;
   #leaseTimer: Timer | undefined;
   /** Clock time our log write in progress started; undefined when none is (read outside the task). */
   #localWriteStartedAt: number | undefined;
@@ -185,8 +190,20 @@ export class LeaderState {
         for (const f of this.#pending.splice(0)) f.fail(error);
         return;
       }
-      const batch = this.#pending.splice(0, this.core.config.maxAppendEntries);
+      // Everything queued goes to the log in one write and one sync, up to
+      // WRITE_BATCHES AppendEntries' worth: the replicators still send it in
+      // messages of maxAppendEntries. Go appends maxAppendEntries per write,
+      // so 256 waiting applies cost it four syncs back to back, and a
+      // commit four times the latency of one.
+      const batch = this.#pending.splice(0, this.core.config.maxAppendEntries * WRITE_BATCHES);
       await this.dispatch(batch);
+      // A commit our write made possible goes first, in its own task: the
+      // applies it answers come back with entries for the next write, and
+      // they have had their turn by the time the pump runs again.
+      if (this.#commitScheduled) {
+        this.#schedulePump();
+        return;
+      }
     }
   }
 
@@ -228,10 +245,15 @@ export class LeaderState {
   /**
    * Appends entries to our log, then lets the replicators send them (Go's
    * dispatchLogs); with config.parallelAppend they send while the write runs
-   * (etcd's parallel append), so a commit waits for the slower of our disk
-   * and a follower's round trip, not their sum. Configuration entries always
+   * (etcd's parallel append), and a commit waits for the second fastest of
+   * our disk and the followers' round trips, not their sum: once a quorum
+   * of followers has made an entry durable it is committed, and we apply it
+   * and answer from memory while our own write of it runs (we count
+   * ourselves only once that write returns). Configuration entries always
    * go to disk first: the new configuration takes effect for commitment only
-   * after this returns.
+   * after this returns. Commits are processed while the write runs
+   * (#awaitWrite); nothing else runs on the main queue meanwhile, so our
+   * log's end is ours alone to move.
    */
   async dispatch(futures: LogFuture[]): Promise<void> {
     const core = this.core;
@@ -247,6 +269,8 @@ export class LeaderState {
       f.log.appendedAt = now;
       f.dispatched = true;
     }
+    // In flight from now on: a commit by the followers may answer them before our write returns.
+    this.inflight.push(...live);
     const startedAt = core.clock.now();
     this.#localWriteStartedAt = startedAt;
     const logs = live.map((f) => f.log);
@@ -254,41 +278,70 @@ export class LeaderState {
       this.#writing.begin(logs);
       for (const r of this.replicators.values()) r.trigger();
     }
-    try {
-      await core.logs.storeLogs(logs);
-    } catch (err) {
-      this.#writing.end();
-      // Never acknowledged: the entries do not count toward commitment, and
-      // we do not know what reached the disk, so our log's end stays where it
-      // was. Go's dispatchLogs steps down too.
+    const failure = await this.#awaitWrite(core.logs.storeLogs(logs));
+    this.#writing.end();
+    if (failure !== undefined) {
+      // We never count these, and we do not know what reached our disk, so
+      // our log's end stays where it was; Go's dispatchLogs steps down too.
+      // Those a quorum of followers made durable meanwhile are committed and
+      // stay answered (fail() leaves a settled future alone); stepping down
+      // fails the rest. The commit index may then stand past our log's end
+      // until a leader's entries fill it in (core.advanceCommit).
       this.#localWriteStartedAt = undefined;
-      core.logger.error({ err, from: first, to: index }, 'failed to commit logs, stepping down');
+      core.logger.error({ err: failure.err, from: first, to: index }, 'failed to commit logs, stepping down');
       core.metrics.incrCounter('raft.storage.errors', 1, { op: 'storeLogs', role: 'leader' });
-      for (const f of live) f.fail(err);
+      for (const f of live) f.fail(failure.err);
       if (this.live) core.becomeFollower();
       return;
     }
-    this.#writing.end();
     const stalled = this.localDiskStalled();
     this.#localWriteStartedAt = undefined;
+    // Only this task appends to a leader's log: nothing may have moved its end meanwhile.
+    invariant(core.lastLogIndex === first - 1, () => `leader log moved from ${first - 1} to ${core.lastLogIndex} while appending`);
+    // The entries are in our log whatever became of our leadership meanwhile
+    // (a commit processed while we waited may have stepped us down).
+    core.recordLastLog(index, this.term);
     if (!this.live) {
       for (const f of live) f.fail(new LeadershipLostError());
       return;
     }
-    // Only this task appends to a leader's log: nothing may have moved its end meanwhile.
-    invariant(core.lastLogIndex === first - 1, () => `leader log moved from ${first - 1} to ${core.lastLogIndex} while appending`);
-    core.recordLastLog(index, this.term);
-    this.inflight.push(...live);
     if (stalled) {
       // The replicators stopped speaking for us while the write hung, so
       // another leader may be elected by now: these entries are in our log
-      // but never counted, and stepping down fails them as not committed.
+      // but never counted by us, and stepping down fails those the
+      // followers had not committed.
       core.logger.warn({ from: first, to: index, tookMs: core.clock.now() - startedAt }, 'log write stalled past the leader lease, stepping down');
       core.becomeFollower();
       return;
     }
     this.commitment.match(core.localId, index);
     for (const r of this.replicators.values()) r.trigger();
+    // #processCommit goes no further than replicaLastIndex: had the
+    // followers' answers moved the commitment past it, match() above would
+    // not move it again, so look once more now that our log has these.
+    if (this.commitment.commitIndex > core.commitIndex) this.#scheduleCommit();
+  }
+
+  /**
+   * Waits for our own log write, processing commits meanwhile: this task is
+   * the one a commit would queue behind, so entries the followers and our
+   * earlier writes already made durable on a quorum are answered now, not
+   * one write later. Resolves undefined once the write is done, or the
+   * reason it failed.
+   */
+  async #awaitWrite(write: Promise<void>): Promise<{ err: unknown } | undefined> {
+    const outcome = write.then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
+    for (;;) {
+      // Advances that came while a commit was being processed found no waker: look again until none is left.
+      while (this.live && Math.min(this.commitment.commitIndex, this.replicaLastIndex) > this.core.commitIndex) await this.#processCommit();
+      const woken = new Promise<'commit'>((resolve) => (this.#commitWhileWriting = () => resolve('commit')));
+      const next = await Promise.race([outcome, woken]);
+      this.#commitWhileWriting = undefined;
+      if (next !== 'commit') return next;
+    }
   }
 
   /**
@@ -316,6 +369,13 @@ export class LeaderState {
   // ---- commitment -------------------------------------------------------
 
   #scheduleCommit(): void {
+    const wake = this.#commitWhileWriting;
+    if (wake !== undefined) {
+      // dispatch is waiting for our write inside the task a commit would queue behind: it commits.
+      this.#commitWhileWriting = undefined;
+      wake();
+      return;
+    }
     if (this.#commitScheduled) return;
     this.#commitScheduled = true;
     this.core.runTask(async () => {
@@ -328,7 +388,11 @@ export class LeaderState {
     if (!this.live) return;
     const core = this.core;
     const oldCommit = core.commitIndex;
-    const newCommit = this.commitment.commitIndex;
+    // Never past the entries we hold, in our log or in our write in progress
+    // (with parallelAppend the followers can make an entry durable on a
+    // quorum before our own write of it returns: it is committed then, and
+    // its future is in inflight).
+    const newCommit = Math.min(this.commitment.commitIndex, this.replicaLastIndex);
     if (newCommit <= oldCommit) return;
     core.advanceCommit(newCommit);
     const c = core.configurations;

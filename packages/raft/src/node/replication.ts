@@ -35,21 +35,21 @@ class Signal {
     wake?.();
   }
 
-  /** Waits for set() or `ms` on the clock; clears the signal. */
-  wait(after: (ms: number, fn: () => void) => Timer, ms: number): Promise<void> {
+  /** Waits for set() or `ms` on the clock; clears the signal. Resolves true when set() woke it, false on the timeout. */
+  wait(after: (ms: number, fn: () => void) => Timer, ms: number): Promise<boolean> {
     if (this.#set) {
       this.#set = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
       const timer = after(ms, () => {
         this.#wake = undefined;
-        resolve();
+        resolve(false);
       });
       this.#wake = () => {
         timer.cancel();
         this.#set = false;
-        resolve();
+        resolve(true);
       };
     });
   }
@@ -364,7 +364,15 @@ export class Replicator {
           );
         } while (nextIndex <= leader.replicaLastIndex && this.#live && !broken);
         if (!this.#live || broken) break;
-        await this.#replicate.wait(this.#after, randomTimeout(core.random, core.config.commitTimeoutMs));
+        // A trigger with nothing new to send (the leader's write of entries
+        // already sent in parallel has returned) sends nothing: an empty
+        // AppendEntries would take a pipeline slot and a turn of the
+        // follower's queue ahead of the next real one. Only the commit
+        // timeout sends one, to carry the commit index.
+        while (this.#live && !broken) {
+          const triggered = await this.#replicate.wait(this.#after, randomTimeout(core.random, core.config.commitTimeoutMs));
+          if (!triggered || nextIndex <= leader.replicaLastIndex) break;
+        }
       }
     } finally {
       await pipeline.close();

@@ -33,11 +33,16 @@ export async function startUp(core: RaftCore): Promise<void> {
     }
   }
   if (metas.length > 0 && loaded.snapshot === undefined) throw new RaftError('ERR_SNAPSHOT', 'failed to load any existing snapshots');
+  if (loaded.snapshot !== undefined && (await core.dropLogBehindSnapshot(loaded.snapshot.index))) {
+    // core.load puts the log's end at the snapshot's.
+    loaded.lastLogIndex = 0;
+    loaded.lastLogTerm = 0;
+  }
   core.load(loaded);
 
   const first = await core.logs.firstIndex();
   if (first > 0) {
-    for (let i = Math.max(core.lastSnapshotIndex + 1, first); i <= lastIndex; i++) {
+    for (let i = Math.max(core.lastSnapshotIndex + 1, first); i <= core.lastLogIndex; i++) {
       core.processConfigurationEntry(await core.logs.getLog(i));
     }
   }

@@ -130,6 +130,13 @@ export class FaultyFileSystem implements FileSystem {
       get: (target, key, receiver) => {
         const value: unknown = Reflect.get(target, key, receiver);
         if (typeof value !== 'function' || typeof key !== 'string') return value;
+        // A durable write is a write and a datasync to the rules, so rules on either still bite.
+        if (key === 'writeDurably') {
+          return async (position: number, chunks: readonly Uint8Array[]) => {
+            await this.#guard('writev', [path], () => target.writev(position, chunks));
+            await this.#guard('datasync', [path], () => target.datasync());
+          };
+        }
         const method = value as (...args: unknown[]) => Promise<unknown>;
         return (...args: unknown[]) => this.#guard(key as FileOp, [path], () => method.apply(target, args));
       },

@@ -29,7 +29,7 @@ async function assertLog(store: WalLogStore, first: number, last: number, term?:
   }
 }
 
-/** Counts datasyncs made through it; reads wait while `readGate` is set. */
+/** Counts datasyncs (and durable writes) made through it; reads wait while `readGate` is set. */
 function countingFs(inner: FileSystem): { fs: FileSystem; syncs: () => number; holdReads: (gate: Promise<void> | undefined) => void } {
   let syncs = 0;
   let readGate: Promise<void> | undefined;
@@ -45,6 +45,7 @@ function countingFs(inner: FileSystem): { fs: FileSystem; syncs: () => number; h
     truncate: (n) => h.truncate(n),
     sync: () => (syncs++, h.sync()),
     datasync: () => (syncs++, h.datasync()),
+    writeDurably: (p, d) => (syncs++, h.writeDurably(p, d)),
     preallocate: (n) => h.preallocate(n),
     close: () => h.close(),
   });

@@ -32,6 +32,10 @@
  * and only for groups small enough that the commit, not the bytes, is the cost.
  * Recovery reads a zero tail after the last commit as that space, not as a
  * torn write.
+ *
+ * A group is written with writeDurably (one O_DSYNC writev on the real disk):
+ * write and flush in one trip to a worker thread, where a write and then a
+ * datasync took two, each a wake-up of a worker and then of the main thread.
  */
 import { Deferred, silentLogger } from '@shoal/kit';
 import type { FileSystem, Logger } from '@shoal/kit';
@@ -304,10 +308,11 @@ export class WalLogStore implements LogStore {
   }
 
   /**
-   * One writev of the group's batches, each followed by its commit frame,
-   * then one datasync. While the sync runs the entries are indexed and
-   * cached (readable only once `#last` moves, after it), so that work is
-   * off the path from the sync to the callers' resolution.
+   * One durable writev of the group's batches, each followed by its commit
+   * frame (writev and datasync when the segment must grow first). While the
+   * write runs the entries are indexed and cached (readable only once
+   * `#last` moves, after it), so that work is off the path from the sync to
+   * the callers' resolution.
    */
   async #writeGroup(group: Extract<Op, { kind: 'append' }>[]): Promise<void> {
     const first = group[0]!.batch.logs[0]!.index;
@@ -323,13 +328,19 @@ export class WalLogStore implements LogStore {
     const end = start + groupBytes;
     let allocated = Math.max(active.allocated, end);
     try {
-      await active.handle.writev(start, chunks);
-      if (end > active.allocated && groupBytes <= PREALLOCATE_MAX_GROUP_BYTES) allocated = await this.#preallocate(active, end);
-      const synced = active.handle.datasync();
+      let durable: Promise<void>;
+      if (end > active.allocated && groupBytes <= PREALLOCATE_MAX_GROUP_BYTES) {
+        // Once per preallocateBytes: the zeros go ahead of the group's end, and one datasync covers both.
+        await active.handle.writev(start, chunks);
+        allocated = await this.#preallocate(active, end);
+        durable = active.handle.datasync();
+      } else {
+        durable = active.handle.writeDurably(start, chunks);
+      }
       try {
         this.#holdGroup(active, start, group);
       } finally {
-        await synced;
+        await durable;
       }
     } catch (err) {
       // Unindex what #holdGroup may have added: none of it is on disk for sure.

@@ -20,6 +20,12 @@ export class ClientConn {
     this.#replies = new ReplyReader(limits);
   }
 
+  /** The next reply, to an RPC of `type`, if all of it has been read already; undefined if not. Throws a WireError. */
+  bufferedReply<K extends RpcType>(type: K): Reply<K> | undefined {
+    const reply = this.#replies.next(type);
+    return reply !== NEED_MORE && !('needMore' in reply) ? reply : undefined;
+  }
+
   /** Reads the next reply, to an RPC of `type`. Throws the connection's failure or a WireError. */
   async readReply<K extends RpcType>(type: K): Promise<Reply<K>> {
     for (;;) {

@@ -91,11 +91,11 @@ test('the pipeline answers in order, holds at most maxRpcsInFlight, and close fa
   const { a, b } = pair('1.7', { maxRpcsInFlight: 2 });
   const gates: (() => void)[] = [];
   let concurrent = 0;
+  let most = 0;
   b.setHandler(
     echoHandler({
       appendEntries: async (req) => {
-        concurrent++;
-        assert.equal(concurrent, 1, 'one request at a time per connection');
+        most = Math.max(most, ++concurrent);
         await new Promise<void>((r) => gates.push(r));
         concurrent--;
         return { ...header, term: req.term, lastLog: req.prevLogEntry + 1, success: true, noRetryBackoff: false };
@@ -110,15 +110,21 @@ test('the pipeline answers in order, holds at most maxRpcsInFlight, and close fa
     const third = pipeline.appendEntries(appendRequest(1, 3)).then((f) => ((thirdSent = true), f));
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(thirdSent, false, 'back-pressure at 2 in flight');
-    while (gates.length === 0) await new Promise((r) => setImmediate(r));
+    // The server hands both to the handler without waiting for the first reply.
+    while (gates.length < 2) await new Promise((r) => setImmediate(r));
+    assert.equal(most, 2);
+    // The second is answered first by the handler, yet its reply follows the first's.
+    let secondAnswered = false;
+    void second.response.then(() => (secondAnswered = true));
+    gates.pop()!();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(secondAnswered, false, 'replies leave in request order');
     gates.shift()!();
     assert.equal((await first.response).lastLog, 2);
-    const f3 = await third;
-    while (gates.length === 0) await new Promise((r) => setImmediate(r));
-    gates.shift()!();
     assert.equal((await second.response).lastLog, 3);
+    await third;
     await pipeline.close();
-    await assert.rejects(f3.response, PipelineShutdownError);
+    await assert.rejects((await third).response, PipelineShutdownError);
     await assert.rejects(pipeline.appendEntries(appendRequest(1, 4)), PipelineShutdownError);
   } finally {
     await a.close();

@@ -45,7 +45,13 @@ export interface NetworkTransportOptions {
   maxPool?: number;
   /** Deadline of each RPC, dial and reply write, in ms. Default 10 000 (Go's NewTCPTransport callers). */
   timeoutMs?: number;
-  /** Pipelined AppendEntries awaiting replies; 1 disables pipelining. Default 2 (Go's MaxRPCsInFlight). */
+  /**
+   * Pipelined AppendEntries awaiting replies; 1 disables pipelining. Default
+   * as Go of the wire generation: 128 on '1.1' (Go raft 1.1.2's fixed
+   * pipeline depth), 2 on '1.7' (Go's MaxRPCsInFlight default since 1.5).
+   * A shoal follower writes the requests that wait on a connection with one
+   * log write, so a deeper pipeline lets it keep up with fewer syncs.
+   */
   maxRpcsInFlight?: number;
   /** Largest request or reply accepted, in bytes. Default 64 MiB. */
   maxMessageBytes?: number;
@@ -77,7 +83,7 @@ export class NetworkTransport implements Transport {
     this.localAddr = options.layer.addr;
     this.#clock = options.clock;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#maxInFlight = options.maxRpcsInFlight ?? 2;
+    this.#maxInFlight = options.maxRpcsInFlight ?? (this.generation === '1.1' ? 128 : 2);
     this.#metrics = options.metrics ?? noopMetrics;
     const format = { generation: this.generation, timeFormat: options.timeFormat };
     const limits: WireLimits = { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES };
