@@ -148,6 +148,31 @@ test('forwarder: a server that drops a write after taking it is a 502, not retri
   }
 });
 
+test('forwarder: a server that takes a write on a kept-alive connection and dies before answering is a 502, not retried elsewhere', { timeout: 30_000 }, async () => {
+  // As a server SIGKILLed while it forwards the write to the leader: the
+  // request was read (it may be applied), then the connection closes with no
+  // answer. On a reused socket that shows as ECONNRESET ("socket hang up"),
+  // just as an idle connection the server had closed would; but this request
+  // was taken, and sending it to another server could apply it twice.
+  const dying = await upstream((req, res) => {
+    if (req.method === 'GET') res.end('read');
+    else req.socket.destroy();
+  });
+  const good = await upstream((_req, res) => res.end('ok'));
+  const f = await front([dying.address, good.address]);
+  try {
+    // A read first, so that the forwarder keeps a connection to the first server open.
+    assert.equal((await call(f.address, 'GET', '/v1/kv/k')).body, 'read');
+    const write = await call(f.address, 'PUT', '/v1/kv/k', 'v');
+    assert.equal(dying.seen.filter((r) => r.method === 'PUT').length, 1, 'the first server took the write');
+    assert.equal(good.seen.length, 0, 'the write was not sent again');
+    assert.equal(write.status, 502);
+  } finally {
+    f.forwarder.close();
+    await closeAll(f.server, dying.server, good.server);
+  }
+});
+
 test('forwarder: no servers is a 503; none reachable is a 503 naming each; a large body is a 413', { timeout: 30_000 }, async () => {
   const none = await front([]);
   const dead = await front([await closedPort(), await closedPort()]);

@@ -1,9 +1,14 @@
 // The Forwarder over node:http. The request body is read in full first, so
 // the request can go to another server when one cannot be reached; it moves
 // on only when the request cannot have been taken: the connection was never
-// made, a kept-alive connection was found closed before any answer, or the
-// request is a read (GET, HEAD). The answer is piped through with no time
-// limit, as blocking queries wait up to ten minutes.
+// made, or the request is a read (GET, HEAD). Reads share kept-alive
+// connections; every other request gets a connection of its own, so that
+// "never connected" is exact: on a reused connection, a reset before any
+// answer may be an idle connection the server had closed, or a server that
+// took the request and died before answering (SIGKILLed while the leader
+// applied the write), and sending it again could apply it twice. The answer
+// is piped through with no time limit, as blocking queries wait up to ten
+// minutes.
 
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { type Clock, type Logger, type Metrics, TimeoutError } from '@shoal/kit';
@@ -112,7 +117,7 @@ export class HttpForwarder implements Forwarder {
         port: hostPort.port,
         method: req.method,
         path: req.url,
-        agent: this.#agent,
+        agent: readOnly ? this.#agent : false,
         headers: forwardedRequestHeaders(req, body.length),
       });
       const connectTimer = this.#options.clock.after(this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, () => {
@@ -131,11 +136,10 @@ export class HttpForwarder implements Forwarder {
         if (!socket.connecting) connected = true;
         else socket.once('connect', () => (connected = true));
       });
-      upstream.on('error', (error: Error & { code?: string }) => {
+      upstream.on('error', (error: Error) => {
         if (answered) return; // the response stream reports it
         if (res.destroyed) return settle({ kind: 'done' });
-        const untaken = !connected || (upstream.reusedSocket && error.code === 'ECONNRESET');
-        settle({ kind: untaken || readOnly ? 'next' : 'failed', problem: messageOf(error) });
+        settle({ kind: !connected || readOnly ? 'next' : 'failed', problem: messageOf(error) });
       });
       upstream.on('response', (answer) => {
         answered = true;
