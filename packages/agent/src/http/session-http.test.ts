@@ -99,6 +99,27 @@ test('destroying a session releases its lock, then lock-delay refuses other sess
   assert.ok(acquiredAt - destroyedAt >= 900, `acquired ${acquiredAt - destroyedAt} ms after the destroy`);
 });
 
+test('a txn with a lock op on a key under lock-delay fails whole, as Consul\'s txn pre-check does', async () => {
+  const holder = await create({ LockDelay: '60s' });
+  const waiter = await create({ LockDelay: '0s' });
+  assert.equal((await a.call('PUT', `/v1/kv/txn-delayed?acquire=${holder}`, 'h')).text, 'true');
+  await a.call('PUT', `/v1/session/destroy/${holder}`);
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const r = await a.call('PUT', '/v1/txn', JSON.stringify([
+    { KV: { Verb: 'set', Key: 'txn-delayed-other', Value: b64('x') } },
+    { KV: { Verb: 'lock', Key: 'txn-delayed', Value: b64('w'), Session: waiter } },
+  ]));
+  assert.equal(r.status, 409, r.text);
+  assert.deepEqual(r.json(), { Results: null, Errors: [{ OpIndex: 1, What: 'failed to lock key "txn-delayed" due to lock delay' }] });
+  assert.equal((await a.call('GET', '/v1/kv/txn-delayed-other')).status, 404, 'no op of the txn applied');
+  const [entry] = (await a.call('GET', '/v1/kv/txn-delayed')).json<{ Session?: string }[]>();
+  assert.equal(entry!.Session, undefined);
+  // A lock on a key with no lock-delay still goes through in a txn.
+  const ok = await a.call('PUT', '/v1/txn', JSON.stringify([{ KV: { Verb: 'lock', Key: 'txn-free', Value: b64('w'), Session: waiter } }]));
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal((await a.call('GET', '/v1/kv/txn-free')).json<{ Session?: string }[]>()[0]!.Session, waiter);
+});
+
 test('behavior delete: destroying the session deletes its keys', async () => {
   const s = await create({ Behavior: 'delete', LockDelay: '0s' });
   await a.call('PUT', `/v1/kv/ephemeral?acquire=${s}`, 'x');

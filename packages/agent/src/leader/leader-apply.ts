@@ -1,6 +1,7 @@
 // The leader's side of every write, made here or forwarded to it through the
 // internal endpoints: refuse unless leading, refuse a lock still under
-// lock-delay (Consul answers false without a raft write), and propose the
+// lock-delay (Consul answers false without a raft write; a txn with a lock op
+// on such a key fails whole, as Consul's txn pre-check does), and propose the
 // command. What the store returned comes back as it is, a refusal included,
 // so the internal endpoint can answer it with its index; appliedResult
 // unwraps it for a caller that wants the refusal thrown.
@@ -8,6 +9,7 @@ import { NotLeaderError, RaftState, type Raft } from '@shoal/raft';
 import type { WriteResult } from '../replicator.js';
 import { encodeCommand } from '../state/codec.js';
 import type { Command } from '../state/commands.js';
+import type { TxnError, TxnResult } from '../state/store.js';
 import type { LockDelays } from './lock-delays.js';
 
 export interface LeaderApplyOptions {
@@ -35,6 +37,14 @@ export function createLeaderApply(options: LeaderApplyOptions): LeaderApply {
     }
     if (command.type === 'kv' && command.op.verb === 'lock' && lockDelays.remainingMs(command.op.key) > 0) {
       return { index: raft.appliedIndex(), result: false };
+    }
+    if (command.type === 'txn') {
+      const errors: TxnError[] = [];
+      command.ops.forEach((op, opIndex) => {
+        // Consul's wording (txn_endpoint.go preCheck), its %q as JSON quoting.
+        if (op.verb === 'lock' && lockDelays.remainingMs(op.key) > 0) errors.push({ opIndex, what: `failed to lock key ${JSON.stringify(op.key)} due to lock delay` });
+      });
+      if (errors.length > 0) return { index: raft.appliedIndex(), result: { errors } satisfies TxnResult };
     }
     const { index, response } = await raft.apply(encodeCommand(command), { timeoutMs });
     return { index, result: response };
