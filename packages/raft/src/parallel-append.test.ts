@@ -105,13 +105,13 @@ test('without parallelAppend the followers never see an entry while the leader c
 });
 
 // The write fails at its datasync (the WAL then refuses everything until it
-// is reopened: a restart) or at its write (the WAL cuts the group off and
+// is reopened: a restart) or at its writev (the WAL cuts the group off and
 // goes on: the old leader follows on, its commit index past its log's end
 // until the new leader's entries fill it in).
 for (const [seed, op] of [
   [455, 'datasync'],
-  [456, 'write'],
-  [457, 'write'],
+  [456, 'writev'],
+  [457, 'writev'],
 ] as const) {
   test(`parallelAppend: the leader answers what the followers committed, then its own ${op} fails; it steps down past its log's end and catches up (seed ${seed})`, async () => {
     const { c, disks } = await cluster(seed, true);
