@@ -35,7 +35,8 @@ for (const wire of ['1.1', '1.7'] as WireGeneration[]) {
         const transport = new NetworkTransport({ layer, clock, wire, timeoutMs: 2000 });
         const store = new InmemStore();
         const snapshots = new InmemSnapshotStore();
-        const config = { ...testConfig(`n${i}`), logger: process.env.RAFT_TCP_TRACE ? trace(i) : undefined, heartbeatTimeoutMs: 200, electionTimeoutMs: 200, leaderLeaseTimeoutMs: 200, trailingLogs: 10, snapshotThreshold: 20,
+        // Go's default timeouts: a 200 ms lease lost leadership mid-test on a machine at load 28 (CI, 2026-12-07).
+        const config = { ...testConfig(`n${i}`), logger: process.env.RAFT_TCP_TRACE ? trace(i) : undefined, heartbeatTimeoutMs: 1000, electionTimeoutMs: 1000, leaderLeaseTimeoutMs: 1000, trailingLogs: 10, snapshotThreshold: 20,
           // Go 1.1.2 has no pre-vote; a 1.1 cluster runs without it.
           preVoteDisabled: wire === '1.1' };
         await bootstrapCluster({ config, logs: store, stable: store, snapshots, transport, configuration: { servers } });
