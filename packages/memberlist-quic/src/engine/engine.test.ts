@@ -288,6 +288,23 @@ test('peer streams beyond the backlog wait for the application instead of being 
   );
 });
 
+test('a peer stream whose data comes after a later stream\'s (loss, reordering) is still delivered', { timeout: 10_000 }, async () => {
+  await withPair(async (_a, _b, ab, ba) => {
+    const accepted = ba.incomingStreams[Symbol.asyncIterator]();
+    const first = await ab.openBidi();
+    const second = await ab.openBidi();
+    // Opening sends nothing: the server first hears of the second stream.
+    await second.end(Buffer.from('second'));
+    const s2 = (await accepted.next()).value as QuicStream;
+    assert.equal(s2.id, second.id);
+    assert.equal(Buffer.from(await readAll(s2)).toString(), 'second');
+    await first.end(Buffer.from('first'));
+    const s1 = (await accepted.next()).value as QuicStream;
+    assert.equal(s1.id, first.id);
+    assert.equal(Buffer.from(await readAll(s1)).toString(), 'first');
+  });
+});
+
 test('stream reset by the peer surfaces as a typed error', { timeout: 10_000 }, async () => {
   await withPair(async (_a, _b, ab, ba) => {
     void (async () => {

@@ -63,6 +63,8 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   readonly #incoming: AsyncQueue<QuicConnection>;
   /** Connections that received packets in this event-loop turn, processed together (see processLater). */
   #received: QuicheConnection[] = [];
+  /** The batch processReceived() just handled, for the flush that follows it. */
+  #processed: QuicheConnection[] = [];
   #pendingInbound = 0;
   #handshakeErrorHandler: ((e: Error) => void) | undefined;
   #socket: Socket;
@@ -215,16 +217,27 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
 
   processLater(conn: QuicheConnection): void {
     this.#received.push(conn);
-    if (this.#received.length === 1) setImmediate(this.#processReceived);
+    if (this.#received.length === 1) {
+      // Both queued from the poll phase, so both run in this loop turn's check
+      // phase, and Node runs promise jobs between two immediates: the flush
+      // comes after the application's reactions to what was delivered, and an
+      // ACK rides on the answer, without waiting a whole loop turn.
+      setImmediate(this.#processReceived);
+      setImmediate(this.#flushProcessed);
+    }
   }
 
   readonly #processReceived = (): void => {
     const batch = this.#received;
     this.#received = [];
+    this.#processed = batch;
     for (const conn of batch) conn.processReceived();
-    // Scheduled from the check phase, this runs in the next loop turn, after
-    // the application's reactions (promise jobs) to what was just delivered.
-    setImmediate(flushAll, batch);
+  };
+
+  readonly #flushProcessed = (): void => {
+    const batch = this.#processed;
+    this.#processed = [];
+    for (const conn of batch) conn.flush();
   };
 
   released(conn: QuicheConnection): void {
@@ -376,10 +389,6 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#incoming.close();
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
-}
-
-function flushAll(conns: readonly QuicheConnection[]): void {
-  for (const conn of conns) conn.flush();
 }
 
 function newCid(): Buffer {
