@@ -324,9 +324,15 @@ export class QuicheConnection implements QuicConnection, StreamHost {
       return;
     }
     const clock = this.host.clock;
-    const at = clock.now() + t;
-    // Keep an earlier timer (it re-arms when it fires); replace a later one.
-    if (this.#timer !== undefined && this.#timer.active && this.#timerAt <= at + 1) return;
+    const now = clock.now();
+    const at = now + t;
+    // Keep the armed timer when it fires before quiche's deadline but not
+    // before half the wait (it then just re-arms): so the idle deadline, which
+    // every packet pushes on, does not cost a new timer per packet. Replace it
+    // when it would fire later, or much earlier: a loss-detection deadline
+    // that an ACK has since cleared would otherwise wake an idle process for
+    // nothing, and a wake-up from idle costs more CPU here than the packet.
+    if (this.#timer !== undefined && this.#timer.active && this.#timerAt <= at + 1 && this.#timerAt >= now + t / 2) return;
     this.#timer?.cancel();
     this.#timerAt = at;
     this.#timer = clock.after(t + 1, this.#onTimer);
