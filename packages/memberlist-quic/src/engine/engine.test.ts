@@ -132,6 +132,40 @@ test('a client certificate from another CA is refused; both sides see a typed er
   }
 });
 
+/** Polls (one loop turn at a time) until `e` reports an inbound handshake from `from`. */
+async function inboundUnderWay(e: QuicEngine, from: QuicEngine): Promise<Promise<QuicConnection | undefined>> {
+  for (let i = 0; i < 10_000; i++) {
+    const p = e.inboundHandshake?.(from.local);
+    if (p !== undefined) return p;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error('no inbound handshake seen');
+}
+
+test('inboundHandshake: while a peer dials us, a promise of that connection; none before or after; undefined when it is refused', { timeout: 10_000 }, async () => {
+  const a = await engine(n1, ca);
+  const b = await engine(n2, ca);
+  const r = await engine(rogue, ca);
+  try {
+    assert.equal(b.inboundHandshake?.(a.local), undefined);
+    const accepted = firstIncoming(b);
+    const dialled = a.dial(b.local, { alpn: [ALPN], timeoutMs: 5000 });
+    const pending = await inboundUnderWay(b, a);
+    const [viaInbound, viaIncoming] = await Promise.all([pending, accepted, dialled]);
+    assert.ok(viaInbound !== undefined && viaInbound === viaIncoming, 'the same connection as incoming yields');
+    assert.equal(viaInbound.role, 'server');
+    assert.equal(b.inboundHandshake?.(a.local), undefined);
+
+    const refused = r.dial(b.local, { alpn: [ALPN], timeoutMs: 5000 }).catch(() => 'refused');
+    assert.equal(await (await inboundUnderWay(b, r)), undefined);
+    assert.equal(await refused, 'refused');
+  } finally {
+    await a.close();
+    await b.close();
+    await r.close();
+  }
+});
+
 test('a server certificate from another CA is refused by the client; both sides see it', { timeout: 10_000 }, async () => {
   const a = await engine(n1, ca);
   const b = await engine(rogue, rogueCa);

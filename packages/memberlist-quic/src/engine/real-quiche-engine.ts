@@ -60,6 +60,8 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   readonly #connections = new Set<QuicheConnection>();
   readonly #pendingDials = new Map<QuicheConnection, PendingDial>();
   readonly #handshakeTimers = new Map<QuicheConnection, { cancel(): void }>();
+  /** Inbound handshakes under way, by the peer's address, and the callers of inboundHandshake() waiting for each. */
+  readonly #inbound = new Map<string, { conn: QuicheConnection; waiters: Deferred<QuicConnection | undefined>[] }>();
   readonly #incoming: AsyncQueue<QuicConnection>;
   /** Connections that received packets in this event-loop turn, processed together (see processLater). */
   #received: QuicheConnection[] = [];
@@ -188,10 +190,20 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#pendingInbound--;
     if (!this.#incoming.tryPush(conn)) {
       this.count('connectionsRefusedBacklog');
+      this.#settleInbound(conn, undefined);
       conn.close(0x2, 'accept backlog full');
       return;
     }
     this.count('connectionsAccepted');
+    this.#settleInbound(conn, conn);
+  }
+
+  #settleInbound(conn: QuicheConnection, result: QuicConnection | undefined): void {
+    const key = remoteKey(conn.remote);
+    const entry = this.#inbound.get(key);
+    if (entry?.conn !== conn) return;
+    this.#inbound.delete(key);
+    for (const w of entry.waiters) w.resolve(result);
   }
 
   handshakeFailed(conn: QuicheConnection, error: QuicHandshakeError): void {
@@ -201,6 +213,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       this.#handshakeTimers.delete(conn);
       this.#pendingInbound--;
     }
+    this.#settleInbound(conn, undefined);
     const dial = this.#pendingDials.get(conn);
     if (dial !== undefined) {
       this.#pendingDials.delete(conn);
@@ -337,6 +350,8 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#route(conn, cidKey(scid));
     this.#route(conn, dcidKey);
     this.#pendingInbound++;
+    // A newer handshake from the same address (a redial) supersedes the older one here.
+    this.#inbound.set(remoteKey(remote), { conn, waiters: this.#inbound.get(remoteKey(remote))?.waiters ?? [] });
     this.#handshakeTimers.set(conn, this.clock.after(this.#options.handshakeTimeoutMs ?? 10_000, () => {
       this.#handshakeTimers.delete(conn);
       this.#pendingInbound--;
@@ -379,9 +394,19 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     return done.promise;
   }
 
+  inboundHandshake(remote: HostPort): Promise<QuicConnection | undefined> | undefined {
+    const entry = this.#inbound.get(remoteKey(remote));
+    if (entry === undefined) return undefined;
+    const waiter = new Deferred<QuicConnection | undefined>();
+    entry.waiters.push(waiter);
+    return waiter.promise;
+  }
+
   async close(code = 0, reason = 'engine shutdown'): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const { waiters } of this.#inbound.values()) for (const w of waiters) w.resolve(undefined);
+    this.#inbound.clear();
     for (const conn of [...this.#connections]) conn.close(code, reason);
     for (const conn of [...this.#connections]) conn.release();
     for (const t of this.#handshakeTimers.values()) t.cancel();
@@ -389,6 +414,10 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#incoming.close();
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
+}
+
+function remoteKey(remote: HostPort): string {
+  return `${remote.port}/${remote.host}`;
 }
 
 function newCid(): Buffer {
