@@ -18,7 +18,6 @@ export interface ConnectionHost {
   /** Counts an event stat (and reports it as a metric). */
   count(stat: CountedStat): void;
   readonly verifyPeer: VerifyPeer;
-  readonly keepAliveMs: number;
   readonly streamBacklog: number;
   readonly datagramBacklog: number;
   readonly maxUdpPayload: number;
@@ -55,7 +54,6 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   #sawShortWhileVerified = false;
   #timer: Timer | undefined;
   #timerAt = Infinity;
-  #keepAlive: Timer | undefined;
   #heardSinceKeepAlive = false;
   #streams = new Map<number, QuicheStream>();
   #blocked = new Set<QuicheStream>();
@@ -230,20 +228,25 @@ export class QuicheConnection implements QuicConnection, StreamHost {
 
   #open(): void {
     this.#phase = 'open';
-    if (this.host.keepAliveMs > 0) {
-      // PING only a connection that heard nothing for a whole period: a packet
-      // from the peer restarts the idle timer just as well, and the peer's own
-      // keep-alive then suffices for both ends (one PING and one ACK per period).
-      this.#keepAlive = this.host.clock.every(this.host.keepAliveMs, () => {
-        if (this.#heardSinceKeepAlive) {
-          this.#heardSinceKeepAlive = false;
-          return;
-        }
-        this.conn.sendAckEliciting();
-        this.#flush();
-      });
-    }
     this.host.established(this);
+  }
+
+  /**
+   * The engine's keep-alive tick (every keepAliveMs, one timer for all
+   * connections). PINGs only a connection that heard nothing since the last
+   * tick: a packet from the peer restarts the idle timer just as well, and the
+   * peer's own keep-alive then suffices for both ends (one PING and one ACK per
+   * period). A PING therefore goes one to two periods after the last packet
+   * heard, as with a timer per connection.
+   */
+  keepAliveTick(): void {
+    if (this.#phase !== 'open' || this.#released) return;
+    if (this.#heardSinceKeepAlive) {
+      this.#heardSinceKeepAlive = false;
+      return;
+    }
+    this.conn.sendAckEliciting();
+    this.#flush();
   }
 
   #failHandshake(): void {
@@ -415,15 +418,12 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     this.#blocked.clear();
     for (const w of this.#openWaiters.splice(0)) w.done.reject(err);
     this.#incoming.close();
-    this.#keepAlive?.cancel();
-    this.#keepAlive = undefined;
   }
 
   #release(): void {
     if (this.#released) return;
     this.#released = true;
     this.#timer?.cancel();
-    this.#keepAlive?.cancel();
     if (!this.#closed.settled) {
       this.#phase = 'closed';
       this.#closedError = new QuicConnectionClosedError('released');
