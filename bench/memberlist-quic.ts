@@ -5,14 +5,15 @@
 //   node --conditions=source --import tsx bench/memberlist-quic.ts [--quick] [--only rtt|cluster] [--nodes 20] [--cluster-runs 1]
 //     [--layout one-process|per-process|both] [--host-node-flags='--cpu-prof --cpu-prof-dir=DIR']
 //
-// Round trips run in this one process (one event loop): each round trip's
-// client and server; CPU figures cover both ends. Clusters run in the
-// --layout given: "one-process" (the default) puts all nodes of a cluster in
-// this process; "per-process" gives each node a Node.js process of its own
-// (bench/memberlist-quic/cluster-processes.ts); "both" runs each.
+// Everything runs in the --layout given: "one-process" (the default) puts
+// both ends of every round trip, and all nodes of a cluster, in this process
+// (one event loop); "per-process" runs the round trips' servers in a child
+// process (bench/memberlist-quic/peer-host.ts) and gives each cluster node a
+// Node.js process of its own (bench/memberlist-quic/cluster-processes.ts);
+// "both" runs each. CPU figures always cover both ends (all nodes).
 // JSON lines:
 //   {"bench","node","loadavg"}                     first; "loadavg_end" last
-//   round trips, 100-byte payload (WARM untimed, then n timed):
+//   round trips, 100-byte payload (WARM untimed, then n timed), each row with its layout:
 //     transport "udp"            dgram echo
 //     transport "tls"            TCP + TLS 1.3 with client certificates, one connection, echo
 //     transport "quic-datagram"  RFC 9221 datagram echo on one connection
@@ -34,7 +35,7 @@ import { makeCa } from '../packages/memberlist-quic/src/engine/testing/certs.js'
 import { killAllHosts } from './memberlist-cluster/host.js';
 import { runCluster, type ClusterLayout, type ClusterRow } from './memberlist-quic/cluster.js';
 import { runClusterProcesses } from './memberlist-quic/cluster-processes.js';
-import { quicRows, tlsRows, udpRows, type Row } from './memberlist-quic/round-trips.js';
+import { roundTripRows, type Row } from './memberlist-quic/round-trips.js';
 
 const { values } = parseArgs({
   options: {
@@ -72,11 +73,11 @@ const ca = await makeCa('bench');
 emit({ bench: 'memberlist-quic', node: process.version, loadavg: load(), quick });
 if (values.only !== 'cluster') {
   const o = { n: quick ? 300 : 2000, runs: quick ? 3 : 10 };
-  record(await udpRows(o));
-  record(await tlsRows(ca, o));
-  const quic = await quicRows(ca, o);
-  record(quic.rows);
-  console.error(JSON.stringify({ quic_engine_stats: quic.stats }));
+  for (const layout of layouts) {
+    const rt = await roundTripRows(ca, o, layout);
+    record(rt.rows);
+    console.error(JSON.stringify({ layout, quic_engine_stats: rt.stats }));
+  }
 }
 const cluster: ClusterRow[] = [];
 if (values.only !== 'rtt') {
@@ -94,21 +95,24 @@ if (values.only !== 'rtt') {
   }
 }
 
-const find = (transport: string, bench?: string): Row | undefined => rows.find((r) => r.transport === transport && r.bench === bench);
 const ratio = (a: unknown, b: unknown): number | null => (typeof a === 'number' && typeof b === 'number' && b > 0 ? Math.round((a / b) * 100) / 100 : null);
 const ratios: Row = {};
-const dg = find('quic-datagram');
-if (dg !== undefined) {
+for (const layout of layouts) {
+  const find = (transport: string, bench?: string): Row | undefined => rows.find((r) => r.transport === transport && r.bench === bench && r.layout === layout);
+  const dg = find('quic-datagram');
+  if (dg === undefined) continue;
+  // The one-process figures keep their names from before the per-process layout existed.
+  const p = layout === 'one-process' ? '' : 'per_process_';
   const udp = find('udp');
   const tls = find('tls');
-  ratios.datagram_p50_vs_udp = ratio(dg.rtt_p50_ms, udp?.rtt_p50_ms);
-  ratios.datagram_p50_ms = dg.rtt_p50_ms;
-  ratios.datagram_p50_target_ms = 0.3;
-  ratios.new_stream_p50_vs_tls = ratio(find('quic-stream')?.rtt_p50_ms, tls?.rtt_p50_ms);
+  ratios[`${p}datagram_p50_vs_udp`] = ratio(dg.rtt_p50_ms, udp?.rtt_p50_ms);
+  ratios[`${p}datagram_p50_ms`] = dg.rtt_p50_ms;
+  ratios[`${p}new_stream_p50_vs_tls`] = ratio(find('quic-stream')?.rtt_p50_ms, tls?.rtt_p50_ms);
   for (const b of ['1MiB-echo', '1MiB-send']) {
-    ratios[`${b}_mb_per_s`] = find('quic-stream', b)?.mb_per_s;
-    ratios[`${b}_vs_tls`] = ratio(find('quic-stream', b)?.mb_per_s, find('tls', b)?.mb_per_s);
+    ratios[`${p}${b}_mb_per_s`] = find('quic-stream', b)?.mb_per_s;
+    ratios[`${p}${b}_vs_tls`] = ratio(find('quic-stream', b)?.mb_per_s, find('tls', b)?.mb_per_s);
   }
+  ratios.datagram_p50_target_ms = 0.3;
   ratios.stream_target_mb_per_s = 20;
 }
 /** Each figure's median over the runs of one transport in one layout. */
