@@ -68,6 +68,8 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   /** A new peer stream found the backlog full and waits in quiche (see #readable). */
   #acceptDeferred = false;
   #datagramHandler: ((data: Uint8Array) => void) | undefined;
+  /** quiche's dgramMaxWritableLen() once read (null: not negotiated); undefined until then. */
+  #datagramMax: number | null | undefined;
   #datagramBacklog: Uint8Array[] = [];
   #closed = new Deferred<QuicCloseInfo>();
   #closedError: Error | null = null;
@@ -440,10 +442,18 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     return this.conn.dgramMaxWritableLen();
   }
 
+  /**
+   * The size limit is remembered (it is fixed once the peer's transport
+   * parameters are in, this quiche having no path MTU discovery): a native
+   * call fewer per datagram, each costing a few µs on the cold path of a
+   * steady cluster. The queue check stays: over a full queue quiche takes the
+   * datagram and silently drops another.
+   */
   sendDatagram(data: Uint8Array): DatagramSendResult {
     if (this.#phase !== 'open') return 'closed';
     const conn = this.conn;
-    const max = conn.dgramMaxWritableLen();
+    let max = this.#datagramMax;
+    if (max === undefined) max = this.#datagramMax = conn.dgramMaxWritableLen();
     if (max === null) return 'not-negotiated';
     if (data.length > max) return 'too-large';
     if (conn.isDgramSendQueueFull()) {
@@ -454,6 +464,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
       conn.dgramSend(data);
     } catch (e) {
       const m = (e as Error).message;
+      this.#datagramMax = undefined;
       if (m === 'BufferTooShort') return 'too-large';
       if (m === 'InvalidState') return 'not-negotiated';
       return 'closed';
