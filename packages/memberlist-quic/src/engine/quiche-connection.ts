@@ -29,7 +29,7 @@ export interface ConnectionHost {
   handshakeFailed(conn: QuicheConnection, error: QuicHandshakeError): void;
   /** quiche is done with the connection: unroute it. */
   released(conn: QuicheConnection): void;
-  /** Calls conn.processReceived() once the socket's pending packets are all read (setImmediate), then conn.flush() after the promise jobs that follow. */
+  /** Calls conn.processReceived() once the socket's pending packets are all read (setImmediate), then conn.flushAfterBatch() after the promise jobs that follow. */
   processLater(conn: QuicheConnection): void;
 }
 
@@ -48,6 +48,8 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   #recvInfo: NativeRecvInfo;
   #sendBuf: Buffer;
   #flushQueued = false;
+  /** A flush ran since the last processReceived() (see flushAfterBatch). */
+  #flushedSinceProcessed = false;
   /** Packets were fed to quiche since the last processReceived(). */
   #receivedPending = false;
   /** A 1-RTT packet arrived while the client waited for the server's verdict. */
@@ -166,6 +168,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
    */
   processReceived(): void {
     this.#receivedPending = false;
+    this.#flushedSinceProcessed = false;
     if (this.#released) return;
     const short = this.#sawShortWhileVerified;
     this.#sawShortWhileVerified = false;
@@ -303,8 +306,19 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     queueMicrotask(this.flush);
   }
 
+  /**
+   * The engine's flush after a batch: skipped when the connection already
+   * flushed since processReceived() (the application answered: its flush
+   * carried the ACKs too, every packet of the batch having been fed to quiche
+   * before), which saves the native calls of a flush with nothing to send.
+   */
+  flushAfterBatch(): void {
+    if (!this.#flushedSinceProcessed) this.#flush();
+  }
+
   #flush(): void {
     this.#flushQueued = false;
+    this.#flushedSinceProcessed = true;
     if (this.#released) return;
     const conn = this.conn;
     const host = this.host;

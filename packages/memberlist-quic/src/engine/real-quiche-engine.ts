@@ -270,7 +270,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   readonly #flushProcessed = (): void => {
     const batch = this.#processed;
     this.#processed = [];
-    for (const conn of batch) conn.flush();
+    for (const conn of batch) conn.flushAfterBatch();
   };
 
   released(conn: QuicheConnection): void {
