@@ -38,10 +38,16 @@ export interface ClusterOptions {
   settleMs: number;
   windowMs: number;
   timeoutMs: number;
+  /** Per-process layout: Node.js flags for every host (diagnostics, e.g. --cpu-prof). */
+  hostNodeFlags?: string[];
 }
+
+/** All nodes in this process, or each node in a process of its own (cluster-processes.ts). */
+export type ClusterLayout = 'one-process' | 'per-process';
 
 export interface ClusterRow {
   transport: ClusterTransport;
+  layout: ClusterLayout;
   nodes: number;
   converge_ms: number;
   converge_cpu_ms: number;
@@ -114,6 +120,7 @@ export async function runCluster(kind: ClusterTransport, ca: TestCa, o: ClusterO
     const detect = await waitFor(() => survivors.every((n) => n.list.numMembers() === o.nodes - victims.size), o.timeoutMs, 'failure detection');
     return {
       transport: kind,
+      layout: 'one-process',
       nodes: o.nodes,
       converge_ms: Math.round(converge),
       converge_cpu_ms: Math.round((joinCpu.user + joinCpu.system) / 1000),

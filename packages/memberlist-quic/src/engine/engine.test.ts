@@ -132,6 +132,40 @@ test('a client certificate from another CA is refused; both sides see a typed er
   }
 });
 
+/** Polls (one loop turn at a time) until `e` reports an inbound handshake from `from`. */
+async function inboundUnderWay(e: QuicEngine, from: QuicEngine): Promise<Promise<QuicConnection | undefined>> {
+  for (let i = 0; i < 10_000; i++) {
+    const p = e.inboundHandshake?.(from.local);
+    if (p !== undefined) return p;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error('no inbound handshake seen');
+}
+
+test('inboundHandshake: while a peer dials us, a promise of that connection; none before or after; undefined when it is refused', { timeout: 10_000 }, async () => {
+  const a = await engine(n1, ca);
+  const b = await engine(n2, ca);
+  const r = await engine(rogue, ca);
+  try {
+    assert.equal(b.inboundHandshake?.(a.local), undefined);
+    const accepted = firstIncoming(b);
+    const dialled = a.dial(b.local, { alpn: [ALPN], timeoutMs: 5000 });
+    const pending = await inboundUnderWay(b, a);
+    const [viaInbound, viaIncoming] = await Promise.all([pending, accepted, dialled]);
+    assert.ok(viaInbound !== undefined && viaInbound === viaIncoming, 'the same connection as incoming yields');
+    assert.equal(viaInbound.role, 'server');
+    assert.equal(b.inboundHandshake?.(a.local), undefined);
+
+    const refused = r.dial(b.local, { alpn: [ALPN], timeoutMs: 5000 }).catch(() => 'refused');
+    assert.equal(await (await inboundUnderWay(b, r)), undefined);
+    assert.equal(await refused, 'refused');
+  } finally {
+    await a.close();
+    await b.close();
+    await r.close();
+  }
+});
+
 test('a server certificate from another CA is refused by the client; both sides see it', { timeout: 10_000 }, async () => {
   const a = await engine(n1, ca);
   const b = await engine(rogue, rogueCa);
@@ -181,11 +215,16 @@ test('dial timeout to a silent port', { timeout: 10_000 }, async () => {
   }
 });
 
-test('datagram too large or not negotiated is reported, so the caller can use a stream', { timeout: 10_000 }, async () => {
-  await withPair(async (_a, _b, ab) => {
+test('datagram too large, not negotiated or over the queue is reported, so the caller can use a stream or drop it', { timeout: 10_000 }, async () => {
+  await withPair(async (a, _b, ab) => {
     const max = ab.maxDatagramSize()!;
     assert.equal(ab.sendDatagram(new Uint8Array(max + 1)), 'too-large');
     assert.equal(ab.sendDatagram(new Uint8Array(max)), 'sent');
+    // quiche queues 1024 before a flush (the engine flushes after this synchronous burst); the rest are refused, not queued.
+    const results = Array.from({ length: 1100 }, () => ab.sendDatagram(new Uint8Array(10)));
+    assert.equal(results.filter((r) => r === 'sent').length, 1023);
+    assert.equal(results.filter((r) => r === 'queue-full').length, 77);
+    assert.equal(a.stats().datagramsDropped, 77);
   });
   await withPair(
     async (_a, _b, ab, _ba) => {
@@ -286,6 +325,23 @@ test('peer streams beyond the backlog wait for the application instead of being 
     {},
     { streamBacklog: 2 },
   );
+});
+
+test('a peer stream whose data comes after a later stream\'s (loss, reordering) is still delivered', { timeout: 10_000 }, async () => {
+  await withPair(async (_a, _b, ab, ba) => {
+    const accepted = ba.incomingStreams[Symbol.asyncIterator]();
+    const first = await ab.openBidi();
+    const second = await ab.openBidi();
+    // Opening sends nothing: the server first hears of the second stream.
+    await second.end(Buffer.from('second'));
+    const s2 = (await accepted.next()).value as QuicStream;
+    assert.equal(s2.id, second.id);
+    assert.equal(Buffer.from(await readAll(s2)).toString(), 'second');
+    await first.end(Buffer.from('first'));
+    const s1 = (await accepted.next()).value as QuicStream;
+    assert.equal(s1.id, first.id);
+    assert.equal(Buffer.from(await readAll(s1)).toString(), 'first');
+  });
 });
 
 test('stream reset by the peer surfaces as a typed error', { timeout: 10_000 }, async () => {

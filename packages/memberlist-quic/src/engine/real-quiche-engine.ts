@@ -60,10 +60,15 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   readonly #connections = new Set<QuicheConnection>();
   readonly #pendingDials = new Map<QuicheConnection, PendingDial>();
   readonly #handshakeTimers = new Map<QuicheConnection, { cancel(): void }>();
+  /** Inbound handshakes under way, by the peer's address, and the callers of inboundHandshake() waiting for each. */
+  readonly #inbound = new Map<string, { conn: QuicheConnection; waiters: Deferred<QuicConnection | undefined>[] }>();
   readonly #incoming: AsyncQueue<QuicConnection>;
   /** Connections that received packets in this event-loop turn, processed together (see processLater). */
   #received: QuicheConnection[] = [];
+  /** The batch processReceived() just handled, for the flush that follows it. */
+  #processed: QuicheConnection[] = [];
   #pendingInbound = 0;
+  #keepAliveTimer: { cancel(): void } | undefined;
   #handshakeErrorHandler: ((e: Error) => void) | undefined;
   #socket: Socket;
   #local: HostPort = { host: '', port: 0 };
@@ -170,6 +175,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   }
 
   established(conn: QuicheConnection): void {
+    this.#startKeepAlive();
     const hs = this.#handshakeTimers.get(conn);
     if (hs !== undefined) {
       hs.cancel();
@@ -186,10 +192,38 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#pendingInbound--;
     if (!this.#incoming.tryPush(conn)) {
       this.count('connectionsRefusedBacklog');
+      this.#settleInbound(conn, undefined);
       conn.close(0x2, 'accept backlog full');
       return;
     }
     this.count('connectionsAccepted');
+    this.#settleInbound(conn, conn);
+  }
+
+  /**
+   * One keep-alive timer for every connection of the engine, rather than one
+   * each: with a timer per connection, a node of a 20-node cluster woke
+   * twice a second for keep-alives alone, and a wake-up from idle costs more
+   * CPU here than the check. Runs while connections exist.
+   */
+  #startKeepAlive(): void {
+    if (this.keepAliveMs <= 0 || this.#keepAliveTimer !== undefined || this.#closed) return;
+    this.#keepAliveTimer = this.clock.every(this.keepAliveMs, () => {
+      if (this.#connections.size === 0) {
+        this.#keepAliveTimer?.cancel();
+        this.#keepAliveTimer = undefined;
+        return;
+      }
+      for (const conn of this.#connections) conn.keepAliveTick();
+    });
+  }
+
+  #settleInbound(conn: QuicheConnection, result: QuicConnection | undefined): void {
+    const key = remoteKey(conn.remote);
+    const entry = this.#inbound.get(key);
+    if (entry?.conn !== conn) return;
+    this.#inbound.delete(key);
+    for (const w of entry.waiters) w.resolve(result);
   }
 
   handshakeFailed(conn: QuicheConnection, error: QuicHandshakeError): void {
@@ -199,6 +233,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       this.#handshakeTimers.delete(conn);
       this.#pendingInbound--;
     }
+    this.#settleInbound(conn, undefined);
     const dial = this.#pendingDials.get(conn);
     if (dial !== undefined) {
       this.#pendingDials.delete(conn);
@@ -215,16 +250,27 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
 
   processLater(conn: QuicheConnection): void {
     this.#received.push(conn);
-    if (this.#received.length === 1) setImmediate(this.#processReceived);
+    if (this.#received.length === 1) {
+      // Both queued from the poll phase, so both run in this loop turn's check
+      // phase, and Node runs promise jobs between two immediates: the flush
+      // comes after the application's reactions to what was delivered, and an
+      // ACK rides on the answer, without waiting a whole loop turn.
+      setImmediate(this.#processReceived);
+      setImmediate(this.#flushProcessed);
+    }
   }
 
   readonly #processReceived = (): void => {
     const batch = this.#received;
     this.#received = [];
+    this.#processed = batch;
     for (const conn of batch) conn.processReceived();
-    // Scheduled from the check phase, this runs in the next loop turn, after
-    // the application's reactions (promise jobs) to what was just delivered.
-    setImmediate(flushAll, batch);
+  };
+
+  readonly #flushProcessed = (): void => {
+    const batch = this.#processed;
+    this.#processed = [];
+    for (const conn of batch) conn.flushAfterBatch();
   };
 
   released(conn: QuicheConnection): void {
@@ -324,6 +370,8 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#route(conn, cidKey(scid));
     this.#route(conn, dcidKey);
     this.#pendingInbound++;
+    // A newer handshake from the same address (a redial) supersedes the older one here.
+    this.#inbound.set(remoteKey(remote), { conn, waiters: this.#inbound.get(remoteKey(remote))?.waiters ?? [] });
     this.#handshakeTimers.set(conn, this.clock.after(this.#options.handshakeTimeoutMs ?? 10_000, () => {
       this.#handshakeTimers.delete(conn);
       this.#pendingInbound--;
@@ -366,9 +414,21 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     return done.promise;
   }
 
+  inboundHandshake(remote: HostPort): Promise<QuicConnection | undefined> | undefined {
+    const entry = this.#inbound.get(remoteKey(remote));
+    if (entry === undefined) return undefined;
+    const waiter = new Deferred<QuicConnection | undefined>();
+    entry.waiters.push(waiter);
+    return waiter.promise;
+  }
+
   async close(code = 0, reason = 'engine shutdown'): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#keepAliveTimer?.cancel();
+    this.#keepAliveTimer = undefined;
+    for (const { waiters } of this.#inbound.values()) for (const w of waiters) w.resolve(undefined);
+    this.#inbound.clear();
     for (const conn of [...this.#connections]) conn.close(code, reason);
     for (const conn of [...this.#connections]) conn.release();
     for (const t of this.#handshakeTimers.values()) t.cancel();
@@ -378,8 +438,8 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   }
 }
 
-function flushAll(conns: readonly QuicheConnection[]): void {
-  for (const conn of conns) conn.flush();
+function remoteKey(remote: HostPort): string {
+  return `${remote.port}/${remote.host}`;
 }
 
 function newCid(): Buffer {

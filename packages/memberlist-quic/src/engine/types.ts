@@ -191,6 +191,14 @@ export interface QuicEngine {
   /** Called for every failed handshake, inbound or outbound, with a typed error (also counted). */
   onHandshakeError(handler: ((error: Error) => void) | undefined): void;
   stats(): Readonly<QuicEngineStats>;
+  /**
+   * When a peer at `remote` is handshaking with us (it dialled us), a promise
+   * of that connection once it is established and queued on `incoming`
+   * (undefined if the handshake fails); undefined when none is under way. A
+   * caller about to dial the same peer can wait for it instead of opening a
+   * second connection that a tie-break would then throw away.
+   */
+  inboundHandshake?(remote: HostPort): Promise<QuicConnection | undefined> | undefined;
   /** Closes every connection (code, reason) and then the socket. */
   close(code?: number, reason?: string): Promise<void>;
 }

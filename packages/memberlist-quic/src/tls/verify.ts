@@ -160,7 +160,7 @@ function isIssuedBy(certificate: X509Certificate, issuer: X509Certificate): bool
   return certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
 }
 
-/** The subject CN, parsed by @peculiar/x509 (node:crypto only offers the subject as escaped text); a stricter parser's objection just means no usable CN. */
+/** The subject CN, read from the DER (node:crypto only offers the subject as escaped text); a subject that does not parse means no usable CN. */
 function commonNameOf(certificate: X509Certificate): string | undefined {
   return commonNameOfDer(certificate.raw);
 }

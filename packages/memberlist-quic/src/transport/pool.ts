@@ -54,6 +54,8 @@ export interface PoolHost {
   self(): Dialler;
   /** Dials `key` (handshake included); rejects on failure or timeout. */
   dial(key: string): Promise<QuicConnection>;
+  /** When `key` is dialling us right now: its connection once up (undefined if that handshake fails); else undefined. */
+  inbound(key: string): Promise<QuicConnection | undefined> | undefined;
   /** A connection joined the pool: serve its datagrams and streams. */
   serve(pc: PooledConnection): void;
   /** `key` has a usable connection now (flush packets queued behind a dial). */
@@ -87,14 +89,29 @@ export class ConnectionPool {
     return [...this.#entries.values()].flatMap((e) => [...e.all]);
   }
 
-  /** The connection in use to `key`, dialling one if there is none (one dial at a time per peer). */
+  /**
+   * The connection in use to `key`, dialling one if there is none (one dial
+   * at a time per peer). When the peer is dialling us at that moment, its
+   * connection is awaited instead: two nodes that learn of each other at once
+   * (a burst join) would otherwise each complete a handshake, and the
+   * tie-break would close one of the two.
+   */
   getOrDial(key: string): Promise<PooledConnection> {
     const current = this.current(key);
     if (current) return Promise.resolve(current);
     const entry = this.#entry(key);
     if (entry.dialing) return entry.dialing;
     const started = this.#host.clock.now();
-    const dialing = this.#host.dial(key).then(
+    const inbound = this.#host.inbound(key);
+    const connecting =
+      inbound === undefined
+        ? this.#host.dial(key)
+        : inbound.then((conn) => {
+            if (conn === undefined) return this.#host.dial(key);
+            this.#host.metrics.incrCounter('memberlist.quic.dial.avoided');
+            return conn;
+          });
+    const dialing = connecting.then(
       (conn) => {
         this.#host.metrics.addTiming('memberlist.quic.dial', this.#host.clock.now() - started);
         const pc = this.add(conn);
@@ -113,9 +130,10 @@ export class ConnectionPool {
     return dialing;
   }
 
-  /** Adds a connection that just came up (dialled or accepted) and applies the tie-break. */
+  /** Adds a connection that just came up (dialled or accepted) and applies the tie-break; adding one already pooled returns it. */
   add(conn: QuicConnection): PooledConnection {
     const host = this.#host;
+    for (const known of this.#entries.get(joinHostPort(conn.remote.host, conn.remote.port))?.all ?? []) if (known.conn === conn) return known;
     const pc = new PooledConnection(conn, host.clock.now());
     if (this.#closed) {
       conn.close(CloseCode.shutdown, 'transport shutdown');

@@ -104,6 +104,10 @@ export class QuicTransport implements NodeAwareTransport {
         policy: { maxConnectionAgeMs: config.maxConnectionAgeMs, drainGraceMs: config.drainGraceMs, drainTimeoutMs: config.drainTimeoutMs },
         self: () => ({ name: this.#selfName, addr: this.#advertised }),
         dial: (key) => this.#dial(key),
+        inbound: (key) => {
+          const target = splitHostPort(key);
+          return target ? this.#engine.inboundHandshake?.(target) : undefined;
+        },
         serve: (pc) => this.#serve(pc),
         ready: (pc) => this.#flushPending(pc),
       },

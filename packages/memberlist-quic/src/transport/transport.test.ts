@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { InMemoryMetrics } from '@shoal/kit';
 import type { Packet, StreamConn, TransportHandler } from '@shoal/memberlist';
-import type { QuicStream } from '../engine/types.js';
+import { createQuicheEngine } from '../engine/real-quiche-engine.js';
+import type { QuicEngine, QuicEngineOptions, QuicStream } from '../engine/types.js';
 import type { QuicTransportConfig } from './config.js';
 import type { QuicTransport } from './quic-transport.js';
 import { makeCa, makeNodeCert, sleep, transport, until, type TestCa, type TestNodeCert } from './testing/members.js';
@@ -134,6 +135,31 @@ test('simultaneous dials end with the same single connection on both sides', { t
       await a.t.shutdown();
       await b.t.shutdown();
     }
+  }
+});
+
+test('a send to a peer that is dialling us waits for its connection instead of dialling a second one', { timeout: 15_000 }, async () => {
+  let engineB: QuicEngine | undefined;
+  const captureB = async (o: QuicEngineOptions): Promise<QuicEngine> => (engineB = await createQuicheEngine(o));
+  const [a, b] = await pair({}, { createEngine: captureB });
+  try {
+    a.t.writeTo(Buffer.from('from a'), b.addr);
+    const aHost = { host: '127.0.0.1', port: a.t.port };
+    // The handshake takes a few loop turns on loopback: look at every turn.
+    for (let turn = 0; engineB!.inboundHandshake?.(aHost) === undefined; turn++) {
+      if (turn > 100_000) throw new Error("b never saw a's handshake");
+      await new Promise((r) => setImmediate(r));
+    }
+    b.t.writeTo(Buffer.from('from b'), a.addr);
+    await until(() => a.rec.packets.length === 1 && b.rec.packets.length === 1, 5000, 'both packets');
+    assert.equal(b.metrics.counter('memberlist.quic.dial'), 0, 'b never dialled');
+    assert.equal(b.metrics.counter('memberlist.quic.dial.avoided'), 1);
+    assert.equal(a.t.connections().length, 1);
+    assert.equal(b.t.connections().length, 1);
+    assert.equal(a.metrics.counter('memberlist.quic.conn.duplicate') + b.metrics.counter('memberlist.quic.conn.duplicate'), 0);
+  } finally {
+    await a.t.shutdown();
+    await b.t.shutdown();
   }
 });
 

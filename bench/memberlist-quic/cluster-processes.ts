@@ -1,0 +1,181 @@
+// The per-process layout of the cluster rows: the same scenario and figures
+// as cluster.ts, but every node in a Node.js process of its own
+// (bench/memberlist-quic/node-host.ts), as nodes run in deployments. The
+// one-process layout puts all 20 nodes on one event loop, so every node's TLS
+// handshakes queue behind every other node's work; here the kernel schedules
+// the nodes over the machine's cores, for both transports alike.
+//
+// Differences from the one-process layout:
+//   converge_ms   from the join commands (sent to every host at once) to the
+//                 latest wall-clock time at which a node's own view became
+//                 complete, from the hosts' membership events;
+//   *_cpu_*       summed over the hosts' processes (process.cpuUsage), so each
+//                 runtime's own idle work is included, for both transports;
+//   detect_ms     the victims' processes get SIGKILL (no CONNECTION_CLOSE, no
+//                 leave); to the latest time a survivor dropped both.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultLocalConfig } from '@shoal/memberlist';
+import { makeNodeCert, type TestCa } from '../../packages/memberlist-quic/src/engine/testing/certs.js';
+import { Host, type LaunchSpec, type MembershipEvent } from '../memberlist-cluster/host.js';
+import type { ClusterOptions, ClusterRow, ClusterTransport } from './cluster.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const REPO = join(HERE, '..', '..');
+const HOST_SOURCE = join(HERE, 'node-host.ts');
+
+const wallMs = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The host, bundled once with esbuild so that twenty processes start without
+ * a TypeScript loader each (the native QUIC binding stays an ordinary import);
+ * without esbuild, the source through tsx.
+ */
+let bundled: Promise<string[]> | undefined;
+function hostCommand(): Promise<string[]> {
+  bundled ??= (async () => {
+    let esbuild: typeof import('esbuild');
+    try {
+      esbuild = await import('esbuild');
+    } catch {
+      return ['--conditions=source', '--import', 'tsx', HOST_SOURCE];
+    }
+    const outfile = join(REPO, 'tmp', 'bench-memberlist-quic', 'node-host.mjs');
+    await esbuild.build({
+      entryPoints: [HOST_SOURCE],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      conditions: ['source'],
+      external: ['@matrixai/*'],
+      logLevel: 'error',
+      minify: false,
+    });
+    return [outfile];
+  })();
+  return bundled;
+}
+
+/** Each node's view of the membership, built from its hosts' events. */
+class Views {
+  readonly #members = new Map<string, Set<string>>();
+  readonly #completeAt = new Map<string, number>();
+  readonly #leftAt = new Map<string, number>();
+
+  constructor(readonly size: number) {}
+
+  onEvent(e: MembershipEvent): void {
+    let view = this.#members.get(e.self);
+    if (!view) this.#members.set(e.self, (view = new Set()));
+    if (e.event === 'join') view.add(e.node);
+    else view.delete(e.node);
+    if (e.event === 'join' && view.size === this.size) this.#completeAt.set(e.self, e.t);
+    if (e.event === 'leave') this.#leftAt.set(`${e.self} ${e.node}`, e.t);
+  }
+
+  /** Latest time at which a survivor saw a victim leave; undefined until every survivor has dropped every victim. */
+  allDropped(survivors: readonly string[], victims: readonly string[]): number | undefined {
+    let latest = 0;
+    for (const s of survivors) {
+      for (const v of victims) {
+        const t = this.#leftAt.get(`${s} ${v}`);
+        if (t === undefined || this.#members.get(s)?.has(v)) return undefined;
+        latest = Math.max(latest, t);
+      }
+    }
+    return latest;
+  }
+
+  /** Latest time at which a node's view became complete; undefined until all are. */
+  allComplete(names: readonly string[]): number | undefined {
+    let latest = 0;
+    for (const n of names) {
+      if (this.#members.get(n)?.size !== this.size) return undefined;
+      latest = Math.max(latest, this.#completeAt.get(n) ?? 0);
+    }
+    return latest;
+  }
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const t0 = performance.now();
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`cluster bench (per process): timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+async function cpuMs(hosts: readonly Host[]): Promise<number> {
+  const replies = await Promise.all(hosts.map((h) => h.request('stats', 'stats', 30_000)));
+  return replies.reduce((sum, r) => sum + Number(r.cpu_ms), 0);
+}
+
+export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o: ClusterOptions): Promise<ClusterRow> {
+  const command = await hostCommand();
+  const names = Array.from({ length: o.nodes }, (_, i) => `${kind}-${i}`);
+  const views = new Views(o.nodes);
+  const dir = kind === 'quic' ? mkdtempSync(join(tmpdir(), 'shoal-bench-quic-')) : undefined;
+  const specs: LaunchSpec[] = [];
+  for (const name of names) {
+    const args = [...(o.hostNodeFlags ?? []), ...command, '--transport', kind, '--name', name, '--bind', '127.0.0.1'];
+    if (dir !== undefined) {
+      const cert = await makeNodeCert(ca, name);
+      writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+      writeFileSync(join(dir, `${name}.pem`), cert.certPem);
+      writeFileSync(join(dir, `${name}-key.pem`), cert.keyPem, { mode: 0o600 });
+      args.push('--ca', join(dir, 'ca.pem'), '--cert', join(dir, `${name}.pem`), '--key', join(dir, `${name}-key.pem`));
+    }
+    specs.push({ command: process.execPath, args });
+  }
+  const hosts: Host[] = [];
+  try {
+    // A few at a time: twenty runtimes starting at once would only queue for the two cores.
+    for (let i = 0; i < specs.length; i += 4) {
+      hosts.push(...(await Promise.all(specs.slice(i, i + 4).map((s) => Host.start(s, (e) => views.onEvent(e), 60_000)))));
+    }
+    await sleep(500);
+    const seed = hosts[0]!.nodes[0]!.addr;
+    const cpuJoin0 = await cpuMs(hosts);
+    const t0 = wallMs();
+    for (const h of hosts.slice(1)) h.send(`join ${seed}`);
+    const completeAt = await waitFor(() => views.allComplete(names), o.timeoutMs, 'convergence');
+    const cpuJoin = (await cpuMs(hosts)) - cpuJoin0;
+
+    await sleep(Math.max(o.settleMs, o.nodes * defaultLocalConfig().probeIntervalMs));
+    const cpuWindow0 = await cpuMs(hosts);
+    const w0 = performance.now();
+    await sleep(o.windowMs);
+    const cpuWindow = (await cpuMs(hosts)) - cpuWindow0;
+    const windowS = (performance.now() - w0) / 1000;
+
+    // Spread over the cluster, never the seed (as in the one-process layout).
+    const victims = new Set<number>();
+    for (let k = 1; k <= o.kill; k++) victims.add(Math.round((k * o.nodes) / (o.kill + 1)));
+    const victimNames = [...victims].map((i) => names[i]!);
+    const survivors = names.filter((_, i) => !victims.has(i));
+    const tKill = wallMs();
+    for (const i of victims) hosts[i]!.kill();
+    const droppedAt = await waitFor(() => views.allDropped(survivors, victimNames), o.timeoutMs, 'failure detection');
+    return {
+      transport: kind,
+      layout: 'per-process',
+      nodes: o.nodes,
+      converge_ms: Math.round(completeAt - t0),
+      converge_cpu_ms: Math.round(cpuJoin),
+      detect_ms: Math.round(droppedAt - tKill),
+      steady_cpu_ms_per_node_s: Math.round((cpuWindow / o.nodes / windowS) * 100) / 100,
+      killed: victims.size,
+      loadavg_1m: Math.round(loadavg()[0]! * 100) / 100,
+    };
+  } finally {
+    await Promise.allSettled(hosts.map((h) => h.stop()));
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
