@@ -1,6 +1,7 @@
 // The agent's dashboard at /ui/ (issue 16 item 6) in headless Chromium:
 // three `shoal agent --server` processes; the page, opened on one of them,
-// loads without console errors, shows three members alive and raft's state,
+// loads without console errors, shows three members alive, raft's state and a
+// service with its health,
 // shows a SIGKILLed member turning failed, and a KV edit made in the page is
 // read back through the HTTP API. Chromium is Debian's package (scripts/
 // setup.sh installs it), driven by puppeteer-core. SHOAL_UI_SCREENSHOT=<file.png>
@@ -86,6 +87,17 @@ test(`dashboard at /ui/ in headless ${CHROMIUM ?? 'Chromium (missing: run script
     assert.ok(term >= 1);
     assert.equal(await page.$$eval('#raft-servers tr', (rows) => rows.length), 3);
     assert.deepEqual(consoleErrors, [], 'console errors on load');
+    // The leader knows each server's match index (a follower's page shows its own view, without them).
+    const leaderView = JSON.parse((await httpCall(leader.http, 'GET', '/v1/internal/ui/agent', undefined, 5000)).body) as { Raft: { State: string; Servers: { ID: string; MatchIndex: number | null }[] } };
+    assert.equal(leaderView.Raft.State, 'Leader');
+    assert.deepEqual(leaderView.Raft.Servers.map((x) => x.ID).sort(), names);
+    assert.ok(leaderView.Raft.Servers.every((x) => typeof x.MatchIndex === 'number' && x.MatchIndex > 0), JSON.stringify(leaderView));
+
+    // A service with a TTL check shows with its health.
+    const reg = await httpCall(home.http, 'PUT', '/v1/agent/service/register', JSON.stringify({ Name: 'web', Port: 8080, Check: { CheckID: 'web-ttl', TTL: '60s' } }), 5000);
+    assert.equal(reg.status, 200, reg.body);
+    assert.equal((await httpCall(home.http, 'PUT', '/v1/agent/check/pass/web-ttl', undefined, 5000)).status, 200);
+    await waitForText(page, '#services', (t) => t.includes('web') && t.includes('passing'), 20_000, 'service web passing');
 
     // A KV edit in the page, read back through the API.
     await page.type('#kv-key', 'ui/greeting');
