@@ -23,6 +23,7 @@ const REAL_IO = [
   'scripts/**',
   // Test support for crash tests: forks server processes onto real directories and SIGKILLs them.
   'packages/raft/src/testing/process-cluster/**',
+  'packages/agent/ui/**', // the dashboard's browser code
 ];
 
 const forbiddenCalls = [
@@ -68,5 +69,10 @@ export default tseslint.config(
   {
     files: REAL_IO,
     rules: { 'no-restricted-properties': 'off', 'no-restricted-globals': 'off', 'no-restricted-imports': 'off' },
+  },
+  {
+    // The agent's dashboard runs in the browser.
+    files: ['packages/agent/ui/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -23,7 +23,7 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const NPM_INSTALL = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'];
 /** Paths a tarball must not hold. */
 const FORBIDDEN = [/\.test\./, /tsbuildinfo/, /^src\//, /testdata/, /(^|\/)fixtures\//, /(?<!\.d)\.ts$/];
-const ALLOWED = [/^package\.json$/, /^LICENSE$/, /^README\.md$/, /^dist\/.*\.(js|d\.ts|js\.map|d\.ts\.map)$/, /^bin\/[^/]+\.js$/];
+const ALLOWED = [/^package\.json$/, /^LICENSE$/, /^README\.md$/, /^dist\/.*\.(js|d\.ts|js\.map|d\.ts\.map)$/, /^bin\/[^/]+\.js$/, /^ui\/[^/]+\.(html|js|css)$/];
 
 interface Workspace {
   dir: string;
@@ -118,14 +118,14 @@ test('npm pack, install and use every workspace outside the repository', { timeo
         members: number;
         text: string;
         raft: { index: number; response: number; applied: string[] };
-        agent: { put: unknown; value: string };
+        agent: { put: unknown; ui: unknown; value: string };
       };
       assert.equal(r.joined, 1);
       assert.equal(r.members, 2);
       assert.equal(r.text, 'hello from a');
       assert.deepEqual(r.raft.applied, ['set x 1']);
       assert.equal(r.raft.response, 1);
-      assert.deepEqual(r.agent, { put: true, value: 'hello' });
+      assert.deepEqual(r.agent, { put: true, ui: [200, 'text/javascript; charset=utf-8'], value: 'hello' });
     };
     const compilerOptions = { target: 'ES2022', lib: ['ES2023'], strict: true, types: ['node'], rootDir: 'src', skipLibCheck: false };
     for (const [mode, options] of [

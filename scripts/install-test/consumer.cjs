@@ -50,8 +50,10 @@ async function main() {
   const agent = await startDevAgent({ http: '127.0.0.1:0', nodeName: 'consumer' });
   const put = await (await fetch(`http://${agent.address}/v1/kv/greeting`, { method: 'PUT', body: 'hello' })).json();
   const [entry] = await (await fetch(`http://${agent.address}/v1/kv/greeting`)).json();
+  // The dashboard's files ship in the tarball: the page and its script are served.
+  const ui = [(await fetch(`http://${agent.address}/ui/`)).status, (await fetch(`http://${agent.address}/ui/dashboard.js`)).headers.get('content-type')];
   await agent.close();
-  console.log(JSON.stringify({ joined, members, text, raft: { index, response, applied }, agent: { put, value: Buffer.from(entry.Value, 'base64').toString() } }));
+  console.log(JSON.stringify({ joined, members, text, raft: { index, response, applied }, agent: { put, ui, value: Buffer.from(entry.Value, 'base64').toString() } }));
 }
 main().catch((err) => {
   console.error(err);

@@ -7,7 +7,7 @@ import { splitHostPort } from '@shoal/memberlist';
 import type { InternalHandler } from './cluster/internal-handler.js';
 import type { Forwarder } from './forwarder.js';
 import { startAgentHttp } from './http/agent-http.js';
-import type { ApiContext, MetricsText } from './http/context.js';
+import type { ApiContext, MetricsText, UiSource } from './http/context.js';
 import { AntiEntropy } from './local/anti-entropy.js';
 import { LocalState } from './local/local-state.js';
 import { nodeSpecOf, type MemberView } from './member-view.js';
@@ -25,6 +25,7 @@ export interface AgentApiOptions {
   /** Client agents. */
   readonly forwarder?: Forwarder;
   readonly metricsText?: MetricsText;
+  readonly ui?: UiSource;
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
@@ -51,6 +52,7 @@ export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi>
     ...(options.internal !== undefined ? { internal: options.internal } : {}),
     ...(options.forwarder !== undefined ? { forwarder: options.forwarder } : {}),
     ...(options.metricsText !== undefined ? { metricsText: options.metricsText } : {}),
+    ...(options.ui !== undefined ? { ui: options.ui } : {}),
     replicator,
     local,
     antiEntropy,

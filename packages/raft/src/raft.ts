@@ -9,7 +9,7 @@ import { bootstrapCluster, hasExistingState } from './bootstrap.js';
 import type { Config, ReloadableConfig } from './config.js';
 import { reloadableOf, validateConfig } from './config.js';
 import type { Configuration, ConfigurationChangeRequest, ServerAddress, ServerID } from './configuration.js';
-import { cloneConfiguration, ConfigurationChangeCommand } from './configuration.js';
+import { cloneConfiguration, ConfigurationChangeCommand, ServerSuffrage } from './configuration.js';
 import { RaftCore } from './node/core.js';
 import { CantBootstrapError, EnqueueTimeoutError, NotLeaderError, RaftShutdownError, ReadTimeoutError } from './errors.js';
 import { makeRpcHandler } from './node/follower-rpc.js';
@@ -357,6 +357,19 @@ export class Raft {
   /** Index the FSM has applied (Go reports what was handed to the FSM; this waits for the FSM). */
   appliedIndex(): number {
     return this.#core.fsmRunner.appliedIndex;
+  }
+
+  /**
+   * The servers of the latest configuration, each with how far its log
+   * matches the leader's as the leader knows it (`matchIndex`): set on the
+   * leader only, and only for voters; followers see the configuration alone.
+   */
+  servers(): Array<{ id: ServerID; address: ServerAddress; voter: boolean; matchIndex?: number }> {
+    const leader = this.#core.leader;
+    return this.#core.configurations.latest.servers.map((s) => {
+      const matchIndex = leader?.commitment.matchIndex(s.id);
+      return { id: s.id, address: s.address, voter: s.suffrage === ServerSuffrage.Voter, ...(matchIndex !== undefined ? { matchIndex } : {}) };
+    });
   }
 
   /** Go's Stats(): string values under Go's keys. */

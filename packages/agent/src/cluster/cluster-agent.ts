@@ -31,6 +31,7 @@ import { type ClusterTiming, DEFAULT_CLUSTER_TIMING } from './cluster-timing.js'
 import { type GossipOptions, startGossip } from './gossip.js';
 import { GossipMembers } from './gossip-members.js';
 import { loadOrCreateNodeId } from './node-id.js';
+import { raftViewOf } from '../http/ui-handlers.js';
 import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
 import { HttpInternalClient } from './real-internal-client.js';
 import { serverDirectory } from './server-directory.js';
@@ -217,6 +218,10 @@ export class ClusterAgent {
       ...(role.internal !== undefined ? { internal: role.internal } : {}),
       ...(role.forwarder !== undefined ? { forwarder: role.forwarder } : {}),
       ...(options.metricsText !== undefined ? { metricsText: options.metricsText } : {}),
+      ui: {
+        healthScore: () => this.#list?.healthScore(),
+        ...(this.raft !== undefined ? { raft: () => raftViewOf(this.raft!) } : {}),
+      },
       clock: this.#clock,
       random: this.#random.fork(),
       logger: this.#logger,

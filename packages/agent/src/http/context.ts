@@ -14,6 +14,25 @@ import type { StateStore } from '../state/store.js';
 /** Prometheus text of what the agent counts (served at /v1/agent/metrics?format=prometheus). */
 export type MetricsText = () => Promise<{ readonly contentType: string; readonly body: string }>;
 
+/** What the dashboard shows beyond the Consul API: this server's raft, and gossip's health score. */
+export interface UiSource {
+  /** Lifeguard's health score of this agent (0 is healthy); undefined before gossip starts. */
+  healthScore(): number | undefined;
+  /** Servers: this server's raft as it sees it. */
+  raft?(): RaftView;
+}
+
+export interface RaftView {
+  readonly state: string;
+  readonly term: number;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly leader: string;
+  /** matchIndex: known on the leader only. */
+  readonly servers: ReadonlyArray<{ readonly id: string; readonly address: string; readonly voter: boolean; readonly matchIndex?: number }>;
+}
+
 export interface ApiContext {
   /** Undefined on a client agent: requests it does not answer itself then go to `forwarder`. */
   readonly store?: StateStore;
@@ -29,6 +48,7 @@ export interface ApiContext {
   readonly datacenter: string;
   readonly server: boolean;
   readonly metricsText?: MetricsText;
+  readonly ui?: UiSource;
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;

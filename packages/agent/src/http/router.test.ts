@@ -113,11 +113,39 @@ test('whatever a client sends, the router answers with a status, never a throw',
       fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.jsonValue().map((v) => utf8(JSON.stringify(v) ?? 'null'))),
       async (method, path, rest, query, body) => {
         const r = await route(ROUTES, ctx, { ...request(method, path + rest, query.join('&')), body });
-        assert.ok([200, 400, 404, 405, 409, 413, 500].includes(r.status), `${method} ${path}${rest}?${query.join('&')}: ${r.status}`);
+        assert.ok([200, 301, 400, 404, 405, 409, 413, 500].includes(r.status), `${method} ${path}${rest}?${query.join('&')}: ${r.status}`);
         if (r.status === 500) assert.notEqual(String(r.body).trim(), 'Internal error', `${method} ${path}${rest}: an unexpected failure`);
       },
     ),
     { numRuns: 500 },
   );
   assert.deepEqual(invariantViolations(store), []);
+});
+
+test('the dashboard: / and /ui redirect to /ui/, its three files with their types, an unknown one 404, answered by client agents too; /v1/internal/ui/*', async () => {
+  const server = context(new StateStore());
+  for (const path of ['/', '/ui']) {
+    const r = await route(ROUTES, server, request('GET', path));
+    assert.equal(r.status, 301);
+    assert.equal(r.headers.location, '/ui/');
+  }
+  const types: Record<string, RegExp> = { '/ui/': /^text\/html/, '/ui/index.html': /^text\/html/, '/ui/dashboard.js': /^text\/javascript/, '/ui/dashboard.css': /^text\/css/ };
+  for (const [path, type] of Object.entries(types)) {
+    const r = await route(ROUTES, server, request('GET', path));
+    assert.equal(r.status, 200, path);
+    assert.match(r.headers['content-type']!, type);
+    assert.ok(r.body.length > 100, path);
+  }
+  assert.equal((await route(ROUTES, server, request('GET', '/ui/../package.json'))).status, 404);
+  assert.equal((await route(ROUTES, server, request('GET', '/ui/nope.js'))).status, 404);
+  const forwarder = {} as Forwarder;
+  for (const path of ['/', '/ui/', '/ui/dashboard.js', '/v1/internal/ui/agent']) assert.equal(forwardsToServer(ROUTES, context(undefined, forwarder), path), false, path);
+  assert.equal(forwardsToServer(ROUTES, context(undefined, forwarder), '/v1/internal/ui/kv'), true);
+
+  const agent = await route(ROUTES, server, request('GET', '/v1/internal/ui/agent'));
+  assert.deepEqual(JSON.parse(String(agent.body)), { Node: 'n', Datacenter: 'dc1', Server: true, HealthScore: null, Raft: null });
+  const empty = await route(ROUTES, server, request('GET', '/v1/internal/ui/kv'));
+  assert.equal(empty.status, 200);
+  assert.equal(empty.body, '[]');
+  assert.ok(empty.headers['x-consul-index'] !== undefined);
 });
