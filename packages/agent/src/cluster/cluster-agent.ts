@@ -217,6 +217,7 @@ export class ClusterAgent {
       ...(role.internal !== undefined ? { internal: role.internal } : {}),
       ...(role.forwarder !== undefined ? { forwarder: role.forwarder } : {}),
       ...(options.metricsText !== undefined ? { metricsText: options.metricsText } : {}),
+      ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
       clock: this.#clock,
       random: this.#random.fork(),
       logger: this.#logger,
