@@ -10,7 +10,7 @@ import { parseLockArgs } from './lock.js';
 
 const RUN = new URL('../run.ts', import.meta.url).pathname;
 const STEP_MS = 60_000;
-const TEST = { timeout: 180_000 };
+const TEST = { timeout: 300_000 };
 
 let agent: ShoalProcess;
 let addr: string;
