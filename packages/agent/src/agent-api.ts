@@ -2,7 +2,7 @@
 // (local state), anti-entropy copying them into the catalog, and the HTTP
 // API over both and over the role's replicator and store (or forwarder).
 // The dev agent and the cluster agent each start one.
-import type { Clock, Logger, Random } from '@shoal/kit';
+import type { Clock, Logger, Metrics, Random } from '@shoal/kit';
 import { splitHostPort } from '@shoal/memberlist';
 import type { InternalHandler } from './cluster/internal-handler.js';
 import type { Forwarder } from './forwarder.js';
@@ -26,6 +26,8 @@ export interface AgentApiOptions {
   readonly forwarder?: Forwarder;
   readonly metricsText?: MetricsText;
   readonly ui?: UiSource;
+  /** Where the API counts its requests (consul.api.http). Default: nowhere. */
+  readonly metrics?: Metrics;
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
@@ -53,6 +55,7 @@ export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi>
     ...(options.forwarder !== undefined ? { forwarder: options.forwarder } : {}),
     ...(options.metricsText !== undefined ? { metricsText: options.metricsText } : {}),
     ...(options.ui !== undefined ? { ui: options.ui } : {}),
+    ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     replicator,
     local,
     antiEntropy,

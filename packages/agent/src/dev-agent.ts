@@ -111,6 +111,7 @@ export async function startDevAgent(options: DevAgentOptions = {}): Promise<DevA
     store,
     internal: role.internal,
     ...(options.metricsText !== undefined ? { metricsText: options.metricsText } : {}),
+    metrics,
     clock,
     random,
     logger,

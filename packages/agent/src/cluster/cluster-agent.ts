@@ -222,6 +222,7 @@ export class ClusterAgent {
         healthScore: () => this.#list?.healthScore(),
         ...(this.raft !== undefined ? { raft: () => raftViewOf(this.raft!) } : {}),
       },
+      ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
       clock: this.#clock,
       random: this.#random.fork(),
       logger: this.#logger,

@@ -163,6 +163,33 @@ export async function agentMetricsHandler(ctx: ApiContext, req: ApiRequest): Pro
   return { status: 200, headers: { 'content-type': contentType }, body };
 }
 
+/** Prometheus' usual /metrics: the same text as /v1/agent/metrics?format=prometheus. */
+export async function prometheusMetricsHandler(ctx: ApiContext): Promise<ApiResponse> {
+  if (!ctx.metricsText) throw new HttpError(404, 'This agent does not collect metrics');
+  const { contentType, body } = await ctx.metricsText();
+  return { status: 200, headers: { 'content-type': contentType }, body };
+}
+
+/**
+ * Consul's /v1/operator/raft/configuration, from what this agent knows: the
+ * voters' raft addresses, matched to the servers gossip tells of for their
+ * node names and IDs. Every member of raft here is a voter.
+ */
+export function raftConfigurationHandler(ctx: ApiContext): ApiResponse {
+  const leadership = ctx.replicator.leadership();
+  const servers = ctx.members.members().filter((m) => m.tags.role === 'server');
+  return jsonResponse(
+    JSON.stringify({
+      Servers: leadership.raftPeers.map((address) => {
+        const member = servers.find((m) => m.tags.raftAddress === address);
+        // Consul's raft ID is the node ID; this one's is the node name, but clients expect the ID here.
+        return { ID: member?.tags.nodeId ?? address, Node: member?.name ?? address, Address: address, Leader: address === leadership.leaderRaftAddress, ProtocolVersion: '3', Voter: true };
+      }),
+      Index: 0,
+    }),
+  );
+}
+
 export function statusLeaderHandler(ctx: ApiContext): ApiResponse {
   return jsonResponse(JSON.stringify(ctx.replicator.leadership().leaderRaftAddress ?? ''));
 }

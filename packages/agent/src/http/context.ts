@@ -2,7 +2,7 @@
 // forwarder (client agents), the internal endpoints (servers), the
 // replicator, this agent's local state and identity, membership, time and
 // randomness.
-import type { Clock, Logger, Random } from '@shoal/kit';
+import type { Clock, Logger, Metrics, Random } from '@shoal/kit';
 import type { InternalHandler } from '../cluster/internal-handler.js';
 import type { Forwarder } from '../forwarder.js';
 import type { AntiEntropy } from '../local/anti-entropy.js';
@@ -49,6 +49,8 @@ export interface ApiContext {
   readonly server: boolean;
   readonly metricsText?: MetricsText;
   readonly ui?: UiSource;
+  /** Where requests are timed, as Consul's consul.api.http{method,path}. */
+  readonly metrics?: Metrics;
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;

@@ -1,7 +1,7 @@
 // The endpoints this agent serves, Consul's paths and methods. `agentLocal`
 // marks what a client agent answers itself: its own services, checks and
 // members, and session creation, whose default node is the agent's own.
-import { agentChecksHandler, agentMembersHandler, agentMetricsHandler, agentSelfHandler, agentServicesHandler, checkFailHandler, checkPassHandler, checkUpdateHandler, checkWarnHandler, serviceDeregisterHandler, serviceRegisterHandler, statusLeaderHandler, statusPeersHandler } from './agent-handlers.js';
+import { agentChecksHandler, agentMembersHandler, agentMetricsHandler, agentSelfHandler, prometheusMetricsHandler, raftConfigurationHandler, agentServicesHandler, checkFailHandler, checkPassHandler, checkUpdateHandler, checkWarnHandler, serviceDeregisterHandler, serviceRegisterHandler, statusLeaderHandler, statusPeersHandler } from './agent-handlers.js';
 import { catalogNodeHandler, catalogNodesHandler, catalogServiceHandler, catalogServicesHandler, healthChecksHandler, healthNodeHandler, healthServiceHandler } from './catalog-handlers.js';
 import { kvDeleteHandler, kvGetHandler, kvPutHandler } from './kv-handlers.js';
 import type { Route } from './router.js';
@@ -37,6 +37,8 @@ export const ROUTES: readonly Route[] = [
   { path: '/v1/agent/self', methods: { GET: agentSelfHandler }, agentLocal: true },
   { path: '/v1/agent/members', methods: { GET: agentMembersHandler }, agentLocal: true },
   { path: '/v1/agent/metrics', methods: { GET: agentMetricsHandler }, agentLocal: true },
+  { path: '/metrics', methods: { GET: prometheusMetricsHandler }, agentLocal: true },
+  { path: '/v1/operator/raft/configuration', methods: { GET: raftConfigurationHandler } },
   { path: '/v1/status/leader', methods: { GET: statusLeaderHandler } },
   { path: '/v1/status/peers', methods: { GET: statusPeersHandler } },
   { path: '/v1/internal/ui/agent', methods: { GET: uiAgentHandler }, agentLocal: true },

@@ -245,6 +245,19 @@ test('three `shoal agent --server --bootstrap-expect 3` processes and a client a
     assert.equal(await viaClient.kv.set({ key: 'e2e/a', value: 'two', cas: a.ModifyIndex }), true);
     assert.equal(((await follower.kv.get('e2e/a')) as Item).Value, 'two');
 
+    // Raft's configuration through the client agent (answered by a server): three voters, one the leader.
+    type RaftConfig = { Servers: { Node: string; Leader: boolean; Voter: boolean; Address: string }[] };
+    // The answering server may not yet know every server's gossip tags (their node names), or the leader's address.
+    const raftConfig = await eventually('raft configuration with three named servers and a leader', async () => {
+      const config = (await (await fetch(`http://${String(readies[3]!.http)}/v1/operator/raft/configuration`)).json()) as RaftConfig;
+      return config.Servers.filter((s) => s.Leader).length === 1 && config.Servers.every((s) => /^n\d$/.test(s.Node)) && config;
+    });
+    assert.deepEqual(raftConfig.Servers.map((s) => s.Node).sort(), ['n1', 'n2', 'n3']);
+    assert.deepEqual(raftConfig.Servers.filter((s) => s.Leader).map((s) => s.Node), [leader.leader]);
+    assert.ok(raftConfig.Servers.every((s) => s.Voter && /:\d+$/.test(s.Address)));
+    // Requests are timed as Consul's consul.api.http on the server that answered, at /metrics.
+    assert.match(await (await fetch(`http://${String(readies[followerIndex]!.http)}/metrics`)).text(), /^consul_api_http_count\{method="PUT",path="v1_kv_"\} [1-9]/m);
+
     // A transaction, all or nothing.
     const txn = (consul: Consul, operations: object[]): Promise<unknown> => consul.transaction.create(operations as never);
     const ok = (await txn(follower, [

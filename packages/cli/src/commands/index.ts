@@ -10,6 +10,9 @@ import { raftLogCommand } from './raft-log.js';
 import { raftCommand } from './raft.js';
 import { tlsCaCommand, tlsCertCommand } from './tls.js';
 import { agentCommand } from './agent.js';
+import { kvDeleteCommand, kvGetCommand, kvPutCommand } from './kv.js';
+import { lockCommand } from './lock.js';
+import { operatorRaftListPeersCommand } from './operator.js';
 
 // Each command lives in its own file; add it here to make it reachable.
 export const commands: Command[] = [
@@ -24,4 +27,9 @@ export const commands: Command[] = [
   tlsCaCommand,
   tlsCertCommand,
   agentCommand,
+  kvGetCommand,
+  kvPutCommand,
+  kvDeleteCommand,
+  lockCommand,
+  operatorRaftListPeersCommand,
 ];
