@@ -1,15 +1,16 @@
-// The three things bench/raft-log.ts times. Each opens on a fresh directory
+// The four things bench/raft-log.ts times. Each opens on a fresh directory
 // for one cell (writers × batch × size), stores a few untimed batches, then
 // per `run(ms)` call has the cell's writers call storeLogs back to back, each
 // with its own batches, for `ms` of wall time, so the driver can alternate
-// the three slice by slice.
+// them slice by slice.
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogType, makeLog, type Log } from '@shoal/raft';
 import { RaftLogBenchSession } from '../../interop/harness/go-raft-log-bench.js';
 import { openShoalLogStore } from './shoal-store.js';
 
-export type Impl = 'shoal' | 'fdatasync' | 'raft-boltdb';
+export type Impl = 'shoal' | 'fdatasync' | 'dsync-preallocated' | 'raft-boltdb';
 
 export interface Cell {
   /** Concurrent callers, each storing its own batches back to back. */
@@ -84,23 +85,27 @@ function pattern(length: number): Uint8Array {
   return bytes;
 }
 
+/** Makes one group's bytes durable; the group files below differ only in this. */
+type DurableWrite = (bytes: Uint8Array) => Promise<void>;
+
 /**
- * The floor of a group-committing log, with no log in it: batches are byte
- * runs appended to one file; one write + one fdatasync carries every batch
- * submitted while the previous one was in flight, and a caller resolves when
- * the sync covering its batch returns. The next group is taken one microtask
- * after the first batch arrives at an idle file, so callers released by the
- * same sync (they resume in that microtask turn) all join it: with W callers
- * back to back each sync carries all W batches, the most sharing there is.
- * With one caller it is a plain write + fdatasync per batch.
+ * The floor of a group-committing log, with no log in it: one durable write
+ * carries every batch submitted while the previous one was in flight, and a
+ * caller resolves when the write covering its batch returns. The next group
+ * is taken one microtask after the first batch arrives at an idle file, so
+ * callers released by the same write (they resume in that microtask turn)
+ * all join it: with W callers back to back each write carries all W batches,
+ * the most sharing there is. With one caller it is one durable write per batch.
  */
 export class GroupSyncFile {
-  #position = 0;
   #queue: { bytes: Uint8Array; resolve: () => void; reject: (err: unknown) => void }[] = [];
   #busy = false;
   #syncs = 0;
 
-  constructor(readonly file: FileHandle) {}
+  constructor(
+    readonly file: FileHandle,
+    private readonly durableWrite: DurableWrite,
+  ) {}
 
   get syncs(): number {
     return this.#syncs;
@@ -121,10 +126,7 @@ export class GroupSyncFile {
       const group = this.#queue.splice(0);
       const out = group.length === 1 ? group[0]!.bytes : Buffer.concat(group.map((g) => g.bytes));
       try {
-        const { bytesWritten } = await this.file.write(out, 0, out.length, this.#position);
-        if (bytesWritten !== out.length) throw new Error(`short write: ${bytesWritten} of ${out.length}`);
-        this.#position += out.length;
-        await this.file.datasync();
+        await this.durableWrite(out);
         this.#syncs++;
         for (const g of group) g.resolve();
       } catch (err) {
@@ -135,11 +137,50 @@ export class GroupSyncFile {
   }
 }
 
-/** The physical reference: a batch's bytes appended to one file through node:fs/promises and fdatasynced, shared by concurrent callers (GroupSyncFile). */
+async function writeAll(file: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  const { bytesWritten } = await file.write(bytes, 0, bytes.length, position);
+  if (bytesWritten !== bytes.length) throw new Error(`short write: ${bytesWritten} of ${bytes.length}`);
+}
+
+const batchBytes = (cell: Cell): Uint8Array => pattern(cell.batch * (cell.size + ENTRY_HEADER_BYTES) + BATCH_HEADER_BYTES);
+
+/** The classic reference: a batch's bytes appended to a growing file through node:fs/promises, then fdatasync (each sync also commits the new size). */
 export const openFdatasync: OpenAppender = async (cell, dir) => {
-  const bytes = pattern(cell.batch * (cell.size + ENTRY_HEADER_BYTES) + BATCH_HEADER_BYTES);
-  const file = new GroupSyncFile(await open(join(dir, 'bare.log'), 'w'));
-  return writersOf(cell, () => bytes, (b) => file.append(b), { syncs: () => file.syncs, close: () => file.file.close() });
+  const bytes = batchBytes(cell);
+  const handle = await open(join(dir, 'bare.log'), 'w');
+  let position = 0;
+  const file = new GroupSyncFile(handle, async (out) => {
+    await writeAll(handle, out, position);
+    position += out.length;
+    await handle.datasync();
+  });
+  return writersOf(cell, () => bytes, (b) => file.append(b), { syncs: () => file.syncs, close: () => handle.close() });
+};
+
+/** Space written (and synced) before timing, then overwritten in a ring: no write changes the file's size. */
+const PREALLOCATED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The disk's own floor for a durable write: one positional write on an
+ * O_DSYNC descriptor into space already written and synced, so there is no
+ * size or extent to commit and no second system call. No log store can
+ * make a batch durable with less; a store that preallocates and writes with
+ * O_DSYNC (shoal's WAL does both) can come in under the appending reference
+ * above, not under this one.
+ */
+export const openDsyncPreallocated: OpenAppender = async (cell, dir) => {
+  const bytes = batchBytes(cell);
+  const handle = await open(join(dir, 'dsync.log'), constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC);
+  const zeros = new Uint8Array(4 * 1024 * 1024);
+  for (let at = 0; at < PREALLOCATED_BYTES; at += zeros.length) await writeAll(handle, zeros, at);
+  await handle.sync();
+  let position = 0;
+  const file = new GroupSyncFile(handle, async (out) => {
+    if (position + out.length > PREALLOCATED_BYTES) position = 0;
+    await writeAll(handle, out, position);
+    position += out.length;
+  });
+  return writersOf(cell, () => bytes, (b) => file.append(b), { syncs: () => file.syncs, close: () => handle.close() });
 };
 
 const openShoal = openShoalLogStore;
