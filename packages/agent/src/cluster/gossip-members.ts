@@ -7,7 +7,14 @@ import type { Node } from '@shoal/memberlist';
 import type { Member, MemberView } from '../member-view.js';
 import type { AgentTags } from './agent-tags.js';
 import { MemberTracker } from './member-tracker.js';
-import { memberFromNode } from './members.js';
+import { memberFromNode, sameBesidesHealthScore } from './members.js';
+
+/** What one memberlist event said of an agent. */
+export interface MemberObservation {
+  readonly member: Member;
+  /** False when only its health score changed (listeners are not told then). */
+  readonly changed: boolean;
+}
 
 export interface GossipMembersOptions {
   readonly selfName: string;
@@ -44,13 +51,15 @@ export class GossipMembers implements MemberView {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Records what a memberlist event says of `node` and tells the listeners; the member, when `node` is an agent. */
-  observe(node: Node): Member | undefined {
+  /** Records what a memberlist event says of `node` and tells the listeners of a change; undefined when `node` is not an agent. */
+  observe(node: Node): MemberObservation | undefined {
     const member = memberFromNode(node);
     if (member === undefined) return undefined;
+    const known = this.#tracker.get(member.name);
     this.#tracker.observe(member, this.#o.clock.now());
-    for (const listener of this.#listeners) listener();
-    return member;
+    const changed = known === undefined || !sameBesidesHealthScore(known, member);
+    if (changed) for (const listener of this.#listeners) listener();
+    return { member, changed };
   }
 
   /** Records every node memberlist knows, catching what events missed (this node's own join, before listeners exist). */

@@ -4,7 +4,7 @@
 
 import { formatIP, type Node, NodeStateType } from '@shoal/memberlist';
 import type { Member, MemberStatus } from '../member-view.js';
-import { decodeAgentTags } from './agent-tags.js';
+import { type AgentTags, decodeAgentTags } from './agent-tags.js';
 
 export function memberStatusOf(state: NodeStateType): MemberStatus {
   if (state === NodeStateType.Alive || state === NodeStateType.Suspect) return 'alive';
@@ -16,4 +16,16 @@ export function memberFromNode(node: Node): Member | undefined {
   const tags = decodeAgentTags(node.meta);
   if (tags === undefined) return undefined;
   return { name: node.name, address: formatIP(node.addr), port: node.port, status: memberStatusOf(node.state), tags };
+}
+
+/**
+ * Whether `a` and `b` differ in nothing but the health score: a score
+ * change is for the dashboard, and moves nothing the agent acts on (the
+ * catalog, raft's voters, bootstrapping).
+ */
+export function sameBesidesHealthScore(a: Member, b: Member): boolean {
+  if (a.name !== b.name || a.address !== b.address || a.port !== b.port || a.status !== b.status) return false;
+  const keys = new Set([...Object.keys(a.tags), ...Object.keys(b.tags)] as (keyof AgentTags)[]);
+  for (const key of keys) if (key !== 'healthScore' && a.tags[key] !== b.tags[key]) return false;
+  return true;
 }
