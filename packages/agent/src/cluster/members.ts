@@ -19,11 +19,12 @@ export function memberFromNode(node: Node): Member | undefined {
 }
 
 /**
- * Whether `a` and `b` differ in nothing but the health score: a score
- * change is for the dashboard, and moves nothing the agent acts on (the
- * catalog, raft's voters, bootstrapping).
+ * Whether `b` differs from `a` in its health score and in nothing else: a
+ * score change is for the dashboard, and moves nothing the agent acts on
+ * (the catalog, raft's voters, bootstrapping).
  */
-export function sameBesidesHealthScore(a: Member, b: Member): boolean {
+export function onlyHealthScoreDiffers(a: Member, b: Member): boolean {
+  if (a.tags.healthScore === b.tags.healthScore) return false;
   if (a.name !== b.name || a.address !== b.address || a.port !== b.port || a.status !== b.status) return false;
   const keys = new Set([...Object.keys(a.tags), ...Object.keys(b.tags)] as (keyof AgentTags)[]);
   for (const key of keys) if (key !== 'healthScore' && a.tags[key] !== b.tags[key]) return false;
