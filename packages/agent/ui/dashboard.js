@@ -1,7 +1,8 @@
-// The shoal agent dashboard: plain DOM, no framework. Members and raft are
-// polled each second (the agent's own view); the KV listing and the
-// services follow the agent's blocking queries (?index=&wait=), so changes
-// show as they commit. Every request goes to the agent that served the page.
+// The shoal agent dashboard: plain DOM, no framework. Members (with each
+// one's health score, from its gossip tags) and raft are polled each second
+// (the agent's own view); the KV listing and the services follow the
+// agent's blocking queries (?index=&wait=), so changes show as they commit.
+// Every request goes to the agent that served the page.
 
 const $ = (id) => document.getElementById(id);
 const MEMBER_STATUS = { 0: 'none', 1: 'alive', 2: 'leaving', 3: 'left', 4: 'failed' };
@@ -31,14 +32,34 @@ async function getJson(path, signal) {
   return { body: await res.json(), index: res.headers.get('x-consul-index') };
 }
 
+/**
+ * A member's health score: this agent's own live one, another's as it last
+ * gossiped it (the health_score tag), or null when unknown.
+ */
+function healthScoreOf(m, self) {
+  if (m.Name === self.Node && Number.isInteger(self.HealthScore)) return self.HealthScore;
+  const tag = m.Tags?.health_score;
+  return typeof tag === 'string' && /^\d{1,15}$/.test(tag) ? Number(tag) : null;
+}
+
+function healthCell(score, status) {
+  if (score === null) return ['—', 'health'];
+  const text = status === 'alive' ? String(score) : `${score} (last)`;
+  return [text, score === 0 ? 'health health-ok' : 'health health-degraded'];
+}
+
 function renderMembers(members, self) {
   const rows = [...members]
     .sort((a, b) => a.Name.localeCompare(b.Name))
     .map((m) => {
       const status = MEMBER_STATUS[m.Status] ?? String(m.Status);
-      const score = m.Name === self.Node && self.HealthScore !== null ? String(self.HealthScore) : '—';
-      const role = m.Tags.role === 'consul' ? 'server' : 'client';
-      return row([m.Name, `${m.Addr}:${m.Port}`, role, [status, `status status-${status}`], score], { 'data-member': m.Name, 'data-status': status });
+      const score = healthScoreOf(m, self);
+      const role = m.Tags?.role === 'consul' ? 'server' : 'client';
+      return row([m.Name, `${m.Addr}:${m.Port}`, role, [status, `status status-${status}`], healthCell(score, status)], {
+        'data-member': m.Name,
+        'data-status': status,
+        'data-health-score': score === null ? '' : String(score),
+      });
     });
   $('members').replaceChildren(...rows);
 }

@@ -2,12 +2,15 @@
 // whether it is a server, its datacenter, where its raft and HTTP listen,
 // and what it expects of bootstrapping. Servers find each other, bootstrap
 // raft and forward writes with nothing else. Consul carries the same facts
-// in serf tags.
+// in serf tags. It also tells its Lifeguard health score, for the dashboard
+// (health-score-publisher.ts keeps it current).
 //
 // The meta is a small JSON object ({"shoal":1, ...}) well under memberlist's
 // 512-byte limit. Decoding is total: meta from anything that is not a shoal
 // agent (a plain memberlist node, a newer format) decodes to undefined, and
-// the node is left out of everything the agent does.
+// the node is left out of everything the agent does. The health score is
+// informational only: a missing or malformed one decodes as unknown
+// (undefined) and leaves the rest of the tags standing.
 
 import { fromUtf8, utf8 } from '@shoal/kit';
 
@@ -26,6 +29,8 @@ export interface AgentTags {
   readonly bootstrapExpect?: number;
   /** Servers: true once its raft holds any state (bootstrapped, or joined a cluster). */
   readonly hasRaftState?: boolean;
+  /** Lifeguard's health score as last published (0 is healthy; higher: its own probes fail); undefined when unknown. */
+  readonly healthScore?: number;
 }
 
 const FORMAT = 1;
@@ -39,6 +44,7 @@ interface WireTags {
   raft?: string;
   expect?: number;
   state?: boolean;
+  hs?: number;
 }
 
 export function encodeAgentTags(tags: AgentTags): Uint8Array {
@@ -46,10 +52,12 @@ export function encodeAgentTags(tags: AgentTags): Uint8Array {
   if (tags.raftAddress !== undefined) wire.raft = tags.raftAddress;
   if (tags.bootstrapExpect !== undefined) wire.expect = tags.bootstrapExpect;
   if (tags.hasRaftState !== undefined) wire.state = tags.hasRaftState;
+  if (tags.healthScore !== undefined) wire.hs = tags.healthScore;
   return utf8(JSON.stringify(wire));
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
+const isHealthScore = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /** The tags in `meta`, or undefined when it is not a shoal agent's meta of this format. */
 export function decodeAgentTags(meta: Uint8Array): AgentTags | undefined {
@@ -61,7 +69,7 @@ export function decodeAgentTags(meta: Uint8Array): AgentTags | undefined {
     return undefined;
   }
   if (typeof wire !== 'object' || wire === null || wire.shoal !== FORMAT) return undefined;
-  const { role, dc, id, http, raft, expect, state } = wire;
+  const { role, dc, id, http, raft, expect, state, hs } = wire;
   if ((role !== 'server' && role !== 'client') || !isString(dc) || !isString(id) || !isString(http)) return undefined;
   if (raft !== undefined && !isString(raft)) return undefined;
   if (expect !== undefined && !(Number.isSafeInteger(expect) && (expect as number) > 0)) return undefined;
@@ -74,5 +82,6 @@ export function decodeAgentTags(meta: Uint8Array): AgentTags | undefined {
     ...(raft !== undefined ? { raftAddress: raft } : {}),
     ...(expect !== undefined ? { bootstrapExpect: expect as number } : {}),
     ...(state !== undefined ? { hasRaftState: state } : {}),
+    ...(isHealthScore(hs) ? { healthScore: hs } : {}),
   };
 }

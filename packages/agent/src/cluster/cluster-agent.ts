@@ -30,6 +30,7 @@ import { clientRole } from './client-role.js';
 import { type ClusterTiming, DEFAULT_CLUSTER_TIMING } from './cluster-timing.js';
 import { type GossipOptions, startGossip } from './gossip.js';
 import { GossipMembers } from './gossip-members.js';
+import { HealthScorePublisher } from './health-score-publisher.js';
 import { loadOrCreateNodeId } from './node-id.js';
 import { raftViewOf } from '../http/ui-handlers.js';
 import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
@@ -76,6 +77,9 @@ export interface ClusterAgentOptions {
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
+/** memberlist's Lifeguard awareness starts every node healthy. */
+const INITIAL_HEALTH_SCORE = 0;
+
 /** `address` as others should dial it: a wildcard host becomes `host`. */
 function advertisable(address: string, host: string): string {
   const hostPort = splitHostPort(address);
@@ -102,6 +106,7 @@ export class ClusterAgent {
   readonly #raftNode: RaftNode | undefined;
   readonly #role: AgentRole;
   readonly #startedAt: number;
+  readonly #healthScore: HealthScorePublisher;
   #tags: AgentTags;
   #api: AgentApi | undefined;
   #list: Memberlist | undefined;
@@ -133,7 +138,20 @@ export class ClusterAgent {
       httpAddress: '',
       ...(raftNode !== undefined ? { raftAddress: raftNode.address, hasRaftState: raftNode.hadState } : {}),
       ...(options.server?.bootstrapExpect !== undefined ? { bootstrapExpect: options.server.bootstrapExpect } : {}),
+      healthScore: INITIAL_HEALTH_SCORE,
     };
+    this.#healthScore = new HealthScorePublisher(
+      {
+        clock: this.#clock,
+        minIntervalMs: this.#timing.healthScorePublishMs,
+        score: () => this.#list?.healthScore(),
+        publish: (healthScore) => {
+          this.#tags = { ...this.#tags, healthScore };
+          this.#advertiseTags();
+        },
+      },
+      INITIAL_HEALTH_SCORE,
+    );
     const context: RoleContext = {
       name: this.name,
       datacenter: this.datacenter,
@@ -318,15 +336,16 @@ export class ClusterAgent {
   }
 
   #observe(node: Node): void {
-    const member = this.#members.observe(node);
-    if (member === undefined) return;
-    this.#options.events?.member?.(member);
-    this.#role.membersChanged();
+    const observed = this.#members.observe(node);
+    if (observed === undefined) return;
+    this.#options.events?.member?.(observed.member);
+    if (observed.changed) this.#role.membersChanged();
   }
 
   #housekeeping(): void {
     this.#members.sync((this.#list?.allNodes() ?? []).map((n) => n.node));
     this.#refreshTags();
+    this.#healthScore.sample();
     this.#role.housekeeping();
   }
 
@@ -334,6 +353,11 @@ export class ClusterAgent {
   #refreshTags(): void {
     if (this.#tags.hasRaftState !== false || !this.#role.hasRaftState()) return;
     this.#tags = { ...this.#tags, hasRaftState: true };
+    this.#advertiseTags();
+  }
+
+  /** Gossips the current tags (memberlist reads them back through the meta delegate). */
+  #advertiseTags(): void {
     this.#list?.updateNode(this.#timing.leaveBroadcastMs).catch((err: unknown) => this.#logger.debug({ err }, 'agent: tag update broadcast'));
   }
 }

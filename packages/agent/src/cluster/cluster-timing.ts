@@ -25,6 +25,12 @@ export interface ClusterTiming {
   readonly catchUpTimeoutMs: number;
   /** Longest wait for one raft configuration change. */
   readonly changeTimeoutMs: number;
+  /**
+   * Least time between two publications of this agent's Lifeguard health
+   * score in its gossip tags (each is a memberlist updateNode gossiped to
+   * every member; health-score-publisher.ts).
+   */
+  readonly healthScorePublishMs: number;
   /** Longest wait for the leave broadcast to go out. */
   readonly leaveBroadcastMs: number;
   /** How long a leaving server waits to see itself removed from raft (Consul waits the same). */
@@ -42,6 +48,7 @@ export const DEFAULT_CLUSTER_TIMING: ClusterTiming = {
   readTimeoutMs: 5_000,
   catchUpTimeoutMs: 5_000,
   changeTimeoutMs: 10_000,
+  healthScorePublishMs: 5_000,
   leaveBroadcastMs: 5_000,
   leaveDrainMs: 5_000,
 };

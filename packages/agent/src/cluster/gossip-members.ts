@@ -7,7 +7,19 @@ import type { Node } from '@shoal/memberlist';
 import type { Member, MemberView } from '../member-view.js';
 import type { AgentTags } from './agent-tags.js';
 import { MemberTracker } from './member-tracker.js';
-import { memberFromNode } from './members.js';
+import { memberFromNode, onlyHealthScoreDiffers } from './members.js';
+
+/** What one memberlist event said of an agent. */
+export interface MemberObservation {
+  readonly member: Member;
+  /**
+   * False when the event changed its health score and nothing else:
+   * listeners are not told then. Any other event tells them, even one that
+   * repeats what the tracker holds (the housekeeping sync may have recorded
+   * a change before its event arrived).
+   */
+  readonly changed: boolean;
+}
 
 export interface GossipMembersOptions {
   readonly selfName: string;
@@ -44,13 +56,15 @@ export class GossipMembers implements MemberView {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Records what a memberlist event says of `node` and tells the listeners; the member, when `node` is an agent. */
-  observe(node: Node): Member | undefined {
+  /** Records what a memberlist event says of `node` and tells the listeners, unless only its health score changed; undefined when `node` is not an agent. */
+  observe(node: Node): MemberObservation | undefined {
     const member = memberFromNode(node);
     if (member === undefined) return undefined;
+    const known = this.#tracker.get(member.name);
     this.#tracker.observe(member, this.#o.clock.now());
-    for (const listener of this.#listeners) listener();
-    return member;
+    const changed = known === undefined || !onlyHealthScoreDiffers(known, member);
+    if (changed) for (const listener of this.#listeners) listener();
+    return { member, changed };
   }
 
   /** Records every node memberlist knows, catching what events missed (this node's own join, before listeners exist). */

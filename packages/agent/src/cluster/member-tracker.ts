@@ -21,6 +21,11 @@ export class MemberTracker {
     this.#reconnectTimeoutMs = reconnectTimeoutMs;
   }
 
+  /** The member last recorded under `name`. */
+  get(name: string): Member | undefined {
+    return this.#entries.get(name)?.member;
+  }
+
   /** Records what memberlist says of a member now. */
   observe(member: Member, nowMs: number): void {
     const known = this.#entries.get(member.name);

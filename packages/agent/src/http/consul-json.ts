@@ -128,15 +128,24 @@ export function healthEntryJson(e: HealthEntry): object {
   return { Node: nodeJson(e.node), Service: agentServiceJson(e.service, e.node.datacenter), Checks: e.checks.map(checkJson) };
 }
 
+/** The serf tag of /v1/agent/members that carries a member's health score. */
+export const HEALTH_SCORE_TAG = 'health_score';
+
 /** serf's numeric member statuses (2 is leaving, which memberlist has no state for). */
 const MEMBER_STATUS: Record<MemberStatus, number> = { alive: 1, left: 3, failed: 4 };
 
-/** An agent's tags as Consul's serf tags: role "consul" for servers, "node" for client agents. */
+/**
+ * An agent's tags as Consul's serf tags: role "consul" for servers, "node"
+ * for client agents. One of shoal's own, which Consul's clients ignore:
+ * health_score, the member's Lifeguard health score as it last published it
+ * (absent when unknown).
+ */
 function serfTagsOf(tags: AgentTags): Record<string, string> {
   const out: Record<string, string> = { role: tags.role === 'server' ? 'consul' : 'node', dc: tags.datacenter, id: tags.nodeId };
   const raftPort = tags.raftAddress === undefined ? undefined : splitHostPort(tags.raftAddress)?.port;
   if (raftPort !== undefined) out.port = String(raftPort);
   if (tags.bootstrapExpect !== undefined) out.expect = String(tags.bootstrapExpect);
+  if (tags.healthScore !== undefined) out[HEALTH_SCORE_TAG] = String(tags.healthScore);
   return out;
 }
 

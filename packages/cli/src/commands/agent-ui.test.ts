@@ -1,7 +1,7 @@
 // The agent's dashboard at /ui/ (issue 16 item 6) in headless Chromium:
 // three `shoal agent --server` processes; the page, opened on one of them,
-// loads without console errors, shows three members alive, raft's state and a
-// service with its health,
+// loads without console errors, shows three members alive, each with a health
+// score, raft's state and a service with its health,
 // shows a SIGKILLed member turning failed, and a KV edit made in the page is
 // read back through the HTTP API. Chromium is Debian's package (scripts/
 // setup.sh installs it), driven by puppeteer-core. SHOAL_UI_SCREENSHOT=<file.png>
@@ -33,16 +33,27 @@ async function memberStatuses(page: Page): Promise<Record<string, string>> {
   return page.$$eval('#members tr[data-member]', (rows) => Object.fromEntries(rows.map((r) => [r.getAttribute('data-member'), r.getAttribute('data-status')])));
 }
 
-async function waitForMembers(page: Page, ok: (m: Record<string, string>) => boolean, timeoutMs: number, what: string): Promise<Record<string, string>> {
+/** Each member row's health score cell, by member name. */
+async function healthScores(page: Page): Promise<Record<string, string>> {
+  return page.$$eval('#members tr[data-member]', (rows) => Object.fromEntries(rows.map((r) => [r.getAttribute('data-member'), r.querySelector('td.health')?.textContent ?? ''])));
+}
+
+/** Waits until what `read` reads of the members table satisfies `ok`. */
+async function waitForRows(read: () => Promise<Record<string, string>>, ok: (m: Record<string, string>) => boolean, timeoutMs: number, what: string): Promise<Record<string, string>> {
   const deadline = Date.now() + timeoutMs;
   let last: Record<string, string> = {};
   while (Date.now() < deadline) {
-    last = await memberStatuses(page);
+    last = await read();
     if (ok(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${what}: not within ${timeoutMs} ms; members ${JSON.stringify(last)}`);
 }
+
+const waitForMembers = (page: Page, ok: (m: Record<string, string>) => boolean, timeoutMs: number, what: string): Promise<Record<string, string>> =>
+  waitForRows(() => memberStatuses(page), ok, timeoutMs, what);
+
+const isScore = (text: string | undefined): boolean => text !== undefined && /^\d+$/.test(text);
 
 test(`dashboard at /ui/ in headless ${CHROMIUM ?? 'Chromium (missing: run scripts/setup.sh)'}: three members, a killed one failed, a KV edit read back`, { timeout: 90_000 }, async () => {
   assert.ok(CHROMIUM, 'no Chromium: scripts/setup.sh installs Debian\'s chromium package');
@@ -82,6 +93,10 @@ test(`dashboard at /ui/ in headless ${CHROMIUM ?? 'Chromium (missing: run script
     // Three members, all alive; raft's view with a role and a term.
     const names = cluster.servers.map((s) => s.name).sort();
     await waitForMembers(page, (m) => names.every((n) => m[n] === 'alive') && Object.keys(m).length === 3, 20_000, 'three members alive');
+    // A health score for each: the page's own agent's live, the others' from their gossip tags.
+    await waitForRows(() => healthScores(page), (h) => names.every((n) => isScore(h[n])), 10_000, 'a health score for each member');
+    const apiMembers = JSON.parse((await httpCall(home.http, 'GET', '/v1/agent/members', undefined, 5000)).body) as { Name: string; Tags: Record<string, string> }[];
+    assert.deepEqual(apiMembers.map((m) => [m.Name, isScore(m.Tags.health_score)]), names.map((n) => [n, true]), JSON.stringify(apiMembers));
     await waitForText(page, '#raft [data-raft="Role"]', (t) => t === 'Follower', 10_000, 'raft role');
     const term = Number(await waitForText(page, '#raft [data-raft="Term"]', (t) => Number(t) >= 1, 10_000, 'raft term'));
     assert.ok(term >= 1);
@@ -117,6 +132,7 @@ test(`dashboard at /ui/ in headless ${CHROMIUM ?? 'Chromium (missing: run script
     const statuses = await memberStatuses(page);
     assert.equal(statuses[home.name], 'alive');
     assert.equal(statuses[leader.name], 'alive');
+    assert.match((await healthScores(page))[victim.name] ?? '', /^\d+ \(last\)$/, 'a failed member shows its last score');
     assert.deepEqual(consoleErrors, [], 'console errors');
 
     const screenshot = process.env.SHOAL_UI_SCREENSHOT;
