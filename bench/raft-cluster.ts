@@ -20,7 +20,9 @@
 // the order rotating. A cell's ops/s is over all its rounds, its p50 and p99
 // the median round's; leader_cpu_ms_per_op is the CPU time of the leader's
 // process (the whole process in "single") per apply.
-// Prints JSON lines: the setup with the bare write+fdatasync floor, one line
+// Prints JSON lines: the setup with the bare write+fdatasync floor and the
+// commit floor (commit-floor.ts: a quorum of durable writes over loopback
+// with no raft in it, the least a 1-client commit costs here), one line
 // per implementation, layout and client count, then per layout and client
 // count the shoal/Go ratios and the targets (multi layout).
 //   node --conditions=source --import tsx bench/raft-cluster.ts [--clients 1,32,256] [--ops 2000]
@@ -32,6 +34,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RaftImpl } from '../interop/harness/raft-node-process.js';
 import { startCluster, type BenchFigures, type Cluster, type Layout } from './raft-cluster/clusters.js';
+import { commitFloor } from './raft-cluster/commit-floor.js';
 import { fdatasyncFloor } from './raft-cluster/fdatasync-floor.js';
 import { diskOf } from './raft-log/disk.js';
 
@@ -75,6 +78,7 @@ process.once('SIGINT', () => void removeRoot().finally(() => process.exit(130)))
 const cpuProfileDir = args['cpu-prof'] === undefined ? undefined : resolve(args['cpu-prof']);
 
 const floor = await fdatasyncFloor(root, FLOOR_BYTES, 200);
+const quorumFloor = await commitFloor(root, FLOOR_BYTES, 500);
 console.log(
   JSON.stringify({
     bench: BENCH,
@@ -88,6 +92,7 @@ console.log(
     size: SIZE,
     shoal_parallel_append: PARALLEL_APPEND,
     fdatasync_floor: { bytes: FLOOR_BYTES, ...floor },
+    commit_floor: { bytes: FLOOR_BYTES, ...quorumFloor },
     loadavg: loadavg(),
     node: process.version,
   }),
@@ -192,6 +197,7 @@ for (const layout of LAYOUTS) {
         shoal_over_go_p50: ratio(shoal?.p50_ms, go?.p50_ms),
         shoal_over_go_p99: p99,
         shoal_p50_over_fdatasync_floor: ratio(shoal?.p50_ms, floor.p50_ms),
+        shoal_p50_over_commit_floor: ratio(shoal?.p50_ms, quorumFloor.p50_ms),
         shoal_over_go_leader_cpu_per_op: ratio(shoal?.cpu_ms_per_op, go?.cpu_ms_per_op),
         targets_met: targetsMet,
       }),
