@@ -107,6 +107,7 @@ export class ClusterAgent {
   #list: Memberlist | undefined;
   #tick: Timer | undefined;
   #stopped: Promise<void> | undefined;
+  readonly #internalClient: HttpInternalClient;
 
   private constructor(options: ClusterAgentOptions, nodeId: string, advertiseHost: string, random: Random, server: ServerState | undefined) {
     const raftNode = server?.raftNode;
@@ -142,7 +143,7 @@ export class ClusterAgent {
       logger: this.#logger,
       metrics: options.metrics ?? noopMetrics,
       directory: serverDirectory(() => this.#members.members(), this.datacenter),
-      client: new HttpInternalClient(this.#clock),
+      client: (this.#internalClient = new HttpInternalClient(this.#clock)),
       members: this.#members,
       tags: () => this.#tags,
     };
@@ -306,6 +307,7 @@ export class ClusterAgent {
       ['memberlist', this.#list && (() => this.#list!.shutdown())],
       ['http', this.#api && (() => this.#api!.close())],
       ['role', () => this.#role.close()],
+      ['internal client', () => Promise.resolve(this.#internalClient.close())],
     ];
     for (const [part, step] of steps) {
       if (step === undefined) continue;
