@@ -12,7 +12,8 @@
 // client count each system runs `--ops` operations, the order rotating. A
 // cell is the median round's ops/s, p50 and p99, the largest max, and the
 // CPU the three servers spent per op; any error fails it.
-// Prints JSON lines: the setup, one line per implementation, op and client
+// Prints JSON lines: the setup, each cluster's members (endpoints, leader,
+// process ids, for profiles), one line per implementation, op and client
 // count, then per op and client count the shoal/etcd ratios and the issue's
 // targets (PUT at 64 clients ≥ 0.8× etcd's ops/s, GET ≥ 1×), then done.
 //   node --conditions=source --import tsx bench/agent-kv.ts [--clients 1,64] [--ops 3000] [--warmup 500]
@@ -96,7 +97,9 @@ const cellKey = (impl: KvImpl, op: KvOp, clients: number): string => `${impl}/${
 try {
   for (const impl of args.impls) {
     const dir = join(root, impl);
-    clusters.set(impl, impl === 'shoal' ? await startShoalCluster(dir, cpuProfileDir) : await startEtcdCluster(dir));
+    const cluster = impl === 'shoal' ? await startShoalCluster(dir, cpuProfileDir) : await startEtcdCluster(dir);
+    clusters.set(impl, cluster);
+    console.log(JSON.stringify({ bench: BENCH, cluster: impl, endpoints: cluster.endpoints, leader: cluster.leader, pids: cluster.pids }));
   }
   for (const cluster of clusters.values()) await prepare(cluster);
   for (let round = 0; round < args.rounds; round++) {

@@ -29,6 +29,8 @@ test('bench/agent-kv --impl shoal: one line per op and client count, no errors, 
     assert.ok((cell.ops_per_s as number) > 0 && (cell.p50_ms as number) <= (cell.p99_ms as number) && (cell.p99_ms as number) <= (cell.max_ms as number), JSON.stringify(cell));
   }
   assert.equal(lines.filter((l) => l.ratios === true).length, 0, 'no ratio lines without etcd');
+  const cluster = lines.find((l) => l.cluster === 'shoal');
+  assert.ok(cluster && (cluster.endpoints as string[]).includes(cluster.leader as string), stdout);
   assert.deepEqual({ done: lines.at(-1)?.done, failed_cells: lines.at(-1)?.failed_cells }, { done: true, failed_cells: 0 });
 });
 
