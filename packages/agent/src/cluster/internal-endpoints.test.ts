@@ -30,11 +30,14 @@ const bytes = (body: string | Uint8Array): Uint8Array => (typeof body === 'strin
 
 test('internal endpoints: apply decodes the command, applies it and answers {index, result, leader}', async () => {
   let applied: Command | undefined;
-  const handler = createInternalHandler(leaderThat({ apply: async (c) => ((applied = c), { index: 9, result: { ok: true, value: utf8('v') } }) }));
-  const response = await handler({ method: 'POST', path: APPLY_PATH, body: encodeCommand(command) });
+  let proposed: Uint8Array | undefined;
+  const handler = createInternalHandler(leaderThat({ apply: async (c, encoded) => ((applied = c), (proposed = encoded), { index: 9, result: { ok: true, value: utf8('v') } }) }));
+  const body = encodeCommand(command);
+  const response = await handler({ method: 'POST', path: APPLY_PATH, body });
   assert.equal(response.status, 200);
   assert.equal(response.headers['content-type'], 'application/json');
   assert.deepEqual(applied, command);
+  assert.equal(proposed, body, 'the forwarded bytes are proposed as they came, not encoded again');
   assert.deepEqual(json(response.body), { index: 9, result: { ok: true, value: { $bytes: 'dg==' } }, leader: { name: 's1', http: '10.0.0.1:8500', raft: '10.0.0.1:8300' } });
   assert.deepEqual(decodeAnswer(APPLY_PATH, bytes(response.body)), { kind: 'applied', index: 9, result: { ok: true, value: utf8('v') }, leader: hint });
 });

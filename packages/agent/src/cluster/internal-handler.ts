@@ -15,8 +15,8 @@ export type InternalHandler = (request: InternalRequest) => Promise<ApiResponse>
 
 /** What the handler needs of this server as a leader. Each rejects with code ERR_NOT_LEADER, having done nothing, when it does not lead. */
 export interface LocalLeader {
-  /** Applies `command` (leader-apply.ts); `result` is what the store returned, possibly an Error. */
-  apply(command: Command): Promise<AppliedCommand>;
+  /** Applies `command` (leader-apply.ts), proposing `encoded` (its bytes) when given; `result` is what the store returned, possibly an Error. */
+  apply(command: Command, encoded?: Uint8Array): Promise<AppliedCommand>;
   /** Confirms leadership and returns the commit index a read must wait for. */
   readIndex(): Promise<number>;
   /** Restarts a session's TTL; false when there is no such session. */
@@ -50,7 +50,7 @@ export function createInternalHandler(leader: LocalLeader): InternalHandler {
       }
       const decoded = decodeCommand(body);
       if (!decoded.ok) return refuse(400, 'ERR_BAD_INTERNAL_REQUEST', `apply needs an encoded command as its body: ${decoded.error.message}`);
-      const { index, result } = await leader.apply(decoded.value);
+      const { index, result } = await leader.apply(decoded.value, body);
       if (result instanceof Error) {
         return respond(200, { kind: 'apply-error', index, error: { code: codeOf(result) ?? 'ERR_APPLY', message: result.message }, ...hint() });
       }
