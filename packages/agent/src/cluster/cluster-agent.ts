@@ -33,6 +33,7 @@ import { GossipMembers } from './gossip-members.js';
 import { loadOrCreateNodeId } from './node-id.js';
 import { raftViewOf } from '../http/ui-handlers.js';
 import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
+import { BatchingInternalClient } from './batching-internal-client.js';
 import { HttpInternalClient } from './real-internal-client.js';
 import { serverDirectory } from './server-directory.js';
 import { ServerRole } from './server-role.js';
@@ -143,7 +144,7 @@ export class ClusterAgent {
       logger: this.#logger,
       metrics: options.metrics ?? noopMetrics,
       directory: serverDirectory(() => this.#members.members(), this.datacenter),
-      client: (this.#internalClient = new HttpInternalClient(this.#clock)),
+      client: new BatchingInternalClient((this.#internalClient = new HttpInternalClient(this.#clock))),
       members: this.#members,
       tags: () => this.#tags,
     };
