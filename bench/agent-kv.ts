@@ -3,7 +3,9 @@
 // etcd members (the Debian package's, default fsync), all on loopback, under
 // one load generator: `--clients` closed loops, each on its own keep-alive
 // connection to one member, round-robin over the three (a Consul client
-// talks to its local agent, an etcd client to any member). PUT writes
+// talks to its local agent, an etcd client to any member), the first client
+// on the next member each round (so one client meets the leader in one of
+// three rounds on both systems, whoever leads). PUT writes
 // `--size`-byte values; GET is linearizable on both (Consul's default
 // consistency, a read index on raft's leader; etcd's default range). Keys
 // spread over `--keys`; every key is written before the cells, so every GET
@@ -72,12 +74,12 @@ const maxClients = Math.max(...args.clients);
 /** Operation numbers go on counting across cells, so every PUT writes a value of its own. */
 const nextOp = new Map<KvImpl, number>();
 
-async function measure(cluster: KvCluster, op: KvOp, clients: number, ops: number): Promise<RoundFigures> {
+async function measure(cluster: KvCluster, op: KvOp, clients: number, ops: number, round = 0): Promise<RoundFigures> {
   const pids = Object.values(cluster.pids);
   const firstOp = nextOp.get(cluster.impl) ?? 0;
   nextOp.set(cluster.impl, firstOp + ops);
   const cpuBefore = cpuMsOf(pids);
-  const figures = await runLoad({ impl: cluster.impl, op, endpoints: cluster.endpoints, clients, ops, firstOp, size: args.size, keys: args.keys });
+  const figures = await runLoad({ impl: cluster.impl, op, endpoints: cluster.endpoints, firstEndpoint: round, clients, ops, firstOp, size: args.size, keys: args.keys });
   return { ...figures, cluster_cpu_ms_per_op: (cpuMsOf(pids) - cpuBefore) / Math.max(1, figures.ops) };
 }
 
@@ -109,7 +111,7 @@ try {
         const order = (round + o + c) % 2 === 0 ? args.impls : [...args.impls].reverse();
         for (const impl of order) {
           const k = cellKey(impl, op, clients);
-          runs.set(k, [...(runs.get(k) ?? []), await measure(clusters.get(impl)!, op, clients, args.ops)]);
+          runs.set(k, [...(runs.get(k) ?? []), await measure(clusters.get(impl)!, op, clients, args.ops, round)]);
         }
       }
     }

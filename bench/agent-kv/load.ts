@@ -1,6 +1,6 @@
 // The load generator, the same for both systems: `clients` closed loops, each
 // on its own keep-alive connection to one member (round-robin over the
-// members), together issuing `ops` operations numbered from `firstOp`
+// members, from `firstEndpoint`), together issuing `ops` operations numbered from `firstOp`
 // (operation n works on key n mod `keys`). Every answer is checked; a wrong
 // one or none within the timeout counts as an error.
 import { Agent, request } from 'node:http';
@@ -14,6 +14,8 @@ export interface LoadOptions {
   readonly op: KvOp;
   /** host:port of each member's HTTP API. */
   readonly endpoints: readonly string[];
+  /** Client c talks to endpoints[(c + firstEndpoint) mod n]: rounds rotate it, so one client meets leader and followers alike. */
+  readonly firstEndpoint?: number;
   readonly clients: number;
   readonly ops: number;
   readonly firstOp: number;
@@ -61,7 +63,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadFigures> {
   let firstError: string | undefined;
   const agents = Array.from({ length: o.clients }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
   const client = async (c: number): Promise<void> => {
-    const endpoint = o.endpoints[c % o.endpoints.length]!;
+    const endpoint = o.endpoints[(c + (o.firstEndpoint ?? 0)) % o.endpoints.length]!;
     while (issued < o.ops) {
       const n = o.firstOp + issued++;
       const key = keyOf(n, o.keys);
