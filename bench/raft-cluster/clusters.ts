@@ -12,6 +12,7 @@ import { trackChild } from '../../interop/harness/children.js';
 import { buildGoProgram } from '../../interop/harness/go-build.js';
 import { freeLoopbackPorts, startRaftNode, type RaftImpl, type RaftNodeProcess } from '../../interop/harness/raft-node-process.js';
 import { agreedLeader } from '../../interop/harness/raft-node-waits.js';
+import { withCpuProfiling } from './cpu-profile-env.js';
 
 export type Layout = 'multi' | 'single';
 
@@ -106,27 +107,12 @@ async function startSingle(impl: RaftImpl, dir: string, parallelAppend: boolean)
   };
 }
 
-const CPU_PROFILE_PRELOAD = fileURLToPath(new URL('cpu-profile.mjs', import.meta.url));
-
 /**
  * Starts the cluster on fresh stores under `dir`. With `cpuProfileDir`,
  * every shoal process writes a .cpuprofile there when it exits cleanly (on
- * stop()): NODE_OPTIONS refuses --cpu-prof, so a preload does it, set only
- * while they spawn.
+ * stop()).
  */
 export async function startCluster(impl: RaftImpl, layout: Layout, dir: string, parallelAppend: boolean, cpuProfileDir?: string): Promise<Cluster> {
   await mkdir(dir, { recursive: true });
-  const saved = { options: process.env.NODE_OPTIONS, dir: process.env.SHOAL_CPU_PROF_DIR };
-  if (impl === 'shoal' && cpuProfileDir !== undefined) {
-    process.env.NODE_OPTIONS = `${saved.options ?? ''} --import=${CPU_PROFILE_PRELOAD}`.trim();
-    process.env.SHOAL_CPU_PROF_DIR = cpuProfileDir;
-  }
-  try {
-    return await (layout === 'multi' ? startMulti(impl, dir, parallelAppend) : startSingle(impl, dir, parallelAppend));
-  } finally {
-    for (const [name, value] of [['NODE_OPTIONS', saved.options], ['SHOAL_CPU_PROF_DIR', saved.dir]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
+  return withCpuProfiling(impl === 'shoal' ? cpuProfileDir : undefined, () => (layout === 'multi' ? startMulti(impl, dir, parallelAppend) : startSingle(impl, dir, parallelAppend)));
 }

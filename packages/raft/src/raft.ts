@@ -360,6 +360,14 @@ export class Raft {
   }
 
   /**
+   * Resolves once the FSM has applied `index` (or restored a snapshot past
+   * it); at once if it has. It never rejects: bound the wait yourself.
+   */
+  waitApplied(index: number): Promise<void> {
+    return this.#core.fsmRunner.waitApplied(index);
+  }
+
+  /**
    * The servers of the latest configuration, each with how far its log
    * matches the leader's as the leader knows it (`matchIndex`): set on the
    * leader only, and only for voters; followers see the configuration alone.

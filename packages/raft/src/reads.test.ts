@@ -241,3 +241,27 @@ test('lease reads rely on equal heartbeat timeouts: a leader assuming a longer o
   assert.deepEqual(first.fsm.texts(), ['old'], 'and would serve a stale read: hence the equal-timeouts requirement');
   await c.shutdown();
 });
+
+test('waitApplied resolves on a follower once its FSM applies the index, not before; at once for an index applied already', async () => {
+  const c = await TestCluster.create({ nodes: 3, seed: 82 });
+  const leader = await c.waitForLeader();
+  await leader.raft.apply(text('first'));
+  const follower = c.followers()[0]!;
+  await c.waitFor(() => follower.raft.appliedIndex() >= leader.raft.appliedIndex(), 'the follower to catch up');
+  const applied = follower.raft.appliedIndex();
+  let early = false;
+  await follower.raft.waitApplied(applied).then(() => (early = true));
+  assert.equal(early, true, 'an index applied already');
+  c.disconnect(follower.id);
+  await leader.raft.apply(text('second'));
+  const target = leader.raft.appliedIndex();
+  let reached = false;
+  const wait = follower.raft.waitApplied(target).then(() => (reached = true));
+  await c.advance(50);
+  assert.equal(reached, false, 'resolved before the follower applied the entry');
+  c.heal();
+  await c.waitFor(() => reached, 'the follower to apply the entry');
+  await wait;
+  assert.ok(follower.raft.appliedIndex() >= target);
+  await c.shutdown();
+});

@@ -34,6 +34,7 @@ import { HealthScorePublisher } from './health-score-publisher.js';
 import { loadOrCreateNodeId } from './node-id.js';
 import { raftViewOf } from '../http/ui-handlers.js';
 import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
+import { BatchingInternalClient } from './batching-internal-client.js';
 import { HttpInternalClient } from './real-internal-client.js';
 import { serverDirectory } from './server-directory.js';
 import { ServerRole } from './server-role.js';
@@ -112,6 +113,7 @@ export class ClusterAgent {
   #list: Memberlist | undefined;
   #tick: Timer | undefined;
   #stopped: Promise<void> | undefined;
+  readonly #internalClient: HttpInternalClient;
 
   private constructor(options: ClusterAgentOptions, nodeId: string, advertiseHost: string, random: Random, server: ServerState | undefined) {
     const raftNode = server?.raftNode;
@@ -160,7 +162,7 @@ export class ClusterAgent {
       logger: this.#logger,
       metrics: options.metrics ?? noopMetrics,
       directory: serverDirectory(() => this.#members.members(), this.datacenter),
-      client: new HttpInternalClient(this.#clock),
+      client: new BatchingInternalClient((this.#internalClient = new HttpInternalClient(this.#clock))),
       members: this.#members,
       tags: () => this.#tags,
     };
@@ -324,6 +326,7 @@ export class ClusterAgent {
       ['memberlist', this.#list && (() => this.#list!.shutdown())],
       ['http', this.#api && (() => this.#api!.close())],
       ['role', () => this.#role.close()],
+      ['internal client', () => Promise.resolve(this.#internalClient.close())],
     ];
     for (const [part, step] of steps) {
       if (step === undefined) continue;

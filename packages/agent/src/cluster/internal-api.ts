@@ -8,6 +8,11 @@
 //     200 {"index":N,"result":R,"leader":HINT}   applied at N; R is what the store returned
 //     200 {"index":N,"error":{"code","message"},"leader":HINT}
 //                                                applied at N, and the store refused it
+//   POST /v1/internal/shoal/apply-batch
+//     body: several commands, framed (apply-batch.ts), proposed in their order
+//     200 framed answers, one per command, each the status and body apply would
+//         have answered for it alone
+//     400 the framing is malformed (nothing was done)
 //   POST /v1/internal/shoal/read-index
 //     body: empty
 //     200 {"index":N,"leader":HINT}              the leader's confirmed commit index
@@ -30,6 +35,8 @@ import { decodeTaggedJson, encodeTaggedJson } from './tagged-json.js';
 
 export const INTERNAL_PATH_PREFIX = '/v1/internal/shoal/';
 export const APPLY_PATH = `${INTERNAL_PATH_PREFIX}apply`;
+/** Several applies at once (apply-batch.ts). */
+export const APPLY_BATCH_PATH = `${INTERNAL_PATH_PREFIX}apply-batch`;
 export const READ_INDEX_PATH = `${INTERNAL_PATH_PREFIX}read-index`;
 /** Followed by the session ID. */
 export const SESSION_RENEW_PATH = `${INTERNAL_PATH_PREFIX}session-renew/`;

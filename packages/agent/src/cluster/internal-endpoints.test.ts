@@ -9,7 +9,8 @@ import { StateError } from '../errors.js';
 import { encodeCommand } from '../state/codec.js';
 import type { Command } from '../state/commands.js';
 import { StateStore } from '../state/store.js';
-import { APPLY_PATH, decodeAnswer, encodeAnswer, READ_INDEX_PATH, SESSION_RENEW_PATH, type LeaderHint } from './internal-api.js';
+import { decodeBatchAnswer, encodeBatchRequest } from './apply-batch.js';
+import { APPLY_BATCH_PATH, APPLY_PATH, decodeAnswer, encodeAnswer, READ_INDEX_PATH, SESSION_RENEW_PATH, type LeaderHint } from './internal-api.js';
 import { createInternalHandler, type LocalLeader } from './internal-handler.js';
 import { decodeTaggedJson, encodeTaggedJson } from './tagged-json.js';
 
@@ -30,11 +31,14 @@ const bytes = (body: string | Uint8Array): Uint8Array => (typeof body === 'strin
 
 test('internal endpoints: apply decodes the command, applies it and answers {index, result, leader}', async () => {
   let applied: Command | undefined;
-  const handler = createInternalHandler(leaderThat({ apply: async (c) => ((applied = c), { index: 9, result: { ok: true, value: utf8('v') } }) }));
-  const response = await handler({ method: 'POST', path: APPLY_PATH, body: encodeCommand(command) });
+  let proposed: Uint8Array | undefined;
+  const handler = createInternalHandler(leaderThat({ apply: async (c, encoded) => ((applied = c), (proposed = encoded), { index: 9, result: { ok: true, value: utf8('v') } }) }));
+  const body = encodeCommand(command);
+  const response = await handler({ method: 'POST', path: APPLY_PATH, body });
   assert.equal(response.status, 200);
   assert.equal(response.headers['content-type'], 'application/json');
   assert.deepEqual(applied, command);
+  assert.equal(proposed, body, 'the forwarded bytes are proposed as they came, not encoded again');
   assert.deepEqual(json(response.body), { index: 9, result: { ok: true, value: { $bytes: 'dg==' } }, leader: { name: 's1', http: '10.0.0.1:8500', raft: '10.0.0.1:8300' } });
   assert.deepEqual(decodeAnswer(APPLY_PATH, bytes(response.body)), { kind: 'applied', index: 9, result: { ok: true, value: utf8('v') }, leader: hint });
 });
@@ -129,4 +133,39 @@ test('tagged JSON: bytes (Buffers too) survive, nested anywhere; undefined field
   assert.deepEqual(back, { a: utf8('hi'), list: [Uint8Array.of(0, 255), { deep: new Uint8Array(0) }], n: 1, s: 'x' });
   assert.ok((back.list as unknown[])[0] instanceof Uint8Array);
   assert.equal(decodeTaggedJson(encodeTaggedJson(undefined)), null);
+});
+
+test('internal endpoints: apply-batch proposes its commands in order and answers each as apply would alone; bad framing is a 400', async () => {
+  const proposed: Command[] = [];
+  const refusal = new StateError('ERR_INVALID_SESSION', 'invalid session');
+  const handler = createInternalHandler(
+    leaderThat({
+      apply: (c) => {
+        proposed.push(c);
+        const n = proposed.length;
+        if (n === 2) return Promise.resolve({ index: 11, result: refusal });
+        if (n === 3) return Promise.reject(new NotLeaderError('10.0.0.2:8300', 's2'));
+        return Promise.resolve({ index: 10 + n, result: true });
+      },
+    }),
+  );
+  const commands: Command[] = ['a', 'b', 'c', 'd'].map((key) => ({ type: 'kv', op: { verb: 'set', key, value: utf8(key) } }));
+  const response = await handler({ method: 'POST', path: APPLY_BATCH_PATH, body: encodeBatchRequest(commands.map(encodeCommand)) });
+  assert.equal(response.status, 200);
+  assert.deepEqual(proposed, commands);
+  const alone = await Promise.all(
+    [
+      leaderThat({ apply: async () => ({ index: 11, result: true }) }),
+      leaderThat({ apply: async () => ({ index: 11, result: refusal }) }),
+      leaderThat({ apply: () => Promise.reject(new NotLeaderError('10.0.0.2:8300', 's2')) }),
+      leaderThat({ apply: async () => ({ index: 14, result: true }) }),
+    ].map((l, i) => createInternalHandler(l)({ method: 'POST', path: APPLY_PATH, body: encodeCommand(commands[i]!) })),
+  );
+  assert.deepEqual(
+    decodeBatchAnswer(bytes(response.body), 4),
+    alone.map((a) => ({ status: a.status, body: bytes(a.body) })),
+  );
+  const bad = await handler({ method: 'POST', path: APPLY_BATCH_PATH, body: new Uint8Array([0, 0, 0, 9]) });
+  assert.equal(bad.status, 400);
+  assert.equal(proposed.length, 4, 'nothing proposed for a malformed batch');
 });

@@ -16,6 +16,7 @@ import type { Command } from '../state/commands.js';
 import { APPLY_PATH, decodeAnswer, type InternalAnswer, type LeaderHint, READ_INDEX_PATH, RETRYABLE_CODES, SESSION_RENEW_PATH } from './internal-api.js';
 import type { InternalClient } from './internal-client.js';
 import type { LocalLeader } from './internal-handler.js';
+import { ReadIndexBatch } from './read-index-batch.js';
 
 export type Route =
   /** This server leads: use its raft. */
@@ -104,9 +105,18 @@ export class LeaderChannel {
     );
   }
 
-  /** The commit index a linearizable read must wait for; `local` when this server's raft answered (and has applied it). */
+  /**
+   * The commit index a linearizable read must wait for, from a round that
+   * began after this call; `local` when this server's raft answered (and has
+   * applied it).
+   */
   readIndex(signal?: AbortSignal): Promise<{ index: number; local: boolean }> {
-    return this.#run<{ index: number; local: boolean }>(
+    return this.#reads.read(signal);
+  }
+
+  /** Concurrent reads share rounds; a round is not aborted by one reader, and is bounded by leaderWaitMs and requestTimeoutMs. */
+  readonly #reads = new ReadIndexBatch(() =>
+    this.#run<{ index: number; local: boolean }>(
       {
         name: 'read-index',
         path: READ_INDEX_PATH,
@@ -118,9 +128,9 @@ export class LeaderChannel {
           throw badAnswer(answer, 'read-index');
         },
       },
-      signal,
-    );
-  }
+      undefined,
+    ),
+  );
 
   /** Restarts session `id`'s TTL on the leader; false when the leader has no such session. Renewing twice is harmless, so it is retried like a read. */
   renewSession(id: string, signal?: AbortSignal): Promise<boolean> {

@@ -25,7 +25,7 @@ export class RaftLocalLeader implements LocalLeader {
     this.#options = options;
   }
 
-  apply: LeaderApply = (command) => this.#options.apply(command);
+  apply: LeaderApply = (command, encoded) => this.#options.apply(command, encoded);
 
   async readIndex(): Promise<number> {
     const { index } = await this.#options.raft.readIndex({ timeoutMs: this.#options.readTimeoutMs });

@@ -1,9 +1,14 @@
-// InternalClient over node:http. One connection per request: the internal
-// endpoints carry forwarded writes and read-index rounds, not a hot path, and
-// a fresh connection makes "never connected" (safe to retry elsewhere) exact,
-// where a reused keep-alive socket could fail either way.
+// InternalClient over node:http, on kept-alive connections: the internal
+// endpoints carry every write and linearizable read a follower serves, and a
+// connection per request cost the leader and the follower more than the
+// request itself (bench/agent-kv). A request that fails before its
+// connection is made ("never connected") is safe to retry elsewhere; one
+// sent on a reused connection may have arrived, as any sent request may.
+// Idle connections are dropped after IDLE_MS, well before the server drops
+// them (node's keep-alive timeout, 5 s), so a request never goes out on a
+// connection the server is closing as idle.
 
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { type Clock, TimeoutError } from '@shoal/kit';
 import { splitHostPort } from '@shoal/memberlist';
 import { TargetUnreachableError } from '../errors.js';
@@ -12,11 +17,20 @@ import type { InternalClient } from './internal-client.js';
 /** Answers larger than this are refused: internal answers are small. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
+/** How long an idle connection stays open for the next request. */
+const IDLE_MS = 1000;
+
 export class HttpInternalClient implements InternalClient {
   readonly #clock: Clock;
+  readonly #agent = new Agent({ keepAlive: true, timeout: IDLE_MS });
 
   constructor(clock: Clock) {
     this.#clock = clock;
+  }
+
+  /** Closes the idle connections; requests under way go on. */
+  close(): void {
+    this.#agent.destroy();
   }
 
   post(target: string, path: string, body: Uint8Array, options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ status: number; body: Uint8Array }> {
@@ -30,7 +44,7 @@ export class HttpInternalClient implements InternalClient {
         port: hostPort.port,
         method: 'POST',
         path,
-        agent: false,
+        agent: this.#agent,
         headers: { 'content-type': 'application/octet-stream', 'content-length': body.length },
       });
       const timer = this.#clock.after(options.timeoutMs, () => req.destroy(new TimeoutError(`no answer from ${target} in ${options.timeoutMs} ms`)));

@@ -4,15 +4,12 @@
 // follower waits until its own store has applied that index. Session
 // renewals reach the leader the same way.
 
-import { type Clock, sleep } from '@shoal/kit';
+import type { Clock, Timer } from '@shoal/kit';
 import { RaftState, type Raft } from '@shoal/raft';
 import { BarrierTimeoutError } from '../errors.js';
 import type { LeadershipView, Replicator, WriteResult } from '../replicator.js';
 import type { Command } from '../state/commands.js';
 import type { LeaderChannel } from './leader-channel.js';
-
-/** How often a follower checks its applied index while it catches up to a read index. */
-const APPLIED_POLL_MS = 5;
 
 export interface ServerReplicatorOptions {
   readonly raft: Raft;
@@ -56,12 +53,23 @@ export class ServerReplicator implements Replicator {
     };
   }
 
+  /** Until this server's FSM has applied `index`: woken by raft as it applies, bounded by catchUpTimeoutMs and `signal`. */
   async #waitApplied(index: number, signal: AbortSignal | undefined): Promise<void> {
     const { raft, clock, catchUpTimeoutMs } = this.#options;
-    const deadline = clock.now() + catchUpTimeoutMs;
-    while (raft.appliedIndex() < index) {
-      if (clock.now() >= deadline) throw new BarrierTimeoutError(index, raft.appliedIndex(), catchUpTimeoutMs);
-      await sleep(clock, APPLIED_POLL_MS, signal);
+    if (raft.appliedIndex() >= index) return;
+    signal?.throwIfAborted();
+    let timer: Timer | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = clock.after(catchUpTimeoutMs, () => reject(new BarrierTimeoutError(index, raft.appliedIndex(), catchUpTimeoutMs)));
+        onAbort = () => reject(signal!.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        raft.waitApplied(index).then(resolve, reject);
+      });
+    } finally {
+      timer?.cancel();
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
   }
 }

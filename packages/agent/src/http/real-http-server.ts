@@ -57,7 +57,10 @@ function send(res: ServerResponse, response: ApiResponse, closeAfter: boolean): 
 
 async function serve(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const aborted = new AbortController();
-  res.on('close', () => aborted.abort());
+  // Only a request left unanswered is aborted: aborting makes a DOMException, a cost every closed connection would pay.
+  res.on('close', () => {
+    if (!res.writableFinished) aborted.abort();
+  });
   let url: URL;
   let path: string;
   try {

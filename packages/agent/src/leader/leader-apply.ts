@@ -25,11 +25,12 @@ export interface AppliedCommand {
   readonly result: unknown;
 }
 
-export type LeaderApply = (command: Command) => Promise<AppliedCommand>;
+/** `encoded`, when given, is `command` as encodeCommand wrote it (a forwarded write's bytes): proposed as it is, not encoded again. */
+export type LeaderApply = (command: Command, encoded?: Uint8Array) => Promise<AppliedCommand>;
 
 export function createLeaderApply(options: LeaderApplyOptions): LeaderApply {
   const { raft, lockDelays, timeoutMs = 10_000 } = options;
-  return async (command) => {
+  return async (command, encoded) => {
     if (raft.state !== RaftState.Leader) {
       // Before the lock-delay check: a follower's answer would not be the leader's.
       const { id, address } = raft.leaderWithId();
@@ -46,7 +47,7 @@ export function createLeaderApply(options: LeaderApplyOptions): LeaderApply {
       });
       if (errors.length > 0) return { index: raft.appliedIndex(), result: { errors } satisfies TxnResult };
     }
-    const { index, response } = await raft.apply(encodeCommand(command), { timeoutMs });
+    const { index, response } = await raft.apply(encoded ?? encodeCommand(command), { timeoutMs });
     return { index, result: response };
   };
 }
