@@ -94,3 +94,21 @@ test('PeerDispatcher: no peer to choose fails the request', { timeout: 60_000 },
     await agent.close();
   }
 });
+
+test('PeerDispatcher: an inner dispatcher that throws after waiting for a peer fails the request, not the process', { timeout: 10_000 }, async () => {
+  const peerList = new PeerList({ transport: new RefCountedTransport((id) => new RetainablePeer(id, 'available')), implementation: roundRobin(), seed: 1 });
+  peerList.start();
+  const refused = new Error('inner dispatcher refused');
+  const dispatcher = new PeerDispatcher({ list: peerList, dispatcher: { dispatch: () => { throw refused; } }, chooseTimeoutMs: 5_000 });
+  try {
+    // No peer yet: the choice waits, so the inner dispatch runs after dispatch() has returned.
+    const response = dispatcher.request({ origin: 'http://web.service', path: '/', method: 'GET' });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(peerList.numWaiting, 1);
+    peerList.update({ additions: ['127.0.0.1:1'] });
+    await assert.rejects(response, (error) => error === refused);
+    assert.equal(peerList.pending('127.0.0.1:1'), 0, 'the choice ended');
+  } finally {
+    peerList.stop();
+  }
+});

@@ -75,15 +75,20 @@ export class PeerDispatcher extends Dispatcher {
     }
     if (chosen instanceof Promise) {
       chosen.then(
-        (c) => void this.#send(options, h, c),
+        (c) => void this.#send(options, h, c, true),
         (error: unknown) => fail(h, error),
       );
       return true;
     }
-    return this.#send(options, h, chosen);
+    return this.#send(options, h, chosen, false);
   }
 
-  #send(options: Dispatcher.DispatchOptions, h: HandlerLike, chosen: Chosen): boolean {
+  /**
+   * `deferred`: the caller's dispatch() has already returned, so an inner
+   * dispatch that throws must end the request through its handler; a throw
+   * would only become an unhandled rejection and leave the request hanging.
+   */
+  #send(options: Dispatcher.DispatchOptions, h: HandlerLike, chosen: Chosen, deferred: boolean): boolean {
     const peer = chosen.id;
     const onFinish = chosen.onFinish; // read now: the lease is recycled after onFinish
     let done = false;
@@ -141,8 +146,11 @@ export class PeerDispatcher extends Dispatcher {
     try {
       return this.#o.dispatcher.dispatch({ ...options, origin }, wrapped as unknown as Dispatcher.DispatchHandler);
     } catch (error) {
+      const reported = done; // the inner dispatcher ended the request through the handler, then threw
       finish(error);
-      throw error;
+      if (!deferred) throw error;
+      if (!reported) fail(h, error);
+      return false;
     }
   }
 
