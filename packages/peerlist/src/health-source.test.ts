@@ -160,3 +160,32 @@ test('no X-Consul-Index: answers are paced by the minimum backoff, not a hot loo
   await http.next();
   await source.stop();
 });
+
+test('a throwing onChange is reported to onError, and the next blocking query goes out at once', { timeout: 60_000 }, async () => {
+  const http = new FakeHttp();
+  const clock = new ManualClock();
+  const { list, updates } = recorder();
+  const errors: unknown[] = [];
+  const listenerFailure = new Error('listener failed');
+  const source = new HealthServiceSource({
+    agent: 'http://a',
+    service: 'web',
+    list,
+    fetch: http.fetch,
+    clock,
+    onError: (e) => errors.push(e),
+    onChange: () => {
+      throw listenerFailure;
+    },
+  });
+  source.start();
+  let req = await http.next();
+  req.resolve(FakeHttp.answer(200, JSON.stringify([entry('a', 80)]), 3));
+  req = await http.next();
+  assert.match(req.url, /index=3/, 'the next blocking query is sent');
+  assert.deepEqual(errors, [listenerFailure]);
+  assert.equal(source.stats.errors, 0, 'not counted as a failed request');
+  assert.deepEqual(updates, [{ additions: ['10.0.0.9:80'], removals: [] }]);
+  await source.stop();
+  assert.ok(req.signal.aborted);
+});

@@ -59,7 +59,7 @@ export interface HealthServiceSourceOptions {
   token?: string;
   /** Peer identifier of an instance (default "address:port", IPv6 in brackets). */
   peerId?: (instance: ServiceInstance) => string;
-  /** Receives each failed request, bad status, malformed body and list update failure. */
+  /** Receives each failed request, bad status, malformed body, list update failure and onChange throw. */
   onError?: (error: unknown) => void;
   /** Called after each applied answer with the current instances. */
   onChange?: (instances: readonly ServiceInstance[]) => void;
@@ -169,7 +169,11 @@ export class HealthServiceSource {
     this.#loop = this.#run(abort.signal);
   }
 
-  /** Aborts the request in flight and resolves when the watch has ended. */
+  /**
+   * Aborts the request in flight (a blocking query may otherwise wait
+   * `waitMs`), cancels a pending backoff, and resolves when the watch has
+   * ended; after that the source holds no socket or timer.
+   */
   async stop(): Promise<void> {
     const loop = this.#loop;
     this.#abort?.abort();
@@ -254,6 +258,10 @@ export class HealthServiceSource {
         this.#onError(error);
       }
     }
-    this.#o.onChange?.(instances);
+    try {
+      this.#o.onChange?.(instances);
+    } catch (error) {
+      this.#onError(error); // a throwing listener is not a failed query: no error count, no backoff
+    }
   }
 }
