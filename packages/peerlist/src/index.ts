@@ -24,3 +24,15 @@ export {
   type AvailabilityGate,
   type UpdatableList,
 } from './memberlist-binding.js';
+export {
+  HealthServiceSource,
+  HealthSourceError,
+  HealthSourceErrorCode,
+  parseHealthService,
+  type HealthServiceSourceOptions,
+  type HealthSourceStats,
+  type HealthFetch,
+  type HealthResponse,
+  type ServiceInstance,
+} from './health-source.js';
+export { PeerDispatcher, PeerStatusError, type PeerDispatcherOptions, type ChoosingList } from './peer-dispatcher.js';

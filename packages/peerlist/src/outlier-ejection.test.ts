@@ -98,3 +98,13 @@ test('a peer removed while ejected takes its timer with it', () => {
   list.update({ additions: ['a'] });
   assert.equal(ejection.choosable(), 2);
 });
+
+test('a stopped list leaves no ejection timer behind', () => {
+  const { clock, ejection, list, traffic } = setup(['a', 'b']);
+  traffic(6, ['a']);
+  assert.equal(ejection.ejectedCount, 1);
+  assert.equal(clock.pendingCount, 1);
+  list.stop();
+  assert.equal(clock.pendingCount, 0);
+  assert.equal(ejection.ejectedCount, 0);
+});

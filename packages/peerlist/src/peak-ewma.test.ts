@@ -53,6 +53,34 @@ test('cost is latency × (pending + 1): the faster peer wins until its queue out
   for (let i = 0; i < 20; i++) assert.equal(ewma.choose(undefined)!.id, 'slow');
 });
 
+test('a new peer among measured ones: a prior above their latency waits for it to decay; a prior of 0 is tried at once', () => {
+  for (const [prior, firstChosenAfterMs] of [
+    [30, 10_000 * Math.log(30 / 1)], // the docs' 34 s
+    [0, 0],
+  ] as const) {
+    const clock = new ManualClock();
+    const ewma = new PeakEwma({ clock, seed: 5, decayMs: 10_000, defaultRttMs: prior });
+    const old = [new Peer('a'), new Peer('b')];
+    const entries = old.map((p) => ewma.add(p));
+    const fresh = new Peer('new');
+    ewma.add(fresh);
+    // Every second a request to each old peer measures 1 ms; count the draws the new peer wins meanwhile.
+    let firstChosenMs: number | undefined;
+    for (let t = 0; t <= 60_000 && firstChosenMs === undefined; t += 1000) {
+      clock.advanceTo(t);
+      old.forEach((p, i) => ewma.finished(entries[i]!, p, false, 1));
+      for (let draw = 0; draw < 20; draw++) {
+        if (ewma.choose(undefined)!.id === 'new') {
+          firstChosenMs = t;
+          break;
+        }
+      }
+    }
+    assert.ok(firstChosenMs !== undefined, `prior ${prior}: never chosen in 60 s`);
+    assert.ok(Math.abs(firstChosenMs - firstChosenAfterMs) <= 1000, `prior ${prior}: first chosen at ${firstChosenMs} ms, expected about ${Math.round(firstChosenAfterMs)}`);
+  }
+});
+
 test('through the list, in virtual time: a 10× slower backend gets far less traffic than with round robin', () =>
   withSeed(testSeed(), async (seed) => {
     const share = async (strategy: 'ewma' | 'rr'): Promise<number> => {
