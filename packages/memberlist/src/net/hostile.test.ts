@@ -21,6 +21,15 @@ async function member(name: string, overrides: Partial<Config> = {}): Promise<{ 
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Polls `cond` until it holds, failing with `what` after `ms`: a fixed sleep before an assertion fails on a loaded machine. */
+async function until(cond: () => boolean, what: () => string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`not within ${ms} ms: ${what()}`);
+    await sleep(20);
+  }
+}
+
 /** A full collection, so RSS shows what is held rather than garbage not yet collected. */
 function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
@@ -96,8 +105,8 @@ test('compression bombs (100 packets in 20 s) cost little CPU and nobody is decl
   const nodes = [await member('n0', watch('n0')), await member('n1', watch('n1')), await member('n2', watch('n2'))];
   try {
     for (const n of nodes.slice(1)) assert.equal(await n.list.join([nodes[0]!.addr]), 1);
-    await sleep(500);
-    for (const n of nodes) assert.equal(n.list.numMembers(), 3);
+    // Each join's push-pull tells the joiner and n0; n1 hears of n2 by gossip, later.
+    await until(() => nodes.every((n) => n.list.numMembers() === 3), () => `all three see three members (they see ${nodes.map((n) => n.list.numMembers()).join(', ')})`);
     const bomb = compressionBomb(); // ~31 KB, 39 MiB once decompressed
     assert.ok(bomb.length < 40_000);
     const cpuBefore = process.cpuUsage();
