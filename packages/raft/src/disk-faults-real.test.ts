@@ -54,6 +54,8 @@ test('real disk: a leader whose fsync hangs goes silent, another is elected, no 
   for (const a of transports) for (const b of transports) if (a !== b) a.connect(b.localAddr, b);
   const configuration: Configuration = { servers: ids.map((id, i) => ({ id, address: transports[i]!.localAddr, suffrage: ServerSuffrage.Voter })) };
   const servers: RealServer[] = [];
+  // Released in finally too: a stalled sync would keep a failed or timed-out test's shutdown, and so its process, waiting for ever.
+  let stall: { disable(): void } | undefined;
   try {
     for (const [i, id] of ids.entries()) {
       const nodeFs = new NodeFileSystem(join(root, id));
@@ -77,6 +79,7 @@ test('real disk: a leader whose fsync hangs goes silent, another is elected, no 
     }
 
     const rule = leader.disk.stall({ op: ['sync', 'datasync'] });
+    stall = rule;
     const stalledAt = realClock.now();
     const stuck = leader.raft.apply(new TextEncoder().encode('stuck'));
     stuck.catch(() => undefined);
@@ -118,6 +121,7 @@ test('real disk: a leader whose fsync hangs goes silent, another is elected, no 
     for (const c of acked) assert.ok(onDisk.has(c), `${leader.id}'s disk lost ${c} (seed ${seed})`);
     await reopened.close();
   } finally {
+    stall?.disable();
     for (const s of servers) await s.raft.shutdown();
     await rm(root, { recursive: true, force: true });
   }
