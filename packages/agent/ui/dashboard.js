@@ -64,7 +64,8 @@ function renderMembers(members, self) {
   $('members').replaceChildren(...rows);
 }
 
-function renderRaft(raft) {
+/** `leader`: the leader's view (its match indexes), when this agent's raft is not the leader; null when none. */
+function renderRaft(raft, leader) {
   const dl = $('raft');
   if (raft === null) {
     dl.replaceChildren(Object.assign(document.createElement('dd'), { textContent: 'not a server' }));
@@ -88,7 +89,14 @@ function renderRaft(raft) {
       return [dt, dd];
     }),
   );
-  $('raft-servers').replaceChildren(...raft.Servers.map((s) => row([s.ID, s.Address, s.Voter ? 'yes' : 'no', s.MatchIndex ?? '—'], { 'data-server': s.ID })));
+  const leaderMatch = new Map((leader?.Servers ?? []).map((s) => [s.ID, s.MatchIndex]));
+  const matchOf = (s) => s.MatchIndex ?? leaderMatch.get(s.ID) ?? null;
+  $('raft-servers').replaceChildren(
+    ...raft.Servers.map((s) => {
+      const match = matchOf(s);
+      return row([s.ID, s.Address, s.Voter ? 'yes' : 'no', match ?? '—'], { 'data-server': s.ID, 'data-match-index': match === null ? '' : String(match) });
+    }),
+  );
 }
 
 async function pollAgent() {
@@ -97,7 +105,10 @@ async function pollAgent() {
       const [members, self] = await Promise.all([getJson('/v1/agent/members'), getJson('/v1/internal/ui/agent')]);
       $('node').textContent = `· ${self.body.Node} · ${self.body.Datacenter}`;
       renderMembers(members.body, self.body);
-      renderRaft(self.body.Raft);
+      const raft = self.body.Raft;
+      // Only the leader knows the match indexes: a follower's page asks for the leader's view.
+      const leader = raft !== null && raft.State !== 'Leader' ? (await getJson('/v1/internal/ui/leader')).body : null;
+      renderRaft(raft, leader);
       connected(true);
     } catch (error) {
       connected(false, String(error.message ?? error));

@@ -14,9 +14,9 @@
 
 import { type Clock, createRandom, type FileSystem, type Logger, type Metrics, noopMetrics, type Random, realClock, silentLogger, type Timer } from '@shoal/kit';
 import { finalAdvertiseAddress, joinHostPort, type Memberlist, type Node, splitHostPort } from '@shoal/memberlist';
-import type { Config as RaftConfig, Raft } from '@shoal/raft';
+import { type Config as RaftConfig, type Raft, RaftState } from '@shoal/raft';
 import { startAgentApi, type AgentApi } from '../agent-api.js';
-import type { MetricsText } from '../http/context.js';
+import type { MetricsText, RaftView } from '../http/context.js';
 import { LockDelays } from '../leader/lock-delays.js';
 import type { Member } from '../member-view.js';
 import type { Replicator } from '../replicator.js';
@@ -31,6 +31,7 @@ import { type ClusterTiming, DEFAULT_CLUSTER_TIMING } from './cluster-timing.js'
 import { type GossipOptions, startGossip } from './gossip.js';
 import { GossipMembers } from './gossip-members.js';
 import { HealthScorePublisher } from './health-score-publisher.js';
+import { fetchLeaderRaft } from './leader-raft-fetch.js';
 import { loadOrCreateNodeId } from './node-id.js';
 import { raftViewOf } from '../http/ui-handlers.js';
 import { openRaftNode, type RaftNode, type RaftTls } from './raft-node.js';
@@ -77,6 +78,9 @@ export interface ClusterAgentOptions {
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+
+/** Longest a follower waits for its leader's raft view (the dashboard asks each second). */
+const LEADER_VIEW_TIMEOUT_MS = 2_000;
 
 /** memberlist's Lifeguard awareness starts every node healthy. */
 const INITIAL_HEALTH_SCORE = 0;
@@ -240,7 +244,7 @@ export class ClusterAgent {
       ...(options.metricsText !== undefined ? { metricsText: options.metricsText } : {}),
       ui: {
         healthScore: () => this.#list?.healthScore(),
-        ...(this.raft !== undefined ? { raft: () => raftViewOf(this.raft!) } : {}),
+        ...(this.raft !== undefined ? { raft: () => raftViewOf(this.raft!), leaderRaft: (signal: AbortSignal) => this.#leaderRaft(this.raft!, signal) } : {}),
       },
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
       clock: this.#clock,
@@ -357,6 +361,15 @@ export class ClusterAgent {
     if (this.#tags.hasRaftState !== false || !this.#role.hasRaftState()) return;
     this.#tags = { ...this.#tags, hasRaftState: true };
     this.#advertiseTags();
+  }
+
+  /** The leader's raft view: this server's own when it leads, else asked of the leader over HTTP. */
+  async #leaderRaft(raft: Raft, signal: AbortSignal): Promise<RaftView | undefined> {
+    if (raft.state === RaftState.Leader) return raftViewOf(raft);
+    const { id, address } = raft.leaderWithId();
+    const leader = serverDirectory(() => this.#members.members(), this.datacenter).serverByRaft(id, address);
+    if (leader === undefined || leader.tags.httpAddress === '') return undefined;
+    return fetchLeaderRaft(leader.tags.httpAddress, this.#clock, LEADER_VIEW_TIMEOUT_MS, signal);
   }
 
   /** Gossips the current tags (memberlist reads them back through the meta delegate). */

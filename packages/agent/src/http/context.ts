@@ -20,6 +20,8 @@ export interface UiSource {
   healthScore(): number | undefined;
   /** Servers: this server's raft as it sees it. */
   raft?(): RaftView;
+  /** Servers: the leader's raft as the leader sees it (match indexes included), here or asked of it; undefined with no leader to ask. */
+  leaderRaft?(signal: AbortSignal): Promise<RaftView | undefined>;
 }
 
 export interface RaftView {

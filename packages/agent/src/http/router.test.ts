@@ -144,6 +144,18 @@ test('the dashboard: / and /ui redirect to /ui/, its three files with their type
 
   const agent = await route(ROUTES, server, request('GET', '/v1/internal/ui/agent'));
   assert.deepEqual(JSON.parse(String(agent.body)), { Node: 'n', Datacenter: 'dc1', Server: true, HealthScore: null, Raft: null });
+  assert.equal(forwardsToServer(ROUTES, context(undefined, forwarder), '/v1/internal/ui/leader'), true, 'a client agent asks a server for the leader\'s view');
+  assert.equal((await route(ROUTES, server, request('GET', '/v1/internal/ui/leader'))).status, 404, 'a server without raft has no leader view');
+  const view = { state: 'Leader', term: 3, commitIndex: 9, appliedIndex: 9, lastIndex: 9, leader: 'a:1', servers: [{ id: 'a', address: 'a:1', voter: true, matchIndex: 9 }, { id: 'b', address: 'b:1', voter: false }] };
+  for (const [leaderView, expected] of [
+    [undefined, null],
+    [view, { State: 'Leader', Term: 3, CommitIndex: 9, AppliedIndex: 9, LastIndex: 9, Leader: 'a:1', Servers: [{ ID: 'a', Address: 'a:1', Voter: true, MatchIndex: 9 }, { ID: 'b', Address: 'b:1', Voter: false, MatchIndex: null }] }],
+  ] as const) {
+    const withLeader: ApiContext = { ...server, ui: { healthScore: () => 0, leaderRaft: () => Promise.resolve(leaderView) } };
+    const r = await route(ROUTES, withLeader, request('GET', '/v1/internal/ui/leader'));
+    assert.equal(r.status, 200, 'null with no leader, not an error status a browser would log');
+    assert.deepEqual(JSON.parse(String(r.body)), expected);
+  }
   const empty = await route(ROUTES, server, request('GET', '/v1/internal/ui/kv'));
   assert.equal(empty.status, 200);
   assert.equal(empty.body, '[]');

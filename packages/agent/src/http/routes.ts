@@ -8,7 +8,7 @@ import type { Route } from './router.js';
 import { sessionCreateHandler, sessionDestroyHandler, sessionInfoHandler, sessionListHandler, sessionNodeHandler, sessionRenewHandler } from './session-handlers.js';
 import { txnHandler } from './txn-handler.js';
 import { uiAssetHandler, uiRedirectHandler } from './real-ui-assets.js';
-import { uiAgentHandler, uiKvHandler } from './ui-handlers.js';
+import { uiAgentHandler, uiLeaderHandler, uiKvHandler } from './ui-handlers.js';
 
 export const ROUTES: readonly Route[] = [
   { path: '/v1/kv/', prefix: true, methods: { GET: kvGetHandler, PUT: kvPutHandler, DELETE: kvDeleteHandler } },
@@ -42,6 +42,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/v1/status/leader', methods: { GET: statusLeaderHandler } },
   { path: '/v1/status/peers', methods: { GET: statusPeersHandler } },
   { path: '/v1/internal/ui/agent', methods: { GET: uiAgentHandler }, agentLocal: true },
+  { path: '/v1/internal/ui/leader', methods: { GET: uiLeaderHandler } },
   { path: '/v1/internal/ui/kv', methods: { GET: uiKvHandler } },
   { path: '/ui/', prefix: true, methods: { GET: uiAssetHandler }, agentLocal: true },
   { path: '/ui', methods: { GET: uiRedirectHandler }, agentLocal: true },

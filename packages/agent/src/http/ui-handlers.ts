@@ -1,10 +1,14 @@
 // What the dashboard (/ui/, real-ui-assets.ts) reads beyond the Consul API:
-// /v1/internal/ui/agent: this agent's gossip health score and its raft's view; and
-// /v1/internal/ui/kv, the KV browser's listing.
+// /v1/internal/ui/agent: this agent's gossip health score and its raft's view;
+// /v1/internal/ui/leader: the leader's raft view, with each server's match
+// index, which only the leader knows (a follower asks it; a client agent
+// forwards the request to a server); and /v1/internal/ui/kv, the KV
+// browser's listing.
 import type { Raft } from '@shoal/raft';
-import { jsonResponse, type ApiRequest, type ApiResponse } from './api.js';
+import { jsonResponse, textResponse, type ApiRequest, type ApiResponse } from './api.js';
 import type { ApiContext, RaftView } from './context.js';
 import { kvGetHandler } from './kv-handlers.js';
+import { raftJson } from './ui-raft-json.js';
 
 export function raftViewOf(raft: Raft): RaftView {
   return {
@@ -27,20 +31,20 @@ export function uiAgentHandler(ctx: ApiContext): ApiResponse {
       Datacenter: ctx.datacenter,
       Server: ctx.server,
       HealthScore: ctx.ui?.healthScore() ?? null,
-      Raft:
-        raft === undefined
-          ? null
-          : {
-              State: raft.state,
-              Term: raft.term,
-              CommitIndex: raft.commitIndex,
-              AppliedIndex: raft.appliedIndex,
-              LastIndex: raft.lastIndex,
-              Leader: raft.leader,
-              Servers: raft.servers.map((s) => ({ ID: s.id, Address: s.address, Voter: s.voter, MatchIndex: s.matchIndex ?? null })),
-            },
+      Raft: raft === undefined ? null : raftJson(raft),
     }),
   );
+}
+
+/**
+ * GET /v1/internal/ui/leader: the leader's raft view, or null while there is
+ * no leader to ask (a 200 still: a browser logs every error status).
+ */
+export async function uiLeaderHandler(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
+  const leaderRaft = ctx.ui?.leaderRaft;
+  if (leaderRaft === undefined) return textResponse(404, 'the leader\'s raft view is served by servers');
+  const view = await leaderRaft(req.signal);
+  return jsonResponse(JSON.stringify(view === undefined ? null : raftJson(view)));
 }
 
 /**

@@ -102,7 +102,13 @@ test(`dashboard at /ui/ in headless ${CHROMIUM ?? 'Chromium (missing: run script
     assert.ok(term >= 1);
     assert.equal(await page.$$eval('#raft-servers tr', (rows) => rows.length), 3);
     assert.deepEqual(consoleErrors, [], 'console errors on load');
-    // The leader knows each server's match index (a follower's page shows its own view, without them).
+    // Only the leader knows each server's match index: this follower's page shows the leader's.
+    await waitForRows(
+      () => page.$$eval('#raft-servers tr', (rows) => Object.fromEntries(rows.map((r) => [r.getAttribute('data-server') ?? '', r.getAttribute('data-match-index') ?? '']))),
+      (m) => names.every((n) => /^[1-9]\d*$/.test(m[n] ?? '')),
+      10_000,
+      'a match index for each server, from the leader',
+    );
     const leaderView = JSON.parse((await httpCall(leader.http, 'GET', '/v1/internal/ui/agent', undefined, 5000)).body) as { Raft: { State: string; Servers: { ID: string; MatchIndex: number | null }[] } };
     assert.equal(leaderView.Raft.State, 'Leader');
     assert.deepEqual(leaderView.Raft.Servers.map((x) => x.ID).sort(), names);
