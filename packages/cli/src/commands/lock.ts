@@ -4,6 +4,7 @@
 // command while holding it, renews the session, and releases the lock and
 // destroys the session when the command exits, passing on its exit status.
 import { spawn } from 'node:child_process';
+import { realClock, sleep } from '@shoal/kit';
 import { parseCommandArgs } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
 import { agentBaseUrl, agentRequest, HTTP_ADDR_OPTION, HTTP_ADDR_USAGE, keyPath, responseError } from '../consul-http.js';
@@ -47,16 +48,8 @@ export function parseLockArgs(args: string[]): LockArgs {
   return { prefix: prefix.replace(/\/+$/, ''), command, name: values.name!, base: agentBaseUrl(values['http-addr']) };
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Resolves after `ms`, or as soon as `signal` aborts: the callers check the signal next. */
+const pause = (ms: number, signal: AbortSignal): Promise<void> => sleep(realClock, ms, signal).catch(() => undefined);
 
 export const lockCommand: Command = {
   name: 'lock',
@@ -90,7 +83,7 @@ export const lockCommand: Command = {
         const next = Number(got.headers['x-consul-index'] ?? 0);
         const held = got.status === 200 && (JSON.parse(got.body.toString('utf8')) as { Session?: string }[])[0]?.Session !== undefined;
         // Not held, but refused: the lock delay of a released session; try again shortly.
-        if (!held || next === index) await sleep(1_000, io.signal);
+        if (!held || next === index) await pause(1_000, io.signal);
         index = next;
         await agentRequest(opts.base, 'PUT', `/v1/session/renew/${session}`, { signal: io.signal });
       }
@@ -128,7 +121,7 @@ export const lockCommand: Command = {
     const running = new AbortController();
     const renewing = (async () => {
       while (!running.signal.aborted) {
-        await sleep((SESSION_TTL_S * 1000) / 3, running.signal);
+        await pause((SESSION_TTL_S * 1000) / 3, running.signal);
         if (running.signal.aborted) return;
         const renewed = await agentRequest(opts.base, 'PUT', `/v1/session/renew/${session}`, { signal: running.signal }).catch(() => undefined);
         if (renewed?.status === 404) {
