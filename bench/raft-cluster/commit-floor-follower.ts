@@ -1,8 +1,6 @@
 // A follower for commit-floor.ts: for each fixed-size message from the
 // leader, one O_DSYNC write of it into zero-filled, synced space, then an
 // 8-byte answer. Prints its port, then serves until stdin closes.
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +12,7 @@ if (values.dir === undefined || !(Number.isInteger(bytes) && bytes > 0)) {
   console.error('usage: commit-floor-follower.ts --dir DIR --bytes N');
   process.exit(2);
 }
-const ring = await DurableRing.open(await open(join(values.dir, `follower-${process.pid}.log`), constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC));
+const ring = await DurableRing.create(join(values.dir, `follower-${process.pid}.log`));
 const answer = Buffer.alloc(8);
 const server = createServer((socket) => {
   socket.setNoDelay(true);

@@ -7,8 +7,6 @@
 // synced zeros (durable-ring.ts), the cheapest the disk offers. What is left
 // over a raft is its own work: encoding, its event-loop hops, applying.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -58,7 +56,7 @@ function answers(socket: Socket): () => Promise<void> {
 export async function commitFloor(dir: string, bytes: number, count: number, warmup = 50): Promise<CommitFloor> {
   const followers = await Promise.all([startFollower(dir, bytes), startFollower(dir, bytes)]);
   const sockets: Socket[] = [];
-  const ring = await DurableRing.open(await open(join(dir, 'commit-floor-leader.log'), constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC));
+  const ring = await DurableRing.create(join(dir, 'commit-floor-leader.log'));
   try {
     for (const f of followers) {
       const socket = connect(f.port, '127.0.0.1');

@@ -3,11 +3,11 @@
 // per `run(ms)` call has the cell's writers call storeLogs back to back, each
 // with its own batches, for `ms` of wall time, so the driver can alternate
 // them slice by slice.
-import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogType, makeLog, type Log } from '@shoal/raft';
 import { RaftLogBenchSession } from '../../interop/harness/go-raft-log-bench.js';
+import { DurableRing } from '../raft-cluster/durable-ring.js';
 import { openShoalLogStore } from './shoal-store.js';
 
 export type Impl = 'shoal' | 'fdatasync' | 'dsync-preallocated' | 'raft-boltdb';
@@ -161,26 +161,18 @@ export const openFdatasync: OpenAppender = async (cell, dir) => {
 const PREALLOCATED_BYTES = 64 * 1024 * 1024;
 
 /**
- * The disk's own floor for a durable write: one positional write on an
- * O_DSYNC descriptor into space already written and synced, so there is no
- * size or extent to commit and no second system call. No log store can
- * make a batch durable with less; a store that preallocates and writes with
- * O_DSYNC (shoal's WAL does both) can come in under the appending reference
- * above, not under this one.
+ * The disk's own floor for a durable write (DurableRing): one positional
+ * write on an O_DSYNC descriptor into space already written and synced, so
+ * there is no size or extent to commit and no second system call. No log
+ * store can make a batch durable with less; a store that preallocates and
+ * writes with O_DSYNC (shoal's WAL does both) can come in under the
+ * appending reference above, not under this one.
  */
 export const openDsyncPreallocated: OpenAppender = async (cell, dir) => {
   const bytes = batchBytes(cell);
-  const handle = await open(join(dir, 'dsync.log'), constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC);
-  const zeros = new Uint8Array(4 * 1024 * 1024);
-  for (let at = 0; at < PREALLOCATED_BYTES; at += zeros.length) await writeAll(handle, zeros, at);
-  await handle.sync();
-  let position = 0;
-  const file = new GroupSyncFile(handle, async (out) => {
-    if (position + out.length > PREALLOCATED_BYTES) position = 0;
-    await writeAll(handle, out, position);
-    position += out.length;
-  });
-  return writersOf(cell, () => bytes, (b) => file.append(b), { syncs: () => file.syncs, close: () => handle.close() });
+  const ring = await DurableRing.create(join(dir, 'dsync.log'), PREALLOCATED_BYTES);
+  const file = new GroupSyncFile(ring.file, (out) => ring.write(out));
+  return writersOf(cell, () => bytes, (b) => file.append(b), { syncs: () => file.syncs, close: () => ring.close() });
 };
 
 const openShoal = openShoalLogStore;
