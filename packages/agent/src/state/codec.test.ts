@@ -57,3 +57,11 @@ test('decoding names the field that is wrong', () => {
   assert.equal(decodeCommand(new Uint8Array([2, 123, 125])).ok, false, 'unknown version');
   assert.equal(decodeCommand(new Uint8Array(0)).ok, false, 'empty');
 });
+
+test('a meta key named __proto__ is a key like any other (fast-check seed -1283711649 found it dropped)', () => {
+  const command = JSON.parse('{"type":"register","node":{"node":"n1","id":"","address":"","datacenter":"dc1","meta":{"__proto__":"x","a":"b"}}}') as Parameters<typeof encodeCommand>[0];
+  const decoded = decodeCommand(encodeCommand(command));
+  assert.ok(decoded.ok);
+  assert.deepEqual(decoded.value, command);
+  assert.deepEqual(Object.keys((decoded.value as { node: { meta: object } }).node.meta), ['__proto__', 'a']);
+});

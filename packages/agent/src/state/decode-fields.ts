@@ -61,12 +61,11 @@ export function stringMap(value: unknown, what: string): Record<string, string> 
   const o = object(value, what);
   const entries = Object.entries(o);
   if (entries.length > MAX_META_PAIRS) fail(`${what}: more than ${MAX_META_PAIRS} pairs`);
-  const out: Record<string, string> = {};
   for (const [k, v] of entries) {
     if (typeof v !== 'string' || k.length > MAX_STRING_LENGTH || v.length > MAX_STRING_LENGTH) fail(`${what}.${k}: not a string`);
-    out[k] = v;
   }
-  return out;
+  // fromEntries defines each key as its own: an assignment would take a key named __proto__ for the prototype and drop it.
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 const U64_MAX = 18446744073709551615n;
