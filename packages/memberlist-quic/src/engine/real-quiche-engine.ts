@@ -100,6 +100,10 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       connectionWindow: o.connectionWindow ?? 10 * 1024 * 1024,
     };
     this.#serverConfig = buildNativeConfig({ ...this.#baseConfig, alpn: o.alpn });
+    // Dials offering the ALPNs we accept (the transport's always do) share it: the
+    // same settings, and building a config (a BoringSSL context, parsing the key
+    // and certificate) cost each node ~0.3 ms in the middle of its first join.
+    this.#clientConfigs.set(o.alpn.join('\u0000'), this.#serverConfig);
     const ip6 = isIPv6(o.host);
     this.#socket = createSocket({
       type: ip6 ? 'udp6' : 'udp4',
