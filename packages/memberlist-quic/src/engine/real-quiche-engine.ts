@@ -3,11 +3,11 @@
 // Real I/O (the socket, random connection IDs); all timing goes through the
 // injected Clock.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { randomFillSync } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { AsyncQueue, Deferred, silentLogger, type Clock, type Logger, type Metrics } from '@shoal/kit';
 import { QuicEngineClosedError, QuicHandshakeError } from './errors.js';
 import { buildNativeConfig, quiche, type NativeConfig, type NativeConfigOptions } from './native.js';
+import { ConnectionIdSource } from './connection-ids.js';
 import { PACKET_INITIAL, readRoute } from './packet-header.js';
 import { QuicheConnection, type ConnectionHost } from './quiche-connection.js';
 import type { DialOptions, HostPort, QuicConnection, QuicEngine, QuicEngineOptions, QuicEngineStats, VerifyPeer } from './types.js';
@@ -349,7 +349,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       this.count('droppedGarbage');
       return;
     }
-    const scid = newCid();
+    const scid = connectionIds.next();
     const remote = { host: rinfo.address, port: rinfo.port };
     let native;
     try {
@@ -403,7 +403,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       config = buildNativeConfig({ ...this.#baseConfig, alpn: options.alpn });
       this.#clientConfigs.set(key, config);
     }
-    const scid = newCid();
+    const scid = connectionIds.next();
     const to = { host: remote.host, port: remote.port };
     const native = quiche.Connection.connect(options.serverName ?? null, scid, this.#local, to, config);
     const conn = new QuicheConnection(this, native, 'client', this.#local, to);
@@ -446,21 +446,8 @@ function remoteKey(remote: HostPort): string {
   return `${remote.port}/${remote.host}`;
 }
 
-/** Random bytes for connection IDs, drawn CID_LEN at a time; a new block when used up (earlier IDs may still be views of the old one). */
-let cidPool = Buffer.alloc(0);
-let cidPoolUsed = 0;
-/** CIDs per block: a randomFillSync call costs 3–12 µs here (hot loop to handshake profile) almost whatever the size, and every handshake needs one per side. */
-const CIDS_PER_BLOCK = 256;
-
-function newCid(): Buffer {
-  if (cidPoolUsed + CID_LEN > cidPool.length) {
-    cidPool = randomFillSync(Buffer.allocUnsafe(CID_LEN * CIDS_PER_BLOCK));
-    cidPoolUsed = 0;
-  }
-  const cid = cidPool.subarray(cidPoolUsed, cidPoolUsed + CID_LEN);
-  cidPoolUsed += CID_LEN;
-  return cid;
-}
+/** Source connection IDs of every engine in the process. */
+const connectionIds = new ConnectionIdSource(CID_LEN);
 
 function cidKey(cid: Uint8Array): string {
   let s = '';
