@@ -88,7 +88,7 @@ export async function startServers(ca: TestCa, cert: TestNodeCert): Promise<Serv
   });
   await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
 
-  const quic = await createQuicheEngine({ host: '127.0.0.1', port: 0, clock, alpn: ['memberlist-quic/1'], tls: { ca: ca.certPem, cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(ca.certPem) } });
+  const quic = await createQuicheEngine({ host: '127.0.0.1', port: 0, clock, alpn: ['memberlist-quic/1'], tls: { cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(ca.certPem) } });
   void (async () => {
     for await (const conn of quic.incoming) {
       conn.onDatagram((d) => conn.sendDatagram(d));
@@ -282,7 +282,7 @@ async function tlsClient(peer: Peer, ca: TestCa, cert: TestNodeCert, o: RoundTri
 }
 
 async function quicClient(peer: Peer, ca: TestCa, cert: TestNodeCert, o: RoundTripOptions, layout: RoundTripLayout): Promise<{ rows: Row[]; stats: Row }> {
-  const a: QuicEngine = await createQuicheEngine({ host: '127.0.0.1', port: 0, clock, alpn: ['memberlist-quic/1'], tls: { ca: ca.certPem, cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(ca.certPem) } });
+  const a: QuicEngine = await createQuicheEngine({ host: '127.0.0.1', port: 0, clock, alpn: ['memberlist-quic/1'], tls: { cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(ca.certPem) } });
   const meter: Meter = async () => {
     const p = await peer.cost();
     return { cpuUs: localCpuUs() + p.cpuUs, packets: a.stats().packetsOut + p.quicPackets };

@@ -29,7 +29,7 @@ function engine(cert: TestNodeCert, trust: TestCa, extra: Partial<QuicEngineOpti
     port: 0,
     clock,
     alpn: [ALPN],
-    tls: { ca: trust.certPem, cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(trust.certPem, seen) },
+    tls: { cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(trust.certPem, seen) },
     ...extra,
   });
 }

@@ -23,14 +23,17 @@ export interface VerifyInfo {
 /** Called once per handshake, on both sides, with the peer's chain (leaf first, DER). */
 export type VerifyPeer = (chainDer: readonly Uint8Array[], info: VerifyInfo) => VerifyResult;
 
+/**
+ * This node's identity. There is no trust store: verifyPeer is the only
+ * judge of a peer's chain (it holds the CA), so the TLS stack is not given
+ * one to check the same chain again for a verdict it must ignore.
+ */
 export interface QuicTlsOptions {
-  /** PEM of the trusted CA certificate(s). */
-  ca: string;
   /** PEM certificate chain of this node (leaf first). */
   cert: string;
   /** PEM private key of the leaf. */
   key: string;
-  /** Decides every handshake: the native chain check is disabled, this hook is the authority. */
+  /** Decides every handshake: the TLS stack requests and collects the peer's chain, this hook judges it. */
   verifyPeer: VerifyPeer;
 }
 

@@ -118,3 +118,16 @@ test('verifyPeerCertificate: a chain seen before is still judged at the given ti
   assert.equal(!other.ok && other.reason, 'unknown-ca');
   assert.deepEqual(verifyPeerCertificate(chain, caCert, { now: NOW }), { ok: true, commonName: 'node-1' });
 });
+
+test('verifyPeerCertificate: what is remembered for a CA serves every object of that CA, and no other CA, even one of the same name', () => {
+  const chain = [der(node1)];
+  assert.deepEqual(verifyPeerCertificate(chain, caCert, { now: NOW }), { ok: true, commonName: 'node-1' });
+  // Each transport makes its own X509Certificate of the CA.
+  assert.deepEqual(verifyPeerCertificate(chain, new X509Certificate(ca.certPem), { now: NOW }), { ok: true, commonName: 'node-1' });
+  const impostor = verifyPeerCertificate(chain, new X509Certificate(impostorCa.certPem), { now: NOW });
+  assert.equal(!impostor.ok && impostor.reason, 'unknown-ca');
+  // And the other way round: a chain the impostor issued is not ours once remembered for it.
+  assert.equal(verifyPeerCertificate([der(fromImpostor)], new X509Certificate(impostorCa.certPem), { now: NOW }).ok, true);
+  const ours = verifyPeerCertificate([der(fromImpostor)], new X509Certificate(ca.certPem), { now: NOW });
+  assert.equal(!ours.ok && ours.reason, 'unknown-ca');
+});

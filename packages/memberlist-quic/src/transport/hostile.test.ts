@@ -56,7 +56,7 @@ test('half-open handshakes: at most maxPendingHandshakes held, the rest dropped 
   try {
     let peak = 0;
     const sampler = clock.every(5, () => (peak = Math.max(peak, target.transport.engineStats().pendingHandshakes)));
-    await halfOpenHandshakes(sock, target.transport.port, 100, ca, certs.get('hostile')!, [ALPN_SHOAL]);
+    await halfOpenHandshakes(sock, target.transport.port, 100, certs.get('hostile')!, [ALPN_SHOAL]);
     await until(() => engineCount(target, 'droppedHandshakeLimit') + target.transport.engineStats().pendingHandshakes + engineCount(target, 'handshakesTimedOut') >= 100, 5000, 'all Initials seen');
     await until(() => target.transport.engineStats().connections === 0, 5000, 'half-open connections released');
     sampler.cancel();

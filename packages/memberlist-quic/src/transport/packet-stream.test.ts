@@ -40,7 +40,7 @@ test('a peer that sends each packet stream\'s FIN after its payload keeps gettin
     port: 0,
     clock,
     alpn: [ALPN_MEMBERLIST],
-    tls: { ca: ca.certPem, cert: n2.certPem, key: n2.keyPem, verifyPeer: chainVerifier(ca.certPem, []) },
+    tls: { cert: n2.certPem, key: n2.keyPem, verifyPeer: chainVerifier(ca.certPem, []) },
   });
   try {
     const conn = await peer.dial({ host: '127.0.0.1', port: receiver.port }, { alpn: [ALPN_MEMBERLIST], timeoutMs: 5000 });

@@ -160,7 +160,7 @@ export class QuicTransport implements NodeAwareTransport {
         clock,
         logger,
         alpn,
-        tls: { ca: resolved.tls.caPem, cert: resolved.tls.certPem, key: resolved.tls.keyPem, verifyPeer },
+        tls: { cert: resolved.tls.certPem, key: resolved.tls.keyPem, verifyPeer },
       });
     } catch (error) {
       throw new MemberlistError(MemberlistErrorCode.InvalidConfig, `memberlist-quic cannot bind ${resolved.bindAddr}:${resolved.bindPort}: ${(error as Error).message}`, { cause: error });

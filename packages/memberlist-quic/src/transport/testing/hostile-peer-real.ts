@@ -60,9 +60,9 @@ export function garbageDatagrams(n: number, seed = 12345): Buffer[] {
  * server: half-open handshakes. The client material can be anything: the
  * server only sees the certificate later in a handshake that never comes.
  */
-export async function halfOpenHandshakes(sock: Socket, port: number, n: number, ca: TestCa, cert: TestNodeCert, alpn: readonly string[]): Promise<void> {
+export async function halfOpenHandshakes(sock: Socket, port: number, n: number, cert: TestNodeCert, alpn: readonly string[]): Promise<void> {
   const config = buildNativeConfig({
-    ca: ca.certPem, cert: cert.certPem, key: cert.keyPem, alpn, idleTimeoutMs: 30_000, maxUdpPayload: 1452,
+    cert: cert.certPem, key: cert.keyPem, alpn, idleTimeoutMs: 30_000, maxUdpPayload: 1452,
     datagrams: true, maxStreamsBidi: 100, maxStreamsUni: 100, streamWindow: 1 << 20, connectionWindow: 10 << 20,
   });
   const local = { host: '127.0.0.1', port: sock.address().port };
@@ -82,6 +82,6 @@ export function hostileEngine(clock: Clock, ca: TestCa, cert: TestNodeCert, alpn
     port: 0,
     clock,
     alpn,
-    tls: { ca: ca.certPem, cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(ca.certPem) },
+    tls: { cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(ca.certPem) },
   });
 }
