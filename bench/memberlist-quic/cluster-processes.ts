@@ -13,6 +13,11 @@
 //                 runtime's own idle work is included, for both transports;
 //   detect_ms     the victims' processes get SIGKILL (no CONNECTION_CLOSE, no
 //                 leave); to the latest time a survivor dropped both.
+//
+// impl "go" runs the Go reference the same way, one node per process
+// (go-hosts.ts): same scenario, same figures, CPU by getrusage in each Go
+// process as process.cpuUsage is in each Node.js one. The Go programs stamp
+// events in whole milliseconds.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { defaultLocalConfig } from '@shoal/memberlist';
 import { makeNodeCert, type TestCa } from '../../packages/memberlist-quic/src/engine/testing/certs.js';
 import { Host, type LaunchSpec, type MembershipEvent } from '../memberlist-cluster/host.js';
-import type { ClusterOptions, ClusterRow, ClusterTransport } from './cluster.js';
+import type { ClusterImpl, ClusterOptions, ClusterRow, ClusterTransport } from './cluster.js';
+import { goNodeLauncher, type NodeCertFiles } from './go-hosts.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -117,22 +123,36 @@ async function cpuMs(hosts: readonly Host[]): Promise<number> {
   return replies.reduce((sum, r) => sum + Number(r.cpu_ms), 0);
 }
 
-export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o: ClusterOptions): Promise<ClusterRow> {
+/**
+ * How to start one node of each implementation, given its name and (QUIC) its
+ * PEM files; `nodeFlags` (Node.js diagnostics) apply to shoal's hosts only.
+ */
+async function nodeLauncher(impl: ClusterImpl, kind: ClusterTransport, nodeFlags: readonly string[]): Promise<(name: string, certs: NodeCertFiles | undefined) => LaunchSpec> {
+  if (impl === 'go') return goNodeLauncher(kind);
   const command = await hostCommand();
-  const names = Array.from({ length: o.nodes }, (_, i) => `${kind}-${i}`);
+  return (name, certs) => {
+    const args = [...nodeFlags, ...command, '--transport', kind, '--name', name, '--bind', '127.0.0.1'];
+    if (certs !== undefined) args.push('--ca', certs.ca, '--cert', certs.cert, '--key', certs.key);
+    return { command: process.execPath, args };
+  };
+}
+
+export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o: ClusterOptions, impl: ClusterImpl = 'shoal'): Promise<ClusterRow> {
+  const launch = await nodeLauncher(impl, kind, o.hostNodeFlags ?? []);
+  const names = Array.from({ length: o.nodes }, (_, i) => `${impl}-${kind}-${i}`);
   const views = new Views(o.nodes);
   const dir = kind === 'quic' ? mkdtempSync(join(tmpdir(), 'shoal-bench-quic-')) : undefined;
   const specs: LaunchSpec[] = [];
   for (const name of names) {
-    const args = [...(o.hostNodeFlags ?? []), ...command, '--transport', kind, '--name', name, '--bind', '127.0.0.1'];
+    let certs: NodeCertFiles | undefined;
     if (dir !== undefined) {
       const cert = await makeNodeCert(ca, name);
-      writeFileSync(join(dir, 'ca.pem'), ca.certPem);
-      writeFileSync(join(dir, `${name}.pem`), cert.certPem);
-      writeFileSync(join(dir, `${name}-key.pem`), cert.keyPem, { mode: 0o600 });
-      args.push('--ca', join(dir, 'ca.pem'), '--cert', join(dir, `${name}.pem`), '--key', join(dir, `${name}-key.pem`));
+      certs = { ca: join(dir, 'ca.pem'), cert: join(dir, `${name}.pem`), key: join(dir, `${name}-key.pem`) };
+      writeFileSync(certs.ca, ca.certPem);
+      writeFileSync(certs.cert, cert.certPem);
+      writeFileSync(certs.key, cert.keyPem, { mode: 0o600 });
     }
-    specs.push({ command: process.execPath, args });
+    specs.push(launch(name, certs));
   }
   const hosts: Host[] = [];
   try {
@@ -164,6 +184,7 @@ export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o:
     for (const i of victims) hosts[i]!.kill();
     const droppedAt = await waitFor(() => views.allDropped(survivors, victimNames), o.timeoutMs, 'failure detection');
     return {
+      impl,
       transport: kind,
       layout: 'per-process',
       nodes: o.nodes,

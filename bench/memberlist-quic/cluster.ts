@@ -32,6 +32,9 @@ import { makeNodeCert, type TestCa } from '../../packages/memberlist-quic/src/en
 
 export type ClusterTransport = 'quic' | 'net';
 
+/** Whose memberlist and transports: shoal's, or the Go reference's (per-process layout only; go-hosts.ts). */
+export type ClusterImpl = 'shoal' | 'go';
+
 export interface ClusterOptions {
   nodes: number;
   kill: number;
@@ -46,6 +49,7 @@ export interface ClusterOptions {
 export type ClusterLayout = 'one-process' | 'per-process';
 
 export interface ClusterRow {
+  impl: ClusterImpl;
   transport: ClusterTransport;
   layout: ClusterLayout;
   nodes: number;
@@ -119,6 +123,7 @@ export async function runCluster(kind: ClusterTransport, ca: TestCa, o: ClusterO
     const survivors = nodes.filter((_, i) => !victims.has(i));
     const detect = await waitFor(() => survivors.every((n) => n.list.numMembers() === o.nodes - victims.size), o.timeoutMs, 'failure detection');
     return {
+      impl: 'shoal',
       transport: kind,
       layout: 'one-process',
       nodes: o.nodes,
