@@ -54,6 +54,9 @@ export interface ClusterRow {
   layout: ClusterLayout;
   nodes: number;
   converge_ms: number;
+  /** Per-process layout only: when 95 % of the (node, member) pairs were known, and the CPU until then (cluster-processes.ts). */
+  converge_95_ms?: number;
+  converge_95_cpu_ms?: number;
   converge_cpu_ms: number;
   detect_ms: number;
   steady_cpu_ms_per_node_s: number;
