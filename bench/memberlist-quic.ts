@@ -177,8 +177,9 @@ for (const layout of layouts) {
   }
 }
 const handshake = (impl: HandshakeImpl): unknown => rows.find((r) => r.bench === 'handshake' && r.impl === impl)?.cpu_ms_per_handshake;
-ratios.handshake_cpu_shoal_vs_quic_go = ratio(handshake('shoal-quic'), handshake('quic-go'));
-ratios.handshake_cpu_shoal_vs_node_tls = ratio(handshake('shoal-quic'), handshake('node-tls'));
-ratios.handshake_cpu_quic_go_vs_node_tls = ratio(handshake('quic-go'), handshake('node-tls'));
+for (const [name, a, b] of [['shoal_vs_quic_go', 'shoal-quic', 'quic-go'], ['shoal_vs_node_tls', 'shoal-quic', 'node-tls'], ['quic_go_vs_node_tls', 'quic-go', 'node-tls']] as const) {
+  const r = ratio(handshake(a), handshake(b));
+  if (r !== null) ratios[`handshake_cpu_${name}`] = r;
+}
 emit({ bench: 'memberlist-quic', ratios });
 emit({ bench: 'memberlist-quic', loadavg_end: load() });
