@@ -1,6 +1,8 @@
 // One host process of the cluster benchmark (shoal or Go): spawns it, parses
 // its JSON lines, and sends commands. Both hosts speak the protocol described
-// in node-host.ts and interop/memberlist-bench/main.go.
+// in node-host.ts and interop/memberlist-bench/main.go; a one-node host of
+// interop/memberlist-node or memberlist-quic-node speaks enough of it (ready,
+// join/leave events, join, stats with cpu_ms, exit) for bench/memberlist-quic.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -89,7 +91,9 @@ export class Host {
   static async start(spec: LaunchSpec, onMembership: (e: MembershipEvent) => void, timeoutMs: number): Promise<Host> {
     const host = new Host(spawn(spec.command, spec.args, { stdio: 'pipe' }), onMembership);
     const ready = await host.#await('ready', timeoutMs);
-    host.nodes.push(...(ready.nodes as HostedNodeInfo[]));
+    // The interop programs (interop/memberlist-node, memberlist-quic-node) announce one node per line, as {self, addr}.
+    const nodes = Array.isArray(ready.nodes) ? (ready.nodes as HostedNodeInfo[]) : [{ name: String(ready.self), addr: String(ready.addr) }];
+    host.nodes.push(...nodes);
     return host;
   }
 

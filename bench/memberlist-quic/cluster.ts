@@ -32,6 +32,9 @@ import { makeNodeCert, type TestCa } from '../../packages/memberlist-quic/src/en
 
 export type ClusterTransport = 'quic' | 'net';
 
+/** Whose memberlist and transports: shoal's, or the Go reference's (per-process layout only; go-hosts.ts). */
+export type ClusterImpl = 'shoal' | 'go';
+
 export interface ClusterOptions {
   nodes: number;
   kill: number;
@@ -46,10 +49,14 @@ export interface ClusterOptions {
 export type ClusterLayout = 'one-process' | 'per-process';
 
 export interface ClusterRow {
+  impl: ClusterImpl;
   transport: ClusterTransport;
   layout: ClusterLayout;
   nodes: number;
   converge_ms: number;
+  /** Per-process layout only: when 95 % of the (node, member) pairs were known, and the CPU until then (cluster-processes.ts). */
+  converge_95_ms?: number;
+  converge_95_cpu_ms?: number;
   converge_cpu_ms: number;
   detect_ms: number;
   steady_cpu_ms_per_node_s: number;
@@ -119,6 +126,7 @@ export async function runCluster(kind: ClusterTransport, ca: TestCa, o: ClusterO
     const survivors = nodes.filter((_, i) => !victims.has(i));
     const detect = await waitFor(() => survivors.every((n) => n.list.numMembers() === o.nodes - victims.size), o.timeoutMs, 'failure detection');
     return {
+      impl: 'shoal',
       transport: kind,
       layout: 'one-process',
       nodes: o.nodes,

@@ -133,14 +133,17 @@ func main() {
 	pushPullMs := flag.Int("pushpull", -1, "push/pull interval in ms (default: the profile's; 0 disables)")
 	tcpTimeoutMs := flag.Int("tcptimeout", 0, "TCP (stream) timeout in ms (default: the profile's)")
 	verbose := flag.Bool("v", false, "memberlist logs to stderr")
+	withMetrics := flag.Bool("metrics", true, "keep memberlist's metrics for stats (false: go-metrics' default no-op sink, as memberlist-quic-node has; stats counters stay empty)")
 	flag.Parse()
 
 	sink := metrics.NewInmemSink(time.Hour, time.Hour)
-	cfgMetrics := metrics.DefaultConfig("go")
-	cfgMetrics.EnableHostname = false
-	cfgMetrics.EnableRuntimeMetrics = false
-	if _, err := metrics.NewGlobal(cfgMetrics, sink); err != nil {
-		log.Fatal(err)
+	if *withMetrics {
+		cfgMetrics := metrics.DefaultConfig("go")
+		cfgMetrics.EnableHostname = false
+		cfgMetrics.EnableRuntimeMetrics = false
+		if _, err := metrics.NewGlobal(cfgMetrics, sink); err != nil {
+			log.Fatal(err)
+		}
 	}
 
 	host, basePort := splitHostPort(*bind)

@@ -51,6 +51,8 @@ func main() {
 	pushPullMs := flag.Int("pushpull", -1, "push/pull interval in ms (default: the local profile's; 0 disables)")
 	datagrams := flag.Bool("datagrams", true, "offer QUIC datagrams (false: every packet takes the stream fallback)")
 	verbose := flag.Bool("v", false, "memberlist logs to stderr")
+	closeEvents := flag.Bool("close-events", true, "report connections closed with an error (a quic-go tracer; false: no tracer, as in the reference)")
+	handshakes := flag.Int("handshakes", 0, "complete N mutual-TLS handshakes with a listener in this process, report their CPU, then exit")
 	genCA := flag.String("gen-ca", "", "write DIR/ca.pem and DIR/ca-key.pem the way the reference's tlsutil does, then exit")
 	genCert := flag.String("gen-cert", "", "write DIR/NAME.pem and DIR/NAME-key.pem (-name, IP SAN 127.0.0.1) signed by DIR/ca.pem, then exit")
 	flag.Parse()
@@ -64,6 +66,17 @@ func main() {
 		}
 		if err != nil {
 			log.Fatal(err)
+		}
+		return
+	}
+
+	if *handshakes > 0 {
+		tlsConf, err := loadMutualTLS(*caFile, *certFile, *keyFile)
+		if err == nil {
+			err = measureHandshakes(*handshakes, tlsConf, &quic.Config{EnableDatagrams: *datagrams, MaxIdleTimeout: 30 * time.Second, KeepAlivePeriod: 10 * time.Second})
+		}
+		if err != nil {
+			fatal(*name, err)
 		}
 		return
 	}
@@ -88,7 +101,11 @@ func main() {
 			n.counts.add(fmt.Sprintf("quic.closed.0x%x", code), 1)
 			emit(map[string]interface{}{"event": "quic-closed", "self": self, "peer": peer, "local": local, "code": code, "crypto": code >= 0x100 && code <= 0x1ff, "error": reason, "t": nowMs()})
 		}}
-		quicConf := &quic.Config{EnableDatagrams: *datagrams, MaxIdleTimeout: 30 * time.Second, KeepAlivePeriod: 10 * time.Second, Tracer: tracer}
+		quicConf := &quic.Config{EnableDatagrams: *datagrams, MaxIdleTimeout: 30 * time.Second, KeepAlivePeriod: 10 * time.Second}
+		if *closeEvents {
+			// quic-go builds a trace record of every packet for a tracer: a cost the bench leaves out.
+			quicConf.Tracer = tracer
+		}
 		transport, err := newQuicTransport(net.JoinHostPort(host, strconv.Itoa(port)), tlsConf, quicConf, n.counts)
 		if err != nil {
 			fatal(n.name, err)

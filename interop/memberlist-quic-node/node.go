@@ -98,7 +98,7 @@ func member(n *node, name string) *memberlist.Node {
 
 // Commands: "[@SELF] VERB ARGS". Without @SELF the first node acts.
 //
-//	members | stats | join ADDR[,ADDR] | set-state TEXT
+//	members | stats (counters, pooled connections, process CPU) | join ADDR[,ADDR] | set-state TEXT
 //	send-best-effort NODE TEXT | send-reliable NODE TEXT
 //	send-best-effort-size NODE BYTES (BYTES letters that do not compress)
 //	send-burst best-effort|reliable NODE BYTES COUNT (COUNT such messages in a
@@ -135,7 +135,7 @@ func handleCommand(nodes []*node, line string) {
 	case "stats":
 		counts := map[string]float64{}
 		n.counts.snapshot(counts)
-		reply(map[string]interface{}{"event": "stats", "counters": counts, "pooled": n.transport.pool.size()})
+		reply(map[string]interface{}{"event": "stats", "counters": counts, "pooled": n.transport.pool.size(), "cpu_ms": processCPUMs(), "t": nowMs()})
 	case "join":
 		if len(parts) < 2 {
 			fail(fmt.Errorf("join needs addresses"))
