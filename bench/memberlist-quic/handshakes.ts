@@ -45,7 +45,7 @@ async function timed(n: number, one: () => Promise<void>): Promise<Timed> {
 
 async function shoalHandshakes(ca: TestCa, client: TestNodeCert, server: TestNodeCert, n: number): Promise<Timed> {
   const engine = (cert: TestNodeCert): ReturnType<typeof createQuicheEngine> =>
-    createQuicheEngine({ host: '127.0.0.1', port: 0, clock, alpn: ['memberlist-quic/1'], tls: { ca: ca.certPem, cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(ca.certPem) } });
+    createQuicheEngine({ host: '127.0.0.1', port: 0, clock, alpn: ['memberlist-quic/1'], tls: { cert: cert.certPem, key: cert.keyPem, verifyPeer: chainVerifier(ca.certPem) } });
   const [a, b] = [await engine(client), await engine(server)];
   const accepted = b.incoming[Symbol.asyncIterator]();
   try {
