@@ -72,6 +72,16 @@ function refused(core: RaftCore, resp: AppendEntriesResponse): AppendEntriesResp
   return resp;
 }
 
+/** Moves our commit index up to `commit` (entries we hold that match the leader's) and hands what it covers to the FSM. */
+async function followCommit(core: RaftCore, commit: number): Promise<void> {
+  if (commit <= core.commitIndex) return;
+  core.advanceCommit(commit);
+  if (core.configurations.latestIndex <= commit) {
+    core.setCommittedConfiguration(core.configurations.latest, core.configurations.latestIndex);
+  }
+  await core.processLogs(commit);
+}
+
 /** AppendEntries, on the main queue. */
 export async function handleAppendEntries(core: RaftCore, req: AppendEntriesRequest): Promise<AppendEntriesResponse> {
   const resp: AppendEntriesResponse = { ...core.header, term: core.currentTerm, lastLog: core.lastLogIndex, success: false, noRetryBackoff: false };
@@ -108,20 +118,28 @@ export async function handleAppendEntries(core: RaftCore, req: AppendEntriesRequ
   if (fresh.length > 0) {
     const problem = appendProblem(fresh, core, core.currentTerm);
     invariant(problem === undefined, () => `log matching: ${problem}`);
-    if (!(await storedOrRefused(core, 'storeLogs', () => core.logs.storeLogs(fresh)))) return refused(core, resp);
-    for (const entry of fresh) core.processConfigurationEntry(entry);
-    const last = fresh[fresh.length - 1]!;
-    core.recordLastLog(last.index, last.term);
+    const stored = storedOrRefused(core, 'storeLogs', () => core.logs.storeLogs(fresh));
+    // What the leader has committed of the entries we held before this
+    // request (they match its log up to prevLogEntry) is applied while our
+    // write runs: the answer then waits for the write alone, not for
+    // applying once the write is done. At one client that is every commit.
+    const applying = followCommit(core, followerCommitIndex(core, { prevLogEntry: req.prevLogEntry, entryCount: 0, leaderCommitIndex: req.leaderCommitIndex })).then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
+    const ok = await stored;
+    const applyFailure = await applying;
+    // Entries that reached the log are recorded whatever became of applying, so our view of the log never lags it.
+    if (ok) {
+      for (const entry of fresh) core.processConfigurationEntry(entry);
+      const last = fresh[fresh.length - 1]!;
+      core.recordLastLog(last.index, last.term);
+    }
+    if (applyFailure !== undefined) throw applyFailure.err;
+    if (!ok) return refused(core, resp);
   }
 
-  const commit = followerCommitIndex(core, { prevLogEntry: req.prevLogEntry, entryCount: req.entries.length, leaderCommitIndex: req.leaderCommitIndex });
-  if (commit > core.commitIndex) {
-    core.advanceCommit(commit);
-    if (core.configurations.latestIndex <= commit) {
-      core.setCommittedConfiguration(core.configurations.latest, core.configurations.latestIndex);
-    }
-    await core.processLogs(commit);
-  }
+  await followCommit(core, followerCommitIndex(core, { prevLogEntry: req.prevLogEntry, entryCount: req.entries.length, leaderCommitIndex: req.leaderCommitIndex }));
   resp.success = true;
   resp.lastLog = core.lastLogIndex;
   resp.term = core.currentTerm;
