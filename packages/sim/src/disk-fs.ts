@@ -178,6 +178,8 @@ export class SimFileSystem implements FileSystem {
   async syncFile(file: FileNode, path: string): Promise<void> {
     const upTo = file.recorded;
     await this.#delay(this.disk.options.syncLatency, path);
+    // A crash while this sync was under way (another handle's operation, even without latency) lost its writes: it must not succeed.
+    this.checkCurrent(path);
     this.disk.syncFile(file, upTo);
   }
 

@@ -166,6 +166,28 @@ test('fsync latency: a crash before the sync completes loses the data', async ()
   assert.equal(new TextDecoder().decode(await d.fileSystem().readFile('f')), 'a');
 });
 
+test("no latency: a crash that another handle's operation sets off while a sync is under way fails that sync", async () => {
+  let crashNext = false;
+  const d: SimDisk = new SimDisk(new Simulation({ seed: 6 }), {
+    tornWriteProbability: 0,
+    fault: (op) => {
+      if (!crashNext || op !== 'write') return undefined;
+      d.crash();
+      return 'EIO';
+    },
+  });
+  const fs = d.fileSystem();
+  const f = await fs.open('f', { create: true });
+  await fs.syncDir('/');
+  const other = await fs.open('f');
+  await f.write(0, text('b'));
+  crashNext = true;
+  const syncing = f.datasync();
+  await assert.rejects(other.write(8, text('z')), isCode('EIO'));
+  await assert.rejects(syncing, isCode('EIO'));
+  assert.equal((await d.fileSystem().readFile('f')).length, 0, 'the unsynced write is lost, as the sync said');
+});
+
 test('capacity: writes beyond it fail with ENOSPC; deletes free space', async () => {
   const { fs } = disk(6, { capacityBytes: 100 });
   await fs.writeFile('a', new Uint8Array(60));
