@@ -13,7 +13,7 @@
 // batches over the wall time of the slices.
 // Prints JSON lines: the setup (disk, load), one line per implementation and
 // cell, then per cell the ratios the issue targets.
-//   node --conditions=source --import tsx bench/raft-log.ts [--writers 1,8] [--cell-ms 4000] [--slice-ms 500]
+//   node --conditions=source --import tsx bench/raft-log.ts [--writers 1,8] [--batches 1,16,64] [--cell-ms 4000] [--slice-ms 500]
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,20 +26,22 @@ import { SHOAL_PENDING } from './raft-log/shoal-store.js';
 const { values: args } = parseArgs({
   options: {
     writers: { type: 'string', default: '1,8' },
+    batches: { type: 'string', default: '1,16,64' },
     'cell-ms': { type: 'string', default: '4000' },
     'slice-ms': { type: 'string', default: '500' },
   },
 });
 const WRITERS = args.writers.split(',').map(Number);
+const BATCHES = args.batches.split(',').map(Number);
 const cellMs = Number(args['cell-ms']);
 const sliceMs = Number(args['slice-ms']);
-if (!WRITERS.every((w) => Number.isInteger(w) && w >= 1) || !(cellMs > 0) || !(sliceMs > 0)) {
-  console.error('usage: bench/raft-log.ts [--writers 1,8] [--cell-ms MS] [--slice-ms MS]');
+if (![...WRITERS, ...BATCHES].every((n) => Number.isInteger(n) && n >= 1) || !(cellMs > 0) || !(sliceMs > 0)) {
+  console.error('usage: bench/raft-log.ts [--writers 1,8] [--batches 1,16,64] [--cell-ms MS] [--slice-ms MS]');
   process.exit(2);
 }
 const rounds = Math.max(1, Math.round(cellMs / sliceMs));
 const BENCH = 'raft-log';
-const CELLS: Cell[] = WRITERS.flatMap((writers) => [1, 16, 64].flatMap((batch) => [128, 4096].map((size) => ({ writers, batch, size }))));
+const CELLS: Cell[] = WRITERS.flatMap((writers) => BATCHES.flatMap((batch) => [128, 4096].map((size) => ({ writers, batch, size }))));
 /** The issue's targets: latency within 1.3× the bare fdatasync; ≥3× raft-boltdb's throughput at batches of 64. */
 const MAX_P50_OVER_FDATASYNC = 1.3;
 const MIN_THROUGHPUT_OVER_BOLTDB_AT_64 = 3;
@@ -77,6 +79,7 @@ console.log(
     dir: root,
     disk: diskOf(root) ?? 'unknown (no /proc/mounts)',
     writers: WRITERS,
+    batches: BATCHES,
     cell_ms: cellMs,
     slice_ms: sliceMs,
     rounds,
