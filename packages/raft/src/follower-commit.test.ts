@@ -6,30 +6,22 @@
 // its FSM. Each test prints its seed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FileSystem } from '@shoal/kit';
 import { fromUtf8 } from '@shoal/kit';
 import { LogType } from './log.js';
-import { FaultyFileSystem } from './testing/faulty-fs.js';
+import { faultyDiskPerServer } from './testing/faulty-disks.js';
 import { TestCluster, text } from './testing/cluster.js';
 
 for (const seed of [461, 462]) {
   test(`a follower applies the entries the leader committed while its write of the next ones hangs (seed ${seed})`, async () => {
     console.log(`follower-commit seed ${seed}`);
-    const disks = new Map<string, FaultyFileSystem>();
-    const views = new Map<string, FileSystem>();
+    const { disks, wrapFileSystem } = faultyDiskPerServer();
     const c = await TestCluster.create({
       nodes: 3,
       seed,
       environment: 'simulated',
       // Heartbeats carry no commit index; with this commit timeout no empty AppendEntries carries one either.
       config: { commitTimeoutMs: 1_000_000 },
-      wrapFileSystem: (server, fs) => {
-        if (views.get(server.id) === fs) return disks.get(server.id)!;
-        const faulty = new FaultyFileSystem(fs, server.node.clock);
-        views.set(server.id, fs);
-        disks.set(server.id, faulty);
-        return faulty;
-      },
+      wrapFileSystem,
     });
     try {
       const leader = await c.waitForLeader();

@@ -7,30 +7,23 @@
 // leader answers it as soon as they have. Each test prints its seed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FileSystem } from '@shoal/kit';
 import { fromUtf8 } from '@shoal/kit';
 import { LogType } from './log.js';
-import { FaultyFileSystem } from './testing/faulty-fs.js';
+import { faultyDiskPerServer } from './testing/faulty-disks.js';
+import type { FaultyFileSystem } from './testing/faulty-fs.js';
 import type { ClusterServer } from './testing/cluster-server.js';
 import { TestCluster, text } from './testing/cluster.js';
 import type { MockFSM } from './testing/mock-fsm.js';
 
 async function cluster(seed: number, parallelAppend: boolean): Promise<{ c: TestCluster; disks: Map<string, FaultyFileSystem> }> {
   console.log(`parallel-append seed ${seed} (parallelAppend ${parallelAppend})`);
-  const disks = new Map<string, FaultyFileSystem>();
-  const views = new Map<string, FileSystem>();
+  const { disks, wrapFileSystem } = faultyDiskPerServer();
   const c = await TestCluster.create({
     nodes: 3,
     seed,
     environment: 'simulated',
     config: { parallelAppend },
-    wrapFileSystem: (server, fs) => {
-      if (views.get(server.id) === fs) return disks.get(server.id)!;
-      const faulty = new FaultyFileSystem(fs, server.node.clock);
-      views.set(server.id, fs);
-      disks.set(server.id, faulty);
-      return faulty;
-    },
+    wrapFileSystem,
   });
   return { c, disks };
 }

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { DiscardSnapshotStore } from './storage/discard-snapshot.js';
 import { NothingNewToSnapshotError } from './errors.js';
 import { bytesSource, readAll } from './storage/snapshot.js';
-import type { FileSystem } from '@shoal/kit';
 import { HEAD_TEMP_FILE } from './storage/wal/head-marker.js';
-import { FaultyFileSystem } from './testing/faulty-fs.js';
+import { faultyDiskPerServer } from './testing/faulty-disks.js';
 import { TestCluster, text } from './testing/cluster.js';
 import { decodeChunks, encodeChunks } from './testing/mock-fsm.js';
 
@@ -173,20 +172,13 @@ test('DiscardSnapshotStore: snapshots succeed and the log is compacted', async (
 test('a follower whose InstallSnapshot could not drop its old log catches up after a restart', async () => {
   const seed = 69;
   console.log(`snapshot seed ${seed}`);
-  const disks = new Map<string, FaultyFileSystem>();
-  const views = new Map<string, FileSystem>();
+  const { disks, wrapFileSystem } = faultyDiskPerServer();
   const c = await TestCluster.create({
     nodes: 3,
     seed,
     environment: 'simulated',
     config: { trailingLogs: 2, snapshotThreshold: 100_000 },
-    wrapFileSystem: (server, fs) => {
-      if (views.get(server.id) === fs) return disks.get(server.id)!;
-      const faulty = new FaultyFileSystem(fs, server.node.clock);
-      views.set(server.id, fs);
-      disks.set(server.id, faulty);
-      return faulty;
-    },
+    wrapFileSystem,
   });
   const leader = await c.waitForLeader();
   await c.run(leader.raft.apply(text('base')));
