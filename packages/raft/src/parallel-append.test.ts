@@ -135,3 +135,64 @@ for (const [seed, op] of [
     await c.shutdown();
   });
 }
+
+// While the leader's own write of one entry runs, the next apply gets its
+// index at once and goes to the followers: it is committed and answered by
+// them without waiting for that write, and reaches the leader's log in the
+// write after it. Once per write: a third apply waits for the write.
+for (const seed of [458, 459]) {
+  test(`parallelAppend: an apply made while the leader's previous write runs is sent and answered before that write returns (seed ${seed})`, async () => {
+    const { c, disks } = await cluster(seed, true);
+    const leader = await c.waitForLeader();
+    const config = leader.config;
+    const acked = await applyAll(c, leader, ['before']);
+    await c.waitForReplication(acked.length);
+
+    const rule = disks.get(leader.id)!.stall({ op: 'datasync', path: 'wal' });
+    acked.push(...(await applyAll(c, leader, ['first', 'second'])));
+    const followers = c.nodes.filter((n) => n !== leader);
+    for (const f of followers) for (const command of ['first', 'second']) assert.ok(commandsInLog(f).includes(command), `${f.id} lacks ${command}`);
+    assert.equal(rule.stalledCount, 1, 'one write of the leader hangs: the later entry waits behind it, not beside it');
+    assert.ok(!commandsInLog(leader).some((t) => ['first', 'second'].includes(t)), 'the leader stored an entry while its write hung');
+    let thirdAnswered = false;
+    const third = leader.raft.apply(text('third'), { timeoutMs: 1000 }).then((r) => ((thirdAnswered = true), r));
+    await c.advance(config.leaderLeaseTimeoutMs / 4);
+    assert.ok(!thirdAnswered, 'a second entry was handed out during the same write');
+    assert.equal(leader.raft.state, 'Leader');
+
+    rule.disable();
+    await c.run(third);
+    acked.push('third');
+    await c.waitFor(() => ['first', 'second', 'third'].every((t) => commandsInLog(leader).includes(t)), 'the leader to store what it handed out', config.leaderLeaseTimeoutMs);
+    assert.equal(leader.raft.state, 'Leader');
+    acked.push(...(await applyAll(c, leader, ['after'])));
+    await c.waitForReplication(acked.length, 5000);
+    assertAllHold(c, acked, seed);
+    assert.ok(c.checker.ok, JSON.stringify(c.checker.violations));
+    await c.shutdown();
+  });
+}
+
+test('parallelAppend: the leader answers entries handed out behind its write, then that write fails; they stay committed and nothing acknowledged is lost (seed 460)', async () => {
+  const seed = 460;
+  const { c, disks } = await cluster(seed, true);
+  const leader = await c.waitForLeader();
+  const acked = await applyAll(c, leader, ['before']);
+  await c.waitForReplication(acked.length);
+  const slow = disks.get(leader.id)!.slow({ op: 'datasync', path: 'wal' }, leader.config.leaderLeaseTimeoutMs / 2);
+  const eio = disks.get(leader.id)!.fail({ op: 'datasync', path: 'wal' }, 'EIO');
+  acked.push(...(await applyAll(c, leader, ['early', 'staged'])));
+  assert.ok(!commandsInLog(leader).includes('staged'), 'answered before the leader stored it');
+  await c.waitFor(() => leader.raft.state !== 'Leader', 'the leader to step down on its failed write', 1000);
+  assert.ok(leader.raft.internals.commitIndex > leader.raft.internals.lastLogIndex, 'its commit index keeps what it answered');
+  slow.disable();
+  eio.disable();
+  await c.crash(leader.id);
+  await c.restart(leader.id);
+  await c.waitFor(() => c.leader() !== undefined, 'a leader', 5000);
+  acked.push(...(await applyAll(c, c.leader()!, ['after'])));
+  await c.waitForReplication(acked.length, 5000);
+  assertAllHold(c, acked, seed);
+  assert.ok(c.checker.ok, JSON.stringify(c.checker.violations));
+  await c.shutdown();
+});
