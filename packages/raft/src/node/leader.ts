@@ -58,8 +58,8 @@ export class LeaderState {
   leaseRevoked = false;
   #pumpScheduled = false;
   #commitScheduled = false;
-  /** Set while dispatch waits for our log write: wakes it to process a commit or hand out new entries (see #awaitWrite). */
-  #wakeWhileWriting: (() => void) | undefined;
+  /** Set while dispatch waits for our log write: wakes it to process a commit (see #awaitWrite). */
+  #commitWhileWriting: (() => void) | undefined;
   #leaseTimer: Timer | undefined;
   /** Clock time our log write in progress started; undefined when none is (read outside the task). */
   #localWriteStartedAt: number | undefined;
@@ -146,12 +146,6 @@ export class LeaderState {
       if (at >= 0) this.#pending.splice(at, 1);
     };
     this.#schedulePump();
-    // A write of ours may be running: with parallelAppend the entry can go to the followers now.
-    const wake = this.core.config.parallelAppend ? this.#wakeWhileWriting : undefined;
-    if (wake !== undefined) {
-      this.#wakeWhileWriting = undefined;
-      wake();
-    }
   }
 
   /** Queues a membership change; it is appended once the configuration is stable. */
@@ -258,91 +252,16 @@ export class LeaderState {
    * ourselves only once that write returns). Configuration entries always
    * go to disk first: the new configuration takes effect for commitment only
    * after this returns. Commits are processed while the write runs
-   * (#awaitWrite), and with parallelAppend so are new entries: once every
-   * entry handed out is committed, what is queued gets its indexes and goes
-   * to the replicators at once, and to our log in the next write, which
-   * starts when this one returns (one storeLogs at a time, in order, as the
-   * LogStore contract has it). Otherwise nothing else runs on the main
-   * queue meanwhile, so our log's end is ours alone to move.
+   * (#awaitWrite); nothing else runs on the main queue meanwhile, so our
+   * log's end is ours alone to move.
    */
   async dispatch(futures: LogFuture[]): Promise<void> {
     const core = this.core;
-    let batch = this.#handOut(futures);
-    while (batch.length > 0) {
-      const first = batch[0]!.log.index;
-      const last = batch[batch.length - 1]!.log.index;
-      invariant(core.lastLogIndex === first - 1, () => `leader writing ${first} after ${core.lastLogIndex}`);
-      const startedAt = core.clock.now();
-      this.#localWriteStartedAt = startedAt;
-      const logs = batch.map((f) => f.log);
-      const staged: LogFuture[] = [];
-      const stageable = core.config.parallelAppend && logs.every((l) => l.type !== LogType.Configuration);
-      const failure = await this.#awaitWrite(core.logs.storeLogs(logs), stageable ? staged : undefined);
-      this.#writing.end(last);
-      if (failure !== undefined) {
-        // We never count these, and we do not know what reached our disk, so
-        // our log's end stays where it was; Go's dispatchLogs steps down too.
-        // Those a quorum of followers made durable meanwhile are committed and
-        // stay answered (fail() leaves a settled future alone); stepping down
-        // fails the rest. The commit index may then stand past our log's end
-        // until a leader's entries fill it in (core.advanceCommit). Staged
-        // entries never reached the log store: they fail alike.
-        this.#localWriteStartedAt = undefined;
-        this.#writing.clear();
-        core.logger.error({ err: failure.err, from: first, to: last }, 'failed to commit logs, stepping down');
-        core.metrics.incrCounter('raft.storage.errors', 1, { op: 'storeLogs', role: 'leader' });
-        for (const f of batch) f.fail(failure.err);
-        for (const f of staged) f.fail(failure.err);
-        if (this.live) core.becomeFollower();
-        return;
-      }
-      const stalled = this.localDiskStalled();
-      this.#localWriteStartedAt = undefined;
-      // Only this task appends to a leader's log: nothing may have moved its end meanwhile.
-      invariant(core.lastLogIndex === first - 1, () => `leader log moved from ${first - 1} to ${core.lastLogIndex} while appending`);
-      // The entries are in our log whatever became of our leadership meanwhile
-      // (a commit processed while we waited may have stepped us down).
-      core.recordLastLog(last, this.term);
-      if (!this.live) {
-        this.#writing.clear();
-        for (const f of batch) f.fail(new LeadershipLostError());
-        for (const f of staged) f.fail(new LeadershipLostError());
-        return;
-      }
-      if (stalled) {
-        // The replicators stopped speaking for us while the write hung, so
-        // another leader may be elected by now: these entries are in our log
-        // but never counted by us, and stepping down fails those the
-        // followers had not committed (staged ones among them: they are in
-        // inflight).
-        core.logger.warn({ from: first, to: last, tookMs: core.clock.now() - startedAt }, 'log write stalled past the leader lease, stepping down');
-        this.#writing.clear();
-        core.becomeFollower();
-        return;
-      }
-      this.commitment.match(core.localId, last);
-      for (const r of this.replicators.values()) r.trigger();
-      // #processCommit goes no further than replicaLastIndex: had the
-      // followers' answers moved the commitment past it, match() above would
-      // not move it again, so look once more now that our log has these.
-      if (this.commitment.commitIndex > core.commitIndex) this.#scheduleCommit();
-      // The staged entries, with everything queued since, go in one write.
-      batch = staged.length === 0 ? [] : [...staged, ...this.#handOut(this.#takeStageable(false))];
-    }
-  }
-
-  /**
-   * Gives `futures` the indexes after every entry handed out so far and puts
-   * them in flight (a commit by the followers may answer them before our
-   * write returns); with parallelAppend the replicators may send them now.
-   * Returns those still wanted (a no-op always is).
-   */
-  #handOut(futures: LogFuture[]): LogFuture[] {
-    const core = this.core;
     const live = futures.filter((f) => !f.settled || f.log.type === LogType.Noop);
-    if (live.length === 0) return live;
+    if (live.length === 0) return;
     invariant(core.currentTerm === this.term, 'leader dispatching in a term it does not lead');
-    let index = this.replicaLastIndex;
+    const first = core.lastLogIndex + 1;
+    let index = core.lastLogIndex;
     const now = core.clock.wallTime();
     for (const f of live) {
       f.log.index = ++index;
@@ -350,39 +269,67 @@ export class LeaderState {
       f.log.appendedAt = now;
       f.dispatched = true;
     }
+    // In flight from now on: a commit by the followers may answer them before our write returns.
     this.inflight.push(...live);
+    const startedAt = core.clock.now();
+    this.#localWriteStartedAt = startedAt;
     const logs = live.map((f) => f.log);
     if (core.config.parallelAppend && logs.every((l) => l.type !== LogType.Configuration)) {
       this.#writing.begin(logs);
       for (const r of this.replicators.values()) r.trigger();
     }
-    return live;
-  }
-
-  /**
-   * Queued user entries that may be handed out while our write runs, when
-   * the pump would write them next (no configuration change, transfer or
-   * step-down waits); bounded like one write. With `whenIdle`, only once
-   * every entry handed out is committed: the followers are idle then, and a
-   * write's worth of new applies is not cut into one message per caller.
-   */
-  #takeStageable(whenIdle: boolean): LogFuture[] {
-    if (!this.live || this.#pending.length === 0 || this.#pendingChanges.length > 0 || this.transfer !== undefined || this.stepDownPending) return [];
-    if (whenIdle && this.core.commitIndex < this.replicaLastIndex) return [];
-    return this.#pending.splice(0, this.core.config.maxAppendEntries * WRITE_BATCHES);
+    const failure = await this.#awaitWrite(core.logs.storeLogs(logs));
+    this.#writing.end();
+    if (failure !== undefined) {
+      // We never count these, and we do not know what reached our disk, so
+      // our log's end stays where it was; Go's dispatchLogs steps down too.
+      // Those a quorum of followers made durable meanwhile are committed and
+      // stay answered (fail() leaves a settled future alone); stepping down
+      // fails the rest. The commit index may then stand past our log's end
+      // until a leader's entries fill it in (core.advanceCommit).
+      this.#localWriteStartedAt = undefined;
+      core.logger.error({ err: failure.err, from: first, to: index }, 'failed to commit logs, stepping down');
+      core.metrics.incrCounter('raft.storage.errors', 1, { op: 'storeLogs', role: 'leader' });
+      for (const f of live) f.fail(failure.err);
+      if (this.live) core.becomeFollower();
+      return;
+    }
+    const stalled = this.localDiskStalled();
+    this.#localWriteStartedAt = undefined;
+    // Only this task appends to a leader's log: nothing may have moved its end meanwhile.
+    invariant(core.lastLogIndex === first - 1, () => `leader log moved from ${first - 1} to ${core.lastLogIndex} while appending`);
+    // The entries are in our log whatever became of our leadership meanwhile
+    // (a commit processed while we waited may have stepped us down).
+    core.recordLastLog(index, this.term);
+    if (!this.live) {
+      for (const f of live) f.fail(new LeadershipLostError());
+      return;
+    }
+    if (stalled) {
+      // The replicators stopped speaking for us while the write hung, so
+      // another leader may be elected by now: these entries are in our log
+      // but never counted by us, and stepping down fails those the
+      // followers had not committed.
+      core.logger.warn({ from: first, to: index, tookMs: core.clock.now() - startedAt }, 'log write stalled past the leader lease, stepping down');
+      core.becomeFollower();
+      return;
+    }
+    this.commitment.match(core.localId, index);
+    for (const r of this.replicators.values()) r.trigger();
+    // #processCommit goes no further than replicaLastIndex: had the
+    // followers' answers moved the commitment past it, match() above would
+    // not move it again, so look once more now that our log has these.
+    if (this.commitment.commitIndex > core.commitIndex) this.#scheduleCommit();
   }
 
   /**
    * Waits for our own log write, processing commits meanwhile: this task is
    * the one a commit would queue behind, so entries the followers and our
    * earlier writes already made durable on a quorum are answered now, not
-   * one write later. With `staged`, entries queued meanwhile are handed out
-   * into it (#takeStageable), once per write: handing out again whenever the
-   * followers caught up would cut the rounds of many callers into small
-   * ones, a message and a follower write each. Resolves undefined once the
-   * write is done, or the reason it failed.
+   * one write later. Resolves undefined once the write is done, or the
+   * reason it failed.
    */
-  async #awaitWrite(write: Promise<void>, staged: LogFuture[] | undefined): Promise<{ err: unknown } | undefined> {
+  async #awaitWrite(write: Promise<void>): Promise<{ err: unknown } | undefined> {
     const outcome = write.then(
       () => undefined,
       (err: unknown) => ({ err }),
@@ -390,11 +337,10 @@ export class LeaderState {
     for (;;) {
       // Advances that came while a commit was being processed found no waker: look again until none is left.
       while (this.live && Math.min(this.commitment.commitIndex, this.replicaLastIndex) > this.core.commitIndex) await this.#processCommit();
-      if (staged !== undefined && staged.length === 0) for (const f of this.#handOut(this.#takeStageable(true))) staged.push(f);
-      const woken = new Promise<'woken'>((resolve) => (this.#wakeWhileWriting = () => resolve('woken')));
+      const woken = new Promise<'commit'>((resolve) => (this.#commitWhileWriting = () => resolve('commit')));
       const next = await Promise.race([outcome, woken]);
-      this.#wakeWhileWriting = undefined;
-      if (next !== 'woken') return next;
+      this.#commitWhileWriting = undefined;
+      if (next !== 'commit') return next;
     }
   }
 
@@ -423,10 +369,10 @@ export class LeaderState {
   // ---- commitment -------------------------------------------------------
 
   #scheduleCommit(): void {
-    const wake = this.#wakeWhileWriting;
+    const wake = this.#commitWhileWriting;
     if (wake !== undefined) {
       // dispatch is waiting for our write inside the task a commit would queue behind: it commits.
-      this.#wakeWhileWriting = undefined;
+      this.#commitWhileWriting = undefined;
       wake();
       return;
     }

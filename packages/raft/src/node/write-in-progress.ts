@@ -1,42 +1,34 @@
 /**
- * The entries a leader has handed out but not yet stored (config.parallelAppend):
- * those of its own log write that is still running, and those staged
- * behind it for the next one. Its replicators may already send them, so a
- * follower can hold (and acknowledge) them before the leader does.
- * Commitment counts the leader itself only once its write of an entry
- * returns, so a commit rests on a quorum of durable copies either way.
+ * The entries of a leader's own log write that is still running, which its
+ * replicators may already send with config.parallelAppend: a follower can
+ * hold (and acknowledge) them before the leader does. Commitment counts the
+ * leader itself only once the write returns, so a commit rests on a quorum
+ * of durable copies either way.
  */
 import type { Log } from '../log.js';
 
 export class WriteInProgress {
-  /** Consecutive, in index order. */
-  #entries: Log[] = [];
+  #entries: readonly Log[] | undefined;
 
-  /** `entries` (consecutive, following those held) are being written or staged. */
+  /** The write of `entries` (consecutive, in index order) has started. */
   begin(entries: readonly Log[]): void {
-    for (const entry of entries) this.#entries.push(entry);
+    this.#entries = entries.length > 0 ? entries : undefined;
   }
 
-  /** A write up to `lastIndex` returned, stored or not: those entries are no longer held here. */
-  end(lastIndex: number): void {
-    const first = this.#entries[0];
-    if (first === undefined) return;
-    this.#entries.splice(0, Math.max(0, Math.min(this.#entries.length, lastIndex - first.index + 1)));
+  /** The write returned, stored or not. */
+  end(): void {
+    this.#entries = undefined;
   }
 
-  /** Forgets everything held (the writes failed or leadership ended). */
-  clear(): void {
-    this.#entries = [];
-  }
-
-  /** The last index being written or staged, or `stored` (our log's last index) when none is. */
+  /** The last index being written, or `stored` (our log's last index) when none is. */
   lastIndex(stored: number): number {
-    return this.#entries.at(-1)?.index ?? stored;
+    const entries = this.#entries;
+    return entries === undefined ? stored : entries[entries.length - 1]!.index;
   }
 
-  /** Entry `index` if it is being written or staged. */
+  /** Entry `index` if it is being written. */
   get(index: number): Log | undefined {
-    const first = this.#entries[0];
-    return first === undefined ? undefined : this.#entries[index - first.index];
+    const entries = this.#entries;
+    return entries === undefined ? undefined : entries[index - entries[0]!.index];
   }
 }
