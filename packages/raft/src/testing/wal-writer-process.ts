@@ -5,7 +5,7 @@
  * and prints a JSON line after each acknowledged round. It continues the log
  * it finds, and stops by itself after 30 s or 20,000 rounds.
  */
-import { NodeFileSystem } from '@shoal/kit';
+import { NodeFileSystem, realClock } from '@shoal/kit';
 import { makeLog, type Log } from '../log.js';
 import { WalLogStore } from '../storage/wal/wal-log-store.js';
 import { WAL_WRITER_KEEP, WAL_WRITER_SEGMENT_BYTES, walWriterData } from './wal-writer-data.js';
@@ -14,8 +14,8 @@ const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: wal-writer-process.ts DIR');
 const store = await WalLogStore.open(new NodeFileSystem(dir), 'wal', { segmentBytes: WAL_WRITER_SEGMENT_BYTES });
 let next = (await store.lastIndex()) + 1;
-const until = Date.now() + 30_000;
-for (let round = 0; round < 20_000 && Date.now() < until; round++) {
+const until = realClock.now() + 30_000;
+for (let round = 0; round < 20_000 && realClock.now() < until; round++) {
   const calls: Promise<void>[] = [];
   for (let c = 0; c < 1 + (round % 3); c++) {
     const logs: Log[] = [];
