@@ -11,17 +11,35 @@
 // directories under os.tmpdir(), removed after. Latency is one storeLogs call
 // as its caller sees it (waiting for others' syncs included); throughput is
 // batches over the wall time of the slices.
+// With --steady two more rows run in the same slices: shoal's store and
+// raft-boltdb each brought to a steady state first, a log that has been
+// compacting for a while rather than a fresh one (bench/raft-log/steady.ts),
+// and compacted again, untimed, before each of their slices.
 // Prints JSON lines: the setup (disk, load), one line per implementation and
 // cell, then per cell the ratios the issue targets.
-//   node --conditions=source --import tsx bench/raft-log.ts [--writers 1,8] [--batches 1,16,64] [--cell-ms 4000] [--slice-ms 500]
+//   node --conditions=source --import tsx bench/raft-log.ts [--writers 1,8] [--batches 1,16,64] [--cell-ms 4000] [--slice-ms 500] [--steady]
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRaftLogBench, raftBoltdbMissingReason } from '../interop/harness/go-raft-log-bench.js';
 import { diskOf } from './raft-log/disk.js';
-import { BATCH_HEADER_BYTES, ENTRY_HEADER_BYTES, openDsyncPreallocated, openFdatasync, openShoalAppender, raftBoltdbAppender, type Appender, type Cell, type Impl, type OpenAppender } from './raft-log/runners.js';
+import {
+  BATCH_HEADER_BYTES,
+  ENTRY_HEADER_BYTES,
+  openDsyncPreallocated,
+  openFdatasync,
+  openShoalAppender,
+  openShoalSteadyAppender,
+  raftBoltdbAppender,
+  raftBoltdbSteadyAppender,
+  type Appender,
+  type Cell,
+  type Impl,
+  type OpenAppender,
+} from './raft-log/runners.js';
 import { SHOAL_PENDING } from './raft-log/shoal-store.js';
+import { STEADY_KEEP, type SteadyCell } from './raft-log/steady.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +47,7 @@ const { values: args } = parseArgs({
     batches: { type: 'string', default: '1,16,64' },
     'cell-ms': { type: 'string', default: '4000' },
     'slice-ms': { type: 'string', default: '500' },
+    steady: { type: 'boolean', default: false },
   },
 });
 const WRITERS = args.writers.split(',').map(Number);
@@ -36,7 +55,7 @@ const BATCHES = args.batches.split(',').map(Number);
 const cellMs = Number(args['cell-ms']);
 const sliceMs = Number(args['slice-ms']);
 if (![...WRITERS, ...BATCHES].every((n) => Number.isInteger(n) && n >= 1) || !(cellMs > 0) || !(sliceMs > 0)) {
-  console.error('usage: bench/raft-log.ts [--writers 1,8] [--batches 1,16,64] [--cell-ms MS] [--slice-ms MS]');
+  console.error('usage: bench/raft-log.ts [--writers 1,8] [--batches 1,16,64] [--cell-ms MS] [--slice-ms MS] [--steady]');
   process.exit(2);
 }
 const rounds = Math.max(1, Math.round(cellMs / sliceMs));
@@ -55,6 +74,9 @@ const openers = new Map<Impl, OpenAppender>([
 ]);
 if (openShoalAppender !== undefined) openers.set('shoal', openShoalAppender);
 if (bin !== undefined) openers.set('raft-boltdb', raftBoltdbAppender(bin));
+// shoal's steady row opens first: its fill decides how many entries raft-boltdb's stores.
+if (args.steady && openShoalSteadyAppender !== undefined) openers.set('shoal-steady', openShoalSteadyAppender);
+if (args.steady && openShoalSteadyAppender !== undefined && bin !== undefined) openers.set('raft-boltdb-steady', raftBoltdbSteadyAppender(bin));
 const impls = [...openers.keys()];
 
 interface Totals {
@@ -64,6 +86,7 @@ interface Totals {
   syncs?: number;
   load1: number;
   storeName?: string;
+  notes?: Record<string, number>;
 }
 const totals = new Map<string, Totals>();
 const key = (impl: Impl, cell: Cell): string => `${impl}/${cell.writers}/${cell.batch}/${cell.size}`;
@@ -83,6 +106,7 @@ console.log(
     cell_ms: cellMs,
     slice_ms: sliceMs,
     rounds,
+    steady: args.steady ? { keep: STEADY_KEEP } : false,
     entry_header_bytes: ENTRY_HEADER_BYTES,
     batch_header_bytes: BATCH_HEADER_BYTES,
     loadavg: loadavg(),
@@ -96,17 +120,19 @@ if (bin === undefined) console.log(JSON.stringify({ bench: BENCH, impl: 'raft-bo
 async function runCell(cell: Cell, cellDir: string): Promise<void> {
   const appenders: Appender[] = [];
   const got: Totals[] = impls.map(() => ({ latenciesMs: [], elapsedMs: 0, load1: 0 }));
+  const steady: SteadyCell = {};
   try {
     for (const impl of impls) {
       const dir = join(cellDir, impl);
       await mkdir(dir, { recursive: true });
-      appenders.push(await openers.get(impl)!(cell, dir));
+      appenders.push(await openers.get(impl)!(cell, dir, steady));
     }
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < impls.length; i++) {
         const which = (round + i) % impls.length;
         const a = appenders[which]!;
         const t = got[which]!;
+        await a.compact?.();
         const syncs0 = a.syncs?.();
         const slice = await a.run(sliceMs);
         for (const ms of slice.latenciesMs) t.latenciesMs.push(ms);
@@ -117,7 +143,7 @@ async function runCell(cell: Cell, cellDir: string): Promise<void> {
   } finally {
     for (const a of appenders) await a.close();
   }
-  impls.forEach((impl, i) => totals.set(key(impl, cell), { ...got[i]!, load1: loadavg()[0]!, storeName: appenders[i]!.storeName }));
+  impls.forEach((impl, i) => totals.set(key(impl, cell), { ...got[i]!, load1: loadavg()[0]!, storeName: appenders[i]!.storeName, notes: appenders[i]!.notes?.() }));
 }
 
 try {
@@ -162,6 +188,7 @@ for (const cell of CELLS) {
         max_ms: sorted[sorted.length - 1],
         batches: sorted.length,
         ...(t.syncs ? { batches_per_sync: sorted.length / t.syncs } : {}),
+        ...t.notes,
         load1: t.load1,
       }),
     );
@@ -174,6 +201,8 @@ for (const cell of CELLS) {
   const bare = figures.get(key('fdatasync', cell))!;
   const disk = figures.get(key('dsync-preallocated', cell))!;
   const bolt = figures.get(key('raft-boltdb', cell));
+  const shoalSteady = figures.get(key('shoal-steady', cell));
+  const boltSteady = figures.get(key('raft-boltdb-steady', cell));
   const p50Ratio = ratio(shoal?.p50_ms, bare.p50_ms);
   const throughputRatio = ratio(shoal?.entries_per_s, bolt?.entries_per_s);
   // What the disk itself allows over raft-boltdb: where this is under the target, no store can meet it.
@@ -194,6 +223,16 @@ for (const cell of CELLS) {
       latency_target_met: p50Ratio === null ? null : p50Ratio <= MAX_P50_OVER_FDATASYNC,
       throughput_target_met: cell.batch !== 64 || throughputRatio === null ? null : throughputRatio >= MIN_THROUGHPUT_OVER_BOLTDB_AT_64,
       throughput_target_within_disk: cell.batch !== 64 || diskOverBolt === null ? null : diskOverBolt >= MIN_THROUGHPUT_OVER_BOLTDB_AT_64,
+      ...(shoalSteady === undefined
+        ? {}
+        : {
+            shoal_steady_p50_over_fdatasync_p50: ratio(shoalSteady.p50_ms, bare.p50_ms),
+            shoal_steady_entries_per_s_over_raft_boltdb_steady: ratio(shoalSteady.entries_per_s, boltSteady?.entries_per_s),
+            // raft-boltdb fresh is raft-boltdb at its best (no freelist to write): the harder comparison.
+            shoal_steady_entries_per_s_over_raft_boltdb: ratio(shoalSteady.entries_per_s, bolt?.entries_per_s),
+            shoal_steady_entries_per_s_over_shoal: ratio(shoalSteady.entries_per_s, shoal?.entries_per_s),
+            shoal_steady_entries_per_s_over_dsync_preallocated: ratio(shoalSteady.entries_per_s, disk.entries_per_s),
+          }),
     }),
   );
 }

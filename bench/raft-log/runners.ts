@@ -1,16 +1,18 @@
-// The four things bench/raft-log.ts times. Each opens on a fresh directory
-// for one cell (writers × batch × size), stores a few untimed batches, then
-// per `run(ms)` call has the cell's writers call storeLogs back to back, each
+// The things bench/raft-log.ts times. Each opens on a fresh directory for one
+// cell (writers × batch × size), stores a few untimed batches, then per
+// `run(ms)` call has the cell's writers call storeLogs back to back, each
 // with its own batches, for `ms` of wall time, so the driver can alternate
-// them slice by slice.
+// them slice by slice. The steady rows (--steady) first bring their store to
+// a steady state (steady.ts) and compact it before each slice.
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogType, makeLog, type Log } from '@shoal/raft';
 import { RaftLogBenchSession } from '../../interop/harness/go-raft-log-bench.js';
 import { DurableRing } from '../raft-cluster/durable-ring.js';
 import { openShoalLogStore } from './shoal-store.js';
+import { STEADY_KEEP, fillBatchEntries, fillShoalToSteady, type SteadyCell } from './steady.js';
 
-export type Impl = 'shoal' | 'fdatasync' | 'dsync-preallocated' | 'raft-boltdb';
+export type Impl = 'shoal' | 'fdatasync' | 'dsync-preallocated' | 'raft-boltdb' | 'shoal-steady' | 'raft-boltdb-steady';
 
 export interface Cell {
   /** Concurrent callers, each storing its own batches back to back. */
@@ -34,10 +36,15 @@ export interface Appender {
   run(ms: number): Promise<Slice>;
   /** Writes + datasyncs issued so far (timed or not), where the implementation tells. */
   syncs?(): number;
+  /** The steady rows: compacts the log to its last STEADY_KEEP entries (untimed, before each slice). */
+  compact?(): Promise<void>;
+  /** Figures printed beside the row's (the steady rows: how they reached steady state). */
+  notes?(): Record<string, number>;
   close(): Promise<void>;
 }
 
-export type OpenAppender = (cell: Cell, dir: string) => Promise<Appender>;
+/** `steady` is shared by the cell's openers, in the order bench/raft-log.ts opens them. */
+export type OpenAppender = (cell: Cell, dir: string, steady: SteadyCell) => Promise<Appender>;
 
 /** Stored before timing starts, as the Go program does: first writes also create and grow files. */
 const WARMUP_BATCHES = 3;
@@ -178,32 +185,65 @@ export const openDsyncPreallocated: OpenAppender = async (cell, dir) => {
 const openShoal = openShoalLogStore;
 
 /** shoal's log store's storeLogs; undefined while openShoalLogStore is. */
-export const openShoalAppender: OpenAppender | undefined =
-  openShoal === undefined
-    ? undefined
-    : async (cell, dir) => {
-        const opened = await openShoal(dir);
-        const data = pattern(cell.size);
-        let index = 1;
-        // Reserves the batch's index range as it builds it: the writers' calls reach storeLogs in index order.
-        const next = (): Log[] => {
-          const logs: Log[] = [];
-          for (let i = 0; i < cell.batch; i++) logs.push(makeLog({ index: index++, term: 1, type: LogType.Command, data }));
-          return logs;
-        };
-        const close = async (): Promise<void> => {
-          // A store that dropped batches would look fast: every stored entry must be there.
-          const last = await opened.store.lastIndex();
-          await opened.close();
-          if (last !== index - 1) throw new Error(`${opened.name}: lastIndex ${last} after storing up to ${index - 1}`);
-        };
-        return writersOf(cell, next, (logs) => opened.store.storeLogs(logs), { storeName: opened.name, syncs: opened.syncs, close });
-      };
+export const openShoalAppender: OpenAppender | undefined = openShoal === undefined ? undefined : (cell, dir) => openShoalWith(cell, dir, undefined);
+
+/** shoal's log store in steady state (steady.ts): its timed batches go into segment files compaction freed. */
+export const openShoalSteadyAppender: OpenAppender | undefined = openShoal === undefined ? undefined : (cell, dir, steady) => openShoalWith(cell, dir, steady);
+
+async function openShoalWith(cell: Cell, dir: string, steady: SteadyCell | undefined): Promise<Appender> {
+  const opened = await openShoal!(dir);
+  const data = pattern(cell.size);
+  let index = 1;
+  const notes: Record<string, number> = {};
+  if (steady !== undefined) {
+    index = await fillShoalToSteady(opened, cell, data);
+    steady.filled = index - 1;
+    notes['filled_entries'] = index - 1;
+    notes['reused_segments_at_start'] = opened.reuse!().reused;
+  }
+  // Reserves the batch's index range as it builds it: the writers' calls reach storeLogs in index order.
+  const next = (): Log[] => {
+    const logs: Log[] = [];
+    for (let i = 0; i < cell.batch; i++) logs.push(makeLog({ index: index++, term: 1, type: LogType.Command, data }));
+    return logs;
+  };
+  const close = async (): Promise<void> => {
+    // A store that dropped batches would look fast: every stored entry must be there.
+    const last = await opened.store.lastIndex();
+    await opened.close();
+    if (last !== index - 1) throw new Error(`${opened.name}: lastIndex ${last} after storing up to ${index - 1}`);
+  };
+  const compact = async (): Promise<void> => {
+    const first = await opened.store.firstIndex();
+    if (index - 1 - STEADY_KEEP >= first) await opened.store.deleteRange(first, index - 1 - STEADY_KEEP);
+  };
+  return writersOf(cell, next, (logs) => opened.store.storeLogs(logs), {
+    storeName: opened.name,
+    syncs: opened.syncs,
+    close,
+    ...(steady === undefined ? {} : { compact, notes: () => ({ ...notes, reused_segments_at_end: opened.reuse!().reused }) }),
+  });
+}
 
 /** raft-boltdb's StoreLogs from the cell's writers (goroutines) in our Go program, which times each call itself. */
 export function raftBoltdbAppender(bin: string): OpenAppender {
   return async (cell, dir) => {
     const session = await RaftLogBenchSession.start(bin, { dir, batch: cell.batch, size: cell.size, writers: cell.writers });
     return { run: (ms) => session.run(ms), close: async () => void (await session.close()) };
+  };
+}
+
+/** raft-boltdb given the steady treatment shoal's steady row had: the same entries stored and compacted the same way first. */
+export function raftBoltdbSteadyAppender(bin: string): OpenAppender {
+  return async (cell, dir, steady) => {
+    if (steady.filled === undefined) throw new Error('raft-boltdb-steady opens after shoal-steady, which decides how many entries the fill stores');
+    const fill = { fill: steady.filled, fillBatch: fillBatchEntries(cell), keep: STEADY_KEEP };
+    const session = await RaftLogBenchSession.start(bin, { dir, batch: cell.batch, size: cell.size, writers: cell.writers }, fill);
+    return {
+      run: (ms) => session.run(ms),
+      compact: async () => void (await session.compact()),
+      notes: () => ({ filled_entries: fill.fill }),
+      close: async () => void (await session.close()),
+    };
   };
 }

@@ -8,13 +8,25 @@ export interface OpenedLogStore {
   name: string;
   /** Writes + datasyncs the store has issued, where it counts them. */
   syncs?: () => number;
+  /**
+   * Segment files reused since open, and freed ones waiting, where the store
+   * reuses them: the steady rows fill the log until it appends into a reused
+   * file and holds another for the next segment.
+   */
+  reuse?: () => { reused: number; free: number };
   close(): Promise<void>;
 }
 
 /** Opens shoal's on-disk log store, with its default options, in an empty directory on the real disk. */
 export const openShoalLogStore: ((dir: string) => Promise<OpenedLogStore>) | undefined = async (dir) => {
   const store = await WalLogStore.open(new NodeFileSystem(dir), 'wal');
-  return { store, name: 'WalLogStore', syncs: () => store.stats().groupWrites, close: () => store.close() };
+  return {
+    store,
+    name: 'WalLogStore',
+    syncs: () => store.stats().groupWrites,
+    reuse: () => ({ reused: store.stats().reusedSegments, free: store.stats().freeSegments }),
+    close: () => store.close(),
+  };
 };
 
 /** Printed instead of shoal's figures while openShoalLogStore is undefined. */

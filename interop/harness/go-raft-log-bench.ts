@@ -61,6 +61,13 @@ export interface RaftLogBenchResult {
   latencies_us?: number[];
 }
 
+/** A log brought to steady state before timing: `fill` entries stored `fillBatch` at a time, compacted to the last `keep` after each batch. */
+export interface SteadyFill {
+  fill: number;
+  fillBatch: number;
+  keep: number;
+}
+
 /** What `run(ms)` answers: every StoreLogs call's latency and the wall time of the writers. */
 export interface RaftLogBenchRun {
   latenciesMs: number[];
@@ -91,9 +98,14 @@ export class RaftLogBenchSession {
     this.#lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   }
 
-  /** Starts the program on `o.dir` and waits until its warm-up batches are stored. */
-  static async start(bin: string, o: Pick<RaftLogBenchOptions, 'dir' | 'batch' | 'size' | 'writers'>): Promise<RaftLogBenchSession> {
-    const child = spawn(bin, ['-serve', '-dir', o.dir, '-batch', String(o.batch), '-size', String(o.size), ...writersArgs(o.writers)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  /**
+   * Starts the program on `o.dir` and waits until its warm-up batches are
+   * stored (after `steady.fill` entries stored `steady.fillBatch` at a time
+   * and compacted to the last `steady.keep` after each batch, when given).
+   */
+  static async start(bin: string, o: Pick<RaftLogBenchOptions, 'dir' | 'batch' | 'size' | 'writers'>, steady?: SteadyFill): Promise<RaftLogBenchSession> {
+    const steadyArgs = steady === undefined ? [] : ['-fill', String(steady.fill), '-fill-batch', String(steady.fillBatch), '-keep', String(steady.keep)];
+    const child = spawn(bin, ['-serve', '-dir', o.dir, '-batch', String(o.batch), '-size', String(o.size), ...writersArgs(o.writers), ...steadyArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
     const session = new RaftLogBenchSession(child);
     const ready = (await session.#next()) as { ready?: boolean };
     if (ready.ready !== true) throw new Error(`raft-log-bench: expected ready, got ${JSON.stringify(ready)}`);
@@ -114,6 +126,14 @@ export class RaftLogBenchSession {
     const r = (await this.#next()) as { batches?: number; elapsed_us?: number; us?: number[] };
     if (typeof r.elapsed_us !== 'number' || !Array.isArray(r.us) || r.us.length !== r.batches) throw new Error(`raft-log-bench: expected a run, got ${JSON.stringify(r).slice(0, 200)}`);
     return { latenciesMs: r.us.map((us) => us / 1e3), elapsedMs: r.elapsed_us / 1e3 };
+  }
+
+  /** Deletes all but the last `keep` entries (DeleteRange from the head); resolves to the log's bounds after. */
+  async compact(): Promise<{ first: number; last: number }> {
+    this.#child.stdin.write('compact\n');
+    const r = (await this.#next()) as { first?: number; last?: number };
+    if (typeof r.first !== 'number' || typeof r.last !== 'number') throw new Error(`raft-log-bench: expected bounds, got ${JSON.stringify(r)}`);
+    return { first: r.first, last: r.last };
   }
 
   /** Ends the session; resolves to the program's summary of the batches it stored. */

@@ -5,11 +5,19 @@
 // indexes stored are contiguous; bolt serialises the calls), until -count
 // batches in all or -max-ms milliseconds, whichever comes first.
 //
+// With -fill N it first brings the store to a steady state, as a raft
+// server's log is after running a while: N entries of -size bytes stored in
+// batches of -fill-batch, the log compacted after each batch to its last
+// -keep entries (DeleteRange from the head, as raft does after a snapshot),
+// so bolt's freelist holds the pages the deleted entries took and the timed
+// batches reuse them. The indexes continue from there.
+//
 // With -serve it reads commands from stdin: "store" stores one batch and
 // answers {"us":LATENCY}; "run MS" runs the -writers goroutines back to back
 // for MS milliseconds and answers {"batches":N,"elapsed_us":E,"us":[...]}
-// (every call's latency). A driver can so alternate it with other stores. At
-// the end of stdin it prints the summary. Build:
+// (every call's latency); "compact" deletes all but the last -keep entries
+// and answers {"first":F,"last":L}. A driver can so alternate it with other
+// stores. At the end of stdin it prints the summary. Build:
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o ../bin/raft-log-bench .
 //
@@ -21,7 +29,8 @@
 //	 "latencies_us":[...]}   (latencies_us only with -samples)
 //
 // first_index and last_index are the store's after the run, warm-up batches
-// included: with no gap and nothing lost, L-F+1 = (batches+3)*batch.
+// included: with no gap, nothing lost and no -fill or compaction,
+// L-F+1 = (batches+3)*batch.
 package main
 
 import (
@@ -79,10 +88,13 @@ func main() {
 	maxMs := flag.Int("max-ms", 2000, "time limit for the timed batches")
 	dir := flag.String("dir", "", "directory for the BoltDB file (must exist)")
 	samples := flag.Bool("samples", false, "also print every batch latency (µs)")
-	serve := flag.Bool("serve", false, "read commands from stdin: 'store' (one batch) or 'run MS' (the writers for MS ms)")
+	serve := flag.Bool("serve", false, "read commands from stdin: 'store' (one batch), 'run MS' (the writers for MS ms) or 'compact'")
+	fill := flag.Int("fill", 0, "entries stored and compacted away before the warm-up (a log in steady state)")
+	fillBatch := flag.Int("fill-batch", 1024, "entries per StoreLogs call of -fill")
+	keep := flag.Int("keep", 1024, "entries a compaction leaves")
 	flag.Parse()
-	if *dir == "" || *batch < 1 || *size < 0 || *count < 1 || *writers < 1 {
-		fmt.Fprintln(os.Stderr, "usage: raft-log-bench -dir DIR [-batch N] [-size BYTES] [-writers W] [-count N] [-max-ms MS] [-samples] [-serve]")
+	if *dir == "" || *batch < 1 || *size < 0 || *count < 1 || *writers < 1 || *fill < 0 || *fillBatch < 1 || *keep < 0 {
+		fmt.Fprintln(os.Stderr, "usage: raft-log-bench -dir DIR [-batch N] [-size BYTES] [-writers W] [-count N] [-max-ms MS] [-samples] [-serve] [-fill N [-fill-batch N]] [-keep N]")
 		os.Exit(2)
 	}
 	store, err := raftboltdb.NewBoltStore(filepath.Join(*dir, "raft.db"))
@@ -96,14 +108,43 @@ func main() {
 		data[i] = byte(i)
 	}
 	var next uint64 = 1
-	makeBatch := func() []*raft.Log {
+	makeLogs := func(n int) []*raft.Log {
 		// Reserve the batch's index range: the writers together store 1, 2, 3, ... with no gap.
-		first := atomic.AddUint64(&next, uint64(*batch)) - uint64(*batch)
-		logs := make([]*raft.Log, *batch)
+		first := atomic.AddUint64(&next, uint64(n)) - uint64(n)
+		logs := make([]*raft.Log, n)
 		for i := range logs {
 			logs[i] = &raft.Log{Index: first + uint64(i), Term: 1, Type: raft.LogCommand, Data: data}
 		}
 		return logs
+	}
+	makeBatch := func() []*raft.Log { return makeLogs(*batch) }
+	// compact deletes all but the last -keep entries, as raft compacts its log after a snapshot.
+	compact := func() (uint64, uint64) {
+		first, err := store.FirstIndex()
+		if err != nil {
+			fail(err)
+		}
+		last, err := store.LastIndex()
+		if err != nil {
+			fail(err)
+		}
+		if last >= first+uint64(*keep) && last > uint64(*keep) {
+			if err := store.DeleteRange(first, last-uint64(*keep)); err != nil {
+				fail(err)
+			}
+			first = last - uint64(*keep) + 1
+		}
+		return first, last
+	}
+	for filled := 0; filled < *fill; filled += *fillBatch {
+		n := *fillBatch
+		if n > *fill-filled {
+			n = *fill - filled
+		}
+		if err := store.StoreLogs(makeLogs(n)); err != nil {
+			fail(err)
+		}
+		compact()
 	}
 	for i := 0; i < warmupBatches; i++ {
 		if err := store.StoreLogs(makeBatch()); err != nil {
@@ -168,6 +209,9 @@ func main() {
 				total += elapsed.Seconds()
 				out, _ := json.Marshal(runReply{Batches: len(us), ElapsedUs: float64(elapsed.Nanoseconds()) / 1e3, Us: us})
 				fmt.Println(string(out))
+			case line == "compact":
+				first, last := compact()
+				fmt.Printf("{\"first\":%d,\"last\":%d}\n", first, last)
 			default:
 				fail(fmt.Errorf("bad command %q", line))
 			}

@@ -82,3 +82,21 @@ test(missing ? `raft-log-bench -serve -writers (skipped: ${missing})` : 'raft-lo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test(missing ? `raft-log-bench -fill (skipped: ${missing})` : 'raft-log-bench -serve -fill -keep: a steady-state log (filled, compacted after each batch), then compact between runs', { skip: missing !== undefined, timeout: 300_000 }, async () => {
+  const bin = await buildRaftLogBench();
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-raft-log-bench-test-'));
+  try {
+    const session = await RaftLogBenchSession.start(bin, { dir, batch: 2, size: 64 }, { fill: 100, fillBatch: 30, keep: 10 });
+    // The fill stored 1..100 and kept the last 10; the warm-up batches continued from 101.
+    assert.deepEqual(await session.compact(), { first: 100 + WARMUP * 2 - 9, last: 100 + WARMUP * 2 });
+    await session.store();
+    const last = 100 + (WARMUP + 1) * 2;
+    assert.deepEqual(await session.compact(), { first: last - 9, last });
+    assert.deepEqual(await session.compact(), { first: last - 9, last }, 'nothing more to delete');
+    const summary = await session.close();
+    assert.deepEqual([summary.first_index, summary.last_index], [last - 9, last]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

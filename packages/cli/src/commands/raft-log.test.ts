@@ -102,3 +102,20 @@ test('shoal raft log: usage errors exit 2; --help describes the output', async (
   assert.equal(await main(['raft', 'log', '--help'], help.io), 0);
   assert.match(help.out, /JSON lines/);
 });
+
+test('shoal raft log dumps a log written into reused segment files, and nothing of their old records', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-raft-log-'));
+  const log = await WalLogStore.open(new NodeFileSystem(dir), 'wal', { segmentBytes: 4096 });
+  const entry = (i: number, tag: string) => makeLog({ index: i, term: 2, type: LogType.Command, data: utf8(`${tag} ${i}`.padEnd(100, '.')), appendedAt: i });
+  for (let i = 1; i <= 200; i += 5) await log.storeLogs([0, 1, 2, 3, 4].map((k) => entry(i + k, 'old')));
+  await log.deleteRange(1, 180);
+  for (let i = 201; i <= 260; i += 5) await log.storeLogs([0, 1, 2, 3, 4].map((k) => entry(i + k, 'new')));
+  assert.ok(log.stats().reusedSegments > 0, 'the later segments reused freed files');
+  await log.close();
+  const c = capture();
+  assert.equal(await main(['raft', 'log', '--dir', dir], c.io), RAFT_LOG_EXIT.ok, c.err);
+  assert.equal(c.err, '', 'a reused file is not a torn tail');
+  const lines = c.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { index: number; data: string });
+  assert.deepEqual(lines.map((l) => l.index), Array.from({ length: 80 }, (_, i) => i + 181));
+  assert.ok(lines.every((l) => Buffer.from(l.data, 'base64').toString().startsWith(l.index > 200 ? 'new ' : 'old ')));
+});

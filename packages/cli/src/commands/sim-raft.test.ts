@@ -25,7 +25,7 @@ function shoal(args: string[]): Promise<{ code: number | null; out: string; err:
   });
 }
 
-const KEYS = ['seed', 'trace_hash', 'ops_ok', 'ops_failed', 'ops_unknown', 'elections', 'linearizable', 'invariant_violations', 'wall_ms'];
+const KEYS = ['seed', 'trace_hash', 'ops_ok', 'ops_failed', 'ops_unknown', 'elections', 'linearizable', 'invariant_violations', 'torn_tails', 'segments_reused', 'wall_ms'];
 
 test('shoal sim raft prints one JSON object per seed, replayable by seed', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'shoal-sim-raft-'));

@@ -27,7 +27,9 @@ linearizability at the end.
 
 Prints one JSON object per run:
   {seed, trace_hash, ops_ok, ops_failed, ops_unknown, elections,
-   linearizable, invariant_violations, wall_ms}
+   linearizable, invariant_violations, torn_tails, segments_reused, wall_ms}
+(torn_tails: restarts that cut a torn write off a log; segments_reused: log
+segments that reused a file a compaction had freed)
 Exits 1 if any run broke an invariant, was not linearizable, or did not
 converge once healed. The same seed always gives the same trace_hash.
 --history writes the history of the last run (the \`shoal lincheck\` file format).
@@ -113,6 +115,8 @@ async function runSeeds(settings: RunSettings, io: CommandIO): Promise<number> {
       elections: r.elections,
       linearizable: r.linearizable,
       invariant_violations: r.invariant_violations,
+      torn_tails: r.torn_tails,
+      segments_reused: r.segments_reused,
       wall_ms: elapsed(),
     };
     io.out(`${JSON.stringify(line)}\n`);

@@ -54,6 +54,8 @@ export interface RaftSimResult {
   virtual_ms: number;
   /** Restarts that cut a torn write off the end of a log file. */
   torn_tails: number;
+  /** Log segments that reused a file a compaction had freed, all servers together. */
+  segments_reused: number;
 }
 
 /** Timing for simulations: Go's test profile, snapshots often, small logs. */
@@ -145,6 +147,7 @@ export async function runRaftSimulation(options: RaftSimOptions): Promise<RaftSi
     history: clients.history,
     virtual_ms: sim.now(),
     torn_tails: servers.reduce((n, s) => n + s.tornTails, 0),
+    segments_reused: servers.reduce((n, s) => n + s.reusedSegments, 0),
   };
 }
 

@@ -24,6 +24,8 @@ export type InspectableStore = LogStore &
     entries(): Log[];
     /** Bytes of a torn record cut off the end of the log when it was opened (file stores). */
     readonly truncatedBytes?: number;
+    /** Segments that reused a freed segment's file since the store was opened (file stores). */
+    readonly reusedSegments?: number;
   };
 
 /**
@@ -63,6 +65,8 @@ export class ClusterServer<F extends FSM = FSM> {
   crashes = 0;
   /** Restarts that found a torn record at the end of the log file (and cut it off). */
   tornTails = 0;
+  /** Log segments, over every process so far, that reused a file a compaction had freed. */
+  reusedSegments = 0;
   /** The last crash's shutdown of raft, for callers that want to wait for it. */
   stopped: Promise<void> = Promise.resolve();
 
@@ -156,6 +160,7 @@ export class ClusterServer<F extends FSM = FSM> {
   crash(): void {
     if (!this.node.alive) return;
     this.crashes++;
+    this.reusedSegments += this.#store?.reusedSegments ?? 0;
     this.node.crash();
     this.node.clock.cancelAll();
     const raft = this.running;

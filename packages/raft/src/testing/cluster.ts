@@ -286,14 +286,16 @@ function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return value;
 }
 
-const SIM_PREALLOCATE_BYTES = 16 * 1024;
+const SIM_PREALLOCATE_BYTES = 2 * 1024;
+/** Small segments: with the simulation's frequent snapshots, compaction frees them often and the logs reuse their files. */
+const SIM_SEGMENT_BYTES = 8 * 1024;
 
 /** File stores on each host's simulated disk, the transport on the simulated network. */
 function simulatedEnvironment(network: SimRaftNetwork, wrap: ClusterOptions['wrapFileSystem']): ServerEnvironment {
   const fileSystem = (server: ClusterServer): FileSystem => (wrap === undefined ? server.node.disk.fileSystem() : wrap(server, server.node.disk.fileSystem()));
   return {
     // Small zero-fills, so a run extends each segment's preallocation many times, crashes included.
-    openStore: (server) => InspectableDiskStore.open(fileSystem(server), 'raft', { preallocateBytes: SIM_PREALLOCATE_BYTES }),
+    openStore: (server) => InspectableDiskStore.open(fileSystem(server), 'raft', { preallocateBytes: SIM_PREALLOCATE_BYTES, segmentBytes: SIM_SEGMENT_BYTES }),
     openSnapshots: (server) => FileSnapshotStore.open(fileSystem(server), 'raft', { clock: server.node.clock }),
     closeBootstrapStore: (store) => (store as InspectableDiskStore).close(),
     attachTransport: (server) => network.attach(server.node),

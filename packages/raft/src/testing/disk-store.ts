@@ -39,6 +39,10 @@ export class InspectableDiskStore implements InspectableStore, LogStore, StableS
     return this.log.stats().cutBytes;
   }
 
+  get reusedSegments(): number {
+    return this.log.stats().reusedSegments;
+  }
+
   entries(): Log[] {
     return this.#mirror.map((l) => ({ ...l }));
   }

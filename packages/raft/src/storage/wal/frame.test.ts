@@ -20,7 +20,9 @@ import {
   writeEntryFrame,
   type EncodedBatch,
 } from './frame.js';
-import { encodeSegmentHeader, parseSegmentName, segmentHeaderProblem, segmentName } from './segment.js';
+import { encodeSegmentHeader, freeSegmentName, parseFreeSegmentName, parseSegmentName, readSegmentHeader, saltOf, segmentName } from './segment.js';
+
+const SALT = 0x5a17_0001;
 
 const arbLog = fc.record({
   index: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
@@ -44,10 +46,10 @@ function joined(batch: EncodedBatch): Uint8Array {
   return out;
 }
 
-/** Decodes one frame at `at`, checking header, length and CRC as recovery does. */
-function decodeFrameAt(bytes: Uint8Array, at: number): Log | string {
+/** Decodes one frame at `at` of a segment of `salt`, checking header, length and CRC as recovery does. */
+function decodeFrameAt(bytes: Uint8Array, at: number, salt = SALT): Log | string {
   const headerBytes = bytes.subarray(at, at + FRAME_HEADER_BYTES);
-  const header = readFrameHeader(headerBytes);
+  const header = readFrameHeader(headerBytes, salt);
   if (typeof header === 'string') return header;
   const payload = bytes.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + header.payloadBytes);
   if (payload.length !== header.payloadBytes) return 'short';
@@ -60,6 +62,7 @@ test('entry frames round-trip, each at its offset', () => {
   fc.assert(
     fc.property(fc.array(arbLog, { minLength: 1, maxLength: 8 }), (logs) => {
       const batch = encodeBatch(logs);
+      sealBatch(batch, 0, SALT);
       const bytes = joined(batch);
       logs.forEach((log, i) => assert.deepEqual(decodeFrameAt(bytes, batch.offsets[i]!), { ...log }));
       logs.forEach((log, i) => assert.deepEqual(batch.logs[i], { ...log }, 'the entry the store keeps'));
@@ -69,14 +72,17 @@ test('entry frames round-trip, each at its offset', () => {
 
 test("a batch's chunks are the frames writeEntryFrame writes one by one, then its commit frame: one format, whichever path", () => {
   fc.assert(
-    fc.property(fc.array(arbLog, { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 2 ** 40 }), (logs, batchStart) => {
+    fc.property(fc.array(arbLog, { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 1, max: 0xffff_ffff }), (logs, batchStart, salt) => {
       const batch = encodeBatch(logs);
-      sealBatch(batch, batchStart);
+      sealBatch(batch, batchStart, salt);
       const expected = new Uint8Array(batch.byteLength + COMMIT_FRAME_BYTES);
       let at = 0;
-      for (const log of logs) at = writeEntryFrame(expected, at, log);
+      for (const log of logs) at = writeEntryFrame(expected, at, log, salt);
       assert.equal(at, batch.byteLength);
-      expected.set(commitFrame(logs.at(-1)!.index, batchStart), at);
+      expected.set(commitFrame(logs.at(-1)!.index, batchStart, salt), at);
+      assert.deepEqual(joined(batch), expected);
+      // Sealed again for another segment (as the store never does, but sealing must not build on itself).
+      sealBatch(batch, batchStart, salt);
       assert.deepEqual(joined(batch), expected);
     }),
   );
@@ -103,9 +109,9 @@ test("large entries' data is a chunk of its own, the caller's array; the store k
 test('commit frames round-trip', () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (lastIndex, batchStart) => {
-      const frame = commitFrame(lastIndex, batchStart);
+      const frame = commitFrame(lastIndex, batchStart, SALT);
       assert.equal(frame.length, COMMIT_FRAME_BYTES);
-      const header = readFrameHeader(frame);
+      const header = readFrameHeader(frame, SALT);
       assert.ok(typeof header !== 'string' && header.type === FrameType.Commit);
       assert.ok(frameCrcMatches(frame, frame.subarray(FRAME_HEADER_BYTES), header.crc));
       assert.deepEqual(decodeCommit(frame.subarray(FRAME_HEADER_BYTES)), { lastIndex, batchStart });
@@ -116,10 +122,30 @@ test('commit frames round-trip', () => {
 test('any flipped bit in an entry frame is caught', () => {
   fc.assert(
     fc.property(arbLog, fc.nat(), fc.integer({ min: 0, max: 7 }), (log, at, bit) => {
-      const damaged = joined(encodeBatch([log])).subarray(0, entryFrameBytes(log));
+      const batch = encodeBatch([log]);
+      sealBatch(batch, 0, SALT);
+      const damaged = joined(batch).subarray(0, entryFrameBytes(log));
       const i = at % damaged.length;
       damaged[i] = damaged[i]! ^ (1 << bit);
       assert.equal(typeof decodeFrameAt(damaged, 0), 'string');
+    }),
+  );
+});
+
+test("a frame read as another segment's is 'stale', whatever its CRC; with its salt flipped too it is no frame of either", () => {
+  fc.assert(
+    fc.property(arbLog, fc.integer({ min: 1, max: 0xffff_ffff }), fc.integer({ min: 1, max: 0xffff_ffff }), (log, written, read) => {
+      fc.pre(written !== read);
+      const batch = encodeBatch([log]);
+      sealBatch(batch, 0, written);
+      const bytes = joined(batch);
+      assert.deepEqual(decodeFrameAt(bytes, 0, written), { ...log });
+      assert.equal(decodeFrameAt(bytes, 0, read), 'stale');
+      assert.equal(decodeFrameAt(bytes, batch.byteLength, read), 'stale', 'the commit frame too');
+      // The salt rewritten as the reader's: the CRC, which covers the salt, no longer matches.
+      const forged = bytes.slice();
+      new DataView(forged.buffer).setUint32(8, read);
+      assert.equal(decodeFrameAt(forged, 0, read), 'bad crc');
     }),
   );
 });
@@ -133,7 +159,8 @@ test('decoders are total on arbitrary bytes', () => {
       assert.ok(typeof entry === 'string' || Number.isSafeInteger(entry.index));
       const commit = decodeCommit(bytes);
       assert.ok(typeof commit === 'string' || Number.isSafeInteger(commit.lastIndex));
-      assert.ok(segmentHeaderProblem(bytes, 1) !== undefined || bytes.length >= 24);
+      const header = readSegmentHeader(bytes, { base: 1, seq: 1 });
+      assert.ok(typeof header === 'string' || bytes.length >= 28);
     }),
   );
 });
@@ -144,10 +171,25 @@ test('segment names and headers', () => {
   for (const bad of ['00000000000000000042.wal', 'x-00000000000000ff.wal', '00000000000000000000-0000000000000001.wal', 'head']) {
     assert.equal(parseSegmentName(bad), undefined, bad);
   }
-  const header = encodeSegmentHeader(1234);
-  assert.equal(segmentHeaderProblem(header, 1234), undefined);
-  assert.match(segmentHeaderProblem(header, 1235)!, /base index 1234/);
+  assert.equal(freeSegmentName(255), '00000000000000ff.free');
+  assert.equal(parseFreeSegmentName('00000000000000ff.free'), 255);
+  for (const bad of ['ff.free', '00000000000000ff.wal', '00000000000000000042-00000000000000ff.wal']) assert.equal(parseFreeSegmentName(bad), undefined, bad);
+  const id = { base: 1234, seq: 7 };
+  const header = encodeSegmentHeader(id, false);
+  assert.deepEqual(readSegmentHeader(header, id), { reused: false });
+  assert.deepEqual(readSegmentHeader(encodeSegmentHeader(id, true), id), { reused: true });
+  assert.match(readSegmentHeader(header, { base: 1235, seq: 7 }) as string, /base index 1234/);
+  assert.match(readSegmentHeader(header, { base: 1234, seq: 8 }) as string, /salt/);
   const flipped = header.slice();
   flipped[10] = flipped[10]! ^ 1;
-  assert.match(segmentHeaderProblem(flipped, 1234)!, /checksum/);
+  assert.match(readSegmentHeader(flipped, id) as string, /checksum/);
+});
+
+test('salts: never 0 (preallocated zeros), distinct for neighbouring sequences', () => {
+  assert.equal(saltOf(0xffff_ffff - 1), 0xffff_ffff);
+  assert.equal(saltOf(0xffff_ffff), 1);
+  const seen = new Set<number>();
+  for (let seq = 1; seq <= 1000; seq++) seen.add(saltOf(seq));
+  assert.equal(seen.size, 1000);
+  assert.ok(!seen.has(0));
 });

@@ -1,19 +1,25 @@
 /**
  * The WAL's record format. A segment is a header followed by frames:
  *
- *   frame   = type u8 | 3 zero bytes | payload length u32 | crc32 u32 | payload
+ *   frame   = type u8 | 3 zero bytes | payload length u32 | salt u32 | crc32 u32 | payload
  *   entry   = index u64 | term u64 | log type u8 | appendedAt f64 | data (u32 length + bytes) | extensions (same)
  *   commit  = last index of the batch u64 | file offset where the batch's write began u64
  *
- * The CRC covers the first 8 header bytes and the payload, so a torn or
- * flipped header is caught as surely as a flipped payload byte. Integers are
- * big-endian. Every decoder here is total: bad bytes give a FrameProblem, not
- * an exception.
+ * The salt is the segment's (segment.ts): a segment file is reused once
+ * compaction frees it, and its old frames stay behind the new ones, so every
+ * frame says which incarnation of the file wrote it. The CRC covers the first
+ * 8 header bytes, the payload and then the salt, so a torn or flipped header
+ * is caught as surely as a flipped payload byte, and a batch can be encoded
+ * before the segment it goes to is known: sealing folds the salt in last, 4
+ * bytes of CRC per frame. Integers are big-endian. Every decoder here is
+ * total: bad bytes give a FrameProblem, not an exception.
  */
 import { crc32, crc32Update } from '@shoal/kit';
 import type { Log, LogType } from '../../log.js';
 
-export const FRAME_HEADER_BYTES = 12;
+export const FRAME_HEADER_BYTES = 16;
+const SALT_AT = 8;
+const CRC_AT = 12;
 export const FrameType = { Entry: 1, Commit: 2 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -37,19 +43,25 @@ export function entryFrameBytes(log: Log): number {
   return FRAME_HEADER_BYTES + ENTRY_FIXED_BYTES + log.data.length + log.extensions.length;
 }
 
-function seal(out: Uint8Array, view: DataView, at: number, type: FrameType, payloadBytes: number): void {
+/** The CRC of a frame whose header (first 8 bytes) and payload gave `partial`: the salt goes in last. */
+function withSalt(partial: number, salt: number): number {
+  SALT_BYTES_VIEW.setUint32(0, salt);
+  return crc32Update(partial, SALT_BYTES);
+}
+const SALT_BYTES = new Uint8Array(4);
+const SALT_BYTES_VIEW = new DataView(SALT_BYTES.buffer);
+
+function seal(out: Uint8Array, view: DataView, at: number, type: FrameType, payloadBytes: number, salt: number): void {
   view.setUint8(at, type);
   view.setUint32(at + 4, payloadBytes);
-  const headCrc = crc32(out.subarray(at, at + 8));
-  view.setUint32(at + 8, crc32Update(headCrc, out.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + payloadBytes)));
+  view.setUint32(at + SALT_AT, salt);
+  const partial = crc32Update(crc32Update(0, out, at, at + 8), out, at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + payloadBytes);
+  view.setUint32(at + CRC_AT, withSalt(partial, salt));
 }
 
-/** Writes the entry's frame into `out` at `at`; returns the position after it. */
-export function writeEntryFrame(out: Uint8Array, at: number, log: Log): number {
-  return writeEntryFrameWithView(out, new DataView(out.buffer, out.byteOffset, out.byteLength), at, log);
-}
-
-function writeEntryFrameWithView(out: Uint8Array, view: DataView, at: number, log: Log): number {
+/** Writes the entry's frame, for a segment of `salt`, into `out` at `at`; returns the position after it. */
+export function writeEntryFrame(out: Uint8Array, at: number, log: Log, salt: number): number {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let p = at + FRAME_HEADER_BYTES;
   putU64(view, p, log.index);
   putU64(view, p + 8, log.term);
@@ -62,22 +74,22 @@ function writeEntryFrameWithView(out: Uint8Array, view: DataView, at: number, lo
   view.setUint32(p, log.extensions.length);
   out.set(log.extensions, p + 4);
   p += 4 + log.extensions.length;
-  seal(out, view, at, FrameType.Entry, p - at - FRAME_HEADER_BYTES);
+  seal(out, view, at, FrameType.Entry, p - at - FRAME_HEADER_BYTES, salt);
   return p;
 }
 
-export function commitFrame(lastIndex: number, batchStart: number): Uint8Array {
+export function commitFrame(lastIndex: number, batchStart: number, salt: number): Uint8Array {
   const out = new Uint8Array(COMMIT_FRAME_BYTES);
-  writeCommitFrame(out, 0, lastIndex, batchStart);
+  writeCommitFrame(out, 0, lastIndex, batchStart, salt);
   return out;
 }
 
-/** Writes a commit frame into `out` at `at` (COMMIT_FRAME_BYTES long). */
-export function writeCommitFrame(out: Uint8Array, at: number, lastIndex: number, batchStart: number): void {
+/** Writes a commit frame, for a segment of `salt`, into `out` at `at` (COMMIT_FRAME_BYTES long). */
+export function writeCommitFrame(out: Uint8Array, at: number, lastIndex: number, batchStart: number, salt: number): void {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   putU64(view, at + FRAME_HEADER_BYTES, lastIndex);
   putU64(view, at + FRAME_HEADER_BYTES + 8, batchStart);
-  seal(out, view, at, FrameType.Commit, COMMIT_PAYLOAD_BYTES);
+  seal(out, view, at, FrameType.Commit, COMMIT_PAYLOAD_BYTES, salt);
 }
 
 export interface FrameHeader {
@@ -86,26 +98,32 @@ export interface FrameHeader {
   crc: number;
 }
 
-/** Why bytes are not a frame (a torn tail or corruption: the caller decides which). */
-export type FrameProblem = 'short' | 'zeros' | 'bad header' | 'bad crc' | 'bad payload';
+/**
+ * Why bytes are not a frame of the segment being read (a torn tail,
+ * corruption, or the end of this incarnation's data: the caller decides
+ * which). 'stale' is a well-formed header with another salt: a frame an
+ * earlier incarnation of the file wrote.
+ */
+export type FrameProblem = 'short' | 'zeros' | 'bad header' | 'stale' | 'bad crc' | 'bad payload';
 
-/** Decodes the 12 header bytes at `bytes[0..]`. */
-export function readFrameHeader(bytes: Uint8Array): FrameHeader | FrameProblem {
+/** Decodes the header bytes at `bytes[0..]` of a frame expected in a segment of `salt`. */
+export function readFrameHeader(bytes: Uint8Array, salt: number): FrameHeader | FrameProblem {
   if (bytes.length < FRAME_HEADER_BYTES) return 'short';
   const view = new DataView(bytes.buffer, bytes.byteOffset, FRAME_HEADER_BYTES);
   const type = view.getUint8(0);
   const payloadBytes = view.getUint32(4);
-  const crc = view.getUint32(8);
-  if (type === 0 && payloadBytes === 0 && crc === 0 && view.getUint32(0) === 0) return 'zeros';
+  const crc = view.getUint32(CRC_AT);
+  if (type === 0 && payloadBytes === 0 && crc === 0 && view.getUint32(0) === 0 && view.getUint32(SALT_AT) === 0) return 'zeros';
   if ((type !== FrameType.Entry && type !== FrameType.Commit) || view.getUint8(1) !== 0 || view.getUint16(2) !== 0) return 'bad header';
   if (payloadBytes > MAX_PAYLOAD_BYTES) return 'bad header';
   if (type === FrameType.Commit && payloadBytes !== COMMIT_PAYLOAD_BYTES) return 'bad header';
+  if (view.getUint32(SALT_AT) !== salt) return 'stale';
   return { type, payloadBytes, crc };
 }
 
-/** True when the payload matches the header's CRC. `header` is the frame's first 8 bytes. */
+/** True when the payload matches the header's CRC. `headerBytes` is the frame's header (its salt included). */
 export function frameCrcMatches(headerBytes: Uint8Array, payload: Uint8Array, crc: number): boolean {
-  return crc32Update(crc32(headerBytes.subarray(0, 8)), payload) === crc;
+  return crc32Update(crc32Update(crc32(headerBytes.subarray(0, 8)), payload), headerBytes, SALT_AT, SALT_AT + 4) === crc;
 }
 
 export function decodeEntry(payload: Uint8Array): Log | FrameProblem {
@@ -163,6 +181,9 @@ export interface EncodedBatch {
   frames: Uint8Array;
   /** Where each entry's frame starts, from the batch's first byte. */
   offsets: Uint32Array;
+  /** Where each entry's frame header is in `frames`, and its CRC before the salt (sealBatch finishes both). */
+  heads: Uint32Array;
+  unsaltedCrcs: Uint32Array;
   /**
    * The entries as the store keeps them: objects of its own, holding the
    * callers' data and extensions arrays as given (LogStore.storeLogs: they
@@ -177,6 +198,8 @@ export function encodeBatch(logs: readonly Log[]): EncodedBatch {
   const frames = new Uint8Array(frameBufferBytes);
   const view = new DataView(frames.buffer);
   const offsets = new Uint32Array(logs.length);
+  const heads = new Uint32Array(logs.length);
+  const unsaltedCrcs = new Uint32Array(logs.length);
   const kept: Log[] = new Array(logs.length);
   const chunks: Uint8Array[] = [];
   let at = 0;
@@ -187,6 +210,7 @@ export function encodeBatch(logs: readonly Log[]): EncodedBatch {
     const log = logs[i]!;
     const frame = at;
     offsets[i] = batchAt;
+    heads[i] = frame;
     const dataBytes = log.data.length;
     const extensionBytes = log.extensions.length;
     const payloadBytes = ENTRY_FIXED_BYTES + dataBytes + extensionBytes;
@@ -213,16 +237,22 @@ export function encodeBatch(logs: readonly Log[]): EncodedBatch {
     view.setUint32(p, extensionBytes);
     frames.set(log.extensions, p + 4);
     p += 4 + extensionBytes;
-    view.setUint32(frame + 8, crc32Update(crc, frames, unsummed, p));
+    unsaltedCrcs[i] = crc32Update(crc, frames, unsummed, p);
     kept[i] = { index: log.index, term: log.term, type: log.type, data: log.data, extensions: log.extensions, appendedAt: log.appendedAt };
     at = p;
     batchAt += FRAME_HEADER_BYTES + payloadBytes;
   }
   chunks.push(frames.subarray(runStart));
-  return { chunks, byteLength: batchAt, frames, offsets, logs: kept };
+  return { chunks, byteLength: batchAt, frames, offsets, heads, unsaltedCrcs, logs: kept };
 }
 
-/** Fills the batch's commit frame (the end of its frame buffer, so of its last chunk). */
-export function sealBatch(batch: EncodedBatch, batchStart: number): void {
-  writeCommitFrame(batch.frames, batch.frames.length - COMMIT_FRAME_BYTES, batch.logs[batch.logs.length - 1]!.index, batchStart);
+/** Stamps the salt of the segment the batch goes to into its entry frames, and fills its commit frame (the end of its frame buffer, so of its last chunk). */
+export function sealBatch(batch: EncodedBatch, batchStart: number, salt: number): void {
+  const { frames, heads, unsaltedCrcs } = batch;
+  const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+  for (let i = 0; i < heads.length; i++) {
+    view.setUint32(heads[i]! + SALT_AT, salt);
+    view.setUint32(heads[i]! + CRC_AT, withSalt(unsaltedCrcs[i]!, salt));
+  }
+  writeCommitFrame(frames, frames.length - COMMIT_FRAME_BYTES, batch.logs[batch.logs.length - 1]!.index, batchStart, salt);
 }

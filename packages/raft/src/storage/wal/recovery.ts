@@ -1,25 +1,32 @@
 /**
  * Opening a WAL directory: every segment's frames are checked and indexed.
  *
- * A bad frame (short, zeroed, checksum or decode failure) means one of two
- * things. If a commit frame of a *later* write follows it, the bad bytes had
- * been synced before that write began: corruption, a LogCorruptionError.
- * Otherwise it is the tail of the last write, which a crash tore or left half
- * on disk: cut back to the last complete batch, said in a warning. Segments
- * other than the newest were complete before the next one was created, so
- * any bad frame in the part of them still in use is corruption. Segments a
- * newer one masks whole (an interrupted tail truncation's cleanup) are removed.
+ * A bad frame (short, zeroed, another incarnation's, checksum or decode
+ * failure) means one of three things. If a commit frame of a *later* write
+ * follows it, the bad bytes had been synced before that write began:
+ * corruption, a LogCorruptionError. If it is the end of what this segment
+ * wrote (see below), nothing is wrong. Otherwise it is the tail of the last
+ * write, which a crash tore or left half on disk: cut back to the last
+ * complete batch, said in a warning. Segments other than the newest were
+ * complete before the next one was created, so any bad frame in the part of
+ * them still in use is corruption. Segments a newer one masks whole (an
+ * interrupted tail truncation's cleanup) are removed.
  *
- * Zeros from the end of the last complete batch to the end of the file are
- * the store's preallocation, not a torn write: they stay, and nothing is said.
- * Anything else there is cut, so that no stale frame of an unfinished write
- * can line up behind a later batch and be read as part of the log.
+ * Where the newest segment's data ends: in a new file, from the end of the
+ * last complete batch to the end of the file there are zeros, the store's
+ * preallocation. In a reused file (segment.ts) there are the frames of the
+ * file's earlier segments, which carry another salt, and pieces of them; the
+ * data ends there when no frame of this segment lies anywhere past the last
+ * complete batch. Anything else past it is cut, so that no stale frame of an
+ * unfinished write can line up behind a later batch and be read as part of
+ * the log. A torn write into a reused file of which no whole frame reached
+ * the disk cannot be told from the old bytes it landed on: nothing of it is
+ * read, and nothing is said.
  */
 import type { FileSystem, Logger } from '@shoal/kit';
 import { LogCorruptionError } from '../../errors.js';
 import { ChunkReader } from './chunk-reader.js';
 import {
-  COMMIT_FRAME_BYTES,
   FRAME_HEADER_BYTES,
   FrameType,
   decodeCommit,
@@ -29,11 +36,13 @@ import {
   type FrameProblem,
 } from './frame.js';
 import { HEAD_TEMP_FILE, readHeadMarker } from './head-marker.js';
-import { SEGMENT_HEADER_BYTES, Segment, encodeSegmentHeader, parseSegmentName, segmentHeaderProblem, segmentName, type SegmentId } from './segment.js';
+import { SEGMENT_HEADER_BYTES, Segment, encodeSegmentHeader, parseFreeSegmentName, parseSegmentName, readSegmentHeader, segmentName, type SegmentId } from './segment.js';
 
 export interface RecoveredLog {
   /** Live segments in index order; the last is the one to append to. */
   segments: Segment[];
+  /** Sequences of the free files (segment.ts), oldest first. */
+  free: number[];
   /** The sequence number the next segment gets. */
   nextSeq: number;
   /** The persisted first index (0: none); entries below it are deleted. */
@@ -58,7 +67,9 @@ export async function recoverLog(fs: FileSystem, dir: string, logger: Logger, re
   for (let i = 1; i < ids.length; i++) {
     if (ids[i]!.seq === ids[i - 1]!.seq) throw new LogCorruptionError(`${dir}/${segmentName(ids[i]!.base, ids[i]!.seq)}`, 0, 'two segments share a sequence number');
   }
-  const nextSeq = (ids.at(-1)?.seq ?? 0) + 1;
+  const free = names.map(parseFreeSegmentName).filter((seq): seq is number => seq !== undefined).sort((a, b) => a - b);
+  // Above every sequence a file here has held, so no file holds a frame with the next salt.
+  const nextSeq = Math.max(ids.at(-1)?.seq ?? 0, free.at(-1) ?? 0) + 1;
   const head = await readHeadMarker(fs, dir);
   const newest = ids.at(-1);
   if (newest !== undefined && (await removeIfTornCreation(fs, dir, newest, logger, readOnly))) ids.pop();
@@ -87,12 +98,12 @@ export async function recoverLog(fs: FileSystem, dir: string, logger: Logger, re
     const handle = await fs.open(path, { readOnly });
     const size = await handle.size();
     const reader = new ChunkReader(handle, size);
-    const headerProblem = segmentHeaderProblem(await reader.bytes(0, SEGMENT_HEADER_BYTES), id.base);
-    if (headerProblem !== undefined) {
+    const header = readSegmentHeader(await reader.bytes(0, SEGMENT_HEADER_BYTES), id);
+    if (typeof header === 'string') {
       await handle.close();
-      throw new LogCorruptionError(path, 0, headerProblem);
+      throw new LogCorruptionError(path, 0, header);
     }
-    const segment = new Segment(id, path, handle, size);
+    const segment = new Segment(id, path, handle, size, header.reused);
     const scan = await scanFrames(reader, segment, size, limit);
     if (!isLast) {
       if (segment.lastIndex < limit) {
@@ -103,14 +114,22 @@ export async function recoverLog(fs: FileSystem, dir: string, logger: Logger, re
       segments.push(segment);
       continue;
     }
-    if ((scan.problem === 'zeros' || scan.problem === 'short') && scan.stop === scan.committedEnd && (await zerosFrom(reader, scan.stop, size))) {
+    const preallocated = !segment.reused && (scan.problem === 'zeros' || scan.problem === 'short') && scan.stop === scan.committedEnd && (await zerosFrom(reader, scan.stop, size));
+    if (preallocated) {
       segment.size = scan.committedEnd;
       segments.push(segment);
       continue;
     }
-    if (scan.problem !== undefined && (await laterWriteFollows(reader, size, scan.stop))) {
+    const after = scan.problem === undefined ? NOTHING_AFTER : await framesAfter(reader, size, scan.stop, segment.salt);
+    if (after.laterCommit) {
       await handle.close();
       throw new LogCorruptionError(path, scan.stop, `${scan.problem} frame before a later committed batch`);
+    }
+    if (segment.reused && scan.stop === scan.committedEnd && !after.any) {
+      // The end of this segment's data; the old bytes past it stay allocated for the appends to come.
+      segment.size = scan.committedEnd;
+      segments.push(segment);
+      continue;
     }
     if (scan.committedEnd < size) {
       segment.keepBefore(id.base + scan.committedCount);
@@ -129,7 +148,7 @@ export async function recoverLog(fs: FileSystem, dir: string, logger: Logger, re
     }
     segments.push(segment);
   }
-  return { segments, nextSeq, head, cutBytes };
+  return { segments, free, nextSeq, head, cutBytes };
 }
 
 /** The newest segment may have lost its header to a crash during its creation; it held nothing then. */
@@ -139,7 +158,7 @@ async function removeIfTornCreation(fs: FileSystem, dir: string, id: SegmentId, 
   const size = await handle.size();
   const header = await handle.read(0, SEGMENT_HEADER_BYTES);
   await handle.close();
-  if (size > SEGMENT_HEADER_BYTES || segmentHeaderProblem(header, id.base) === undefined || !isTornHeader(header, id.base)) return false;
+  if (size > SEGMENT_HEADER_BYTES || typeof readSegmentHeader(header, id) !== 'string' || !isTornHeader(header, id)) return false;
   logger.warn({ segment: path, bytes: size }, 'wal: removed a segment whose creation a crash interrupted');
   if (!readOnly) {
     await fs.unlink(path);
@@ -148,9 +167,13 @@ async function removeIfTornCreation(fs: FileSystem, dir: string, id: SegmentId, 
   return true;
 }
 
-/** A prefix of the header a segment of `base` starts with, or zeros: what a crash leaves of an unsynced creation. */
-function isTornHeader(bytes: Uint8Array, base: number): boolean {
-  const expected = encodeSegmentHeader(base);
+/**
+ * A prefix of the header a new segment `id` starts with, or zeros: what a
+ * crash leaves of an unsynced creation. (A reused file gets its header,
+ * synced, before it takes a segment's name.)
+ */
+function isTornHeader(bytes: Uint8Array, id: SegmentId): boolean {
+  const expected = encodeSegmentHeader(id, false);
   return bytes.every((b) => b === 0) || bytes.every((b, i) => b === expected[i]);
 }
 
@@ -162,7 +185,7 @@ async function scanFrames(reader: ChunkReader, segment: Segment, size: number, l
   const path = segment.path;
   while (pos < size && segment.lastIndex < limit) {
     const headerBytes = (await reader.bytes(pos, FRAME_HEADER_BYTES)).slice();
-    const header = readFrameHeader(headerBytes);
+    const header = readFrameHeader(headerBytes, segment.salt);
     if (typeof header === 'string') return { stop: pos, problem: header, committedEnd, committedCount };
     const end = pos + FRAME_HEADER_BYTES + header.payloadBytes;
     if (end > size) return { stop: pos, problem: 'short', committedEnd, committedCount };
@@ -198,22 +221,50 @@ async function zerosFrom(reader: ChunkReader, from: number, size: number): Promi
   return true;
 }
 
-/** True when an intact commit frame after `badAt` belongs to a write that began after it. */
-async function laterWriteFollows(reader: ChunkReader, size: number, badAt: number): Promise<boolean> {
+interface FramesAfter {
+  /** Some intact frame of the segment lies past the point. */
+  any: boolean;
+  /** One of them is a commit frame of a write that began past the point. */
+  laterCommit: boolean;
+}
+
+const NOTHING_AFTER: FramesAfter = { any: false, laterCommit: false };
+
+/**
+ * Looks for intact frames of the segment of `salt` past `badAt`. Candidates
+ * are found by their salt (a memchr-speed search), then checked whole.
+ */
+async function framesAfter(reader: ChunkReader, size: number, badAt: number, salt: number): Promise<FramesAfter> {
   const chunkBytes = 256 * 1024;
-  for (let from = badAt + 1; from + COMMIT_FRAME_BYTES <= size; from += chunkBytes) {
-    // Each chunk overlaps the next by a frame, so a frame across the boundary is still seen.
-    const chunk = (await reader.bytes(from, chunkBytes + COMMIT_FRAME_BYTES - 1)).slice();
-    for (let i = 0; i + COMMIT_FRAME_BYTES <= chunk.length; i++) {
-      if (chunk[i] !== FrameType.Commit) continue;
-      const frame = chunk.subarray(i, i + COMMIT_FRAME_BYTES);
-      const header = readFrameHeader(frame);
-      if (typeof header === 'string' || header.type !== FrameType.Commit) continue;
-      const payload = frame.subarray(FRAME_HEADER_BYTES);
-      if (!frameCrcMatches(frame, payload, header.crc)) continue;
+  const saltBytes = Buffer.alloc(4);
+  saltBytes.writeUInt32BE(salt);
+  let any = false;
+  // A frame's header starts 8 bytes before its salt; the first candidate header is at badAt + 1.
+  for (let from = badAt + 1; from + FRAME_HEADER_BYTES <= size; from += chunkBytes) {
+    // Each chunk overlaps the next by a header, so a header across the boundary is still seen.
+    const chunk = Buffer.from((await reader.bytes(from, chunkBytes + FRAME_HEADER_BYTES - 1)).slice());
+    for (let hit = chunk.indexOf(saltBytes, SALT_OFFSET); hit !== -1 && hit - SALT_OFFSET < chunkBytes; hit = chunk.indexOf(saltBytes, hit + 1)) {
+      const at = from + hit - SALT_OFFSET;
+      const headerBytes = chunk.subarray(hit - SALT_OFFSET, hit - SALT_OFFSET + FRAME_HEADER_BYTES);
+      const header = readFrameHeader(headerBytes, salt);
+      if (typeof header === 'string' || at + FRAME_HEADER_BYTES + header.payloadBytes > size) continue;
+      const payload = await frameBytes(reader, chunk, from, at + FRAME_HEADER_BYTES, header.payloadBytes);
+      if (!frameCrcMatches(headerBytes, payload, header.crc)) continue;
+      any = true;
+      if (header.type !== FrameType.Commit) continue;
       const commit = decodeCommit(payload);
-      if (typeof commit !== 'string' && commit.batchStart > badAt) return true;
+      if (typeof commit !== 'string' && commit.batchStart > badAt) return { any, laterCommit: true };
     }
   }
-  return false;
+  return { any, laterCommit: false };
+}
+
+/** Where a frame's salt is in its header. */
+const SALT_OFFSET = 8;
+
+/** `length` bytes at `position`: from `chunk` (read at `chunkAt`) when it holds them, else read. */
+async function frameBytes(reader: ChunkReader, chunk: Uint8Array, chunkAt: number, position: number, length: number): Promise<Uint8Array> {
+  const from = position - chunkAt;
+  if (from + length <= chunk.length) return chunk.subarray(from, from + length);
+  return (await reader.bytes(position, length)).slice();
 }

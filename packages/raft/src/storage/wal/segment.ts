@@ -1,8 +1,18 @@
 /**
  * One segment file of the WAL: `<first index, 20 digits>-<sequence, 16 hex>.wal`
- * (raft-wal's naming), a 24-byte header, then frames (frame.ts). In memory a
+ * (raft-wal's naming), a 28-byte header, then frames (frame.ts). In memory a
  * segment is its open handle, its size and an index of where each entry's
  * frame starts: 4 bytes per entry, not the entries themselves.
+ *
+ *   header = magic u32 | version u32 | base index u64 | salt u32 | flags u32 | crc32 of the rest u32
+ *
+ * The salt comes from the sequence number, unique to each segment the
+ * directory has held: a segment compaction frees is kept as a free file,
+ * `<sequence, 16 hex>.free`, and a later segment is that file renamed, with
+ * a new header (flag REUSED) and a new salt. Its appends then overwrite
+ * blocks already written and allocated, so a sync has no file size or
+ * extent to commit; the old incarnation's frames behind them carry another
+ * salt and are never read as this segment's.
  *
  * Sequence numbers give the order segments were created in, and a segment
  * starting at index b cuts the log built by every older segment at b - 1. So
@@ -13,10 +23,14 @@
 import { crc32 } from '@shoal/kit';
 import type { FileHandle } from '@shoal/kit';
 
-export const SEGMENT_HEADER_BYTES = 24;
+export const SEGMENT_HEADER_BYTES = 28;
 const MAGIC = 0x5348_574c; // "SHWL"
-const VERSION = 1;
+/** 2: frames carry the segment's salt (version 1 had neither salt nor reuse). */
+const VERSION = 2;
+/** The file held an earlier segment: bytes past the log may be that segment's frames. */
+const FLAG_REUSED = 1;
 const NAME_PATTERN = /^(\d{20})-([0-9a-f]{16})\.wal$/;
+const FREE_PATTERN = /^([0-9a-f]{16})\.free$/;
 /** Offsets are u32: a segment never grows past this (the store rotates first). */
 export const MAX_SEGMENT_OFFSET = 0xffff_ffff;
 
@@ -29,6 +43,30 @@ export interface SegmentId {
   seq: number;
 }
 
+/** A freed segment's file kept for reuse, named after the last segment it held. */
+export function freeSegmentName(seq: number): string {
+  return `${seq.toString(16).padStart(16, '0')}.free`;
+}
+
+/** The sequence of the segment a free file last held, or undefined when `name` is not a free file. */
+export function parseFreeSegmentName(name: string): number | undefined {
+  const match = FREE_PATTERN.exec(name);
+  if (match === null) return undefined;
+  const seq = Number.parseInt(match[1]!, 16);
+  return Number.isSafeInteger(seq) ? seq : undefined;
+}
+
+/**
+ * The salt of segment `seq`: never 0 (zeros are preallocated space), and
+ * different for any two of 2^32 - 1 consecutive sequences. Every salt in a
+ * free file is that of its own sequence or an older one, and a new segment's
+ * sequence is above every file's in the directory, so a reused file's old
+ * frames never carry the new salt.
+ */
+export function saltOf(seq: number): number {
+  return (seq % 0xffff_ffff) + 1;
+}
+
 /** The segment's base index and sequence, or undefined when `name` is not a segment file. */
 export function parseSegmentName(name: string): SegmentId | undefined {
   const match = NAME_PATTERN.exec(name);
@@ -38,32 +76,41 @@ export function parseSegmentName(name: string): SegmentId | undefined {
   return Number.isSafeInteger(base) && base > 0 && Number.isSafeInteger(seq) ? { base, seq } : undefined;
 }
 
-export function encodeSegmentHeader(base: number): Uint8Array {
+export function encodeSegmentHeader(id: SegmentId, reused: boolean): Uint8Array {
   const out = new Uint8Array(SEGMENT_HEADER_BYTES);
   const view = new DataView(out.buffer);
   view.setUint32(0, MAGIC);
   view.setUint32(4, VERSION);
-  view.setUint32(8, Math.floor(base / 0x1_0000_0000));
-  view.setUint32(12, base >>> 0);
-  view.setUint32(20, crc32(out.subarray(0, 20)));
+  view.setUint32(8, Math.floor(id.base / 0x1_0000_0000));
+  view.setUint32(12, id.base >>> 0);
+  view.setUint32(16, saltOf(id.seq));
+  view.setUint32(20, reused ? FLAG_REUSED : 0);
+  view.setUint32(24, crc32(out.subarray(0, 24)));
   return out;
 }
 
-/** Why a header does not open a segment of `base`; undefined when it does. */
-export function segmentHeaderProblem(bytes: Uint8Array, base: number): string | undefined {
+/** Whether the file held an earlier segment, or why the header does not open segment `id`. */
+export function readSegmentHeader(bytes: Uint8Array, id: SegmentId): { reused: boolean } | string {
   if (bytes.length < SEGMENT_HEADER_BYTES) return `header is ${bytes.length} bytes, expected ${SEGMENT_HEADER_BYTES}`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, SEGMENT_HEADER_BYTES);
   if (view.getUint32(0) !== MAGIC) return 'not a shoal WAL segment (bad magic)';
-  if (view.getUint32(20) !== crc32(bytes.subarray(0, 20))) return 'header checksum mismatch';
+  if (view.getUint32(24) !== crc32(bytes.subarray(0, 24))) return 'header checksum mismatch';
   if (view.getUint32(4) !== VERSION) return `unsupported segment version ${view.getUint32(4)}`;
   const stored = view.getUint32(8) * 0x1_0000_0000 + view.getUint32(12);
-  if (stored !== base) return `header says base index ${stored}, the file name ${base}`;
-  return undefined;
+  if (stored !== id.base) return `header says base index ${stored}, the file name ${id.base}`;
+  if (view.getUint32(16) !== saltOf(id.seq)) return `header has salt ${view.getUint32(16)}, sequence ${id.seq} gives ${saltOf(id.seq)}`;
+  const flags = view.getUint32(20);
+  if ((flags & ~FLAG_REUSED) !== 0) return `unknown header flags ${flags}`;
+  return { reused: flags === FLAG_REUSED };
 }
 
 export class Segment {
   readonly base: number;
   readonly seq: number;
+  /** Stamped into every frame of this segment (frame.ts). */
+  readonly salt: number;
+  /** The file held an earlier segment (see the top of this file). */
+  readonly reused: boolean;
   readonly path: string;
   readonly handle: FileHandle;
   /** Bytes of the file that belong to the log (the next frame goes here). */
@@ -73,15 +120,16 @@ export class Segment {
   #offsets: Uint32Array;
   #count = 0;
 
-  constructor(id: SegmentId, path: string, handle: FileHandle, size: number, offsets?: Uint32Array, count = 0) {
+  constructor(id: SegmentId, path: string, handle: FileHandle, size: number, reused: boolean) {
     this.base = id.base;
     this.seq = id.seq;
+    this.salt = saltOf(id.seq);
+    this.reused = reused;
     this.path = path;
     this.handle = handle;
     this.size = size;
     this.allocated = size;
-    this.#offsets = offsets ?? new Uint32Array(64);
-    this.#count = count;
+    this.#offsets = new Uint32Array(64);
   }
 
   get count(): number {

@@ -1,7 +1,8 @@
 // WalLogStore under crashes on the simulated disk: a random stream of
 // appends (some concurrent), compactions and tail truncations, a crash at a
 // random disk operation, and a reopen that must show exactly the acknowledged
-// log plus some prefix of the operations that were in flight. Then damaged
+// log plus some prefix of the operations that were in flight. Segments are
+// small, so compactions free them often and most runs reuse freed files. Then damaged
 // files: a flipped byte is a LogCorruptionError, garbage is a typed error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,8 @@ const SEEDS = Number(process.env['SHOAL_WAL_SEEDS'] ?? 150);
 const OPTIONS = { segmentBytes: 1024, cacheEntries: 4 };
 /** Zeros ahead of the log: none, a few frames' worth, or to the end of each (small) segment. */
 const PREALLOCATE_CHOICES = [0, 200, 4 * 1024 * 1024];
+/** Freed segment files kept for reuse: the default, one, none. */
+const REUSE_CHOICES = [2, 1, 0];
 
 type Op = { kind: 'append'; logs: Log[] } | { kind: 'delete'; min: number; max: number };
 
@@ -53,9 +56,13 @@ function describe(log: readonly Log[]): string {
 }
 
 /** One seed: runs the workload until the disk crashes at a random operation, then checks the reopened log. */
-async function crashRun(seed: number, tally: { cuts: number; inFlight: number }): Promise<void> {
+async function crashRun(seed: number, tally: { cuts: number; inFlight: number; reused: number }): Promise<void> {
   const random = seededRandom(seed);
-  const options = { ...OPTIONS, preallocateBytes: PREALLOCATE_CHOICES[seed % PREALLOCATE_CHOICES.length]! };
+  const options = {
+    ...OPTIONS,
+    preallocateBytes: PREALLOCATE_CHOICES[seed % PREALLOCATE_CHOICES.length]!,
+    reuseSegments: REUSE_CHOICES[Math.floor(seed / PREALLOCATE_CHOICES.length) % REUSE_CHOICES.length]!,
+  };
   const sim = new Simulation({ seed });
   let diskOps = 0;
   const crashAt = 1 + random.int(600);
@@ -73,9 +80,11 @@ async function crashRun(seed: number, tally: { cuts: number; inFlight: number })
   let acked: Log[] = [];
   const inFlight: Op[] = [];
   let term = 1;
+  let reusedBeforeCrash = 0;
   try {
     const store = await WalLogStore.open(disk.fileSystem(), 'wal', options);
     while (!crashed) {
+      reusedBeforeCrash = store.stats().reusedSegments;
       const last = acked.at(-1)?.index ?? 0;
       const first = acked[0]?.index ?? 0;
       const roll = random.float();
@@ -116,6 +125,7 @@ async function crashRun(seed: number, tally: { cuts: number; inFlight: number })
     `seed ${seed} (crash at disk op ${crashAt}): got ${describe(got)}, acknowledged ${describe(acked)}, in flight ${inFlight.length}`,
   );
   if (reopened.stats().cutBytes > 0) tally.cuts++;
+  if (reusedBeforeCrash > 0) tally.reused++;
   if (inFlight.length > 0) tally.inFlight++;
   if (reopened.stats().cutBytes > 0) assert.ok(warnings.some((w) => typeof w['lastGoodIndex'] === 'number' && typeof w['offset'] === 'number'), `seed ${seed}: a cut is logged`);
   // The recovered store keeps working, and what it acknowledges now survives the next crash.
@@ -128,7 +138,7 @@ async function crashRun(seed: number, tally: { cuts: number; inFlight: number })
 }
 
 test(`WalLogStore: a crash at a random point loses nothing acknowledged and shows no partial batch (${SEEDS} seeds from ${BASE_SEED})`, async () => {
-  const tally = { cuts: 0, inFlight: 0 };
+  const tally = { cuts: 0, inFlight: 0, reused: 0 };
   for (let seed = BASE_SEED; seed < BASE_SEED + SEEDS; seed++) {
     try {
       await crashRun(seed, tally);
@@ -137,8 +147,11 @@ test(`WalLogStore: a crash at a random point loses nothing acknowledged and show
       throw err;
     }
   }
-  console.log(`wal crash: ${SEEDS} seeds from ${BASE_SEED}; ${tally.inFlight} crashed with operations in flight, ${tally.cuts} recovered by cutting a torn tail`);
+  console.log(
+    `wal crash: ${SEEDS} seeds from ${BASE_SEED}; ${tally.inFlight} crashed with operations in flight, ${tally.cuts} recovered by cutting a torn tail, ${tally.reused} had reused a freed segment file`,
+  );
   assert.ok(tally.cuts > 0 && tally.inFlight > 0, 'the crashes exercised torn tails and in-flight operations');
+  assert.ok(tally.reused > SEEDS / 4, 'the crashes hit logs writing into reused files');
 });
 
 async function writeSome(disk: SimDisk, batches: number): Promise<void> {

@@ -33,6 +33,15 @@
  * Recovery reads a zero tail after the last commit as that space, not as a
  * torn write.
  *
+ * Segments that a head deletion (compaction) frees are kept, up to
+ * `reuseSegments` of them, and the next segment is one of those files
+ * renamed, with a new header (segment.ts): its appends overwrite blocks
+ * already written, so, as in the preallocated space but for groups of any
+ * size, a sync has no size or extent to commit (bench/raft-log --steady,
+ * 64 × 4 KiB batches: 2.2–2.7× the entries/s of a growing log from eight
+ * writers, 1.1–1.8× from one). The old frames past the log carry another
+ * salt; recovery reads them as the end of the log (recovery.ts).
+ *
  * A group is written with writeDurably (one O_DSYNC writev on the real disk):
  * write and flush in one trip to a worker thread, where a write and then a
  * datasync took two, each a wake-up of a worker and then of the main thread.
@@ -49,7 +58,7 @@ import { FRAME_HEADER_BYTES, FrameType, COMMIT_FRAME_BYTES, decodeEntry, encodeB
 import type { EncodedBatch } from './frame.js';
 import { writeHeadMarker } from './head-marker.js';
 import { recoverLog, type RecoveredLog } from './recovery.js';
-import { MAX_SEGMENT_OFFSET, SEGMENT_HEADER_BYTES, Segment, encodeSegmentHeader, segmentName } from './segment.js';
+import { MAX_SEGMENT_OFFSET, SEGMENT_HEADER_BYTES, Segment, encodeSegmentHeader, freeSegmentName, segmentName } from './segment.js';
 
 export interface WalLogStoreOptions {
   /** A segment is closed and a new one started once it reaches this size. Default 64 MiB. */
@@ -68,6 +77,11 @@ export interface WalLogStoreOptions {
    * off. Default 4 MiB.
    */
   preallocateBytes?: number;
+  /**
+   * Freed segment files kept for the next segments to reuse (see the top of
+   * the file); each takes a segment's size on disk. 0 removes them. Default 2.
+   */
+  reuseSegments?: number;
 }
 
 export interface WalStats {
@@ -84,6 +98,10 @@ export interface WalStats {
   cutBytes: number;
   /** Zero-filled bytes past the active segment's end (see preallocateBytes). */
   preallocatedBytes: number;
+  /** Freed segment files waiting to be reused (see reuseSegments). */
+  freeSegments: number;
+  /** Segments since open that reused a freed segment's file. */
+  reusedSegments: number;
 }
 
 type Op =
@@ -92,6 +110,7 @@ type Op =
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_PREALLOCATE_BYTES = 4 * 1024 * 1024;
+const DEFAULT_REUSE_SEGMENTS = 2;
 /**
  * Zeros double the bytes a log writes. Past groups of this size the disk's
  * bandwidth, not its per-sync commit, sets the latency, so larger groups just
@@ -107,9 +126,13 @@ export class WalLogStore implements LogStore {
   readonly #dir: string;
   readonly #segmentBytes: number;
   readonly #preallocateBytes: number;
+  readonly #reuseSegments: number;
   readonly #logger: Logger;
   readonly #cache: EntryCache;
   #segments: Segment[];
+  /** Sequences of the free files (segment.ts), oldest first. */
+  #free: number[];
+  #reusedSegments = 0;
   #head: number;
   #nextSeq: number;
   #first = 0;
@@ -128,9 +151,11 @@ export class WalLogStore implements LogStore {
     this.#dir = dir;
     this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.#preallocateBytes = options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
+    this.#reuseSegments = options.reuseSegments ?? DEFAULT_REUSE_SEGMENTS;
     this.#logger = options.logger ?? silentLogger;
     this.#cache = new EntryCache(options.cacheEntries ?? 4096, options.cacheBytes ?? 16 * 1024 * 1024);
     this.#segments = recovered.segments;
+    this.#free = recovered.free;
     this.#head = recovered.head;
     this.#nextSeq = recovered.nextSeq;
     this.#cutBytes = recovered.cutBytes;
@@ -142,12 +167,17 @@ export class WalLogStore implements LogStore {
     if (!Number.isInteger(segmentBytes) || segmentBytes < 1024 || segmentBytes > 2 ** 31) throw new RangeError('segmentBytes must be between 1 KiB and 2 GiB');
     const preallocateBytes = options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
     if (!Number.isSafeInteger(preallocateBytes) || preallocateBytes < 0) throw new RangeError('preallocateBytes must be a whole number of bytes, 0 or more');
+    const reuseSegments = options.reuseSegments ?? DEFAULT_REUSE_SEGMENTS;
+    if (!Number.isSafeInteger(reuseSegments) || reuseSegments < 0) throw new RangeError('reuseSegments must be a whole number, 0 or more');
     const readOnly = options.readOnly ?? false;
     if (!readOnly) await ensureDir(fs, dir);
     const recovered = await recoverLog(fs, dir, options.logger ?? silentLogger, readOnly);
     const store = new WalLogStore(fs, dir, options, recovered);
     if (readOnly) store.#failure = new LogStoreFailedError('wal: log store is open read-only');
-    else await store.#dropSegmentsBelowHead();
+    else {
+      await store.#dropSegmentsBelowHead();
+      await store.#dropFreeBeyondLimit();
+    }
     store.#setBoundsFromSegments();
     return store;
   }
@@ -158,10 +188,17 @@ export class WalLogStore implements LogStore {
     const everything = this.#head > last;
     let removed = false;
     while (this.#segments.length > 0 && (everything || (this.#segments.length > 1 && this.#segments[0]!.lastIndex < this.#head))) {
-      await this.#removeSegment(this.#segments.shift()!);
+      await this.#retireSegment(this.#segments.shift()!);
       removed = true;
     }
     if (removed) await this.#fs.syncDir(this.#dir);
+  }
+
+  /** Removes free files past `reuseSegments` (the option was lowered since they were kept). */
+  async #dropFreeBeyondLimit(): Promise<void> {
+    if (this.#free.length <= this.#reuseSegments) return;
+    for (const seq of this.#free.splice(0, this.#free.length - this.#reuseSegments)) await this.#fs.unlink(`${this.#dir}/${freeSegmentName(seq)}`);
+    await this.#fs.syncDir(this.#dir);
   }
 
   #setBoundsFromSegments(): void {
@@ -244,6 +281,8 @@ export class WalLogStore implements LogStore {
       groupWrites: this.#groupWrites,
       cutBytes: this.#cutBytes,
       preallocatedBytes: Math.max(0, (this.#segments.at(-1)?.allocated ?? 0) - (this.#segments.at(-1)?.size ?? 0)),
+      freeSegments: this.#free.length,
+      reusedSegments: this.#reusedSegments,
     };
   }
 
@@ -322,7 +361,7 @@ export class WalLogStore implements LogStore {
     const start = active.size;
     const chunks: Uint8Array[] = [];
     for (const op of group) {
-      sealBatch(op.batch, start);
+      sealBatch(op.batch, start, active.salt);
       for (const chunk of op.batch.chunks) chunks.push(chunk);
     }
     const end = start + groupBytes;
@@ -395,7 +434,7 @@ export class WalLogStore implements LogStore {
         this.#head = firstIndex;
       }
       if (active !== undefined && active.count === 0 && active.base === firstIndex && this.#segments.length === 1) return active;
-      for (const stale of this.#segments) await this.#removeSegment(stale);
+      for (const stale of this.#segments) await this.#retireSegment(stale);
       this.#segments = [await this.#createSegment(firstIndex)];
       return this.#segments[0]!;
     }
@@ -417,19 +456,50 @@ export class WalLogStore implements LogStore {
     throw new RewoundWriteError(failure);
   }
 
+  /** A new segment starting at `base`: a free file when there is one, else a new file. */
   async #createSegment(base: number): Promise<Segment> {
     const id = { base, seq: this.#nextSeq++ };
     const path = `${this.#dir}/${segmentName(id.base, id.seq)}`;
+    const reuse = this.#free.shift();
+    if (reuse !== undefined) {
+      // Header first, synced, then the name: under either name after a crash the file is consistent.
+      const freePath = `${this.#dir}/${freeSegmentName(reuse)}`;
+      const free = await this.#fs.open(freePath);
+      try {
+        await free.write(0, encodeSegmentHeader(id, true));
+        await free.datasync();
+      } finally {
+        await free.close();
+      }
+      await this.#fs.rename(freePath, path);
+      await this.#fs.syncDir(this.#dir);
+      const handle = await this.#fs.open(path);
+      const segment = new Segment(id, path, handle, SEGMENT_HEADER_BYTES, true);
+      // Every byte of the file is written and allocated: appends up to its size change neither.
+      segment.allocated = Math.max(SEGMENT_HEADER_BYTES, await handle.size());
+      this.#reusedSegments++;
+      return segment;
+    }
     const handle = await this.#fs.open(path, { create: true, exclusive: true });
-    await handle.write(0, encodeSegmentHeader(base));
+    await handle.write(0, encodeSegmentHeader(id, false));
     await handle.datasync();
     await this.#fs.syncDir(this.#dir);
-    return new Segment(id, path, handle, SEGMENT_HEADER_BYTES);
+    return new Segment(id, path, handle, SEGMENT_HEADER_BYTES, false);
   }
 
-  async #removeSegment(segment: Segment): Promise<void> {
+  /**
+   * Takes a segment out of the log: kept as a free file while fewer than
+   * `reuseSegments` are, else removed. The caller syncs the directory; until
+   * then a crash may leave the old name, which recovery drops again.
+   */
+  async #retireSegment(segment: Segment): Promise<void> {
     await segment.handle.close().catch(() => undefined);
-    await this.#fs.unlink(segment.path);
+    if (this.#free.length < this.#reuseSegments) {
+      await this.#fs.rename(segment.path, `${this.#dir}/${freeSegmentName(segment.seq)}`);
+      this.#free.push(segment.seq);
+    } else {
+      await this.#fs.unlink(segment.path);
+    }
   }
 
   async #delete(min: number, max: number): Promise<void> {
@@ -444,7 +514,7 @@ export class WalLogStore implements LogStore {
         this.#segments = [];
         this.#first = this.#last = 0;
         this.#cache.clear();
-        for (const segment of dead) await this.#removeSegment(segment);
+        for (const segment of dead) await this.#retireSegment(segment);
         await this.#fs.syncDir(this.#dir);
         return;
       }
@@ -457,7 +527,7 @@ export class WalLogStore implements LogStore {
         this.#cache.dropBefore(plan.newFirst);
         let removed = false;
         while (this.#segments.length > 1 && this.#segments[0]!.lastIndex < plan.newFirst) {
-          await this.#removeSegment(this.#segments.shift()!);
+          await this.#retireSegment(this.#segments.shift()!);
           removed = true;
         }
         if (removed) await this.#fs.syncDir(this.#dir);
@@ -474,7 +544,7 @@ export class WalLogStore implements LogStore {
         this.#segments = [...kept, created];
         this.#last = plan.newLast;
         this.#cache.dropFrom(min);
-        for (const segment of dead) await this.#removeSegment(segment);
+        for (const segment of dead) await this.#retireSegment(segment);
         if (dead.length > 0) await this.#fs.syncDir(this.#dir);
         return;
       }
@@ -496,7 +566,7 @@ export class WalLogStore implements LogStore {
   async #readEntry(segment: Segment, index: number): Promise<Log> {
     const offset = segment.offsetOf(index);
     const headerBytes = await segment.handle.read(offset, FRAME_HEADER_BYTES);
-    const header = readFrameHeader(headerBytes);
+    const header = readFrameHeader(headerBytes, segment.salt);
     if (typeof header === 'string' || header.type !== FrameType.Entry) throw new LogCorruptionError(segment.path, offset, `entry ${index}: ${typeof header === 'string' ? header : 'not an entry'} frame`);
     const payload = await segment.handle.read(offset + FRAME_HEADER_BYTES, header.payloadBytes);
     if (payload.length !== header.payloadBytes || !frameCrcMatches(headerBytes, payload, header.crc)) throw new LogCorruptionError(segment.path, offset, `entry ${index}: checksum mismatch`);
