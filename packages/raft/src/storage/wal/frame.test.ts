@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { crc32 } from '@shoal/kit';
 import type { Log, LogType } from '../../log.js';
 import {
   COMMIT_FRAME_BYTES,
@@ -20,7 +21,7 @@ import {
   writeEntryFrame,
   type EncodedBatch,
 } from './frame.js';
-import { encodeSegmentHeader, freeSegmentName, parseFreeSegmentName, parseSegmentName, readSegmentHeader, saltOf, segmentName } from './segment.js';
+import { SEGMENT_HEADER_BYTES, encodeSegmentHeader, freeSegmentName, parseFreeSegmentName, parseSegmentName, readSegmentHeader, saltOf, segmentName } from './segment.js';
 
 const SALT = 0x5a17_0001;
 
@@ -183,6 +184,14 @@ test('segment names and headers', () => {
   const flipped = header.slice();
   flipped[10] = flipped[10]! ^ 1;
   assert.match(readSegmentHeader(flipped, id) as string, /checksum/);
+  // A version-1 header (24 bytes: no salt or flags, its checksum at byte 20) is named as such, not as corruption.
+  const v1 = new Uint8Array(SEGMENT_HEADER_BYTES);
+  const v1View = new DataView(v1.buffer);
+  v1View.setUint32(0, 0x5348_574c);
+  v1View.setUint32(4, 1);
+  v1View.setUint32(12, 1234);
+  v1View.setUint32(20, crc32(v1.subarray(0, 20)));
+  assert.match(readSegmentHeader(v1, id) as string, /^segment format version 1, this store reads version 2 only \(version 1, from before segment reuse, is not migrated/);
 });
 
 test('salts: never 0 (preallocated zeros), distinct for neighbouring sequences', () => {

@@ -94,8 +94,12 @@ export function readSegmentHeader(bytes: Uint8Array, id: SegmentId): { reused: b
   if (bytes.length < SEGMENT_HEADER_BYTES) return `header is ${bytes.length} bytes, expected ${SEGMENT_HEADER_BYTES}`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, SEGMENT_HEADER_BYTES);
   if (view.getUint32(0) !== MAGIC) return 'not a shoal WAL segment (bad magic)';
+  // Before the checksum: another version's header has its checksum elsewhere, and is not corrupt.
+  const version = view.getUint32(4);
+  if (version !== VERSION) {
+    return `segment format version ${version}, this store reads version ${VERSION} only${version === 1 ? ' (version 1, from before segment reuse, is not migrated: see docs/raft.md)' : ''}`;
+  }
   if (view.getUint32(24) !== crc32(bytes.subarray(0, 24))) return 'header checksum mismatch';
-  if (view.getUint32(4) !== VERSION) return `unsupported segment version ${view.getUint32(4)}`;
   const stored = view.getUint32(8) * 0x1_0000_0000 + view.getUint32(12);
   if (stored !== id.base) return `header says base index ${stored}, the file name ${id.base}`;
   if (view.getUint32(16) !== saltOf(id.seq)) return `header has salt ${view.getUint32(16)}, sequence ${id.seq} gives ${saltOf(id.seq)}`;
