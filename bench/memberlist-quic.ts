@@ -31,7 +31,9 @@
 //     cpu_ms_per_handshake (mutual TLS 1.3, both ends, P-256), wall_ms_per_handshake
 //   cluster (see bench/memberlist-quic/cluster.ts): impl "shoal" | "go", transport "quic" | "net", layout,
 //     converge_ms (burst join), converge_95_ms and converge_95_cpu_ms (per process: 95 % of the views' entries) and converge_cpu_ms, detect_ms (2 nodes shut down without leave),
-//     steady_cpu_ms_per_node_s (idle window); with --cluster-runs N, N clusters of each
+//     steady_cpu_ms_per_node_s (idle window); shoal QUIC rows add "quic": the transports' dials,
+//     duplicates, packets queued behind dials and sent early, dial and queue-wait ms during the join
+//     (bench/memberlist-quic/quic-counters.ts); with --cluster-runs N, N clusters of each
 //     (alternating which goes first) and the ratios use each figure's median
 //   {"bench":"memberlist-quic","ratios"}: QUIC against its reference and the issue's targets
 //     (the cluster ratios once per layout run); go_*_vs_net: the same ratio for Go's

@@ -34,6 +34,7 @@ import { makeNodeCert, type TestCa } from '../../packages/memberlist-quic/src/en
 import { Host, type LaunchSpec } from '../memberlist-cluster/host.js';
 import type { ClusterImpl, ClusterOptions, ClusterRow, ClusterTransport } from './cluster.js';
 import { goNodeLauncher, type NodeCertFiles } from './go-hosts.js';
+import { type QuicNodeCounters, sumQuicCounters } from './quic-counters.js';
 import { Views } from './views.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -88,8 +89,9 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: s
   }
 }
 
-async function cpuMs(hosts: readonly Host[]): Promise<number> {
+async function cpuMs(hosts: readonly Host[], quic?: QuicNodeCounters[]): Promise<number> {
   const replies = await Promise.all(hosts.map((h) => h.request('stats', 'stats', 30_000)));
+  for (const r of replies) if (r.quic !== undefined) quic?.push(r.quic as QuicNodeCounters);
   return replies.reduce((sum, r) => sum + Number(r.cpu_ms), 0);
 }
 
@@ -136,7 +138,8 @@ export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o:
     const t0 = wallMs();
     for (const h of hosts.slice(1)) h.send(`join ${seed}`);
     const mostKnownAt = await waitFor(() => views.pairsKnownAt(CONVERGE_SHARE), o.timeoutMs, 'most of convergence');
-    const cpuMostKnown = (await cpuMs(hosts)) - cpuJoin0;
+    const quicMostKnown: QuicNodeCounters[] = [];
+    const cpuMostKnown = (await cpuMs(hosts, quicMostKnown)) - cpuJoin0;
     const completeAt = await waitFor(() => views.allComplete(names), o.timeoutMs, 'convergence');
     const cpuJoin = (await cpuMs(hosts)) - cpuJoin0;
 
@@ -168,6 +171,7 @@ export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o:
       steady_cpu_ms_per_node_s: Math.round((cpuWindow / o.nodes / windowS) * 100) / 100,
       killed: victims.size,
       loadavg_1m: Math.round(loadavg()[0]! * 100) / 100,
+      ...(quicMostKnown.length > 0 ? { quic: sumQuicCounters(quicMostKnown) } : {}),
     };
   } finally {
     await Promise.allSettled(hosts.map((h) => h.stop()));

@@ -7,7 +7,8 @@
 //            [--ca FILE --cert FILE --key FILE]   (quic: PEM files)
 //   stdout:  {"event":"ready","nodes":[{name,addr}]},
 //            {"event":"join"|"leave","self","node","t"}   (every membership change, as it happens),
-//            {"event":"joined","ok","failed","errors","t"}, {"event":"stats","cpu_ms","t"}
+//            {"event":"joined","ok","failed","errors","t"}, {"event":"stats","cpu_ms","t"[,"quic"]}
+//            ("quic": the transport's counters, quic-counters.ts)
 //   stdin:   join ADDR | stats | exit   (closing stdin = exit)
 //
 // "t" is wall-clock epoch ms with a fraction, comparable across the host
@@ -16,9 +17,10 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { RealClock } from '@shoal/kit';
+import { InMemoryMetrics, RealClock } from '@shoal/kit';
 import { createNetMemberlist, defaultLocalConfig, type EventDelegate, Memberlist } from '@shoal/memberlist';
 import { QuicTransport } from '@shoal/memberlist-quic';
+import { quicNodeCounters } from './quic-counters.js';
 
 const wallMs = (): number => performance.timeOrigin + performance.now();
 
@@ -59,6 +61,7 @@ const base = { name, bindAddr: values.bind!, clock, events };
 
 let list: Memberlist;
 let addr: string;
+let quicMetrics: InMemoryMetrics | undefined;
 if (values.transport === 'quic') {
   if (!values.ca || !values.cert || !values.key) throw new Error('--transport quic needs --ca, --cert and --key');
   const transport = await QuicTransport.create({
@@ -66,6 +69,7 @@ if (values.transport === 'quic') {
     bindPort: 0,
     tls: { caPem: readFileSync(values.ca, 'utf8'), certPem: readFileSync(values.cert, 'utf8'), keyPem: readFileSync(values.key, 'utf8') },
     clock,
+    metrics: (quicMetrics = new InMemoryMetrics()),
   });
   list = await Memberlist.create(defaultLocalConfig({ ...base, bindPort: transport.port, advertisePort: transport.port, transport }));
   addr = `${values.bind}:${transport.port}`;
@@ -106,7 +110,7 @@ input.on('line', (line) => {
       break;
     case 'stats': {
       const cpu = process.cpuUsage();
-      emit({ event: 'stats', cpu_ms: (cpu.user + cpu.system) / 1000, t: wallMs() });
+      emit({ event: 'stats', cpu_ms: (cpu.user + cpu.system) / 1000, t: wallMs(), ...(quicMetrics ? { quic: quicNodeCounters(quicMetrics) } : {}) });
       flush();
       break;
     }
