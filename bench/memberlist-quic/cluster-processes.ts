@@ -97,20 +97,20 @@ async function cpuMs(hosts: readonly Host[], quic?: QuicNodeCounters[]): Promise
 
 /**
  * How to start one node of each implementation, given its name and (QUIC) its
- * PEM files; `nodeFlags` (Node.js diagnostics) apply to shoal's hosts only.
+ * PEM files; `nodeFlags` (Node.js diagnostics) and `warmUp` apply to shoal's hosts only.
  */
-async function nodeLauncher(impl: ClusterImpl, kind: ClusterTransport, nodeFlags: readonly string[]): Promise<(name: string, certs: NodeCertFiles | undefined) => LaunchSpec> {
+async function nodeLauncher(impl: ClusterImpl, kind: ClusterTransport, nodeFlags: readonly string[], warmUp: boolean): Promise<(name: string, certs: NodeCertFiles | undefined) => LaunchSpec> {
   if (impl === 'go') return goNodeLauncher(kind);
   const command = await hostCommand();
   return (name, certs) => {
-    const args = [...nodeFlags, ...command, '--transport', kind, '--name', name, '--bind', '127.0.0.1'];
+    const args = [...nodeFlags, ...command, '--transport', kind, '--name', name, '--bind', '127.0.0.1', ...(warmUp ? ['--warm-up'] : [])];
     if (certs !== undefined) args.push('--ca', certs.ca, '--cert', certs.cert, '--key', certs.key);
     return { command: process.execPath, args };
   };
 }
 
 export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o: ClusterOptions, impl: ClusterImpl = 'shoal'): Promise<ClusterRow> {
-  const launch = await nodeLauncher(impl, kind, o.hostNodeFlags ?? []);
+  const launch = await nodeLauncher(impl, kind, o.hostNodeFlags ?? [], o.hostWarmUp ?? false);
   const names = Array.from({ length: o.nodes }, (_, i) => `${impl}-${kind}-${i}`);
   const views = new Views(o.nodes);
   const dir = kind === 'quic' ? mkdtempSync(join(tmpdir(), 'shoal-bench-quic-')) : undefined;
@@ -172,6 +172,7 @@ export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o:
       killed: victims.size,
       loadavg_1m: Math.round(loadavg()[0]! * 100) / 100,
       ...(quicMostKnown.length > 0 ? { quic: sumQuicCounters(quicMostKnown) } : {}),
+      ...(o.hostWarmUp === true && impl === 'shoal' ? { host_warm_up: true } : {}),
     };
   } finally {
     await Promise.allSettled(hosts.map((h) => h.stop()));

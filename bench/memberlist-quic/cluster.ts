@@ -44,6 +44,8 @@ export interface ClusterOptions {
   timeoutMs: number;
   /** Per-process layout: Node.js flags for every host (diagnostics, e.g. --cpu-prof). */
   hostNodeFlags?: string[];
+  /** Per-process layout, shoal hosts: each warms its code up with a throwaway two-node cluster first (node-host.ts --warm-up). */
+  hostWarmUp?: boolean;
 }
 
 /** All nodes in this process, or each node in a process of its own (cluster-processes.ts). */
@@ -65,6 +67,8 @@ export interface ClusterRow {
   loadavg_1m: number;
   /** QUIC only: what the transports did during the burst join, summed over the nodes (quic-counters.ts): until convergence (one process), until converge_95 (per process). */
   quic?: Record<string, number>;
+  /** Per-process, --warm-up-hosts: the hosts warmed their code up before the join. */
+  host_warm_up?: boolean;
 }
 
 const clock = new RealClock({ unref: true });
