@@ -3,7 +3,7 @@
 // all in one run so that the references share the machine's load.
 //
 //   node --conditions=source --import tsx bench/memberlist-quic.ts [--quick] [--only rtt|handshake|cluster] [--nodes 20] [--cluster-runs 1]
-//     [--layout one-process|per-process|both] [--impl shoal|go|both] [--host-node-flags='--cpu-prof --cpu-prof-dir=DIR']
+//     [--layout one-process|per-process|both] [--impl shoal|go|both] [--host-node-flags='--cpu-prof --cpu-prof-dir=DIR'] [--warm-up-hosts]
 //
 // Everything runs in the --layout given: "one-process" (the default) puts
 // both ends of every round trip, and all nodes of a cluster, in this process
@@ -15,6 +15,9 @@
 // 0.2.2 over the reference's QUIC transport (quic-go 0.29) and over its
 // NetTransport, per-process layout only (bench/memberlist-quic/go-hosts.ts),
 // and quic-go's handshake row; "shoal" or "go" runs one side only.
+// --warm-up-hosts (diagnostic, per-process): every shoal host first runs a
+// throwaway two-node cluster of its transport, so the burst join runs warmed
+// code; the difference shows how much of the join's CPU is first-call cost.
 // JSON lines:
 //   {"bench","node","loadavg"}                     first; "loadavg_end" last
 //   round trips, 100-byte payload (WARM untimed, then n timed), each row with its layout:
@@ -31,7 +34,9 @@
 //     cpu_ms_per_handshake (mutual TLS 1.3, both ends, P-256), wall_ms_per_handshake
 //   cluster (see bench/memberlist-quic/cluster.ts): impl "shoal" | "go", transport "quic" | "net", layout,
 //     converge_ms (burst join), converge_95_ms and converge_95_cpu_ms (per process: 95 % of the views' entries) and converge_cpu_ms, detect_ms (2 nodes shut down without leave),
-//     steady_cpu_ms_per_node_s (idle window); with --cluster-runs N, N clusters of each
+//     steady_cpu_ms_per_node_s (idle window); shoal QUIC rows add "quic": the transports' dials,
+//     duplicates, packets queued behind dials and sent early, dial and queue-wait ms during the join
+//     (bench/memberlist-quic/quic-counters.ts); with --cluster-runs N, N clusters of each
 //     (alternating which goes first) and the ratios use each figure's median
 //   {"bench":"memberlist-quic","ratios"}: QUIC against its reference and the issue's targets
 //     (the cluster ratios once per layout run); go_*_vs_net: the same ratio for Go's
@@ -55,6 +60,7 @@ const { values } = parseArgs({
     layout: { type: 'string', default: 'one-process' },
     impl: { type: 'string', default: 'both' },
     'host-node-flags': { type: 'string', default: '' },
+    'warm-up-hosts': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -100,7 +106,7 @@ if (part('handshake')) {
 const cluster: ClusterRow[] = [];
 if (part('cluster')) {
   const hostNodeFlags = values['host-node-flags']!.split(/\s+/).filter((f) => f !== '');
-  const o = { nodes: Number(values.nodes), kill: 2, settleMs: quick ? 2000 : 4000, windowMs: quick ? 5000 : 15_000, timeoutMs: 60_000, hostNodeFlags };
+  const o = { nodes: Number(values.nodes), kill: 2, settleMs: quick ? 2000 : 4000, windowMs: quick ? 5000 : 15_000, timeoutMs: 60_000, hostNodeFlags, hostWarmUp: values['warm-up-hosts']! };
   const runs = Number(values['cluster-runs']);
   for (const layout of layouts) {
     // The Go reference runs one node per process only.

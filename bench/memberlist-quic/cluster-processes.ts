@@ -34,6 +34,7 @@ import { makeNodeCert, type TestCa } from '../../packages/memberlist-quic/src/en
 import { Host, type LaunchSpec } from '../memberlist-cluster/host.js';
 import type { ClusterImpl, ClusterOptions, ClusterRow, ClusterTransport } from './cluster.js';
 import { goNodeLauncher, type NodeCertFiles } from './go-hosts.js';
+import { type QuicNodeCounters, sumQuicCounters } from './quic-counters.js';
 import { Views } from './views.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -88,27 +89,28 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: s
   }
 }
 
-async function cpuMs(hosts: readonly Host[]): Promise<number> {
+async function cpuMs(hosts: readonly Host[], quic?: QuicNodeCounters[]): Promise<number> {
   const replies = await Promise.all(hosts.map((h) => h.request('stats', 'stats', 30_000)));
+  for (const r of replies) if (r.quic !== undefined) quic?.push(r.quic as QuicNodeCounters);
   return replies.reduce((sum, r) => sum + Number(r.cpu_ms), 0);
 }
 
 /**
  * How to start one node of each implementation, given its name and (QUIC) its
- * PEM files; `nodeFlags` (Node.js diagnostics) apply to shoal's hosts only.
+ * PEM files; `nodeFlags` (Node.js diagnostics) and `warmUp` apply to shoal's hosts only.
  */
-async function nodeLauncher(impl: ClusterImpl, kind: ClusterTransport, nodeFlags: readonly string[]): Promise<(name: string, certs: NodeCertFiles | undefined) => LaunchSpec> {
+async function nodeLauncher(impl: ClusterImpl, kind: ClusterTransport, nodeFlags: readonly string[], warmUp: boolean): Promise<(name: string, certs: NodeCertFiles | undefined) => LaunchSpec> {
   if (impl === 'go') return goNodeLauncher(kind);
   const command = await hostCommand();
   return (name, certs) => {
-    const args = [...nodeFlags, ...command, '--transport', kind, '--name', name, '--bind', '127.0.0.1'];
+    const args = [...nodeFlags, ...command, '--transport', kind, '--name', name, '--bind', '127.0.0.1', ...(warmUp ? ['--warm-up'] : [])];
     if (certs !== undefined) args.push('--ca', certs.ca, '--cert', certs.cert, '--key', certs.key);
     return { command: process.execPath, args };
   };
 }
 
 export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o: ClusterOptions, impl: ClusterImpl = 'shoal'): Promise<ClusterRow> {
-  const launch = await nodeLauncher(impl, kind, o.hostNodeFlags ?? []);
+  const launch = await nodeLauncher(impl, kind, o.hostNodeFlags ?? [], o.hostWarmUp ?? false);
   const names = Array.from({ length: o.nodes }, (_, i) => `${impl}-${kind}-${i}`);
   const views = new Views(o.nodes);
   const dir = kind === 'quic' ? mkdtempSync(join(tmpdir(), 'shoal-bench-quic-')) : undefined;
@@ -136,7 +138,8 @@ export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o:
     const t0 = wallMs();
     for (const h of hosts.slice(1)) h.send(`join ${seed}`);
     const mostKnownAt = await waitFor(() => views.pairsKnownAt(CONVERGE_SHARE), o.timeoutMs, 'most of convergence');
-    const cpuMostKnown = (await cpuMs(hosts)) - cpuJoin0;
+    const quicMostKnown: QuicNodeCounters[] = [];
+    const cpuMostKnown = (await cpuMs(hosts, quicMostKnown)) - cpuJoin0;
     const completeAt = await waitFor(() => views.allComplete(names), o.timeoutMs, 'convergence');
     const cpuJoin = (await cpuMs(hosts)) - cpuJoin0;
 
@@ -168,6 +171,8 @@ export async function runClusterProcesses(kind: ClusterTransport, ca: TestCa, o:
       steady_cpu_ms_per_node_s: Math.round((cpuWindow / o.nodes / windowS) * 100) / 100,
       killed: victims.size,
       loadavg_1m: Math.round(loadavg()[0]! * 100) / 100,
+      ...(quicMostKnown.length > 0 ? { quic: sumQuicCounters(quicMostKnown) } : {}),
+      ...(o.hostWarmUp === true && impl === 'shoal' ? { host_warm_up: true } : {}),
     };
   } finally {
     await Promise.allSettled(hosts.map((h) => h.stop()));

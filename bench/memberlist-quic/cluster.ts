@@ -29,6 +29,7 @@ import { InMemoryMetrics, RealClock } from '@shoal/kit';
 import { createNetMemberlist, defaultLocalConfig, Memberlist, type Config } from '@shoal/memberlist';
 import { QuicTransport } from '@shoal/memberlist-quic';
 import { makeNodeCert, type TestCa } from '../../packages/memberlist-quic/src/engine/testing/certs.js';
+import { quicNodeCounters, sumQuicCounters } from './quic-counters.js';
 
 export type ClusterTransport = 'quic' | 'net';
 
@@ -43,6 +44,8 @@ export interface ClusterOptions {
   timeoutMs: number;
   /** Per-process layout: Node.js flags for every host (diagnostics, e.g. --cpu-prof). */
   hostNodeFlags?: string[];
+  /** Per-process layout, shoal hosts: each warms its code up with a throwaway two-node cluster first (node-host.ts --warm-up). */
+  hostWarmUp?: boolean;
 }
 
 /** All nodes in this process, or each node in a process of its own (cluster-processes.ts). */
@@ -62,6 +65,10 @@ export interface ClusterRow {
   steady_cpu_ms_per_node_s: number;
   killed: number;
   loadavg_1m: number;
+  /** QUIC only: what the transports did during the burst join, summed over the nodes (quic-counters.ts): until convergence (one process), until converge_95 (per process). */
+  quic?: Record<string, number>;
+  /** Per-process, --warm-up-hosts: the hosts warmed their code up before the join. */
+  host_warm_up?: boolean;
 }
 
 const clock = new RealClock({ unref: true });
@@ -79,14 +86,15 @@ async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Pr
   return performance.now() - t0;
 }
 
-function config(name: string): Partial<Config> {
-  return { name, bindAddr: '127.0.0.1', clock, metrics: new InMemoryMetrics() };
+function config(name: string, metrics: InMemoryMetrics): Partial<Config> {
+  return { name, bindAddr: '127.0.0.1', clock, metrics };
 }
 
-async function startNode(kind: ClusterTransport, name: string, ca: TestCa): Promise<{ list: Memberlist; addr: string }> {
+async function startNode(kind: ClusterTransport, name: string, ca: TestCa): Promise<{ list: Memberlist; addr: string; metrics: InMemoryMetrics }> {
+  const metrics = new InMemoryMetrics();
   if (kind === 'net') {
-    const list = await createNetMemberlist(defaultLocalConfig({ ...config(name), bindPort: 0 }));
-    return { list, addr: `127.0.0.1:${list.localNode().port}` };
+    const list = await createNetMemberlist(defaultLocalConfig({ ...config(name, metrics), bindPort: 0 }));
+    return { list, addr: `127.0.0.1:${list.localNode().port}`, metrics };
   }
   const cert = await makeNodeCert(ca, name);
   const transport = await QuicTransport.create({
@@ -94,13 +102,14 @@ async function startNode(kind: ClusterTransport, name: string, ca: TestCa): Prom
     bindPort: 0,
     tls: { caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem },
     clock,
+    metrics,
   });
-  const list = await Memberlist.create(defaultLocalConfig({ ...config(name), bindPort: transport.port, advertisePort: transport.port, transport }));
-  return { list, addr: `127.0.0.1:${transport.port}` };
+  const list = await Memberlist.create(defaultLocalConfig({ ...config(name, metrics), bindPort: transport.port, advertisePort: transport.port, transport }));
+  return { list, addr: `127.0.0.1:${transport.port}`, metrics };
 }
 
 export async function runCluster(kind: ClusterTransport, ca: TestCa, o: ClusterOptions): Promise<ClusterRow> {
-  const nodes: { list: Memberlist; addr: string }[] = [];
+  const nodes: { list: Memberlist; addr: string; metrics: InMemoryMetrics }[] = [];
   for (let i = 0; i < o.nodes; i++) nodes.push(await startNode(kind, `${kind}-${i}`, ca));
   try {
     await sleep(500);
@@ -109,6 +118,7 @@ export async function runCluster(kind: ClusterTransport, ca: TestCa, o: ClusterO
     const joins = Promise.allSettled(nodes.slice(1).map((n) => n.list.join([seed])));
     const converge = await waitFor(() => nodes.every((n) => n.list.numMembers() === o.nodes), o.timeoutMs, 'convergence');
     const joinCpu = process.cpuUsage(joinCpu0);
+    const quic = kind === 'quic' ? { quic: sumQuicCounters(nodes.map((n) => quicNodeCounters(n.metrics))) } : {};
     await joins;
 
     await sleep(Math.max(o.settleMs, o.nodes * defaultLocalConfig().probeIntervalMs));
@@ -136,6 +146,7 @@ export async function runCluster(kind: ClusterTransport, ca: TestCa, o: ClusterO
       steady_cpu_ms_per_node_s: Math.round(steady * 100) / 100,
       killed: victims.size,
       loadavg_1m: Math.round(loadavg()[0]! * 100) / 100,
+      ...quic,
     };
   } finally {
     await Promise.allSettled(nodes.map((n) => n.list.shutdown()));

@@ -5,9 +5,11 @@
 //
 //   args:    --transport net|quic --name NAME --bind HOST
 //            [--ca FILE --cert FILE --key FILE]   (quic: PEM files)
+//            [--warm-up]   (first a throwaway two-node cluster in this process, see below)
 //   stdout:  {"event":"ready","nodes":[{name,addr}]},
 //            {"event":"join"|"leave","self","node","t"}   (every membership change, as it happens),
-//            {"event":"joined","ok","failed","errors","t"}, {"event":"stats","cpu_ms","t"}
+//            {"event":"joined","ok","failed","errors","t"}, {"event":"stats","cpu_ms","t"[,"quic"]}
+//            ("quic": the transport's counters, quic-counters.ts)
 //   stdin:   join ADDR | stats | exit   (closing stdin = exit)
 //
 // "t" is wall-clock epoch ms with a fraction, comparable across the host
@@ -16,9 +18,10 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { RealClock } from '@shoal/kit';
+import { InMemoryMetrics, RealClock } from '@shoal/kit';
 import { createNetMemberlist, defaultLocalConfig, type EventDelegate, Memberlist } from '@shoal/memberlist';
 import { QuicTransport } from '@shoal/memberlist-quic';
+import { quicNodeCounters } from './quic-counters.js';
 
 const wallMs = (): number => performance.timeOrigin + performance.now();
 
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     ca: { type: 'string' },
     cert: { type: 'string' },
     key: { type: 'string' },
+    'warm-up': { type: 'boolean', default: false },
   },
 });
 const name = values.name!;
@@ -55,26 +59,40 @@ const events: EventDelegate = {
   notifyUpdate: () => {},
 };
 const clock = new RealClock();
-const base = { name, bindAddr: values.bind!, clock, events };
 
-let list: Memberlist;
-let addr: string;
-if (values.transport === 'quic') {
-  if (!values.ca || !values.cert || !values.key) throw new Error('--transport quic needs --ca, --cert and --key');
-  const transport = await QuicTransport.create({
-    bindAddr: values.bind!,
-    bindPort: 0,
-    tls: { caPem: readFileSync(values.ca, 'utf8'), certPem: readFileSync(values.cert, 'utf8'), keyPem: readFileSync(values.key, 'utf8') },
-    clock,
-  });
-  list = await Memberlist.create(defaultLocalConfig({ ...base, bindPort: transport.port, advertisePort: transport.port, transport }));
-  addr = `${values.bind}:${transport.port}`;
-} else if (values.transport === 'net') {
-  list = await createNetMemberlist(defaultLocalConfig({ ...base, bindPort: 0 }));
-  addr = `${values.bind}:${list.localNode().port}`;
-} else {
-  throw new Error(`unknown --transport '${values.transport}'`);
+const tls =
+  values.transport === 'quic'
+    ? values.ca && values.cert && values.key
+      ? { caPem: readFileSync(values.ca, 'utf8'), certPem: readFileSync(values.cert, 'utf8'), keyPem: readFileSync(values.key, 'utf8') }
+      : undefined
+    : undefined;
+if (values.transport === 'quic' && tls === undefined) throw new Error('--transport quic needs --ca, --cert and --key');
+if (values.transport !== 'quic' && values.transport !== 'net') throw new Error(`unknown --transport '${values.transport}'`);
+
+/** A node of this host's transport on a free port. */
+async function startList(nodeName: string, nodeEvents: EventDelegate | undefined, metrics?: InMemoryMetrics): Promise<{ list: Memberlist; addr: string }> {
+  const cfg = { name: nodeName, bindAddr: values.bind!, clock, events: nodeEvents };
+  if (tls !== undefined) {
+    const transport = await QuicTransport.create({ bindAddr: values.bind!, bindPort: 0, tls, clock, ...(metrics ? { metrics } : {}) });
+    const node = await Memberlist.create(defaultLocalConfig({ ...cfg, bindPort: transport.port, advertisePort: transport.port, transport }));
+    return { list: node, addr: `${values.bind}:${transport.port}` };
+  }
+  const node = await createNetMemberlist(defaultLocalConfig({ ...cfg, bindPort: 0 }));
+  return { list: node, addr: `${values.bind}:${node.localNode().port}` };
 }
+
+// --warm-up: a throwaway two-node cluster of the same transport joins and shuts
+// down first, so that the burst join runs code this runtime has already
+// compiled (a diagnostic of how much of the join's CPU is first-call cost).
+if (values['warm-up']) {
+  const [a, b] = [await startList(`${name}-warm-a`, undefined), await startList(`${name}-warm-b`, undefined)];
+  await b.list.join([a.addr]);
+  await new Promise((r) => setTimeout(r, 300)); // a few gossip rounds: the datagram path too
+  await Promise.all([a.list.shutdown(), b.list.shutdown()]);
+}
+
+const quicMetrics = tls !== undefined ? new InMemoryMetrics() : undefined;
+const { list, addr } = await startList(name, events, quicMetrics);
 emit({ event: 'ready', nodes: [{ name, addr }] });
 flush();
 
@@ -106,7 +124,7 @@ input.on('line', (line) => {
       break;
     case 'stats': {
       const cpu = process.cpuUsage();
-      emit({ event: 'stats', cpu_ms: (cpu.user + cpu.system) / 1000, t: wallMs() });
+      emit({ event: 'stats', cpu_ms: (cpu.user + cpu.system) / 1000, t: wallMs(), ...(quicMetrics ? { quic: quicNodeCounters(quicMetrics) } : {}) });
       flush();
       break;
     }

@@ -186,6 +186,57 @@ test('a server certificate from another CA is refused by the client; both sides 
   }
 });
 
+test('a dialler sends datagrams as soon as it verified the server, before the server has accepted it; they arrive', { timeout: 10_000 }, async () => {
+  const a = await engine(n1, ca);
+  const b = await engine(n2, ca);
+  try {
+    const events: string[] = [];
+    const accepted = firstIncoming(b);
+    const ab = await a.dial(b.local, {
+      alpn: [ALPN],
+      timeoutMs: 5000,
+      onServerVerified: (conn) => {
+        // Our Finished has not even left: the server cannot have accepted us yet.
+        events.push(`verified, server accepted ${b.stats().connectionsAccepted}`);
+        assert.ok((conn.maxDatagramSize() ?? 0) >= 1400);
+        events.push(conn.sendDatagram(Buffer.from('early')));
+      },
+    });
+    events.push('dialled');
+    assert.deepEqual(events, ['verified, server accepted 0', 'sent', 'dialled']);
+    const ba = await accepted;
+    const got = await new Promise<Uint8Array>((resolve) => ba.onDatagram(resolve));
+    assert.equal(Buffer.from(got).toString(), 'early');
+    assert.equal(ab.sendDatagram(Buffer.from('later')), 'sent');
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('datagrams sent early to a server that then refuses the dialler never reach it; a server the dialler refuses gets none', { timeout: 10_000 }, async () => {
+  const a = await engine(rogue, ca); // trusts our CA, but its own cert is from the rogue CA
+  const b = await engine(n2, ca);
+  const c = await engine(n1, ca);
+  const r = await engine(rogue, rogueCa);
+  try {
+    const early: string[] = [];
+    const onServerVerified = (conn: QuicConnection): void => void early.push(conn.sendDatagram(Buffer.from('early')));
+    const refusedByServer = await a.dial(b.local, { alpn: [ALPN], timeoutMs: 3000, onServerVerified }).then(() => 'dialled', () => 'refused');
+    assert.equal(refusedByServer, 'refused');
+    assert.deepEqual(early, ['sent'], 'the client verified the server and sent');
+    assert.equal(b.stats().connectionsAccepted, 0);
+    assert.equal(b.stats().datagramsIn, 0);
+
+    const refusedByClient = await c.dial(r.local, { alpn: [ALPN], timeoutMs: 3000, onServerVerified }).then(() => 'dialled', () => 'refused');
+    assert.equal(refusedByClient, 'refused');
+    assert.deepEqual(early, ['sent'], 'not called for a server the client refused');
+    assert.equal(r.stats().datagramsIn, 0);
+  } finally {
+    await Promise.all([a.close(), b.close(), c.close(), r.close()]);
+  }
+});
+
 test('wrong ALPN is refused on both sides', { timeout: 10_000 }, async () => {
   const a = await engine(n1, ca);
   const b = await engine(n2, ca);

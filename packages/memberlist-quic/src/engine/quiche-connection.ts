@@ -76,6 +76,8 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   #closed = new Deferred<QuicCloseInfo>();
   #closedError: Error | null = null;
   #released = false;
+  /** Client: told once the server's certificate passed, before the server's verdict on ours (DialOptions.onServerVerified). */
+  onServerVerified: ((conn: QuicConnection) => void) | undefined;
   readonly flush = (): void => this.#flush();
 
   constructor(
@@ -192,6 +194,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
       if (this.#phase === 'handshake' && conn.isEstablished()) {
         if (!this.#verify()) return;
         this.#phase = 'verified';
+        if (this.role === 'client') this.#serverVerified();
       }
       if (this.#phase === 'verified' && (this.role === 'server' || short)) this.#open();
       else return;
@@ -229,6 +232,22 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     this.host.handshakeFailed(this, new QuicHandshakeError('local', CRYPTO_ERROR_BASE + alert, result.reason, this.#remoteText()));
     this.#closed.resolve({ initiator: 'local', isApp: false, code: CRYPTO_ERROR_BASE + alert, reason: result.reason });
     return false;
+  }
+
+  /** The client's early send window opens (see DialOptions.onServerVerified). */
+  #serverVerified(): void {
+    const notify = this.onServerVerified;
+    this.onServerVerified = undefined;
+    try {
+      notify?.(this);
+    } catch {
+      /* the caller's own problem */
+    }
+  }
+
+  /** Datagrams may go: established, or (client) the server verified and 1-RTT keys in hand. */
+  get #canSendDatagrams(): boolean {
+    return this.#phase === 'open' || (this.#phase === 'verified' && this.role === 'client');
   }
 
   #open(): void {
@@ -452,7 +471,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   // ---- datagrams ----
 
   maxDatagramSize(): number | null {
-    if (this.#phase !== 'open') return null;
+    if (!this.#canSendDatagrams) return null;
     return this.conn.dgramMaxWritableLen();
   }
 
@@ -464,7 +483,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
    * datagram and silently drops another.
    */
   sendDatagram(data: Uint8Array): DatagramSendResult {
-    if (this.#phase !== 'open') return 'closed';
+    if (!this.#canSendDatagrams) return 'closed';
     const conn = this.conn;
     let max = this.#datagramMax;
     if (max === undefined) max = this.#datagramMax = conn.dgramMaxWritableLen();

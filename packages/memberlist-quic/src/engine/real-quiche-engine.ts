@@ -407,6 +407,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     const to = { host: remote.host, port: remote.port };
     const native = quiche.Connection.connect(options.serverName ?? null, scid, this.#local, to, config);
     const conn = new QuicheConnection(this, native, 'client', this.#local, to);
+    conn.onServerVerified = options.onServerVerified;
     this.#route(conn, cidKey(scid));
     const done = new Deferred<QuicConnection>();
     const timer = this.clock.after(options.timeoutMs, () => {

@@ -95,6 +95,14 @@ export interface DialOptions {
   timeoutMs: number;
   /** TLS SNI; default none (peers are addressed by IP). */
   serverName?: string;
+  /**
+   * Called once, as soon as our verifyPeer has accepted the server and we hold
+   * 1-RTT keys: one round trip before the server's verdict on our certificate,
+   * which dial() waits for. Datagrams may be sent on the connection from then
+   * on (they leave with our Finished); if the server refuses us, they are lost
+   * with the connection.
+   */
+  onServerVerified?: (conn: QuicConnection) => void;
 }
 
 export type DatagramSendResult = 'sent' | 'too-large' | 'not-negotiated' | 'queue-full' | 'closed';

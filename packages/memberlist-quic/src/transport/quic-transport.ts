@@ -79,7 +79,8 @@ export class QuicTransport implements NodeAwareTransport {
   readonly #pool: ConnectionPool;
   readonly #selfName: string;
   readonly #expectedNames: Map<string, string>;
-  readonly #pending = new Map<string, Uint8Array[]>();
+  /** Packets queued behind a dial, per peer, and when the first of them was queued. */
+  readonly #pending = new Map<string, { since: number; packets: Uint8Array[] }>();
   readonly #open = new Set<QuicStreamConn>();
   #advertised: string;
   #handler: TransportHandler | undefined;
@@ -252,7 +253,7 @@ export class QuicTransport implements NodeAwareTransport {
   async shutdown(): Promise<void> {
     if (this.#shutdown) return;
     this.#shutdown = true;
-    for (const [, queue] of this.#pending) this.#metrics.incrCounter('memberlist.quic.packet.dropped', queue.length, { reason: 'shutdown' });
+    for (const [, queue] of this.#pending) this.#metrics.incrCounter('memberlist.quic.packet.dropped', queue.packets.length, { reason: 'shutdown' });
     this.#pending.clear();
     for (const conn of this.#open) conn.abort();
     this.#open.clear();
@@ -284,17 +285,18 @@ export class QuicTransport implements NodeAwareTransport {
       return;
     }
     let queue = this.#pending.get(key);
-    if (!queue) this.#pending.set(key, (queue = []));
-    if (queue.length >= this.#config.packetQueueSize) {
+    if (!queue) this.#pending.set(key, (queue = { since: this.#clock.now(), packets: [] }));
+    if (queue.packets.length >= this.#config.packetQueueSize) {
       this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: 'queue-full' });
       return;
     }
-    queue.push(Uint8Array.from(buf)); // memberlist may reuse its buffer once writeTo returns
+    queue.packets.push(Uint8Array.from(buf)); // memberlist may reuse its buffer once writeTo returns
+    this.#metrics.incrCounter('memberlist.quic.packet.queued');
     this.#connection(key, name).catch((error: unknown) => {
       if (this.#pool.current(key) || this.#pool.dialing(key)) return;
       const dropped = this.#pending.get(key);
       this.#pending.delete(key);
-      if (dropped) this.#metrics.incrCounter('memberlist.quic.packet.dropped', dropped.length, { reason: 'dial-failed' });
+      if (dropped) this.#metrics.incrCounter('memberlist.quic.packet.dropped', dropped.packets.length, { reason: 'dial-failed' });
       this.#logger.debug({ err: error, peer: key }, 'memberlist-quic: dial failed; queued packets dropped');
     });
   }
@@ -303,7 +305,35 @@ export class QuicTransport implements NodeAwareTransport {
     const queue = this.#pending.get(pc.key);
     if (!queue) return;
     this.#pending.delete(pc.key);
-    for (const buf of queue) this.#sendOn(pc, buf, '');
+    this.#queueWaited(queue.since);
+    for (const buf of queue.packets) this.#sendOn(pc, buf, '');
+  }
+
+  /**
+   * Our dial to `key` verified the server and holds 1-RTT keys: the packets
+   * queued behind it leave now as datagrams, with our Finished, instead of a
+   * round trip later when the server's verdict on us arrives (they were the
+   * gossip's first messages to that peer). Those that need the stream fallback
+   * stay queued for the pooled connection.
+   */
+  #flushEarly(key: string, conn: QuicConnection): void {
+    const queue = this.#pending.get(key);
+    if (!queue) return;
+    const rest = queue.packets.filter((buf) => conn.sendDatagram(buf) !== 'sent');
+    const sent = queue.packets.length - rest.length;
+    if (sent > 0) {
+      this.#metrics.incrCounter('memberlist.quic.packet.sent', sent, { path: 'datagram' });
+      this.#metrics.incrCounter('memberlist.quic.packet.early', sent);
+    }
+    queue.packets = rest;
+    if (rest.length > 0) return;
+    this.#pending.delete(key);
+    this.#queueWaited(queue.since);
+  }
+
+  /** How long the oldest packet queued behind a dial waited. */
+  #queueWaited(since: number): void {
+    this.#metrics.addTiming('memberlist.quic.packet.queue_wait', this.#clock.now() - since);
   }
 
   #sendOn(pc: PooledConnection, buf: Uint8Array, name: string): void {
@@ -378,7 +408,11 @@ export class QuicTransport implements NodeAwareTransport {
   #dial(key: string): Promise<QuicConnection> {
     const target = splitHostPort(key)!;
     this.#metrics.incrCounter('memberlist.quic.dial');
-    const dialling = this.#engine.dial(target, { alpn: this.#config.shoalAlpn ? ALPN_PREFERENCE : [ALPN_MEMBERLIST], timeoutMs: this.#config.dialTimeoutMs });
+    const dialling = this.#engine.dial(target, {
+      alpn: this.#config.shoalAlpn ? ALPN_PREFERENCE : [ALPN_MEMBERLIST],
+      timeoutMs: this.#config.dialTimeoutMs,
+      onServerVerified: (conn) => this.#flushEarly(key, conn),
+    });
     const clear = (): void => void this.#expectedNames.delete(key);
     dialling.then(clear, clear);
     return dialling;

@@ -62,8 +62,30 @@ test('packets go as datagrams; one larger than the datagram limit arrives throug
     assert.equal(byLen[0]!.from, a.addr);
     assert.equal(a.metrics.counter('memberlist.quic.packet.sent', { path: 'datagram' }), 1);
     assert.equal(a.metrics.counter('memberlist.quic.packet.sent', { path: 'stream' }), 1);
+    // The small one left with the handshake's last flight; the big one waited for the pooled connection.
+    assert.equal(a.metrics.counter('memberlist.quic.packet.early'), 1);
+    assert.equal(a.metrics.timing('memberlist.quic.packet.queue_wait')?.count, 1);
     assert.equal(b.metrics.counter('memberlist.quic.packet.received', { path: 'stream' }), 1);
     assert.equal(a.t.connections().length, 1, 'one dial for both packets');
+  } finally {
+    await a.t.shutdown();
+    await b.t.shutdown();
+  }
+});
+
+test("packets queued behind a dial leave with the dialler's Finished, before the peer's verdict completes the dial", { timeout: 15_000 }, async () => {
+  const [a, b] = await pair();
+  try {
+    for (let i = 0; i < 5; i++) a.t.writeTo(Buffer.from(`e${i}`), b.addr);
+    assert.equal(a.metrics.counter('memberlist.quic.packet.queued'), 5);
+    await until(() => b.rec.packets.length === 5, 5000, 'five packets');
+    assert.equal(a.metrics.counter('memberlist.quic.packet.early'), 5);
+    assert.deepEqual(b.rec.packets.map((p) => Buffer.from(p.buf).toString()).sort(), ['e0', 'e1', 'e2', 'e3', 'e4']);
+    await until(() => a.t.connections().length === 1, 5000, 'the dial completes');
+    a.t.writeTo(Buffer.from('pooled'), b.addr);
+    await until(() => b.rec.packets.length === 6, 5000, 'the sixth');
+    assert.equal(a.metrics.counter('memberlist.quic.packet.queued'), 5, 'the pooled connection carries the rest');
+    assert.equal(a.metrics.counter('memberlist.quic.packet.sent', { path: 'datagram' }), 6);
   } finally {
     await a.t.shutdown();
     await b.t.shutdown();
