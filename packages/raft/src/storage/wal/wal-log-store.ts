@@ -35,7 +35,7 @@
  *
  * Segments that a head deletion (compaction) frees are kept, up to
  * `reuseSegments` of them, and the next segment is one of those files
- * renamed, with a new header (segment.ts): its appends overwrite blocks
+ * renamed, with a new header (segment.ts, segment-files.ts): its appends overwrite blocks
  * already written, so, as in the preallocated space but for groups of any
  * size, a sync has no size or extent to commit (bench/raft-log --steady,
  * 64 × 4 KiB batches: 2.2–2.7× the entries/s of a growing log from eight
@@ -58,7 +58,8 @@ import { FRAME_HEADER_BYTES, FrameType, COMMIT_FRAME_BYTES, decodeEntry, encodeB
 import type { EncodedBatch } from './frame.js';
 import { writeHeadMarker } from './head-marker.js';
 import { recoverLog, type RecoveredLog } from './recovery.js';
-import { MAX_SEGMENT_OFFSET, SEGMENT_HEADER_BYTES, Segment, encodeSegmentHeader, freeSegmentName, segmentName } from './segment.js';
+import { MAX_SEGMENT_OFFSET, Segment } from './segment.js';
+import { SegmentFiles } from './segment-files.js';
 
 export interface WalLogStoreOptions {
   /** A segment is closed and a new one started once it reaches this size. Default 64 MiB. */
@@ -126,15 +127,11 @@ export class WalLogStore implements LogStore {
   readonly #dir: string;
   readonly #segmentBytes: number;
   readonly #preallocateBytes: number;
-  readonly #reuseSegments: number;
   readonly #logger: Logger;
   readonly #cache: EntryCache;
   #segments: Segment[];
-  /** Sequences of the free files (segment.ts), oldest first. */
-  #free: number[];
-  #reusedSegments = 0;
+  readonly #files: SegmentFiles;
   #head: number;
-  #nextSeq: number;
   #first = 0;
   #last = 0;
   /** The log's bounds once every queued operation has run (what the next call is checked against). */
@@ -151,13 +148,11 @@ export class WalLogStore implements LogStore {
     this.#dir = dir;
     this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.#preallocateBytes = options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
-    this.#reuseSegments = options.reuseSegments ?? DEFAULT_REUSE_SEGMENTS;
+    this.#files = new SegmentFiles(fs, dir, options.reuseSegments ?? DEFAULT_REUSE_SEGMENTS, recovered.free, recovered.nextSeq);
     this.#logger = options.logger ?? silentLogger;
     this.#cache = new EntryCache(options.cacheEntries ?? 4096, options.cacheBytes ?? 16 * 1024 * 1024);
     this.#segments = recovered.segments;
-    this.#free = recovered.free;
     this.#head = recovered.head;
-    this.#nextSeq = recovered.nextSeq;
     this.#cutBytes = recovered.cutBytes;
   }
 
@@ -176,7 +171,7 @@ export class WalLogStore implements LogStore {
     if (readOnly) store.#failure = new LogStoreFailedError('wal: log store is open read-only');
     else {
       await store.#dropSegmentsBelowHead();
-      await store.#dropFreeBeyondLimit();
+      await store.#files.dropBeyondKeep();
     }
     store.#setBoundsFromSegments();
     return store;
@@ -188,17 +183,10 @@ export class WalLogStore implements LogStore {
     const everything = this.#head > last;
     let removed = false;
     while (this.#segments.length > 0 && (everything || (this.#segments.length > 1 && this.#segments[0]!.lastIndex < this.#head))) {
-      await this.#retireSegment(this.#segments.shift()!);
+      await this.#files.retire(this.#segments.shift()!);
       removed = true;
     }
     if (removed) await this.#fs.syncDir(this.#dir);
-  }
-
-  /** Removes free files past `reuseSegments` (the option was lowered since they were kept). */
-  async #dropFreeBeyondLimit(): Promise<void> {
-    if (this.#free.length <= this.#reuseSegments) return;
-    for (const seq of this.#free.splice(0, this.#free.length - this.#reuseSegments)) await this.#fs.unlink(`${this.#dir}/${freeSegmentName(seq)}`);
-    await this.#fs.syncDir(this.#dir);
   }
 
   #setBoundsFromSegments(): void {
@@ -281,8 +269,8 @@ export class WalLogStore implements LogStore {
       groupWrites: this.#groupWrites,
       cutBytes: this.#cutBytes,
       preallocatedBytes: Math.max(0, (this.#segments.at(-1)?.allocated ?? 0) - (this.#segments.at(-1)?.size ?? 0)),
-      freeSegments: this.#free.length,
-      reusedSegments: this.#reusedSegments,
+      freeSegments: this.#files.freeCount,
+      reusedSegments: this.#files.reusedCount,
     };
   }
 
@@ -434,12 +422,12 @@ export class WalLogStore implements LogStore {
         this.#head = firstIndex;
       }
       if (active !== undefined && active.count === 0 && active.base === firstIndex && this.#segments.length === 1) return active;
-      for (const stale of this.#segments) await this.#retireSegment(stale);
-      this.#segments = [await this.#createSegment(firstIndex)];
+      for (const stale of this.#segments) await this.#files.retire(stale);
+      this.#segments = [await this.#files.create(firstIndex)];
       return this.#segments[0]!;
     }
     if (active!.size < this.#segmentBytes && active!.size + groupBytes <= MAX_SEGMENT_OFFSET) return active!;
-    const next = await this.#createSegment(firstIndex);
+    const next = await this.#files.create(firstIndex);
     this.#segments.push(next);
     return next;
   }
@@ -456,52 +444,6 @@ export class WalLogStore implements LogStore {
     throw new RewoundWriteError(failure);
   }
 
-  /** A new segment starting at `base`: a free file when there is one, else a new file. */
-  async #createSegment(base: number): Promise<Segment> {
-    const id = { base, seq: this.#nextSeq++ };
-    const path = `${this.#dir}/${segmentName(id.base, id.seq)}`;
-    const reuse = this.#free.shift();
-    if (reuse !== undefined) {
-      // Header first, synced, then the name: under either name after a crash the file is consistent.
-      const freePath = `${this.#dir}/${freeSegmentName(reuse)}`;
-      const free = await this.#fs.open(freePath);
-      try {
-        await free.write(0, encodeSegmentHeader(id, true));
-        await free.datasync();
-      } finally {
-        await free.close();
-      }
-      await this.#fs.rename(freePath, path);
-      await this.#fs.syncDir(this.#dir);
-      const handle = await this.#fs.open(path);
-      const segment = new Segment(id, path, handle, SEGMENT_HEADER_BYTES, true);
-      // Every byte of the file is written and allocated: appends up to its size change neither.
-      segment.allocated = Math.max(SEGMENT_HEADER_BYTES, await handle.size());
-      this.#reusedSegments++;
-      return segment;
-    }
-    const handle = await this.#fs.open(path, { create: true, exclusive: true });
-    await handle.write(0, encodeSegmentHeader(id, false));
-    await handle.datasync();
-    await this.#fs.syncDir(this.#dir);
-    return new Segment(id, path, handle, SEGMENT_HEADER_BYTES, false);
-  }
-
-  /**
-   * Takes a segment out of the log: kept as a free file while fewer than
-   * `reuseSegments` are, else removed. The caller syncs the directory; until
-   * then a crash may leave the old name, which recovery drops again.
-   */
-  async #retireSegment(segment: Segment): Promise<void> {
-    await segment.handle.close().catch(() => undefined);
-    if (this.#free.length < this.#reuseSegments) {
-      await this.#fs.rename(segment.path, `${this.#dir}/${freeSegmentName(segment.seq)}`);
-      this.#free.push(segment.seq);
-    } else {
-      await this.#fs.unlink(segment.path);
-    }
-  }
-
   async #delete(min: number, max: number): Promise<void> {
     const plan = planDelete(this.#first, this.#last, min, max);
     switch (plan.kind) {
@@ -514,7 +456,7 @@ export class WalLogStore implements LogStore {
         this.#segments = [];
         this.#first = this.#last = 0;
         this.#cache.clear();
-        for (const segment of dead) await this.#retireSegment(segment);
+        for (const segment of dead) await this.#files.retire(segment);
         await this.#fs.syncDir(this.#dir);
         return;
       }
@@ -527,7 +469,7 @@ export class WalLogStore implements LogStore {
         this.#cache.dropBefore(plan.newFirst);
         let removed = false;
         while (this.#segments.length > 1 && this.#segments[0]!.lastIndex < plan.newFirst) {
-          await this.#retireSegment(this.#segments.shift()!);
+          await this.#files.retire(this.#segments.shift()!);
           removed = true;
         }
         if (removed) await this.#fs.syncDir(this.#dir);
@@ -537,14 +479,14 @@ export class WalLogStore implements LogStore {
         // The new segment starting at `min` is the truncation (it masks everything older from `min` on);
         // segments it masks whole are only cleanup.
         const older = this.#segments;
-        const created = await this.#createSegment(min);
+        const created = await this.#files.create(min);
         const kept = older.filter((s) => s.base < min);
         const dead = older.filter((s) => s.base >= min);
         kept.at(-1)!.keepBefore(min);
         this.#segments = [...kept, created];
         this.#last = plan.newLast;
         this.#cache.dropFrom(min);
-        for (const segment of dead) await this.#retireSegment(segment);
+        for (const segment of dead) await this.#files.retire(segment);
         if (dead.length > 0) await this.#fs.syncDir(this.#dir);
         return;
       }
