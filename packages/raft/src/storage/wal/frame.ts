@@ -18,7 +18,8 @@ import { crc32, crc32Update } from '@shoal/kit';
 import type { Log, LogType } from '../../log.js';
 
 export const FRAME_HEADER_BYTES = 16;
-const SALT_AT = 8;
+/** Where a frame's salt is in its header. */
+export const FRAME_SALT_AT = 8;
 const CRC_AT = 12;
 export const FrameType = { Entry: 1, Commit: 2 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
@@ -54,7 +55,7 @@ const SALT_BYTES_VIEW = new DataView(SALT_BYTES.buffer);
 function seal(out: Uint8Array, view: DataView, at: number, type: FrameType, payloadBytes: number, salt: number): void {
   view.setUint8(at, type);
   view.setUint32(at + 4, payloadBytes);
-  view.setUint32(at + SALT_AT, salt);
+  view.setUint32(at + FRAME_SALT_AT, salt);
   const partial = crc32Update(crc32Update(0, out, at, at + 8), out, at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + payloadBytes);
   view.setUint32(at + CRC_AT, withSalt(partial, salt));
 }
@@ -113,17 +114,17 @@ export function readFrameHeader(bytes: Uint8Array, salt: number): FrameHeader | 
   const type = view.getUint8(0);
   const payloadBytes = view.getUint32(4);
   const crc = view.getUint32(CRC_AT);
-  if (type === 0 && payloadBytes === 0 && crc === 0 && view.getUint32(0) === 0 && view.getUint32(SALT_AT) === 0) return 'zeros';
+  if (type === 0 && payloadBytes === 0 && crc === 0 && view.getUint32(0) === 0 && view.getUint32(FRAME_SALT_AT) === 0) return 'zeros';
   if ((type !== FrameType.Entry && type !== FrameType.Commit) || view.getUint8(1) !== 0 || view.getUint16(2) !== 0) return 'bad header';
   if (payloadBytes > MAX_PAYLOAD_BYTES) return 'bad header';
   if (type === FrameType.Commit && payloadBytes !== COMMIT_PAYLOAD_BYTES) return 'bad header';
-  if (view.getUint32(SALT_AT) !== salt) return 'stale';
+  if (view.getUint32(FRAME_SALT_AT) !== salt) return 'stale';
   return { type, payloadBytes, crc };
 }
 
 /** True when the payload matches the header's CRC. `headerBytes` is the frame's header (its salt included). */
 export function frameCrcMatches(headerBytes: Uint8Array, payload: Uint8Array, crc: number): boolean {
-  return crc32Update(crc32Update(crc32(headerBytes.subarray(0, 8)), payload), headerBytes, SALT_AT, SALT_AT + 4) === crc;
+  return crc32Update(crc32Update(crc32(headerBytes.subarray(0, 8)), payload), headerBytes, FRAME_SALT_AT, FRAME_SALT_AT + 4) === crc;
 }
 
 export function decodeEntry(payload: Uint8Array): Log | FrameProblem {
@@ -251,7 +252,7 @@ export function sealBatch(batch: EncodedBatch, batchStart: number, salt: number)
   const { frames, heads, unsaltedCrcs } = batch;
   const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
   for (let i = 0; i < heads.length; i++) {
-    view.setUint32(heads[i]! + SALT_AT, salt);
+    view.setUint32(heads[i]! + FRAME_SALT_AT, salt);
     view.setUint32(heads[i]! + CRC_AT, withSalt(unsaltedCrcs[i]!, salt));
   }
   writeCommitFrame(frames, frames.length - COMMIT_FRAME_BYTES, batch.logs[batch.logs.length - 1]!.index, batchStart, salt);

@@ -28,6 +28,7 @@ import { LogCorruptionError } from '../../errors.js';
 import { ChunkReader } from './chunk-reader.js';
 import {
   FRAME_HEADER_BYTES,
+  FRAME_SALT_AT,
   FrameType,
   decodeCommit,
   decodeEntry,
@@ -242,10 +243,11 @@ async function framesAfter(reader: ChunkReader, size: number, badAt: number, sal
   // A frame's header starts 8 bytes before its salt; the first candidate header is at badAt + 1.
   for (let from = badAt + 1; from + FRAME_HEADER_BYTES <= size; from += chunkBytes) {
     // Each chunk overlaps the next by a header, so a header across the boundary is still seen.
-    const chunk = Buffer.from((await reader.bytes(from, chunkBytes + FRAME_HEADER_BYTES - 1)).slice());
-    for (let hit = chunk.indexOf(saltBytes, SALT_OFFSET); hit !== -1 && hit - SALT_OFFSET < chunkBytes; hit = chunk.indexOf(saltBytes, hit + 1)) {
-      const at = from + hit - SALT_OFFSET;
-      const headerBytes = chunk.subarray(hit - SALT_OFFSET, hit - SALT_OFFSET + FRAME_HEADER_BYTES);
+    // A copy: the reader's buffer is reused by the reads below. Buffer.from copies once.
+    const chunk = Buffer.from(await reader.bytes(from, chunkBytes + FRAME_HEADER_BYTES - 1));
+    for (let hit = chunk.indexOf(saltBytes, FRAME_SALT_AT); hit !== -1 && hit - FRAME_SALT_AT < chunkBytes; hit = chunk.indexOf(saltBytes, hit + 1)) {
+      const at = from + hit - FRAME_SALT_AT;
+      const headerBytes = chunk.subarray(hit - FRAME_SALT_AT, hit - FRAME_SALT_AT + FRAME_HEADER_BYTES);
       const header = readFrameHeader(headerBytes, salt);
       if (typeof header === 'string' || at + FRAME_HEADER_BYTES + header.payloadBytes > size) continue;
       const payload = await frameBytes(reader, chunk, from, at + FRAME_HEADER_BYTES, header.payloadBytes);
@@ -258,9 +260,6 @@ async function framesAfter(reader: ChunkReader, size: number, badAt: number, sal
   }
   return { any, laterCommit: false };
 }
-
-/** Where a frame's salt is in its header. */
-const SALT_OFFSET = 8;
 
 /** `length` bytes at `position`: from `chunk` (read at `chunkAt`) when it holds them, else read. */
 async function frameBytes(reader: ChunkReader, chunk: Uint8Array, chunkAt: number, position: number, length: number): Promise<Uint8Array> {
