@@ -10,7 +10,7 @@ import { LogType, makeLog, type Log } from '@shoal/raft';
 import { RaftLogBenchSession } from '../../interop/harness/go-raft-log-bench.js';
 import { DurableRing } from '../raft-cluster/durable-ring.js';
 import { openShoalLogStore } from './shoal-store.js';
-import { STEADY_KEEP, fillBatchEntries, fillShoalToSteady, type SteadyCell } from './steady.js';
+import { STEADY_KEEP, compactToKeep, fillBatchEntries, fillShoalToSteady, type SteadyCell } from './steady.js';
 
 export type Impl = 'shoal' | 'fdatasync' | 'dsync-preallocated' | 'raft-boltdb' | 'shoal-steady' | 'raft-boltdb-steady';
 
@@ -213,10 +213,7 @@ async function openShoalWith(cell: Cell, dir: string, steady: SteadyCell | undef
     await opened.close();
     if (last !== index - 1) throw new Error(`${opened.name}: lastIndex ${last} after storing up to ${index - 1}`);
   };
-  const compact = async (): Promise<void> => {
-    const first = await opened.store.firstIndex();
-    if (index - 1 - STEADY_KEEP >= first) await opened.store.deleteRange(first, index - 1 - STEADY_KEEP);
-  };
+  const compact = (): Promise<void> => compactToKeep(opened, index - 1);
   return writersOf(cell, next, (logs) => opened.store.storeLogs(logs), {
     storeName: opened.name,
     syncs: opened.syncs,

@@ -35,8 +35,13 @@ export async function fillShoalToSteady(opened: OpenedLogStore, cell: Cell, data
     const logs: Log[] = [];
     for (let i = 0; i < perBatch; i++) logs.push(makeLog({ index: index++, term: 1, type: LogType.Command, data }));
     await opened.store.storeLogs(logs);
-    const first = await opened.store.firstIndex();
-    if (index - 1 - STEADY_KEEP >= first) await opened.store.deleteRange(first, index - 1 - STEADY_KEEP);
+    await compactToKeep(opened, index - 1);
   }
   return index;
+}
+
+/** Deletes all but the last STEADY_KEEP entries up to `last`, from the head, as raft compacts after a snapshot. */
+export async function compactToKeep(opened: OpenedLogStore, last: number): Promise<void> {
+  const first = await opened.store.firstIndex();
+  if (last - STEADY_KEEP >= first) await opened.store.deleteRange(first, last - STEADY_KEEP);
 }
