@@ -291,6 +291,30 @@ test('news of another member’s death is gossiped deadRetransmitFactor times as
   assert.deepEqual(transmitFactors(1), { test: 1, gone: 1, me: 1 });
 });
 
+test('a member back from dead or left is gossiped deadRetransmitFactor times as often; a new member or a refuted suspicion as in Go', () => {
+  const transmitFactors = (factor: number) => {
+    const s = setup({ deadRetransmitFactor: factor });
+    for (const n of ['died', 'left', 'suspected']) s.state.aliveNode(s.alive(n, 1), undefined, false);
+    s.state.deadNode({ node: 'died', incarnation: 1, from: 'x' });
+    s.state.deadNode({ node: 'left', incarnation: 1, from: 'left' });
+    s.state.suspectNode({ node: 'suspected', incarnation: 1, from: 'x' });
+    s.broadcasts.reset();
+    for (const n of ['died', 'left', 'suspected']) s.state.aliveNode(s.alive(n, 2), undefined, false);
+    s.state.aliveNode(s.alive('new', 1), undefined, false);
+    return Object.fromEntries(s.broadcasts.orderedView().map((v) => [(v.broadcast as SystemBroadcast).name, v.broadcast.transmitFactor]));
+  };
+  assert.deepEqual(transmitFactors(2), { died: 2, left: 2, suspected: 1, new: 1 });
+  assert.deepEqual(transmitFactors(1), { died: 1, left: 1, suspected: 1, new: 1 });
+});
+
+test('localAlive is our row as an alive message, at the incarnation a refutation raised it to', () => {
+  const s = setup(); // which adds us at incarnation 1, as create() does
+  const before = s.state.localAlive();
+  assert.equal(before?.incarnation, 1);
+  s.state.deadNode({ node: ME, incarnation: 4, from: 'x' });
+  assert.deepEqual(s.state.localAlive(), { ...before, incarnation: 5 });
+});
+
 test('a dead message from the node itself means left (Go DeadNodeLeft)', () => {
   const s = setup();
   s.state.aliveNode(s.alive('test', 1), undefined, false);

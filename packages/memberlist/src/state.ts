@@ -128,6 +128,7 @@ export class MemberState {
     const now = ctx.clock.now();
     let updatesNode = false;
     const addr = a.addr ?? EMPTY;
+    const known = i >= 0;
     if (i < 0) {
       const refused = ctx.ipRefused(addr);
       if (refused !== undefined) {
@@ -176,7 +177,9 @@ export class MemberState {
       this.refute(i, a.incarnation);
       ctx.logger.warn({ node: a.node, incarnation: a.incarnation }, 'memberlist: refuting an alive message about this node');
     } else {
-      this.#broadcast(a.node, { type: MessageType.Alive, body: a }, aliveLength(a), notify);
+      // Beyond Go: a member back from dead or left is news as loud as its death was.
+      const back = known && (oldState === NodeStateType.Dead || oldState === NodeStateType.Left);
+      this.#broadcast(a.node, { type: MessageType.Alive, body: a }, aliveLength(a), notify, back ? ctx.config.deadRetransmitFactor : undefined);
       const newVsn = vsn !== undefined && vsn.length >= 6 ? vsn : oldInfo.vsn;
       const sameInfo = ipEqual(oldInfo.addr, addr) && oldInfo.addr.length === addr.length && oldInfo.port === a.port && bytesEqual(oldInfo.meta, a.meta) && bytesEqual(oldInfo.vsn, newVsn);
       if (!sameInfo) t.setInfo(i, new NodeInfo(a.node, addr, a.port, a.meta, newVsn));
@@ -310,9 +313,19 @@ export class MemberState {
     }
     this.#change(i, this.table.state(i), inc, undefined);
     ctx.awareness.applyDelta(1);
+    const a = this.#aliveOf(i);
+    this.#broadcast(formatIP(a.addr!), { type: MessageType.Alive, body: a }, aliveLength(a));
+  }
+
+  /** Our own row as an alive message at the incarnation the table holds, or undefined before we are in it. */
+  localAlive(): Alive | undefined {
+    const i = this.table.indexOf(this.#name);
+    return i < 0 ? undefined : this.#aliveOf(i);
+  }
+
+  #aliveOf(i: number): Alive {
     const me = this.table.info(i);
-    const a: Alive = { incarnation: inc, node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
-    this.#broadcast(formatIP(me.addr), { type: MessageType.Alive, body: a }, aliveLength(a));
+    return { incarnation: this.table.incarnation(i), node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
   }
 
   /**
