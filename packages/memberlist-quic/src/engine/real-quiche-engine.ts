@@ -9,7 +9,8 @@ import { QuicEngineClosedError, QuicHandshakeError } from './errors.js';
 import { buildNativeConfig, quiche, type NativeConfig, type NativeConfigOptions } from './native.js';
 import { ConnectionIdSource } from './connection-ids.js';
 import { PACKET_INITIAL, readRoute } from './packet-header.js';
-import { QuicheConnection, type ConnectionHost } from './quiche-connection.js';
+import type { ConnectionHost } from './connection-host.js';
+import { QuicheConnection } from './quiche-connection.js';
 import type { DialOptions, HostPort, QuicConnection, QuicEngine, QuicEngineOptions, QuicEngineStats, VerifyPeer } from './types.js';
 
 /** Stats that are events worth a metric (not per packet). */
