@@ -3,7 +3,7 @@
 import type { Clock } from '@shoal/kit';
 import type { QuicHandshakeError } from './errors.js';
 import type { QuicheConnection } from './quiche-connection.js';
-import type { CountedStat } from './real-quiche-engine.js';
+import type { CountedStat } from './engine-stats.js';
 import type { HostPort, QuicEngineStats, VerifyPeer } from './types.js';
 
 /** What a connection needs from its engine. */

@@ -2,7 +2,7 @@
 // size and queue limits, and delivering what arrives to the handler (or a
 // bounded backlog until one is set).
 import type { NativeConnection } from './native.js';
-import type { CountedStat } from './real-quiche-engine.js';
+import type { CountedStat } from './engine-stats.js';
 import type { DatagramSendResult, QuicEngineStats } from './types.js';
 
 /** What the datagram path needs from the engine. */
