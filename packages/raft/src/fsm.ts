@@ -45,3 +45,19 @@ export function isBatchingFSM(fsm: FSM): fsm is BatchingFSM {
 export function isConfigurationStore(fsm: FSM): fsm is ConfigurationStore {
   return typeof (fsm as Partial<ConfigurationStore>).storeConfiguration === 'function';
 }
+
+/** A snapshot that is one piece of bytes, `encode`d when persisted: written, then the sink closed (cancelled on error). */
+export function bytesSnapshot(encode: () => Uint8Array): FSMSnapshot {
+  return {
+    async persist(sink: SnapshotSink) {
+      try {
+        await sink.write(encode());
+        await sink.close();
+      } catch (err) {
+        await sink.cancel();
+        throw err;
+      }
+    },
+    release() {},
+  };
+}

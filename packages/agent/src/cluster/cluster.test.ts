@@ -14,28 +14,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromUtf8, type LogEntry, memoryLogger, NodeFileSystem, utf8 } from '@shoal/kit';
+import { waitFor } from '@shoal/kit/testing';
 import { RaftState, ServerSuffrage } from '@shoal/raft';
 import { StateError } from '../errors.js';
 import type { StateStore } from '../state/store.js';
 import { sessionSpec } from '../testing/store-fixtures.js';
 import { ClusterAgent } from './cluster-agent.js';
-
-const WAIT_MS = 45_000;
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last error: ${(last as Error).message}` : ''}`);
-}
 
 interface Node {
   agent: ClusterAgent;

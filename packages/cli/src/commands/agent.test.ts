@@ -8,6 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Consul from 'consul';
+import { waitFor } from '@shoal/kit/testing';
 import { createCa, createNodeCertificate } from '@shoal/memberlist-quic';
 import { spawnShoal, type ShoalProcess } from '../testing/shoal-process.js';
 import { AGENT_OPTIONS, AGENT_USAGE, parseAgentArgs } from './agent-args.js';
@@ -116,22 +117,6 @@ async function exitWithin(p: AgentProcess, ms: number): Promise<number | null> {
   }
 }
 
-/** Polls `probe` until it returns something other than undefined or false. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `; last error: ${(last as Error).message}` : ''}`);
-}
-
 function consulAt(http: unknown): Consul {
   const [host, port] = String(http).split(':');
   return new Consul({ host: host!, port: Number(port) });
@@ -216,7 +201,7 @@ test('three `shoal agent --server --bootstrap-expect 3` processes and a client a
     // Bootstrap by gossip: one configuration of all three, the same leader everywhere.
     for (const p of servers) await p.until((e) => e.event === 'leader' && e.leader !== null, 'a leader');
     const latestLeader = (p: AgentProcess): Record<string, unknown> | undefined => p.events.filter((e) => e.event === 'leader').at(-1);
-    const leader = await eventually('agreement on a leader', async () => {
+    const leader = await waitFor('agreement on a leader', async () => {
       const seen = new Set(servers.map((p) => latestLeader(p)?.leader));
       return seen.size === 1 && !seen.has(null) && latestLeader(servers[0]!);
     });
@@ -229,7 +214,7 @@ test('three `shoal agent --server --bootstrap-expect 3` processes and a client a
     clients.push(follower, viaClient);
     // The leader registers every agent in the catalog, serfHealth passing; sessions need it.
     const names = ['n1', 'n2', 'n3', 'c1'];
-    await eventually('every agent registered and healthy', async () => {
+    await waitFor('every agent registered and healthy', async () => {
       for (const name of names) {
         const checks = (await follower.health.node(name)) as { CheckID: string; Status: string }[];
         if (!checks.some((c) => c.CheckID === 'serfHealth' && c.Status === 'passing')) return false;
@@ -248,7 +233,7 @@ test('three `shoal agent --server --bootstrap-expect 3` processes and a client a
     // Raft's configuration through the client agent (answered by a server): three voters, one the leader.
     type RaftConfig = { Servers: { Node: string; Leader: boolean; Voter: boolean; Address: string }[] };
     // The answering server may not yet know every server's gossip tags (their node names), or the leader's address.
-    const raftConfig = await eventually('raft configuration with three named servers and a leader', async () => {
+    const raftConfig = await waitFor('raft configuration with three named servers and a leader', async () => {
       const config = (await (await fetch(`http://${String(readies[3]!.http)}/v1/operator/raft/configuration`)).json()) as RaftConfig;
       return config.Servers.filter((s) => s.Leader).length === 1 && config.Servers.every((s) => /^n\d$/.test(s.Node)) && config;
     });
@@ -302,7 +287,7 @@ test('three `shoal agent --server --bootstrap-expect 3` processes and a client a
       });
       watch.on('error', reject);
     });
-    await eventually('the watch to start', async () => seen.includes('v0'));
+    await waitFor('the watch to start', async () => seen.includes('v0'));
     await follower.kv.set('e2e/watched', 'v1');
     await watched;
     watch.end();

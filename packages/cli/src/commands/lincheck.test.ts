@@ -8,24 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { generateKvHistory, kvHistoryToJson } from '@shoal/sim';
 import { main } from '../main.js';
 import { DEFAULT_MAX_MEMORY_MB, lincheckCommand, MAX_HISTORY_BYTES } from './lincheck.js';
+import { captureIo } from '../testing/capture-io.js';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const fixtures = join(repo, 'packages/sim/src/lincheck/fixtures');
 const scratch = mkdtempSync(join(tmpdir(), 'shoal-lincheck-'));
-
-function capture(signal = new AbortController().signal) {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t), signal },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    },
-  };
-}
 
 function file(name: string, text: string): string {
   const path = join(scratch, name);
@@ -35,7 +22,7 @@ function file(name: string, text: string): string {
 
 test('exit 0 for every linearizable fixture', async () => {
   for (const name of readdirSync(join(fixtures, 'linearizable'))) {
-    const c = capture();
+    const c = captureIo();
     assert.equal(await lincheckCommand.run([join(fixtures, 'linearizable', name)], c.io), 0, name);
     assert.match(c.out, /^linearizable: \d+ operations? on \d+ keys? from \d+ clients? \(\d+ ms\)\n$/, name);
     assert.equal(c.err, '');
@@ -44,7 +31,7 @@ test('exit 0 for every linearizable fixture', async () => {
 
 test('exit 1 for every non-linearizable fixture, with the witness', async () => {
   for (const name of readdirSync(join(fixtures, 'not-linearizable'))) {
-    const c = capture();
+    const c = captureIo();
     assert.equal(await lincheckCommand.run(['--model', 'kv', join(fixtures, 'not-linearizable', name)], c.io), 1, name);
     assert.match(c.out, /^not linearizable: .*\nkey ".+": \d+ of its \d+ operations cannot be linearized/, name);
     assert.match(c.out, /<- not linearizable once this returned/, name);
@@ -53,14 +40,14 @@ test('exit 1 for every non-linearizable fixture, with the witness', async () => 
 
 test('the witness names the stale read among thousands of operations', async () => {
   const { ops, injected } = generateKvHistory({ seed: 2, ops: 3000, clients: 10, keys: 30, violation: 'stale-read' });
-  const c = capture();
+  const c = captureIo();
   assert.equal(await lincheckCommand.run([file('stale.json', kvHistoryToJson(ops))], c.io), 1);
   assert.match(c.out, new RegExp(`^key "${injected!.key}": \\d of its \\d+ operations`, 'm'));
   assert.match(c.out, new RegExp(`op ${injected!.id} .*get\\("${injected!.key}"\\) -> "${injected!.staleValue}" +<- not linearizable once this returned`));
 });
 
 test('--json prints one object with the verdict and the witness', async () => {
-  const c = capture();
+  const c = captureIo();
   assert.equal(await lincheckCommand.run(['--json', join(fixtures, 'not-linearizable', 'stale-read.json')], c.io), 1);
   const lines = c.out.trim().split('\n');
   assert.equal(lines.length, 1);
@@ -82,17 +69,17 @@ test('--json prints one object with the verdict and the witness', async () => {
 
 test('exit 3 when the budget runs out or the check is interrupted', async () => {
   const path = file('big.json', kvHistoryToJson(generateKvHistory({ seed: 9, ops: 3000, clients: 10, keys: 3 }).ops));
-  const c = capture();
+  const c = captureIo();
   assert.equal(await lincheckCommand.run(['--max-steps', '100', path], c.io), 3);
   assert.match(c.out, /^undecided: the step budget \(--max-steps 100\) ran out with \d keys? unchecked: "k\d"/);
 
   const controller = new AbortController();
   controller.abort();
-  const interrupted = capture(controller.signal);
+  const interrupted = captureIo(controller.signal);
   assert.equal(await lincheckCommand.run([path], interrupted.io), 3);
   assert.match(interrupted.out, /^undecided: interrupted/);
 
-  const json = capture();
+  const json = captureIo();
   assert.equal(await lincheckCommand.run(['--json', '--max-steps', '100', path], json.io), 3);
   assert.equal(JSON.parse(json.out).linearizable, null);
   assert.equal(JSON.parse(json.out).stopped, 'steps');
@@ -111,10 +98,10 @@ function overlappingOnOneKey(pairs: number): string {
 
 test('121 overlapping operations: exit 3 naming the memory budget, or the time budget', async () => {
   const path = file('overlapping.json', overlappingOnOneKey(60));
-  const memory = capture();
+  const memory = captureIo();
   assert.equal(await lincheckCommand.run(['--max-memory-mb', '8', path], memory.io), 3);
   assert.match(memory.out, /^undecided: the memory budget \(--max-memory-mb 8\) ran out with 1 key unchecked: "x"/);
-  const time = capture();
+  const time = captureIo();
   assert.equal(await lincheckCommand.run(['--json', '--timeout-ms', '300', '--max-memory-mb', '100000', path], time.io), 3);
   assert.deepEqual({ ...JSON.parse(time.out), ms: 0, steps: 0 }, {
     linearizable: null, verdict: 'unknown', ops: 121, keys: 1, clients: 121, ms: 0, steps: 0, violating_keys: [], undecided_keys: ['x'], stopped: 'time',
@@ -122,7 +109,7 @@ test('121 overlapping operations: exit 3 naming the memory budget, or the time b
 });
 
 test('--help states the default budgets and the size limit', async () => {
-  const c = capture();
+  const c = captureIo();
   assert.equal(await main(['lincheck', '--help'], c.io), 0);
   assert.match(c.out, /--timeout-ms N +give up after N ms \(default 60000\)/);
   assert.match(c.out, new RegExp(`\\(default ${DEFAULT_MAX_MEMORY_MB}\\)`));
@@ -153,7 +140,7 @@ test('exit 2 with one line for bad arguments and bad input', async () => {
     [[file('missing.json', '[{"client":0,"op":"get","key":"k","call":1,"return":4}]')], /operation 0: missing field "output"/],
   ];
   for (const [args, message] of cases) {
-    const c = capture();
+    const c = captureIo();
     assert.equal(await main(['lincheck', ...args], c.io), 2, args.join(' '));
     assert.equal(c.out, '');
     assert.match(c.err, /^shoal lincheck: [^\n]+\n$/, args.join(' '));
@@ -181,7 +168,7 @@ test('a history file over the size limit is refused as too large, before it is r
   // Sparse: it takes no disk space, and would fail obscurely if read whole.
   const huge = file('huge.json', '');
   truncateSync(huge, MAX_HISTORY_BYTES + 1);
-  const c = capture();
+  const c = captureIo();
   assert.equal(await main(['lincheck', huge], c.io), 2);
   assert.match(c.err, new RegExp(`^shoal lincheck: .*huge\\.json is too large: ${MAX_HISTORY_BYTES + 1} bytes; a history may be at most 64 MiB \\(${MAX_HISTORY_BYTES} bytes\\)\n$`));
 });

@@ -8,22 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../main.js';
 import { spawnShoal, type ShoalProcess } from '../testing/shoal-process.js';
+import { captureIo } from '../testing/capture-io.js';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
-function capture() {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t), signal: new AbortController().signal },
-    get out() { return out; },
-    get err() { return err; },
-  };
-}
-
 /** Runs a `shoal` command in this process, as the bin would; fails the test unless it exits `expected`. */
 async function shoal(argv: string[], expected = 0): Promise<{ out: string; err: string }> {
-  const c = capture();
+  const c = captureIo();
   assert.equal(await main(argv, c.io), expected, `shoal ${argv.join(' ')}: ${c.err}`);
   return { out: c.out, err: c.err };
 }

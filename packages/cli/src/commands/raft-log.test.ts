@@ -7,20 +7,7 @@ import { NodeFileSystem, utf8 } from '@shoal/kit';
 import { FileStableStore, KEY_CURRENT_TERM, KEY_LAST_VOTE_CAND, KEY_LAST_VOTE_TERM, LogType, makeLog, WalLogStore } from '@shoal/raft';
 import { main } from '../main.js';
 import { RAFT_LOG_EXIT } from './raft-log.js';
-
-function capture() {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t), signal: new AbortController().signal },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    },
-  };
-}
+import { captureIo } from '../testing/capture-io.js';
 
 /** A data directory with `count` entries in small segments, term 7 and a vote for n2. */
 async function dataDir(count: number): Promise<string> {
@@ -44,7 +31,7 @@ function segments(dir: string): string[] {
 
 test('shoal raft log dumps entries then the stable state as JSON lines', async () => {
   const dir = await dataDir(100);
-  const c = capture();
+  const c = captureIo();
   assert.equal(await main(['raft', 'log', '--dir', dir], c.io), RAFT_LOG_EXIT.ok, c.err);
   const lines = c.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines.length, 101);
@@ -52,7 +39,7 @@ test('shoal raft log dumps entries then the stable state as JSON lines', async (
   assert.equal(lines[9]!['type'], 'LogNoop');
   assert.deepEqual(lines.slice(0, 100).map((l) => l['index']), Array.from({ length: 100 }, (_, i) => i + 1));
   assert.deepEqual(lines[100], { stable: { CurrentTerm: 7, LastVoteTerm: 6, LastVoteCand: 'n2' } });
-  const ranged = capture();
+  const ranged = captureIo();
   assert.equal(await main(['raft', 'log', '--dir', dir, '--from', '40', '--to', '42'], ranged.io), 0);
   assert.deepEqual(ranged.out.trimEnd().split('\n').slice(0, 3).map((l) => (JSON.parse(l) as { index: number }).index), [40, 41, 42]);
 });
@@ -62,7 +49,7 @@ test('shoal raft log is read-only: a torn tail is reported, not cut', async () =
   const last = segments(dir).sort().at(-1)!;
   appendFileSync(last, Buffer.from([1, 0, 0, 0, 0, 0, 0, 90, 1, 2]));
   const before = statSync(last).size;
-  const c = capture();
+  const c = captureIo();
   assert.equal(await main(['raft', 'log', '--dir', dir], c.io), 0);
   assert.equal(c.out.trimEnd().split('\n').length, 21);
   assert.match(c.err, /torn tail/);
@@ -75,7 +62,7 @@ test('shoal raft log: a corrupt or garbage directory exits 1 naming the file', a
   const bytes = readFileSync(first);
   bytes[200] = bytes[200]! ^ 0x10;
   writeFileSync(first, bytes);
-  const c = capture();
+  const c = captureIo();
   assert.equal(await main(['raft', 'log', '--dir', dir], c.io), RAFT_LOG_EXIT.damaged);
   assert.match(c.err, /^shoal raft log: log store corrupt: .*wal\/00000000000000000001-0000000000000001\.wal at offset \d+/);
   assert.equal(c.out, '');
@@ -83,22 +70,22 @@ test('shoal raft log: a corrupt or garbage directory exits 1 naming the file', a
   const garbage = mkdtempSync(join(tmpdir(), 'shoal-raft-log-'));
   await new NodeFileSystem(garbage).mkdir('stable');
   writeFileSync(join(garbage, 'stable', 'stable'), Buffer.from('not a stable file at all'));
-  const g = capture();
+  const g = captureIo();
   assert.equal(await main(['raft', 'log', '--dir', garbage], g.io), RAFT_LOG_EXIT.damaged);
   assert.match(g.err, /stable\/stable at offset 0: not a shoal stable store file/);
 
-  const empty = capture();
+  const empty = captureIo();
   assert.equal(await main(['raft', 'log', '--dir', mkdtempSync(join(tmpdir(), 'shoal-raft-log-'))], empty.io), RAFT_LOG_EXIT.damaged);
   assert.match(empty.err, /holds neither wal\/ nor stable\//);
 });
 
 test('shoal raft log: usage errors exit 2; --help describes the output', async () => {
-  const c = capture();
+  const c = captureIo();
   assert.equal(await main(['raft', 'log'], c.io), RAFT_LOG_EXIT.usage);
   assert.match(c.err, /missing --dir/);
-  const missing = capture();
+  const missing = captureIo();
   assert.equal(await main(['raft', 'log', '--dir', '/nonexistent/shoal'], missing.io), RAFT_LOG_EXIT.usage);
-  const help = capture();
+  const help = captureIo();
   assert.equal(await main(['raft', 'log', '--help'], help.io), 0);
   assert.match(help.out, /JSON lines/);
 });
@@ -112,7 +99,7 @@ test('shoal raft log dumps a log written into reused segment files, and nothing 
   for (let i = 201; i <= 260; i += 5) await log.storeLogs([0, 1, 2, 3, 4].map((k) => entry(i + k, 'new')));
   assert.ok(log.stats().reusedSegments > 0, 'the later segments reused freed files');
   await log.close();
-  const c = capture();
+  const c = captureIo();
   assert.equal(await main(['raft', 'log', '--dir', dir], c.io), RAFT_LOG_EXIT.ok, c.err);
   assert.equal(c.err, '', 'a reused file is not a torn tail');
   const lines = c.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { index: number; data: string });

@@ -7,6 +7,7 @@ import { main } from '../main.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureIo } from '../testing/capture-io.js';
 
 const RUN = new URL('../run.ts', import.meta.url).pathname;
 
@@ -55,36 +56,22 @@ test('shoal sim raft checks its arguments', async () => {
   }
 });
 
-function capture() {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t), signal: new AbortController().signal },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    },
-  };
-}
-
 test('--nodes: the range the help states is the range accepted', { timeout: 60_000 }, async () => {
-  const help = capture();
+  const help = captureIo();
   assert.equal(await main(['sim', 'raft', '--help'], help.io), 0);
   const [, min, max] = /--nodes N +servers, (\d+) to (\d+) \(default 3\)/.exec(help.out) ?? [];
   assert.ok(min !== undefined && max !== undefined, help.out);
   for (const outside of [Number(min) - 1, Number(max) + 1]) {
-    const c = capture();
+    const c = captureIo();
     assert.equal(await main(['sim', 'raft', '--nodes', String(outside)], c.io), 2, String(outside));
     assert.equal(c.err, `shoal sim raft: --nodes must be an integer from ${min} to ${max}, got '${outside}'\n`);
   }
   for (const inside of [min, max]) {
-    const c = capture();
+    const c = captureIo();
     assert.equal(await main(['sim', 'raft', '--nodes', inside, '--duration-ms', '100'], c.io), 0, `${inside}: ${c.err}`);
     assert.equal(JSON.parse(c.out).invariant_violations, 0);
   }
-  const negative = capture();
+  const negative = captureIo();
   assert.equal(await main(['sim', 'raft', '--nodes', '-3'], negative.io), 2);
   assert.equal(negative.err, `shoal sim raft: --nodes cannot be negative: it must be an integer from ${min} to ${max}, got '-3'\n`);
 });

@@ -38,20 +38,12 @@
 // that never happened "unknown" only weakens the check, never fools it. A
 // failed read changes nothing and is left out. Any 4xx, or an answer that is
 // not what the API promises, is an error of the run.
+import type { HistoryOp } from '@shoal/raft/sim';
 import { spawnShoal } from './shoal-process.js';
 import { type AgentCluster, httpCall, NoAnswerError } from './agent-cluster.js';
 
-/** One operation in `shoal lincheck`'s format. */
-export interface KvHistoryOp {
-  client: number;
-  op: 'get' | 'put' | 'cas';
-  key: string;
-  value?: string;
-  expect?: string | null;
-  output: string | null | boolean;
-  call: number;
-  return: number | null;
-}
+/** One operation in `shoal lincheck`'s format (raft's simulated clients write the same), without appends. */
+export type KvHistoryOp = HistoryOp & { op: 'get' | 'put' | 'cas' };
 
 export interface KvWorkloadOptions {
   readonly clients: number;

@@ -1,37 +1,20 @@
 // One QUIC connection over the native quiche binding: the recv → process →
-// send loop, the quiche timer on the injected Clock, the handshake with the
-// JS verifyPeer hook on both sides, datagrams and streams.
-import { AsyncQueue, Deferred, type Clock, type Timer } from '@shoal/kit';
-import { CRYPTO_ERROR_BASE, describeTransportCode, QuicConnectionClosedError, QuicHandshakeError } from './errors.js';
+// send loop and the connection's phases (handshake with the JS verifyPeer
+// hook on both sides, open, closed). Its streams (stream-table.ts), datagrams
+// (datagram-channel.ts), timer (quiche-timer.ts) and close reasons
+// (close-info.ts) are parts of their own.
+import { Deferred } from '@shoal/kit';
+import type { ConnectionHost } from './connection-host.js';
+import { closeInfoOf, handshakeFailure, refusedByPeer } from './close-info.js';
+import { DatagramChannel } from './datagram-channel.js';
+import { QuicConnectionClosedError, QuicHandshakeError } from './errors.js';
 import type { NativeConnection, NativeRecvInfo } from './native.js';
 import { hasShortHeaderPacket } from './packet-header.js';
-import { QuicheStream, type StreamHost } from './quiche-stream.js';
-import type { CountedStat } from './real-quiche-engine.js';
-import type { DatagramSendResult, HostPort, QuicCloseInfo, QuicConnection, QuicEngineStats, QuicStream, VerifyPeer } from './types.js';
-
-/** What a connection needs from its engine. */
-export interface ConnectionHost {
-  readonly clock: Clock;
-  readonly counters: QuicEngineStats;
-  /** Shared streamRecv buffer. */
-  readonly scratch: Uint8Array;
-  /** Counts an event stat (and reports it as a metric). */
-  count(stat: CountedStat): void;
-  readonly verifyPeer: VerifyPeer;
-  readonly streamBacklog: number;
-  readonly datagramBacklog: number;
-  readonly maxUdpPayload: number;
-  /** Sends one UDP datagram (bytes [0, len) of buf) to the peer. */
-  sendPacket(buf: Uint8Array, len: number, to: HostPort): void;
-  /** The handshake finished and both sides accepted each other. */
-  established(conn: QuicheConnection): void;
-  /** The handshake failed (typed error). */
-  handshakeFailed(conn: QuicheConnection, error: QuicHandshakeError): void;
-  /** quiche is done with the connection: unroute it. */
-  released(conn: QuicheConnection): void;
-  /** Calls conn.processReceived() once the socket's pending packets are all read (setImmediate), then conn.flushAfterBatch() after the promise jobs that follow. */
-  processLater(conn: QuicheConnection): void;
-}
+import { peerRefusal } from './peer-verdict.js';
+import type { QuicheStream, StreamHost } from './quiche-stream.js';
+import { QuicheTimer } from './quiche-timer.js';
+import { StreamTable } from './stream-table.js';
+import type { DatagramSendResult, HostPort, QuicCloseInfo, QuicConnection, QuicStream } from './types.js';
 
 type Phase = 'handshake' | 'verified' | 'open' | 'closed';
 
@@ -40,6 +23,8 @@ const encoder = new TextEncoder();
 
 export class QuicheConnection implements QuicConnection, StreamHost {
   readonly remote: HostPort;
+  /** The peer as "host:port", for errors. */
+  readonly #remoteText: string;
   alpn = '';
   peerCertificates: readonly Uint8Array[] = [];
   /** Connection-ID keys routed to this connection (set by the engine). */
@@ -54,25 +39,10 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   #receivedPending = false;
   /** A 1-RTT packet arrived while the client waited for the server's verdict. */
   #sawShortWhileVerified = false;
-  #timer: Timer | undefined;
-  #timerAt = Infinity;
+  #timer: QuicheTimer;
   #heardSinceKeepAlive = false;
-  #streams = new Map<number, QuicheStream>();
-  #blocked = new Set<QuicheStream>();
-  #nextLocalBidi: number;
-  #nextLocalUni: number;
-  #nextPeerBidi: number;
-  #nextPeerUni: number;
-  /** Peer stream ids below #nextPeer* not seen yet (see #readable). */
-  #skippedPeerIds = new Set<number>();
-  #openWaiters: { uni: boolean; done: Deferred<QuicStream> }[] = [];
-  #incoming: AsyncQueue<QuicStream>;
-  /** A new peer stream found the backlog full and waits in quiche (see #readable). */
-  #acceptDeferred = false;
-  #datagramHandler: ((data: Uint8Array) => void) | undefined;
-  /** quiche's dgramMaxWritableLen() once read (null: not negotiated); undefined until then. */
-  #datagramMax: number | null | undefined;
-  #datagramBacklog: Uint8Array[] = [];
+  #streams: StreamTable;
+  #datagrams: DatagramChannel;
   #closed = new Deferred<QuicCloseInfo>();
   #closedError: Error | null = null;
   #released = false;
@@ -88,14 +58,12 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     remote: HostPort,
   ) {
     this.remote = remote;
+    this.#remoteText = `${remote.host}:${remote.port}`;
     this.#recvInfo = { from: { host: remote.host, port: remote.port }, to: { host: local.host, port: local.port } };
     this.#sendBuf = Buffer.allocUnsafe(host.maxUdpPayload);
-    const s = role === 'client' ? 0 : 1;
-    this.#nextLocalBidi = s;
-    this.#nextLocalUni = s + 2;
-    this.#nextPeerBidi = 1 - s;
-    this.#nextPeerUni = 3 - s;
-    this.#incoming = new AsyncQueue<QuicStream>(host.streamBacklog);
+    this.#timer = new QuicheTimer(host.clock, this.#onTimer);
+    this.#streams = new StreamTable(this, role, host.streamBacklog, () => !this.#released && this.#phase === 'open');
+    this.#datagrams = new DatagramChannel(conn, host, () => this.scheduleFlush());
   }
 
   get scratch(): Uint8Array {
@@ -111,23 +79,8 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   }
 
   get incomingStreams(): AsyncIterable<QuicStream> {
-    return { [Symbol.asyncIterator]: () => this.#takeStreams() };
+    return this.#streams.incoming;
   }
-
-  async *#takeStreams(): AsyncGenerator<QuicStream, void, undefined> {
-    for await (const s of this.#incoming) {
-      // A stream left the backlog: accept the ones waiting in quiche.
-      if (this.#acceptDeferred) queueMicrotask(this.#resumeAccept);
-      yield s;
-    }
-  }
-
-  readonly #resumeAccept = (): void => {
-    if (!this.#acceptDeferred || this.#released || this.#phase !== 'open') return;
-    this.#acceptDeferred = false;
-    this.#readStreams();
-    this.scheduleFlush();
-  };
 
   closedError(): Error | null {
     return this.#closedError;
@@ -201,36 +154,25 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     }
     // Established.
     const datagrams = conn.dgramRecvQueueLen();
-    if (datagrams > 0) this.#drainDatagrams(datagrams);
-    this.#readStreams();
-    if (this.#blocked.size > 0) {
-      for (const s of this.#blocked) if (!s.resumeWrites()) this.#blocked.delete(s);
-    }
-    if (this.#openWaiters.length > 0) this.#serveOpenWaiters();
+    if (datagrams > 0) this.#datagrams.drain(datagrams);
+    this.#streams.onReceived();
     if (conn.isDraining() || conn.isClosed()) this.#onClosed();
   }
+
+  // ---- handshake ----
 
   #verify(): boolean {
     const conn = this.conn;
     this.alpn = decoder.decode(conn.applicationProto());
     this.peerCertificates = conn.peerCertChain() ?? [];
-    let result;
-    try {
-      result = this.host.verifyPeer(this.peerCertificates, { role: this.role, remote: this.remote, alpn: this.alpn });
-    } catch (e) {
-      result = { ok: false as const, reason: `verifyPeer threw: ${(e as Error).message}`, alert: 80 };
-    }
-    if (result.ok) return true;
-    const alert = result.alert ?? 42;
+    const refusal = peerRefusal(this.host.verifyPeer, this.peerCertificates, { role: this.role, remote: this.remote, alpn: this.alpn });
+    if (refusal === null) return true;
     // A client that refuses the server: quiche would send the close under 1-RTT keys the server
     // cannot read yet, so finish the handshake first (our Finished), then close.
     if (this.role === 'client') this.#flush();
-    conn.close(false, CRYPTO_ERROR_BASE + alert, encoder.encode(result.reason));
+    conn.close(false, refusal.code, encoder.encode(refusal.reason));
     this.host.count('handshakesRefused');
-    this.#phase = 'closed';
-    this.#closedError = new QuicConnectionClosedError(result.reason);
-    this.host.handshakeFailed(this, new QuicHandshakeError('local', CRYPTO_ERROR_BASE + alert, result.reason, this.#remoteText()));
-    this.#closed.resolve({ initiator: 'local', isApp: false, code: CRYPTO_ERROR_BASE + alert, reason: result.reason });
+    this.#endHandshake(new QuicHandshakeError('local', refusal.code, refusal.reason, this.#remoteText), 'local');
     return false;
   }
 
@@ -255,6 +197,40 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     this.host.established(this);
   }
 
+  #failHandshake(): void {
+    const err = handshakeFailure(this.conn, this.#remoteText);
+    this.host.count('handshakesFailed');
+    this.#endHandshake(err, err.by === 'peer' ? 'peer' : 'local');
+  }
+
+  /** The handshake ended without a connection: closed, with `err` told to the engine. */
+  #endHandshake(err: QuicHandshakeError, initiator: 'local' | 'peer'): void {
+    this.#phase = 'closed';
+    this.#closedError = new QuicConnectionClosedError(err.reason);
+    this.host.handshakeFailed(this, err);
+    this.#closed.resolve({ initiator, isApp: false, code: err.transportCode, reason: err.reason });
+  }
+
+  /** The engine's handshake deadline passed. */
+  handshakeTimeout(): void {
+    if (this.#phase === 'open' || this.#phase === 'closed') return;
+    this.host.count('handshakesTimedOut');
+    this.#phase = 'closed';
+    const err = new QuicHandshakeError('timeout', 0, 'handshake timed out', this.#remoteText);
+    this.#closedError = new QuicConnectionClosedError(err.reason);
+    try {
+      this.conn.close(false, 0, encoder.encode('handshake timeout'));
+    } catch {
+      /* already closing */
+    }
+    this.#flush();
+    this.host.handshakeFailed(this, err);
+    this.#closed.resolve({ initiator: 'local', isApp: false, code: 0, reason: err.reason });
+    this.#release();
+  }
+
+  // ---- sending and timers ----
+
   /**
    * The engine's keep-alive tick (every keepAliveMs, one timer for all
    * connections). PINGs only a connection that heard nothing since the last
@@ -271,47 +247,6 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     }
     this.conn.sendAckEliciting();
     this.#flush();
-  }
-
-  #failHandshake(): void {
-    const conn = this.conn;
-    const peer = conn.peerError();
-    const local = conn.localError();
-    let err: QuicHandshakeError;
-    if (peer != null) {
-      const reason = decoder.decode(peer.reason) || describeTransportCode(peer.errorCode);
-      err = new QuicHandshakeError('peer', peer.errorCode, peer.isApp ? `application close ${peer.errorCode}: ${reason}` : reason, this.#remoteText());
-    } else if (local != null) {
-      const reason = decoder.decode(local.reason) || describeTransportCode(local.errorCode);
-      err = new QuicHandshakeError('local', local.errorCode, reason, this.#remoteText());
-    } else if (conn.isTimedOut()) {
-      err = new QuicHandshakeError('timeout', 0, 'handshake idle timeout', this.#remoteText());
-    } else {
-      err = new QuicHandshakeError('local', 0, 'connection closed during handshake', this.#remoteText());
-    }
-    this.host.count('handshakesFailed');
-    this.#phase = 'closed';
-    this.#closedError = new QuicConnectionClosedError(err.reason);
-    this.host.handshakeFailed(this, err);
-    this.#closed.resolve({ initiator: err.by === 'peer' ? 'peer' : 'local', isApp: false, code: err.transportCode, reason: err.reason });
-  }
-
-  /** The engine's handshake deadline passed. */
-  handshakeTimeout(): void {
-    if (this.#phase === 'open' || this.#phase === 'closed') return;
-    this.host.count('handshakesTimedOut');
-    this.#phase = 'closed';
-    const err = new QuicHandshakeError('timeout', 0, 'handshake timed out', this.#remoteText());
-    this.#closedError = new QuicConnectionClosedError(err.reason);
-    try {
-      this.conn.close(false, 0, encoder.encode('handshake timeout'));
-    } catch {
-      /* already closing */
-    }
-    this.#flush();
-    this.host.handshakeFailed(this, err);
-    this.#closed.resolve({ initiator: 'local', isApp: false, code: 0, reason: err.reason });
-    this.#release();
   }
 
   /** Start of a client connection: send the first flight. */
@@ -361,26 +296,13 @@ export class QuicheConnection implements QuicConnection, StreamHost {
       if (this.conn.isClosed()) this.#onClosed();
       return;
     }
-    const clock = this.host.clock;
-    const now = clock.now();
-    const at = now + t;
-    // Keep the armed timer when it fires before quiche's deadline but not
-    // before half the wait (it then just re-arms): so the idle deadline, which
-    // every packet pushes on, does not cost a new timer per packet. Replace it
-    // when it would fire later, or much earlier: a loss-detection deadline
-    // that an ACK has since cleared would otherwise wake an idle process for
-    // nothing, and a wake-up from idle costs more CPU here than the packet.
-    if (this.#timer !== undefined && this.#timer.active && this.#timerAt <= at + 1 && this.#timerAt >= now + t / 2) return;
-    this.#timer?.cancel();
-    this.#timerAt = at;
-    this.#timer = clock.after(t + 1, this.#onTimer);
+    this.#timer.arm(t);
   }
 
   readonly #onTimer = (): void => {
-    this.#timerAt = Infinity;
     if (this.#released) return;
-    // A timer kept because it was earlier (see #armTimer) usually fires after
-    // quiche's deadline moved on (the ACK it waited for came): then only re-arm.
+    // A timer kept because it was earlier (see QuicheTimer.arm) usually fires
+    // after quiche's deadline moved on (the ACK it waited for came): then only re-arm.
     const t = this.conn.timeout();
     if (t !== null && t > 0) {
       this.#armTimer(t);
@@ -411,7 +333,7 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     this.#closedError = new QuicConnectionClosedError(reason || `closed locally with code ${code}`);
     this.#abortAll();
     this.#closed.resolve({ initiator: 'local', isApp: true, code, reason });
-    if (!wasOpen) this.host.handshakeFailed(this, new QuicHandshakeError('local', code, reason || 'closed during handshake', this.#remoteText()));
+    if (!wasOpen) this.host.handshakeFailed(this, new QuicHandshakeError('local', code, reason || 'closed during handshake', this.#remoteText));
     this.#flush();
   }
 
@@ -424,20 +346,11 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     const conn = this.conn;
     if (this.#phase !== 'closed') {
       this.#phase = 'closed';
-      let info: QuicCloseInfo;
-      const peer = conn.peerError();
-      const local = conn.localError();
-      if (peer != null) {
-        info = { initiator: 'peer', isApp: peer.isApp, code: peer.errorCode, reason: decoder.decode(peer.reason) };
-        if (!peer.isApp && peer.errorCode >= CRYPTO_ERROR_BASE && peer.errorCode <= 0x1ff) {
-          // The peer refused our certificate right after the handshake (a client verifies last).
-          this.host.count('handshakesFailed');
-          this.host.handshakeFailed(this, new QuicHandshakeError('peer', peer.errorCode, info.reason || describeTransportCode(peer.errorCode), this.#remoteText()));
-        }
-      } else if (conn.isTimedOut()) {
-        info = { initiator: 'idle-timeout', isApp: false, code: 0, reason: 'idle timeout' };
-      } else {
-        info = { initiator: 'local', isApp: local?.isApp ?? false, code: local?.errorCode ?? 0, reason: local ? decoder.decode(local.reason) : '' };
+      const info = closeInfoOf(conn);
+      const refused = refusedByPeer(info, this.#remoteText);
+      if (refused !== null) {
+        this.host.count('handshakesFailed');
+        this.host.handshakeFailed(this, refused);
       }
       this.#closedError = new QuicConnectionClosedError(info.reason || `${info.initiator} close, code ${info.code}`);
       this.#abortAll();
@@ -447,18 +360,13 @@ export class QuicheConnection implements QuicConnection, StreamHost {
   }
 
   #abortAll(): void {
-    const err = this.#closedError!;
-    for (const s of this.#streams.values()) s.abort(err);
-    this.#streams.clear();
-    this.#blocked.clear();
-    for (const w of this.#openWaiters.splice(0)) w.done.reject(err);
-    this.#incoming.close();
+    this.#streams.abortAll(this.#closedError!);
   }
 
   #release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#timer?.cancel();
+    this.#timer.cancel();
     if (!this.#closed.settled) {
       this.#phase = 'closed';
       this.#closedError = new QuicConnectionClosedError('released');
@@ -468,226 +376,35 @@ export class QuicheConnection implements QuicConnection, StreamHost {
     this.host.released(this);
   }
 
-  // ---- datagrams ----
+  // ---- datagrams and streams (their own parts) ----
 
   maxDatagramSize(): number | null {
     if (!this.#canSendDatagrams) return null;
-    return this.conn.dgramMaxWritableLen();
+    return this.#datagrams.maxSize();
   }
 
-  /**
-   * The size limit is remembered (it is fixed once the peer's transport
-   * parameters are in, this quiche having no path MTU discovery): a native
-   * call fewer per datagram, each costing a few µs on the cold path of a
-   * steady cluster. The queue check stays: over a full queue quiche takes the
-   * datagram and silently drops another.
-   */
   sendDatagram(data: Uint8Array): DatagramSendResult {
     if (!this.#canSendDatagrams) return 'closed';
-    const conn = this.conn;
-    let max = this.#datagramMax;
-    if (max === undefined) max = this.#datagramMax = conn.dgramMaxWritableLen();
-    if (max === null) return 'not-negotiated';
-    if (data.length > max) return 'too-large';
-    if (conn.isDgramSendQueueFull()) {
-      this.host.count('datagramsDropped');
-      return 'queue-full';
-    }
-    try {
-      conn.dgramSend(data);
-    } catch (e) {
-      const m = (e as Error).message;
-      this.#datagramMax = undefined;
-      if (m === 'BufferTooShort') return 'too-large';
-      if (m === 'InvalidState') return 'not-negotiated';
-      return 'closed';
-    }
-    this.host.counters.datagramsOut++;
-    this.scheduleFlush();
-    return 'sent';
+    return this.#datagrams.send(data);
   }
 
   onDatagram(handler: ((data: Uint8Array) => void) | undefined): void {
-    this.#datagramHandler = handler;
-    if (handler !== undefined && this.#datagramBacklog.length > 0) {
-      for (const d of this.#datagramBacklog.splice(0)) handler(d);
-    }
-  }
-
-  /** Delivers the `queued` datagrams quiche holds (counted first: one native call fewer than reading to null). */
-  #drainDatagrams(queued: number): void {
-    const conn = this.conn;
-    const stats = this.host.counters;
-    for (let i = 0; i < queued; i++) {
-      const d = conn.dgramRecvVec();
-      if (d === null) return;
-      stats.datagramsIn++;
-      const h = this.#datagramHandler;
-      if (h !== undefined) {
-        try {
-          h(d);
-        } catch {
-          /* a handler's error is its own */
-        }
-      } else if (this.#datagramBacklog.length < this.host.datagramBacklog) {
-        this.#datagramBacklog.push(d);
-      } else {
-        this.host.count('datagramsDropped');
-      }
-    }
-  }
-
-  // ---- streams ----
-
-  /**
-   * Reads every stream the last packets made readable. quiche's readable()
-   * iterator costs ~37 µs a call through this binding (a napi generator), a
-   * streamReadable(id) probe ~0.2 µs: so the streams we hold are probed one by
-   * one, then the ids the peer would open next, and the iterator runs only
-   * when something else is still readable (a stream opened out of order, a
-   * reset, a stream paused above its read high-water mark, or one we no
-   * longer hold).
-   */
-  #readStreams(): void {
-    const conn = this.conn;
-    if (!conn.isReadable()) return;
-    if (this.#streams.size <= PROBE_STREAMS_MAX) {
-      for (const s of this.#streams.values()) if (conn.streamReadable(s.id)) s.onReadable();
-      this.#readNewPeerStreams(false);
-      this.#readNewPeerStreams(true);
-    }
-    if (conn.isReadable()) {
-      for (const id of conn.readable()) this.#readable(id);
-    }
-  }
-
-  /** Takes new peer streams in order while the next id is readable (stops when the backlog is full). */
-  #readNewPeerStreams(uni: boolean): void {
-    for (;;) {
-      const id = uni ? this.#nextPeerUni : this.#nextPeerBidi;
-      if (!this.conn.streamReadable(id)) return;
-      this.#readable(id);
-      if ((uni ? this.#nextPeerUni : this.#nextPeerBidi) === id) return;
-    }
-  }
-
-  #readable(id: number): void {
-    let s = this.#streams.get(id);
-    if (s === undefined) {
-      const local = (id & 1) === (this.role === 'client' ? 0 : 1);
-      const uni = (id & 2) !== 0;
-      if (local) return void this.#drainUnknown(id);
-      // A new peer stream (quiche reports it once it has data, FIN or a reset).
-      const next = uni ? this.#nextPeerUni : this.#nextPeerBidi;
-      // Below the next id: one we already took and forgot (drain it), or one
-      // that was skipped because a later stream's data came first (a loss or
-      // reordering): that one is new, and what it carries must not be lost.
-      if (id < next && !this.#skippedPeerIds.has(id)) return void this.#drainUnknown(id);
-      // The backlog is full: leave this stream (and every later one, to keep
-      // their order) unread in quiche until the application takes a stream;
-      // quiche reports it readable again then. The peer's stream limit and
-      // flow control push back meanwhile. Refusing it instead would lose what
-      // it carries: a batch of packets (processReceived) can open more streams
-      // than the backlog holds before the application gets a turn to take any.
-      if (this.#acceptDeferred) return;
-      s = new QuicheStream(this, id, false);
-      if (!this.#incoming.tryPush(s)) {
-        this.#acceptDeferred = true;
-        return;
-      }
-      if (id < next) {
-        this.#skippedPeerIds.delete(id);
-      } else {
-        for (let skipped = next; skipped < id; skipped += 4) this.#skipPeerId(skipped);
-        if (uni) this.#nextPeerUni = id + 4;
-        else this.#nextPeerBidi = id + 4;
-      }
-      this.#streams.set(id, s);
-    }
-    s.onReadable();
-  }
-
-  /**
-   * Remembers a peer stream id passed over. The peer can only use ids within
-   * the stream credit we granted, so the set stays within a few hundred; the
-   * cap (oldest id out first) bounds it anyway, e.g. against ids quiche
-   * collected without ever reporting them readable.
-   */
-  #skipPeerId(id: number): void {
-    if (this.#skippedPeerIds.size >= MAX_SKIPPED_PEER_IDS) this.#skippedPeerIds.delete(this.#skippedPeerIds.values().next().value!);
-    this.#skippedPeerIds.add(id);
-  }
-
-  #drainUnknown(id: number): void {
-    try {
-      while (this.conn.streamRecv(id, this.host.scratch) !== null) {
-        /* drop */
-      }
-    } catch {
-      /* reset */
-    }
+    this.#datagrams.onDatagram(handler);
   }
 
   openBidi(): Promise<QuicStream> {
-    return this.#openStream(false);
+    return this.#streams.open(false);
   }
 
   openUni(): Promise<QuicStream> {
-    return this.#openStream(true);
-  }
-
-  #openStream(uni: boolean): Promise<QuicStream> {
-    if (this.#closedError !== null) return Promise.reject(this.#closedError);
-    const s = this.#tryOpen(uni);
-    if (s !== null) return Promise.resolve(s);
-    const done = new Deferred<QuicStream>();
-    this.#openWaiters.push({ uni, done });
-    return done.promise;
-  }
-
-  /** Creates the stream in quiche now (a zero-length send) so stream credit is accounted at once. */
-  #tryOpen(uni: boolean): QuicheStream | null {
-    const conn = this.conn;
-    if ((uni ? conn.peerStreamsLeftUni() : conn.peerStreamsLeftBidi()) <= 0) return null;
-    const id = uni ? this.#nextLocalUni : this.#nextLocalBidi;
-    try {
-      conn.streamSend(id, EMPTY, false);
-    } catch {
-      return null;
-    }
-    if (uni) this.#nextLocalUni += 4;
-    else this.#nextLocalBidi += 4;
-    const s = new QuicheStream(this, id, true);
-    this.#streams.set(id, s);
-    return s;
-  }
-
-  #serveOpenWaiters(): void {
-    while (this.#openWaiters.length > 0) {
-      const w = this.#openWaiters[0]!;
-      const s = this.#tryOpen(w.uni);
-      if (s === null) return;
-      this.#openWaiters.shift();
-      w.done.resolve(s);
-    }
+    return this.#streams.open(true);
   }
 
   blocked(stream: QuicheStream): void {
-    this.#blocked.add(stream);
+    this.#streams.blocked(stream);
   }
 
   finished(stream: QuicheStream): void {
-    this.#streams.delete(stream.id);
-    this.#blocked.delete(stream);
-  }
-
-  #remoteText(): string {
-    return `${this.remote.host}:${this.remote.port}`;
+    this.#streams.finished(stream);
   }
 }
-
-const EMPTY = new Uint8Array(0);
-/** Up to this many open streams, readable ones are found by probing each (see #readStreams); beyond, the iterator is cheaper. */
-const PROBE_STREAMS_MAX = 64;
-/** Bound of a connection's set of skipped peer stream ids (both directions). */
-const MAX_SKIPPED_PEER_IDS = 1024;

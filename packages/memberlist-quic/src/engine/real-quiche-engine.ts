@@ -8,24 +8,16 @@ import { AsyncQueue, Deferred, silentLogger, type Clock, type Logger, type Metri
 import { QuicEngineClosedError, QuicHandshakeError } from './errors.js';
 import { buildNativeConfig, quiche, type NativeConfig, type NativeConfigOptions } from './native.js';
 import { ConnectionIdSource } from './connection-ids.js';
+import { type CountedStat, newStats } from './engine-stats.js';
+import { InboundHandshakes } from './inbound-handshakes.js';
 import { PACKET_INITIAL, readRoute } from './packet-header.js';
-import { QuicheConnection, type ConnectionHost } from './quiche-connection.js';
+import { answerVersionNegotiation } from './version-negotiation.js';
+import type { ConnectionHost } from './connection-host.js';
+import { QuicheConnection } from './quiche-connection.js';
 import type { DialOptions, HostPort, QuicConnection, QuicEngine, QuicEngineOptions, QuicEngineStats, VerifyPeer } from './types.js';
-
-/** Stats that are events worth a metric (not per packet). */
-export type CountedStat = Exclude<keyof QuicEngineStats, 'packetsIn' | 'packetsOut' | 'datagramsIn' | 'datagramsOut' | 'connections' | 'pendingHandshakes'>;
 
 /** Length of the connection IDs we issue; short-header packets are routed by it. */
 export const CID_LEN = 16;
-
-export function newStats(): QuicEngineStats {
-  return {
-    packetsIn: 0, packetsOut: 0, droppedGarbage: 0, droppedUnknownCid: 0, droppedHandshakeLimit: 0, droppedConnectionLimit: 0, droppedUnsupportedVersion: 0,
-    handshakesRefused: 0, handshakesFailed: 0, handshakesTimedOut: 0, connectionsAccepted: 0,
-    connectionsDialled: 0, connectionsRefusedBacklog: 0, streamsRefused: 0, datagramsIn: 0,
-    datagramsOut: 0, datagramsDropped: 0, socketErrors: 0, connections: 0, pendingHandshakes: 0,
-  };
-}
 
 /** Binds the socket and returns a ready engine. */
 export async function createQuicheEngine(options: QuicEngineOptions): Promise<QuicEngine> {
@@ -60,8 +52,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   readonly #connections = new Set<QuicheConnection>();
   readonly #pendingDials = new Map<QuicheConnection, PendingDial>();
   readonly #handshakeTimers = new Map<QuicheConnection, { cancel(): void }>();
-  /** Inbound handshakes under way, by the peer's address, and the callers of inboundHandshake() waiting for each. */
-  readonly #inbound = new Map<string, { conn: QuicheConnection; waiters: Deferred<QuicConnection | undefined>[] }>();
+  readonly #inbound = new InboundHandshakes();
   readonly #incoming: AsyncQueue<QuicConnection>;
   /** Connections that received packets in this event-loop turn, processed together (see processLater). */
   #received: QuicheConnection[] = [];
@@ -196,12 +187,12 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#pendingInbound--;
     if (!this.#incoming.tryPush(conn)) {
       this.count('connectionsRefusedBacklog');
-      this.#settleInbound(conn, undefined);
+      this.#inbound.settle(conn, undefined);
       conn.close(0x2, 'accept backlog full');
       return;
     }
     this.count('connectionsAccepted');
-    this.#settleInbound(conn, conn);
+    this.#inbound.settle(conn, conn);
   }
 
   /**
@@ -222,14 +213,6 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     });
   }
 
-  #settleInbound(conn: QuicheConnection, result: QuicConnection | undefined): void {
-    const key = remoteKey(conn.remote);
-    const entry = this.#inbound.get(key);
-    if (entry?.conn !== conn) return;
-    this.#inbound.delete(key);
-    for (const w of entry.waiters) w.resolve(result);
-  }
-
   handshakeFailed(conn: QuicheConnection, error: QuicHandshakeError): void {
     const hs = this.#handshakeTimers.get(conn);
     if (hs !== undefined) {
@@ -237,7 +220,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
       this.#handshakeTimers.delete(conn);
       this.#pendingInbound--;
     }
-    this.#settleInbound(conn, undefined);
+    this.#inbound.settle(conn, undefined);
     const dial = this.#pendingDials.get(conn);
     if (dial !== undefined) {
       this.#pendingDials.delete(conn);
@@ -306,26 +289,8 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   #accept(msg: Buffer, rinfo: RemoteInfo, version: number, type: number, dcidKey: string): void {
     if (this.#closed) return;
     if (!quiche.versionIsSupported(version)) {
-      if (version === 0 || msg.length < 1200) {
-        this.count('droppedGarbage');
-        return;
-      }
-      let header;
-      try {
-        header = quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
-      } catch {
-        this.count('droppedGarbage');
-        return;
-      }
-      // Answered with Version Negotiation (RFC 9000 §6), but opens nothing.
-      this.count('droppedUnsupportedVersion');
-      const out = Buffer.allocUnsafe(1200);
-      try {
-        const n = quiche.negotiateVersion(header.scid, header.dcid, out);
-        this.#socket.send(out, 0, n, rinfo.port, rinfo.address);
-      } catch {
-        /* cannot answer: still dropped */
-      }
+      const answered = answerVersionNegotiation(msg, version, (out, n) => this.#socket.send(out, 0, n, rinfo.port, rinfo.address));
+      this.count(answered ? 'droppedUnsupportedVersion' : 'droppedGarbage');
       return;
     }
     // Only a client Initial, padded to 1200 bytes (RFC 9000 §14.1), may open a connection.
@@ -374,8 +339,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#route(conn, cidKey(scid));
     this.#route(conn, dcidKey);
     this.#pendingInbound++;
-    // A newer handshake from the same address (a redial) supersedes the older one here.
-    this.#inbound.set(remoteKey(remote), { conn, waiters: this.#inbound.get(remoteKey(remote))?.waiters ?? [] });
+    this.#inbound.started(conn);
     this.#handshakeTimers.set(conn, this.clock.after(this.#options.handshakeTimeoutMs ?? 10_000, () => {
       this.#handshakeTimers.delete(conn);
       this.#pendingInbound--;
@@ -420,11 +384,7 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
   }
 
   inboundHandshake(remote: HostPort): Promise<QuicConnection | undefined> | undefined {
-    const entry = this.#inbound.get(remoteKey(remote));
-    if (entry === undefined) return undefined;
-    const waiter = new Deferred<QuicConnection | undefined>();
-    entry.waiters.push(waiter);
-    return waiter.promise;
+    return this.#inbound.outcome(remote);
   }
 
   async close(code = 0, reason = 'engine shutdown'): Promise<void> {
@@ -432,7 +392,6 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#closed = true;
     this.#keepAliveTimer?.cancel();
     this.#keepAliveTimer = undefined;
-    for (const { waiters } of this.#inbound.values()) for (const w of waiters) w.resolve(undefined);
     this.#inbound.clear();
     for (const conn of [...this.#connections]) conn.close(code, reason);
     for (const conn of [...this.#connections]) conn.release();
@@ -441,10 +400,6 @@ class QuicheEngine implements QuicEngine, ConnectionHost {
     this.#incoming.close();
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
-}
-
-function remoteKey(remote: HostPort): string {
-  return `${remote.port}/${remote.host}`;
 }
 
 /** Source connection IDs of every engine in the process. */

@@ -16,6 +16,17 @@ import { commonNameOfDer } from '../tls/common-name.js';
 /** Application close codes we send. */
 export const CloseCode = { normal: 0, duplicate: 1, wrongName: 2, shutdown: 3 } as const;
 
+/** One pooled connection, for inspection. */
+export interface QuicConnectionInfo {
+  peer: string;
+  peerName: string;
+  /** 'client': we dialled it. */
+  role: 'client' | 'server';
+  alpn: string;
+  state: 'current' | 'draining' | 'standby';
+  openStreams: number;
+}
+
 export class PooledConnection {
   readonly key: string;
   /** CN of the peer's certificate ('' when it has none). */
@@ -36,6 +47,11 @@ export class PooledConnection {
 
   get usable(): boolean {
     return !this.conn.isClosed && this.drainingSince === undefined && !this.standby;
+  }
+
+  info(): QuicConnectionInfo {
+    const state = this.standby ? 'standby' : this.drainingSince !== undefined ? 'draining' : 'current';
+    return { peer: this.key, peerName: this.peerName, role: this.conn.role, alpn: this.conn.alpn, state, openStreams: this.openStreams };
   }
 }
 

@@ -10,12 +10,13 @@
  * - Streams: memberlist streams are bidirectional streams; under `shoal-quic/1`
  *   each starts with a kind byte and application streams (openAppStream /
  *   onAppStream) share the pool without ever reaching memberlist.
- * - Pool, tie-break and eviction: pool.ts, tie-break.ts, eviction.ts.
- * - Mutual TLS: the engine's verifyPeer hook runs verifyPeerCertificate against
- *   the CA on both sides; `requireNodeName` also checks the CN (config.ts says when).
+ * - Pool, tie-break and eviction: pool.ts, tie-break.ts, eviction.ts; packets
+ *   behind a dial: dial-queue.ts; what the peer sends: receiver.ts.
+ * - Mutual TLS: the engine's verifyPeer hook (peer-verifier.ts) runs
+ *   verifyPeerCertificate against the CA on both sides; `requireNodeName` also
+ *   checks the CN (config.ts says when).
  */
-import { X509Certificate } from 'node:crypto';
-import { type Clock, type Logger, type Metrics, noopMetrics, realClock, silentLogger, type Timer } from '@shoal/kit';
+import { type Clock, type Logger, type Metrics, noopMetrics, realClock, silentLogger } from '@shoal/kit';
 import {
   type Address,
   type AdvertiseAddress,
@@ -30,45 +31,18 @@ import {
   type TransportHandler,
 } from '@shoal/memberlist';
 import { createQuicheEngine } from '../engine/real-quiche-engine.js';
-import type { QuicConnection, QuicEngine, QuicEngineStats, QuicStream, VerifyInfo, VerifyResult } from '../engine/types.js';
+import type { QuicConnection, QuicEngine, QuicEngineStats, QuicStream } from '../engine/types.js';
 import { QuicHandshakeError } from '../engine/errors.js';
-import { verifyPeerCertificate, type PeerCertificateRejection } from '../tls/verify.js';
 import { type QuicTransportConfig, type ResolvedQuicTransportConfig, resolveConfig } from './config.js';
-import { ALPN_MEMBERLIST, ALPN_PREFERENCE, encodePacketFrame, type FrameProgress, hasKindByte, MAX_PACKET_FRAME, PacketFrameDecoder, pathAfterDatagram, StreamKind, streamKindOf } from './framing.js';
-import { CloseCode, ConnectionPool, PooledConnection } from './pool.js';
-import { type FinWait, QuicStreamConn, withLeftover } from './stream-conn.js';
+import { DialQueue } from './dial-queue.js';
+import { ALPN_MEMBERLIST, ALPN_PREFERENCE, encodePacketFrame, hasKindByte, pathAfterDatagram, StreamKind } from './framing.js';
+import { type AppStreamHandler, Receiver } from './receiver.js';
+import { loadTlsIdentity, peerVerifier } from './mutual-tls.js';
+import { CloseCode, ConnectionPool, PooledConnection, type QuicConnectionInfo } from './pool.js';
+import { type FinWait, QuicStreamConn } from './stream-conn.js';
 
-/** TLS alerts sent with each refusal (RFC 8446 §6). */
-const ALERTS: Record<PeerCertificateRejection, number> = {
-  'no-certificate': 116,
-  malformed: 42,
-  'unknown-ca': 48,
-  expired: 45,
-  'not-yet-valid': 45,
-  'bad-usage': 43,
-  'wrong-name': 42,
-};
-
-/** Who opened an application stream to us. */
-export interface AppStreamInfo {
-  /** The peer's listening address, "host:port". */
-  from: string;
-  /** The CN of the peer's certificate. */
-  peerName: string;
-}
-
-export type AppStreamHandler = (stream: QuicStream, info: AppStreamInfo) => void;
-
-/** One pooled connection, for inspection. */
-export interface QuicConnectionInfo {
-  peer: string;
-  peerName: string;
-  /** 'client': we dialled it. */
-  role: 'client' | 'server';
-  alpn: string;
-  state: 'current' | 'draining' | 'standby';
-  openStreams: number;
-}
+export type { AppStreamHandler, AppStreamInfo } from './receiver.js';
+export type { QuicConnectionInfo } from './pool.js';
 
 export class QuicTransport implements NodeAwareTransport {
   readonly #engine: QuicEngine;
@@ -79,8 +53,10 @@ export class QuicTransport implements NodeAwareTransport {
   readonly #pool: ConnectionPool;
   readonly #selfName: string;
   readonly #expectedNames: Map<string, string>;
-  /** Packets queued behind a dial, per peer, and when the first of them was queued. */
-  readonly #pending = new Map<string, { since: number; packets: Uint8Array[] }>();
+  readonly #queue: DialQueue;
+  readonly #receiver: Receiver;
+  /** After close(), a memberlist stream waits this long for the peer's FIN (as for a header), then stops reading. */
+  readonly #finWait: FinWait;
   readonly #open = new Set<QuicStreamConn>();
   #advertised: string;
   #handler: TransportHandler | undefined;
@@ -97,6 +73,19 @@ export class QuicTransport implements NodeAwareTransport {
     this.#selfName = selfName;
     this.#expectedNames = expectedNames;
     this.#advertised = joinHostPort(engine.local.host, engine.local.port);
+    this.#queue = new DialQueue(this.#clock, this.#metrics, config.packetQueueSize);
+    this.#finWait = { clock: this.#clock, ms: config.streamHeaderTimeoutMs };
+    this.#receiver = new Receiver({
+      clock: this.#clock,
+      metrics: this.#metrics,
+      logger: this.#logger,
+      streamHeaderTimeoutMs: config.streamHeaderTimeoutMs,
+      finWait: this.#finWait,
+      memberlist: () => (this.#shutdown ? undefined : this.#handler),
+      app: () => (this.#shutdown ? undefined : this.#appHandler),
+      track: (pc, stream) => this.#track(pc, stream),
+      trackConn: (conn) => this.#trackConn(conn),
+    });
     this.#pool = new ConnectionPool(
       {
         clock: this.#clock,
@@ -109,7 +98,7 @@ export class QuicTransport implements NodeAwareTransport {
           const target = splitHostPort(key);
           return target ? this.#engine.inboundHandshake?.(target) : undefined;
         },
-        serve: (pc) => this.#serve(pc),
+        serve: (pc) => this.#receiver.serve(pc),
         ready: (pc) => this.#flushPending(pc),
       },
       config.poolSweepIntervalMs,
@@ -124,26 +113,9 @@ export class QuicTransport implements NodeAwareTransport {
     const clock = resolved.clock ?? realClock;
     const metrics = resolved.metrics ?? noopMetrics;
     const logger = resolved.logger ?? silentLogger;
-    let ca: X509Certificate;
-    let selfName: string;
-    try {
-      ca = new X509Certificate(resolved.tls.caPem);
-      const own = verifyPeerCertificate([new X509Certificate(resolved.tls.certPem).raw], ca, { now: clock.wallTime() });
-      if (!own.ok) throw new Error(`our own certificate: ${own.detail}`);
-      selfName = own.commonName;
-    } catch (error) {
-      throw new MemberlistError(MemberlistErrorCode.InvalidConfig, `memberlist-quic TLS material: ${(error as Error).message}`, { cause: error });
-    }
+    const { ca, selfName } = loadTlsIdentity(resolved.tls, clock);
     const expectedNames = new Map<string, string>();
-    const verifyPeer = (chain: readonly Uint8Array[], info: VerifyInfo): VerifyResult => {
-      const peer = joinHostPort(info.remote.host, info.remote.port);
-      const expectedName = resolved.requireNodeName && info.role === 'client' ? expectedNames.get(peer) : undefined;
-      const verdict = verifyPeerCertificate(chain, ca, { now: clock.wallTime(), expectedName });
-      if (verdict.ok) return { ok: true };
-      metrics.incrCounter('memberlist.quic.handshake.refused', 1, { reason: verdict.reason });
-      logger.warn({ peer, role: info.role, reason: verdict.reason, detail: verdict.detail }, 'memberlist-quic: refused a peer certificate');
-      return { ok: false, reason: `${verdict.reason}: ${verdict.detail}`, alert: ALERTS[verdict.reason] };
-    };
+    const verifyPeer = peerVerifier({ ca, clock, metrics, logger, requireNodeName: resolved.requireNodeName, expectedNames });
     const alpn = resolved.shoalAlpn ? ALPN_PREFERENCE : [ALPN_MEMBERLIST];
     let engine: QuicEngine;
     try {
@@ -234,14 +206,7 @@ export class QuicTransport implements NodeAwareTransport {
 
   /** The pooled connections. */
   connections(): QuicConnectionInfo[] {
-    return this.#pool.connections().map((pc) => ({
-      peer: pc.key,
-      peerName: pc.peerName,
-      role: pc.conn.role,
-      alpn: pc.conn.alpn,
-      state: pc.standby ? 'standby' : pc.drainingSince !== undefined ? 'draining' : 'current',
-      openStreams: pc.openStreams,
-    }));
+    return this.#pool.connections().map((pc) => pc.info());
   }
 
   /** The engine's counters. */
@@ -253,8 +218,7 @@ export class QuicTransport implements NodeAwareTransport {
   async shutdown(): Promise<void> {
     if (this.#shutdown) return;
     this.#shutdown = true;
-    for (const [, queue] of this.#pending) this.#metrics.incrCounter('memberlist.quic.packet.dropped', queue.packets.length, { reason: 'shutdown' });
-    this.#pending.clear();
+    this.#queue.dropAll();
     for (const conn of this.#open) conn.abort();
     this.#open.clear();
     this.#pool.close();
@@ -284,56 +248,16 @@ export class QuicTransport implements NodeAwareTransport {
       this.#sendOn(pc, buf, name);
       return;
     }
-    let queue = this.#pending.get(key);
-    if (!queue) this.#pending.set(key, (queue = { since: this.#clock.now(), packets: [] }));
-    if (queue.packets.length >= this.#config.packetQueueSize) {
-      this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: 'queue-full' });
-      return;
-    }
-    queue.packets.push(Uint8Array.from(buf)); // memberlist may reuse its buffer once writeTo returns
-    this.#metrics.incrCounter('memberlist.quic.packet.queued');
+    if (!this.#queue.push(key, buf)) return;
     this.#connection(key, name).catch((error: unknown) => {
       if (this.#pool.current(key) || this.#pool.dialing(key)) return;
-      const dropped = this.#pending.get(key);
-      this.#pending.delete(key);
-      if (dropped) this.#metrics.incrCounter('memberlist.quic.packet.dropped', dropped.packets.length, { reason: 'dial-failed' });
+      this.#queue.drop(key, 'dial-failed');
       this.#logger.debug({ err: error, peer: key }, 'memberlist-quic: dial failed; queued packets dropped');
     });
   }
 
   #flushPending(pc: PooledConnection): void {
-    const queue = this.#pending.get(pc.key);
-    if (!queue) return;
-    this.#pending.delete(pc.key);
-    this.#queueWaited(queue.since);
-    for (const buf of queue.packets) this.#sendOn(pc, buf, '');
-  }
-
-  /**
-   * Our dial to `key` verified the server and holds 1-RTT keys: the packets
-   * queued behind it leave now as datagrams, with our Finished, instead of a
-   * round trip later when the server's verdict on us arrives (they were the
-   * gossip's first messages to that peer). Those that need the stream fallback
-   * stay queued for the pooled connection.
-   */
-  #flushEarly(key: string, conn: QuicConnection): void {
-    const queue = this.#pending.get(key);
-    if (!queue) return;
-    const rest = queue.packets.filter((buf) => conn.sendDatagram(buf) !== 'sent');
-    const sent = queue.packets.length - rest.length;
-    if (sent > 0) {
-      this.#metrics.incrCounter('memberlist.quic.packet.sent', sent, { path: 'datagram' });
-      this.#metrics.incrCounter('memberlist.quic.packet.early', sent);
-    }
-    queue.packets = rest;
-    if (rest.length > 0) return;
-    this.#pending.delete(key);
-    this.#queueWaited(queue.since);
-  }
-
-  /** How long the oldest packet queued behind a dial waited. */
-  #queueWaited(since: number): void {
-    this.#metrics.addTiming('memberlist.quic.packet.queue_wait', this.#clock.now() - since);
+    for (const buf of this.#queue.take(pc.key)) this.#sendOn(pc, buf, '');
   }
 
   #sendOn(pc: PooledConnection, buf: Uint8Array, name: string): void {
@@ -411,7 +335,7 @@ export class QuicTransport implements NodeAwareTransport {
     const dialling = this.#engine.dial(target, {
       alpn: this.#config.shoalAlpn ? ALPN_PREFERENCE : [ALPN_MEMBERLIST],
       timeoutMs: this.#config.dialTimeoutMs,
-      onServerVerified: (conn) => this.#flushEarly(key, conn),
+      onServerVerified: (conn) => this.#queue.sendEarly(key, conn),
     });
     const clear = (): void => void this.#expectedNames.delete(key);
     dialling.then(clear, clear);
@@ -449,128 +373,6 @@ export class QuicTransport implements NodeAwareTransport {
     this.#logger.warn({ err: error, by, reason: error instanceof QuicHandshakeError ? error.reason : error.message }, 'memberlist-quic: handshake failed');
   }
 
-  #serve(pc: PooledConnection): void {
-    pc.conn.onDatagram((buf) => this.#deliver(buf, pc.key, 'datagram'));
-    void this.#acceptStreams(pc);
-  }
-
-  async #acceptStreams(pc: PooledConnection): Promise<void> {
-    for await (const stream of pc.conn.incomingStreams) {
-      this.#track(pc, stream);
-      if (!stream.bidi) void this.#readPacketStream(pc, stream);
-      else void this.#acceptBidi(pc, stream);
-    }
-  }
-
-  #deliver(buf: Uint8Array, from: string, path: 'datagram' | 'stream'): void {
-    const handler = this.#handler;
-    if (this.#shutdown || !handler) {
-      this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: 'not-listening' });
-      return;
-    }
-    this.#metrics.incrCounter('memberlist.quic.packet.received', 1, { path });
-    try {
-      handler.packet({ buf, from, timestampMs: this.#clock.now() });
-    } catch (error) {
-      this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: 'handler' });
-      this.#logger.error({ err: error, from }, 'memberlist-quic: packet handler failed');
-    }
-  }
-
-  /** After close(), a memberlist stream waits this long for the peer's FIN (as for a header), then stops reading. */
-  get #finWait(): FinWait {
-    return { clock: this.#clock, ms: this.#config.streamHeaderTimeoutMs };
-  }
-
-  /** Resets `stream` and counts it when the header timeout passes first (cancel the timer once the header is in). */
-  #headerDeadline(stream: QuicStream, onTimeout?: () => void): Timer {
-    return this.#clock.after(this.#config.streamHeaderTimeoutMs, () => {
-      onTimeout?.();
-      this.#refuse(stream, 'header-timeout');
-    });
-  }
-
-  async #readPacketStream(pc: PooledConnection, stream: QuicStream): Promise<void> {
-    const decoder = new PacketFrameDecoder();
-    let timedOut = false;
-    const deadline = this.#headerDeadline(stream, () => (timedOut = true));
-    try {
-      let progress: FrameProgress = { state: 'more' };
-      let finished = false;
-      while (progress.state === 'more') {
-        const chunk = await stream.read();
-        finished = chunk === null;
-        progress = chunk === null ? decoder.end() : decoder.push(chunk);
-      }
-      deadline.cancel();
-      if (timedOut) return; // counted at the timeout
-      if (progress.state === 'error') {
-        if (!finished) stream.stopReading(0);
-        this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: `frame-${progress.reason}` });
-        this.#logger.debug({ peer: pc.key, detail: progress.detail }, 'memberlist-quic: bad packet frame');
-        return;
-      }
-      this.#deliver(progress.payload, pc.key, 'stream');
-      // The packet is in; a stream that fails after it (a reset, the connection closing) lost nothing.
-      if (!finished) await drainToFin(stream).catch(() => undefined);
-    } catch (error) {
-      deadline.cancel();
-      if (timedOut) return;
-      this.#metrics.incrCounter('memberlist.quic.packet.dropped', 1, { reason: 'stream-error' });
-      this.#logger.debug({ err: error, peer: pc.key }, 'memberlist-quic: packet stream failed');
-    }
-  }
-
-  async #acceptBidi(pc: PooledConnection, stream: QuicStream): Promise<void> {
-    let kind: 'memberlist' | 'app' | undefined = 'memberlist';
-    let leftover: Uint8Array | undefined;
-    if (hasKindByte(pc.conn.alpn)) {
-      let first: Uint8Array | null;
-      const deadline = this.#headerDeadline(stream);
-      try {
-        do first = await stream.read();
-        while (first !== null && first.length === 0);
-      } catch {
-        return; // reset by the peer, or refused at the header timeout (counted there)
-      } finally {
-        deadline.cancel();
-      }
-      if (first === null) return; // opened and finished without a kind byte
-      kind = streamKindOf(first[0]!);
-      leftover = first.subarray(1);
-    }
-    if (kind === 'app') {
-      const handler = this.#appHandler;
-      if (!handler || this.#shutdown) return this.#refuse(stream, 'app-no-handler');
-      this.#metrics.incrCounter('memberlist.quic.stream.accepted', 1, { kind });
-      try {
-        handler(withLeftover(stream, leftover ?? new Uint8Array(0)), { from: pc.key, peerName: pc.peerName });
-      } catch (error) {
-        this.#logger.error({ err: error, from: pc.key }, 'memberlist-quic: application stream handler failed');
-        stream.reset(1);
-      }
-      return;
-    }
-    if (kind === undefined) return this.#refuse(stream, 'unknown-kind');
-    const handler = this.#handler;
-    if (!handler || this.#shutdown) return this.#refuse(stream, 'not-listening');
-    this.#metrics.incrCounter('memberlist.quic.stream.accepted', 1, { kind });
-    const conn = this.#trackConn(new QuicStreamConn(stream, pc.key, { finWait: this.#finWait, ...(leftover ? { leftover } : {}) }));
-    try {
-      handler.stream(conn);
-    } catch (error) {
-      this.#metrics.incrCounter('memberlist.quic.stream.dropped', 1, { reason: 'handler' });
-      this.#logger.error({ err: error, from: pc.key }, 'memberlist-quic: stream handler failed');
-      conn.close();
-    }
-  }
-
-  #refuse(stream: QuicStream, reason: string): void {
-    this.#metrics.incrCounter('memberlist.quic.stream.dropped', 1, { reason });
-    stream.reset(1);
-    stream.stopReading(1);
-  }
-
   /** Counts `stream` on its connection until it finishes (a draining connection closes when none are left). */
   #track(pc: PooledConnection, stream: QuicStream): void {
     this.#pool.streamOpened(pc);
@@ -588,21 +390,3 @@ export class QuicTransport implements NodeAwareTransport {
   }
 }
 
-/**
- * Reads a packet stream on to its FIN once the frame is complete, dropping
- * any further bytes (at most MAX_PACKET_FRAME, then it stops reading). The
- * engine returns a stream's credit to the peer only once the FIN is read: a
- * stream stopped before it never frees its slot, and quic-go, which sends the
- * FIN in a packet after the payload, could open no packet stream after its
- * first 100.
- */
-async function drainToFin(stream: QuicStream): Promise<void> {
-  let extra = 0;
-  for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read()) {
-    extra += chunk.length;
-    if (extra > MAX_PACKET_FRAME) {
-      stream.stopReading(0);
-      return;
-    }
-  }
-}

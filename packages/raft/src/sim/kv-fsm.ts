@@ -5,9 +5,9 @@
  */
 import { fromUtf8, utf8 } from '@shoal/kit';
 import { DecodeError } from '../errors.js';
-import type { FSM, FSMSnapshot } from '../fsm.js';
+import { bytesSnapshot, type FSM, type FSMSnapshot } from '../fsm.js';
 import type { Log } from '../log.js';
-import type { SnapshotSink, SnapshotSource } from '../storage/snapshot.js';
+import type { SnapshotSource } from '../storage/snapshot.js';
 import { readAll } from '../storage/snapshot.js';
 
 export type KvCommand =
@@ -79,18 +79,7 @@ export class KvFsm implements FSM {
 
   snapshot(): FSMSnapshot {
     const bytes = utf8(JSON.stringify([...this.#data.entries()]));
-    return {
-      async persist(sink: SnapshotSink) {
-        try {
-          await sink.write(bytes);
-          await sink.close();
-        } catch (err) {
-          await sink.cancel();
-          throw err;
-        }
-      },
-      release() {},
-    };
+    return bytesSnapshot(() => bytes);
   }
 
   async restore(source: SnapshotSource): Promise<void> {

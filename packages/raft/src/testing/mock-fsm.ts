@@ -9,9 +9,9 @@
  */
 import { fromUtf8 } from '@shoal/kit';
 import type { Configuration } from '../configuration.js';
-import type { ConfigurationStore, FSMSnapshot } from '../fsm.js';
+import { bytesSnapshot, type ConfigurationStore, type FSMSnapshot } from '../fsm.js';
 import type { Log } from '../log.js';
-import type { SnapshotSink, SnapshotSource } from '../storage/snapshot.js';
+import type { SnapshotSource } from '../storage/snapshot.js';
 import { readAll } from '../storage/snapshot.js';
 import { DecodeError } from '../errors.js';
 
@@ -61,18 +61,7 @@ export class MockFSM implements ConfigurationStore {
 
   snapshot(): FSMSnapshot {
     const copy = this.logs.slice();
-    return {
-      async persist(sink: SnapshotSink) {
-        try {
-          await sink.write(encodeChunks(copy));
-          await sink.close();
-        } catch (err) {
-          await sink.cancel();
-          throw err;
-        }
-      },
-      release() {},
-    };
+    return bytesSnapshot(() => encodeChunks(copy));
   }
 
   async restore(source: SnapshotSource): Promise<void> {

@@ -86,22 +86,31 @@ export function configure(socket: Socket): void {
 
 function dialTcp(address: ServerAddress, signal: AbortSignal): Promise<Duplex> {
   const { host, port } = splitHostPort(address);
+  return whenConnected(() => createConnection({ host, port }), 'connect', signal);
+}
+
+/**
+ * The socket `open` makes, configured as Go's dialer once it emits `ready`;
+ * on an error (reported through `describe`) or an abort, it is destroyed and
+ * the promise rejects. Shared with the TLS layer.
+ */
+export function whenConnected<S extends Socket>(open: () => S, ready: 'connect' | 'secureConnect', signal: AbortSignal, describe: (err: Error) => Error = (err) => err): Promise<S> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection({ host, port });
+    const socket = open();
     const onAbort = (): void => {
       socket.destroy();
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       signal.removeEventListener('abort', onAbort);
       configure(socket);
       resolve(socket);
     });
-    socket.once('error', (err) => {
+    socket.once('error', (err: Error) => {
       signal.removeEventListener('abort', onAbort);
       socket.destroy();
-      reject(err);
+      reject(describe(err));
     });
   });
 }

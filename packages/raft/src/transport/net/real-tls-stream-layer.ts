@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import { checkServerIdentity, connect, createServer, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { ServerAddress } from '../../ids.js';
 import { AcceptQueue } from './accept-queue.js';
-import { configure, listenOn, type TcpListenOptions } from './real-tcp-stream-layer.js';
+import { configure, listenOn, type TcpListenOptions, whenConnected } from './real-tcp-stream-layer.js';
 import { splitHostPort, type StreamLayer } from './stream-layer.js';
 
 export interface TlsCredentials {
@@ -64,8 +64,8 @@ export class TlsStreamLayer implements StreamLayer {
   dial(address: ServerAddress, signal: AbortSignal): Promise<Duplex> {
     const { ca, cert, key, verifyHostname = true } = this.#credentials;
     const { host, port } = splitHostPort(address);
-    return new Promise((resolve, reject) => {
-      const socket = connect({
+    const open = (): TLSSocket =>
+      connect({
         host,
         port,
         ca,
@@ -76,22 +76,7 @@ export class TlsStreamLayer implements StreamLayer {
         servername: isIP(host) === 0 ? host : undefined,
         checkServerIdentity: verifyHostname ? (_name: string, peer: PeerCertificate) => checkServerIdentity(host, peer) : () => undefined,
       });
-      const onAbort = (): void => {
-        socket.destroy();
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      socket.once('secureConnect', () => {
-        signal.removeEventListener('abort', onAbort);
-        configure(socket);
-        resolve(socket);
-      });
-      socket.once('error', (err) => {
-        signal.removeEventListener('abort', onAbort);
-        socket.destroy();
-        reject(describeHandshakeError(err, address));
-      });
-    });
+    return whenConnected(open, 'secureConnect', signal, (err) => describeHandshakeError(err, address));
   }
 
   async close(): Promise<void> {
