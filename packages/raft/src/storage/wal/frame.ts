@@ -198,9 +198,11 @@ export function encodeBatch(logs: readonly Log[]): EncodedBatch {
   for (const log of logs) frameBufferBytes += entryFrameBytes(log) - (log.data.length >= OWN_CHUNK_MIN_BYTES ? log.data.length : 0);
   const frames = new Uint8Array(frameBufferBytes);
   const view = new DataView(frames.buffer);
-  const offsets = new Uint32Array(logs.length);
-  const heads = new Uint32Array(logs.length);
-  const unsaltedCrcs = new Uint32Array(logs.length);
+  // One allocation for the three per-entry arrays.
+  const perEntry = new Uint32Array(logs.length * 3);
+  const offsets = perEntry.subarray(0, logs.length);
+  const heads = perEntry.subarray(logs.length, logs.length * 2);
+  const unsaltedCrcs = perEntry.subarray(logs.length * 2);
   const kept: Log[] = new Array(logs.length);
   const chunks: Uint8Array[] = [];
   let at = 0;
