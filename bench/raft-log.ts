@@ -2,10 +2,12 @@
 // references of the same bytes, group-committed like a log's when callers are
 // concurrent (`write + fdatasync` appending to a file, the reference the
 // issue names, and one O_DSYNC write into preallocated space, the least a
-// durable write costs on this disk), and HashiCorp raft-boltdb (our Go
+// durable write costs on this disk; and the same with a CRC-32 of each
+// record computed before it, the least a store with a CRC per record
+// costs), and HashiCorp raft-boltdb (our Go
 // program), for 1 and 8 concurrent writers (--writers) and batches of 1, 16
 // and 64 entries of 128 B and 4 KiB. Each writer calls storeLogs with its own
-// batches back to back. In each cell the four run in slices of --slice-ms
+// batches back to back. In each cell the five run in slices of --slice-ms
 // each in turn, their order rotating, so machine noise hits all alike, until
 // each has had --cell-ms of wall time. Each cell's stores start on fresh
 // directories under os.tmpdir(), removed after. Latency is one storeLogs call
@@ -27,6 +29,7 @@ import { diskOf } from './raft-log/disk.js';
 import {
   BATCH_HEADER_BYTES,
   ENTRY_HEADER_BYTES,
+  openCrcDsyncPreallocated,
   openDsyncPreallocated,
   openFdatasync,
   openShoalAppender,
@@ -71,6 +74,7 @@ const bin = boltMissing === undefined ? await buildRaftLogBench() : undefined;
 const openers = new Map<Impl, OpenAppender>([
   ['fdatasync', openFdatasync],
   ['dsync-preallocated', openDsyncPreallocated],
+  ['crc-dsync-preallocated', openCrcDsyncPreallocated],
 ]);
 if (openShoalAppender !== undefined) openers.set('shoal', openShoalAppender);
 if (bin !== undefined) openers.set('raft-boltdb', raftBoltdbAppender(bin));
@@ -200,6 +204,7 @@ for (const cell of CELLS) {
   const shoal = figures.get(key('shoal', cell));
   const bare = figures.get(key('fdatasync', cell))!;
   const disk = figures.get(key('dsync-preallocated', cell))!;
+  const crcDisk = figures.get(key('crc-dsync-preallocated', cell))!;
   const bolt = figures.get(key('raft-boltdb', cell));
   const shoalSteady = figures.get(key('shoal-steady', cell));
   const boltSteady = figures.get(key('raft-boltdb-steady', cell));
@@ -220,6 +225,8 @@ for (const cell of CELLS) {
       shoal_p50_over_dsync_preallocated_p50: ratio(shoal?.p50_ms, disk.p50_ms),
       shoal_entries_per_s_over_dsync_preallocated: ratio(shoal?.entries_per_s, disk.entries_per_s),
       dsync_preallocated_entries_per_s_over_raft_boltdb: diskOverBolt,
+      crc_dsync_preallocated_entries_per_s_over_raft_boltdb: ratio(crcDisk.entries_per_s, bolt?.entries_per_s),
+      shoal_entries_per_s_over_crc_dsync_preallocated: ratio(shoal?.entries_per_s, crcDisk.entries_per_s),
       latency_target_met: p50Ratio === null ? null : p50Ratio <= MAX_P50_OVER_FDATASYNC,
       throughput_target_met: cell.batch !== 64 || throughputRatio === null ? null : throughputRatio >= MIN_THROUGHPUT_OVER_BOLTDB_AT_64,
       throughput_target_within_disk: cell.batch !== 64 || diskOverBolt === null ? null : diskOverBolt >= MIN_THROUGHPUT_OVER_BOLTDB_AT_64,
@@ -232,6 +239,9 @@ for (const cell of CELLS) {
             shoal_steady_entries_per_s_over_raft_boltdb: ratio(shoalSteady.entries_per_s, bolt?.entries_per_s),
             shoal_steady_entries_per_s_over_shoal: ratio(shoalSteady.entries_per_s, shoal?.entries_per_s),
             shoal_steady_entries_per_s_over_dsync_preallocated: ratio(shoalSteady.entries_per_s, disk.entries_per_s),
+            // The floor for a store with a CRC per record: what is left between the two is the store's own cost.
+            shoal_steady_p50_over_crc_dsync_preallocated_p50: ratio(shoalSteady.p50_ms, crcDisk.p50_ms),
+            shoal_steady_entries_per_s_over_crc_dsync_preallocated: ratio(shoalSteady.entries_per_s, crcDisk.entries_per_s),
           }),
     }),
   );

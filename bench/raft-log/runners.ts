@@ -6,13 +6,14 @@
 // a steady state (steady.ts) and compact it before each slice.
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32Update } from '@shoal/kit';
 import { LogType, makeLog, type Log } from '@shoal/raft';
 import { RaftLogBenchSession } from '../../interop/harness/go-raft-log-bench.js';
 import { DurableRing } from '../raft-cluster/durable-ring.js';
 import { openShoalLogStore } from './shoal-store.js';
 import { STEADY_KEEP, compactToKeep, fillBatchEntries, fillShoalToSteady, type SteadyCell } from './steady.js';
 
-export type Impl = 'shoal' | 'fdatasync' | 'dsync-preallocated' | 'raft-boltdb' | 'shoal-steady' | 'raft-boltdb-steady';
+export type Impl = 'shoal' | 'fdatasync' | 'dsync-preallocated' | 'crc-dsync-preallocated' | 'raft-boltdb' | 'shoal-steady' | 'raft-boltdb-steady';
 
 export interface Cell {
   /** Concurrent callers, each storing its own batches back to back. */
@@ -180,6 +181,29 @@ export const openDsyncPreallocated: OpenAppender = async (cell, dir) => {
   const ring = await DurableRing.create(join(dir, 'dsync.log'), PREALLOCATED_BYTES);
   const file = new GroupSyncFile(ring.file, (out) => ring.write(out));
   return writersOf(cell, () => bytes, (b) => file.append(b), { syncs: () => file.syncs, close: () => ring.close() });
+};
+
+/**
+ * The floor of a store with a CRC-32 per record, as a WAL must have:
+ * dsync-preallocated, with each record's CRC (kit's crc32Update, the
+ * WAL's: zlib's from 512 bytes) computed over the batch's bytes inside the
+ * timed call, before the write, and stamped into the record's header so the
+ * write depends on it. Nothing else of a log: no encoding, no index, no cache.
+ */
+export const openCrcDsyncPreallocated: OpenAppender = async (cell, dir) => {
+  const bytes = batchBytes(cell);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const recordBytes = cell.size + ENTRY_HEADER_BYTES;
+  const ring = await DurableRing.create(join(dir, 'crc-dsync.log'), PREALLOCATED_BYTES);
+  const file = new GroupSyncFile(ring.file, (out) => ring.write(out));
+  const checksummed = (): Promise<void> => {
+    for (let at = 0; at + recordBytes <= bytes.length - BATCH_HEADER_BYTES; at += recordBytes) {
+      // The CRC covers the record past its first 8 bytes, where it is stamped.
+      view.setUint32(at + 4, crc32Update(0, bytes, at + 8, at + recordBytes));
+    }
+    return file.append(bytes);
+  };
+  return writersOf(cell, () => bytes, checksummed, { syncs: () => file.syncs, close: () => ring.close() });
 };
 
 const openShoal = openShoalLogStore;

@@ -61,8 +61,10 @@ export function tableCrc32Update(crc: number, data: Uint8Array, start = 0, end =
   return tableCrc32Range(crc, data, start, end);
 }
 
+// Module constants rather than destructured per call: a record's header is a few bytes, so the setup is most of the call.
+const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+
 function tableCrc32Range(crc: number, data: Uint8Array, start: number, end: number): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   let c = ~crc >>> 0;
   let i = start;
   const n = end;

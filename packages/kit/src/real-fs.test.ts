@@ -67,3 +67,23 @@ test('NodeFileSystem: writeDurably reaches the file the handle has open, even af
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('NodeFileSystem: a writeDurably issued behind queued size-changing operations runs after them, not at once', async () => {
+  const dir = await freshDir();
+  const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+  try {
+    const fs = new NodeFileSystem(dir);
+    const f = await fs.open('log', { create: true });
+    // The first opens the O_DSYNC descriptor; from then on a write with nothing queued before it starts at once.
+    await f.writeDurably(0, [bytes('AAAAAAAA')]);
+    // Queued behind the truncate: written at 2 after the cut, then the append finds the end after it.
+    await Promise.all([f.truncate(2), f.writeDurably(2, [bytes('xy')]), f.append(bytes('z'))]);
+    assert.equal(await readFile(join(dir, 'log'), 'utf8'), 'AAxyz');
+    // Started at once, empty chunks among its chunks.
+    await f.writeDurably(5, [new Uint8Array(0), bytes('hel'), new Uint8Array(0), bytes('lo')]);
+    await f.close();
+    assert.equal(await readFile(join(dir, 'log'), 'utf8'), 'AAxyzhello');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

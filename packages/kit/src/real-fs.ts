@@ -180,6 +180,10 @@ class NodeFileHandle implements FileHandle {
   #closed = false;
   /** A second descriptor of the same file opened with O_DSYNC (writeDurably), once asked for; undefined inside when it could not be had. */
   #dsync: Promise<nodeFs.FileHandle | undefined> | undefined;
+  /** #dsync's descriptor once it is open, so a write need not wait a turn for it. */
+  #dsyncOpen: nodeFs.FileHandle | undefined;
+  /** Size-changing operations queued or running (see #mutations). */
+  #pendingMutations = 0;
   /**
    * The tail of the chain of size-changing operations on this handle: append
    * reads the end and writes there, so nothing else that moves the end may
@@ -275,6 +279,13 @@ class NodeFileHandle implements FileHandle {
   async writeDurably(position: number, chunks: readonly Uint8Array[]): Promise<void> {
     this.#check(true);
     checkOffset(position, 'position', this.#path);
+    const dsync = this.#dsyncOpen;
+    if (dsync !== undefined && this.#pendingMutations === 0) {
+      // Nothing queued before it: submitted now rather than some turns later, so
+      // the caller's work after this call overlaps the write instead of preceding it.
+      await this.#mutateNow(() => writevAll(dsync, chunks, position));
+      return;
+    }
     await this.#mutate(async () => {
       const dsync = await (this.#dsync ??= this.#openDsync());
       if (dsync !== undefined) return writevAll(dsync, chunks, position);
@@ -285,6 +296,11 @@ class NodeFileHandle implements FileHandle {
 
   /** The file opened again for writing with O_DSYNC, or undefined when what opens is not this file. */
   async #openDsync(): Promise<nodeFs.FileHandle | undefined> {
+    this.#dsyncOpen = await this.#findDsync();
+    return this.#dsyncOpen;
+  }
+
+  async #findDsync(): Promise<nodeFs.FileHandle | undefined> {
     const flags = constants.O_WRONLY | constants.O_DSYNC;
     const mine = await this.#handle.stat();
     // /proc/self/fd names this very descriptor's file, even after a rename; the path is the fallback.
@@ -318,6 +334,7 @@ class NodeFileHandle implements FileHandle {
     this.#closed = true;
     await this.#mutations;
     const dsync = await this.#dsync?.catch(() => undefined);
+    this.#dsyncOpen = undefined;
     await dsync?.close().catch(() => undefined);
     await mapped(this.#path, () => this.#handle.close());
   }
@@ -329,8 +346,27 @@ class NodeFileHandle implements FileHandle {
 
   /** Runs `operation` after every size-changing operation queued before it. */
   #mutate<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.#mutations.then(() => mapped(this.#path, operation));
-    this.#mutations = result.catch(() => undefined);
+    return this.#track(this.#mutations.then(() => mapped(this.#path, operation)));
+  }
+
+  /** Starts `operation` at once; only when no other size-changing operation is queued or running. */
+  #mutateNow<T>(operation: () => Promise<T>): Promise<T> {
+    let started: Promise<T>;
+    try {
+      started = operation();
+    } catch (error) {
+      started = Promise.reject(error);
+    }
+    return this.#track(started.catch((error: unknown) => Promise.reject(toFsError(error, this.#path))));
+  }
+
+  #track<T>(result: Promise<T>): Promise<T> {
+    this.#pendingMutations++;
+    const settled = result.then(
+      () => void this.#pendingMutations--,
+      () => void this.#pendingMutations--,
+    );
+    this.#mutations = settled;
     return result;
   }
 }
@@ -351,7 +387,8 @@ async function writeAll(handle: nodeFs.FileHandle, data: Uint8Array, position: n
  * fails the next round with ENOSPC).
  */
 async function writevAll(handle: nodeFs.FileHandle, chunks: readonly Uint8Array[], position: number): Promise<void> {
-  let rest = chunks.filter((chunk) => chunk.length > 0);
+  // A copy only when there is an empty chunk to leave out or a short write to resume.
+  let rest = chunks.some((chunk) => chunk.length === 0) ? chunks.filter((chunk) => chunk.length > 0) : chunks;
   let at = position;
   while (rest.length > 0) {
     const { bytesWritten } = await handle.writev(rest, at);
@@ -361,8 +398,9 @@ async function writevAll(handle: nodeFs.FileHandle, chunks: readonly Uint8Array[
     let done = bytesWritten;
     let first = 0;
     while (first < rest.length && done >= rest[first]!.length) done -= rest[first++]!.length;
-    rest = rest.slice(first);
-    if (done > 0) rest[0] = rest[0]!.subarray(done);
+    const left = rest.slice(first);
+    if (done > 0) left[0] = left[0]!.subarray(done);
+    rest = left;
   }
 }
 

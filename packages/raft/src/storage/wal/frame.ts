@@ -196,11 +196,15 @@ export interface EncodedBatch {
 export function encodeBatch(logs: readonly Log[]): EncodedBatch {
   let frameBufferBytes = COMMIT_FRAME_BYTES;
   for (const log of logs) frameBufferBytes += entryFrameBytes(log) - (log.data.length >= OWN_CHUNK_MIN_BYTES ? log.data.length : 0);
-  const frames = new Uint8Array(frameBufferBytes);
-  const view = new DataView(frames.buffer);
-  const offsets = new Uint32Array(logs.length);
-  const heads = new Uint32Array(logs.length);
-  const unsaltedCrcs = new Uint32Array(logs.length);
+  // One allocation for the frame buffer and, after it (4-byte aligned), the three per-entry arrays.
+  const perEntryAt = (frameBufferBytes + 3) & ~3;
+  const buffer = new ArrayBuffer(perEntryAt + logs.length * 12);
+  const frames = new Uint8Array(buffer, 0, frameBufferBytes);
+  const view = new DataView(buffer, 0, frameBufferBytes);
+  const perEntry = new Uint32Array(buffer, perEntryAt, logs.length * 3);
+  const offsets = perEntry.subarray(0, logs.length);
+  const heads = perEntry.subarray(logs.length, logs.length * 2);
+  const unsaltedCrcs = perEntry.subarray(logs.length * 2);
   const kept: Log[] = new Array(logs.length);
   const chunks: Uint8Array[] = [];
   let at = 0;

@@ -345,12 +345,18 @@ export class WalLogStore implements LogStore {
     const first = group[0]!.batch.logs[0]!.index;
     let groupBytes = 0;
     for (const op of group) groupBytes += op.batch.byteLength + COMMIT_FRAME_BYTES;
-    const active = await this.#segmentFor(first, groupBytes);
+    const active = this.#activeFits(groupBytes) ?? (await this.#segmentFor(first, groupBytes));
     const start = active.size;
-    const chunks: Uint8Array[] = [];
-    for (const op of group) {
-      sealBatch(op.batch, start, active.salt);
-      for (const chunk of op.batch.chunks) chunks.push(chunk);
+    let chunks: Uint8Array[];
+    if (group.length === 1) {
+      sealBatch(group[0]!.batch, start, active.salt);
+      chunks = group[0]!.batch.chunks;
+    } else {
+      chunks = [];
+      for (const op of group) {
+        sealBatch(op.batch, start, active.salt);
+        for (const chunk of op.batch.chunks) chunks.push(chunk);
+      }
     }
     const end = start + groupBytes;
     let allocated = Math.max(active.allocated, end);
@@ -413,6 +419,12 @@ export class WalLogStore implements LogStore {
     }
   }
 
+  /** The active segment when the next group goes to it as it is (#segmentFor's common case, without a turn of its own). */
+  #activeFits(groupBytes: number): Segment | undefined {
+    const active = this.#segments.at(-1);
+    return this.#last !== 0 && active !== undefined && active.size < this.#segmentBytes && active.size + groupBytes <= MAX_SEGMENT_OFFSET ? active : undefined;
+  }
+
   /** The segment the next group goes to: the active one, a fresh one when it is full, or the first of an empty log. */
   async #segmentFor(firstIndex: number, groupBytes: number): Promise<Segment> {
     const active = this.#segments.at(-1);
@@ -426,7 +438,8 @@ export class WalLogStore implements LogStore {
       this.#segments = [await this.#files.create(firstIndex)];
       return this.#segments[0]!;
     }
-    if (active!.size < this.#segmentBytes && active!.size + groupBytes <= MAX_SEGMENT_OFFSET) return active!;
+    const fits = this.#activeFits(groupBytes);
+    if (fits !== undefined) return fits;
     const next = await this.#files.create(firstIndex);
     this.#segments.push(next);
     return next;
