@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,44 @@ async function freshDir(): Promise<string> {
 fileSystemContract('NodeFileSystem', async () => {
   const dir = await freshDir();
   return { fs: new NodeFileSystem(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+fileSystemContract('NodeFileSystem with inline durable writes', async () => {
+  const dir = await freshDir();
+  return { fs: new NodeFileSystem(dir, { inlineDurableWriteBytes: 1 << 20 }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+test('NodeFileSystem: a small writeDurably is on the file when the call returns, a large one or one with another queued operation waits its turn', async () => {
+  const dir = await freshDir();
+  try {
+    const fs = new NodeFileSystem(dir, { inlineDurableWriteBytes: 4 });
+    const f = await fs.open('a', { create: true });
+    const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+    const onDisk = (): string => readFileSync(join(dir, 'a'), 'utf8');
+    await f.writeDurably(0, [bytes('ab')]); // the first opens the O_DSYNC descriptor, on a worker
+    const small = f.writeDurably(2, [bytes('cd')]);
+    assert.equal(onDisk(), 'abcd');
+    await small;
+    const large = f.writeDurably(4, [bytes('efg'), bytes('hi')]);
+    assert.equal(onDisk(), 'abcd');
+    await large;
+    assert.equal(onDisk(), 'abcdefghi');
+    // Behind a queued truncate, a small write must not overtake it.
+    const cut = f.truncate(2);
+    const after = f.writeDurably(2, [bytes('XY')]);
+    assert.equal(onDisk(), 'abcdefghi');
+    await Promise.all([cut, after]);
+    assert.equal(onDisk(), 'abXY');
+    fs.inlineDurableWriteBytes = 0;
+    const notInline = f.writeDurably(4, [bytes('z')]);
+    assert.equal(onDisk(), 'abXY');
+    await notInline;
+    assert.equal(onDisk(), 'abXYz');
+    await f.close();
+    await assert.rejects(f.writeDurably(0, [bytes('q')]), (e: unknown) => e instanceof FsError && e.code === 'EBADF');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('NodeFileSystem: paths stay under the root; the files are where the root says', async () => {

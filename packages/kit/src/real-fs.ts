@@ -7,7 +7,7 @@
  * keep it from naming anything outside. Symbolic links already inside the root
  * are followed: the root's contents are trusted, the paths callers pass are not.
  */
-import { constants, type Stats } from 'node:fs';
+import { constants, writevSync, type Stats } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { FsError, type FileHandle, type FileStat, type FileSystem, type FsErrorCode, type OpenOptions } from './fs.js';
@@ -52,13 +52,27 @@ function checkOffset(value: number, what: string, path: string): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new FsError('EINVAL', path, `bad ${what} ${value}`);
 }
 
+export interface NodeFileSystemOptions {
+  /**
+   * writeDurably of at most this many bytes makes its O_DSYNC write on the
+   * calling thread, blocking it for the disk's flush, instead of on a libuv
+   * worker: that skips the hand-off to the worker and the wake-up of the
+   * main thread after it, two thread wake-ups that on a loaded machine can
+   * each cost more than a small write's flush. 0 (the default) never does.
+   */
+  inlineDurableWriteBytes?: number;
+}
+
 /** A FileSystem over a directory of the real disk. */
 export class NodeFileSystem implements FileSystem {
   /** The absolute directory every path is resolved under. */
   readonly rootDir: string;
+  /** NodeFileSystemOptions.inlineDurableWriteBytes; a change applies to later writes of open handles too. */
+  inlineDurableWriteBytes: number;
 
-  constructor(rootDir: string) {
+  constructor(rootDir: string, options: NodeFileSystemOptions = {}) {
     this.rootDir = nodePath.resolve(rootDir);
+    this.inlineDurableWriteBytes = options.inlineDurableWriteBytes ?? 0;
   }
 
   async open(path: string, options: OpenOptions = {}): Promise<FileHandle> {
@@ -74,7 +88,7 @@ export class NodeFileSystem implements FileSystem {
         await handle.close();
         throw new FsError('EISDIR', path, 'is a directory');
       }
-      return new NodeFileHandle(handle, path, real, readOnly);
+      return new NodeFileHandle(handle, path, real, readOnly, this);
     });
   }
 
@@ -180,6 +194,11 @@ class NodeFileHandle implements FileHandle {
   #closed = false;
   /** A second descriptor of the same file opened with O_DSYNC (writeDurably), once asked for; undefined inside when it could not be had. */
   #dsync: Promise<nodeFs.FileHandle | undefined> | undefined;
+  /** The O_DSYNC descriptor once #dsync has it, for writes made on the calling thread. */
+  #dsyncFd: number | undefined;
+  readonly #owner: { readonly inlineDurableWriteBytes: number };
+  /** Operations queued on #mutations and not settled: an inline write may not overtake them. */
+  #pendingMutations = 0;
   /**
    * The tail of the chain of size-changing operations on this handle: append
    * reads the end and writes there, so nothing else that moves the end may
@@ -187,11 +206,12 @@ class NodeFileHandle implements FileHandle {
    */
   #mutations: Promise<unknown> = Promise.resolve();
 
-  constructor(handle: nodeFs.FileHandle, path: string, real: string, readOnly: boolean) {
+  constructor(handle: nodeFs.FileHandle, path: string, real: string, readOnly: boolean, owner: { readonly inlineDurableWriteBytes: number }) {
     this.#handle = handle;
     this.#path = path;
     this.#real = real;
     this.#readOnly = readOnly;
+    this.#owner = owner;
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
@@ -275,8 +295,17 @@ class NodeFileHandle implements FileHandle {
   async writeDurably(position: number, chunks: readonly Uint8Array[]): Promise<void> {
     this.#check(true);
     checkOffset(position, 'position', this.#path);
+    if (this.#dsyncFd !== undefined && this.#pendingMutations === 0 && byteLength(chunks) <= this.#owner.inlineDurableWriteBytes) {
+      try {
+        writevAllNow(this.#dsyncFd, chunks, position);
+        return;
+      } catch (error) {
+        throw toFsError(error, this.#path);
+      }
+    }
     await this.#mutate(async () => {
       const dsync = await (this.#dsync ??= this.#openDsync());
+      this.#dsyncFd = dsync?.fd;
       if (dsync !== undefined) return writevAll(dsync, chunks, position);
       await writevAll(this.#handle, chunks, position);
       await this.#handle.datasync();
@@ -316,6 +345,7 @@ class NodeFileHandle implements FileHandle {
   async close(): Promise<void> {
     this.#check();
     this.#closed = true;
+    this.#dsyncFd = undefined;
     await this.#mutations;
     const dsync = await this.#dsync?.catch(() => undefined);
     await dsync?.close().catch(() => undefined);
@@ -329,8 +359,12 @@ class NodeFileHandle implements FileHandle {
 
   /** Runs `operation` after every size-changing operation queued before it. */
   #mutate<T>(operation: () => Promise<T>): Promise<T> {
+    this.#pendingMutations++;
     const result = this.#mutations.then(() => mapped(this.#path, operation));
-    this.#mutations = result.catch(() => undefined);
+    this.#mutations = result.then(
+      () => void this.#pendingMutations--,
+      () => void this.#pendingMutations--,
+    );
     return result;
   }
 }
@@ -364,6 +398,28 @@ async function writevAll(handle: nodeFs.FileHandle, chunks: readonly Uint8Array[
     rest = rest.slice(first);
     if (done > 0) rest[0] = rest[0]!.subarray(done);
   }
+}
+
+/** writevAll on the calling thread (a blocking pwritev per round). */
+function writevAllNow(fd: number, chunks: readonly Uint8Array[], position: number): void {
+  let rest = chunks.filter((chunk) => chunk.length > 0);
+  let at = position;
+  while (rest.length > 0) {
+    const bytesWritten = writevSync(fd, rest, at);
+    if (bytesWritten === 0) throw new Error('pwritev wrote nothing');
+    at += bytesWritten;
+    let done = bytesWritten;
+    let first = 0;
+    while (first < rest.length && done >= rest[first]!.length) done -= rest[first++]!.length;
+    rest = rest.slice(first);
+    if (done > 0) rest[0] = rest[0]!.subarray(done);
+  }
+}
+
+function byteLength(chunks: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  return total;
 }
 
 /** A Uint8Array of exactly the bytes of `data` (callers compare with plain Uint8Arrays; a Buffer may share a pool). */

@@ -26,6 +26,7 @@ import { intOption, parseOptions } from '../args.js';
 import { type Command, type CommandIO, UsageError } from '../command.js';
 import { stoppedExitCode } from '../interrupt.js';
 import { CommandLogFSM } from './raft-fsm.js';
+import { inlineFollowerWrites } from './raft-inline-writes.js';
 import { handleRequest, parseRequestLine, type RaftServer } from './raft-protocol.js';
 
 const RAFT_DEFAULTS = defaultConfig();
@@ -34,6 +35,7 @@ const USAGE = `shoal raft --id ID --bind HOST:PORT --dir DIR [--advertise HOST:P
            [--bootstrap ID=HOST:PORT,...] [--wire 1.1|1.7]
            [--snapshot-threshold N] [--trailing-logs N] [--snapshot-interval-ms N]
            [--apply-timeout-ms N] [--tls-ca F --tls-cert F --tls-key F] [--parallel-append]
+           [--inline-follower-writes]
 
 Runs one raft server (NetworkTransport over TCP, or TLS with the --tls-*
 flags, which go together) with durable stores in DIR (wal/, stable/,
@@ -56,6 +58,9 @@ bootstraps those voters only when DIR holds no state.
                           TLS with this CA, certificate and key (default: plain TCP)
   --parallel-append       the leader replicates entries while it writes them
                           (config.parallelAppend; default off)
+  --inline-follower-writes
+                          while not the leader, small log writes are made on
+                          the main thread, not a worker thread (default off)
 
 Standard output, JSON lines:
   {"event":"ready","id":ID,"addr":HOST:PORT}            once it listens
@@ -86,6 +91,8 @@ export interface RaftOptions {
   applyTimeoutMs: number;
   tls?: { ca: string; cert: string; key: string };
   parallelAppend?: boolean;
+  /** See raft-inline-writes.ts. */
+  inlineFollowerWrites?: boolean;
 }
 
 function checkAddr(what: string, addr: string): void {
@@ -113,6 +120,7 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'parallel-append': { type: 'boolean', default: false },
+    'inline-follower-writes': { type: 'boolean', default: false },
   });
   for (const name of ['id', 'bind', 'dir'] as const) {
     if (!values[name]) throw new UsageError(`--${name} is required`);
@@ -151,6 +159,7 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     applyTimeoutMs: intOption('apply-timeout-ms', values['apply-timeout-ms'], DEFAULT_APPLY_TIMEOUT_MS, 1),
     tls: given === 3 ? { ca: values['tls-ca']!, cert: values['tls-cert']!, key: values['tls-key']! } : undefined,
     parallelAppend: values['parallel-append'] === true,
+    inlineFollowerWrites: values['inline-follower-writes'] === true,
   };
 }
 
@@ -226,6 +235,7 @@ export async function startRaftServer(options: RaftOptions, io: CommandIO, emit:
     }
     const fsm = new CommandLogFSM((applied) => emit({ event: 'restored', applied }));
     const raft = await Raft.create({ config, fsm, logs, stable, snapshots, transport, clock });
+    if (options.inlineFollowerWrites === true) inlineFollowerWrites(raft, fs);
     return {
       raft,
       fsm,
