@@ -14,9 +14,9 @@
 // timeout. Go writes at most 64 entries to its log at once; shoal's leader
 // writes all it has queued (up to 16 times that). Beyond Go, shoal runs with
 // config.parallelAppend (the leader replicates while it writes its own copy)
-// unless --parallel-append off, and one server per process its followers
-// make small log writes on the main thread (`shoal raft
-// --inline-follower-writes`) unless --inline-follower-writes off.
+// unless --parallel-append off, and one server per process its servers
+// make small log writes on the main thread (`shoal raft --inline-log-writes`)
+// unless --inline-log-writes off.
 // For each layout both clusters start (on fresh stores under os.tmpdir()),
 // then `--rounds` times per client count the two run one after the other,
 // the order rotating. A cell's ops/s is over all its rounds, its p50 and p99
@@ -29,7 +29,7 @@
 // count the shoal/Go ratios and the issue's targets (multi layout).
 //   node --conditions=source --import tsx bench/raft-cluster.ts [--clients 1,32,256] [--ops 2000]
 //     [--warmup 300] [--rounds 3] [--size 128] [--layout multi|single|both] [--impl shoal|go|both]
-//     [--parallel-append on|off] [--inline-follower-writes on|off] [--cpu-prof DIR]
+//     [--parallel-append on|off] [--inline-log-writes on|off] [--cpu-prof DIR]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,7 +50,7 @@ const { values: args } = parseArgs({
     layout: { type: 'string', default: 'both' },
     impl: { type: 'string', default: 'both' },
     'parallel-append': { type: 'string', default: 'on' },
-    'inline-follower-writes': { type: 'string', default: 'on' },
+    'inline-log-writes': { type: 'string', default: 'on' },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -64,10 +64,10 @@ const LAYOUTS = pick<Layout>(args.layout, ['multi', 'single']);
 const IMPLS = pick<RaftImpl>(args.impl, ['shoal', 'go']);
 const onOff = (value: string): boolean | undefined => (value === 'on' ? true : value === 'off' ? false : undefined);
 const PARALLEL_APPEND = onOff(args['parallel-append']);
-const INLINE_FOLLOWER_WRITES = onOff(args['inline-follower-writes']);
+const INLINE_LOG_WRITES = onOff(args['inline-log-writes']);
 const positive = (n: number): boolean => Number.isInteger(n) && n >= 1;
-if (!CLIENTS.every(positive) || !positive(OPS) || !positive(ROUNDS) || !(Number.isInteger(WARMUP) && WARMUP >= 0) || !positive(SIZE) || !LAYOUTS || !IMPLS || PARALLEL_APPEND === undefined || INLINE_FOLLOWER_WRITES === undefined) {
-  console.error('usage: bench/raft-cluster.ts [--clients 1,32,256] [--ops N] [--warmup N] [--rounds R] [--size B] [--layout multi|single|both] [--impl shoal|go|both] [--parallel-append on|off] [--inline-follower-writes on|off] [--cpu-prof DIR]');
+if (!CLIENTS.every(positive) || !positive(OPS) || !positive(ROUNDS) || !(Number.isInteger(WARMUP) && WARMUP >= 0) || !positive(SIZE) || !LAYOUTS || !IMPLS || PARALLEL_APPEND === undefined || INLINE_LOG_WRITES === undefined) {
+  console.error('usage: bench/raft-cluster.ts [--clients 1,32,256] [--ops N] [--warmup N] [--rounds R] [--size B] [--layout multi|single|both] [--impl shoal|go|both] [--parallel-append on|off] [--inline-log-writes on|off] [--cpu-prof DIR]');
   process.exit(2);
 }
 const BENCH = 'raft-cluster';
@@ -96,7 +96,7 @@ console.log(
     rounds: ROUNDS,
     size: SIZE,
     shoal_parallel_append: PARALLEL_APPEND,
-    shoal_inline_follower_writes: INLINE_FOLLOWER_WRITES,
+    shoal_inline_log_writes: INLINE_LOG_WRITES,
     fdatasync_floor: { bytes: FLOOR_BYTES, ...floor },
     commit_floor: { bytes: FLOOR_BYTES, ...quorumFloor },
     loadavg: loadavg(),
@@ -133,7 +133,7 @@ async function runLayout(layout: Layout): Promise<void> {
   const clusters = new Map<RaftImpl, Cluster>();
   const runs = new Map<string, BenchFigures[]>();
   try {
-    for (const impl of IMPLS!) clusters.set(impl, await startCluster(impl, layout, join(root, layout, impl), { parallelAppend: PARALLEL_APPEND!, inlineFollowerWrites: INLINE_FOLLOWER_WRITES! }, cpuProfileDir));
+    for (const impl of IMPLS!) clusters.set(impl, await startCluster(impl, layout, join(root, layout, impl), { parallelAppend: PARALLEL_APPEND!, inlineLogWrites: INLINE_LOG_WRITES! }, cpuProfileDir));
     for (const impl of IMPLS!) if (WARMUP > 0) await clusters.get(impl)!.bench(Math.max(...CLIENTS), WARMUP, SIZE);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [c, clients] of CLIENTS.entries()) {

@@ -42,7 +42,7 @@ function figuresOf(reply: Record<string, unknown>, what: string): BenchFigures {
 }
 
 async function startMulti(impl: RaftImpl, dir: string, options: ShoalOptions): Promise<Cluster> {
-  const flags = impl === 'shoal' ? [...parallelAppendFlag(options), ...(options.inlineFollowerWrites ? ['--inline-follower-writes'] : [])] : [];
+  const flags = impl === 'shoal' ? [...parallelAppendFlag(options), ...(options.inlineLogWrites ? ['--inline-log-writes'] : [])] : [];
   const ports = await freeLoopbackPorts(3);
   const peers = ports.map((port, i) => ({ id: `s${i + 1}`, addr: `127.0.0.1:${port}` }));
   const nodes: RaftNodeProcess[] = [];
@@ -68,12 +68,12 @@ async function startMulti(impl: RaftImpl, dir: string, options: ShoalOptions): P
 
 /**
  * shoal's options beyond Go's: config.parallelAppend, which Go raft lacks,
- * and, one server per process, `shoal raft --inline-follower-writes` (in one
+ * and, one server per process, `shoal raft --inline-log-writes` (in one
  * process a server writing on the main thread would hold up the other two).
  */
 export interface ShoalOptions {
   parallelAppend: boolean;
-  inlineFollowerWrites: boolean;
+  inlineLogWrites: boolean;
 }
 
 const parallelAppendFlag = (options: ShoalOptions): string[] => (options.parallelAppend ? ['--parallel-append'] : []);

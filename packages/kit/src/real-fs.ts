@@ -55,10 +55,14 @@ function checkOffset(value: number, what: string, path: string): void {
 export interface NodeFileSystemOptions {
   /**
    * writeDurably of at most this many bytes makes its O_DSYNC write on the
-   * calling thread, blocking it for the disk's flush, instead of on a libuv
+   * main thread, blocking it for the disk's flush, instead of on a libuv
    * worker: that skips the hand-off to the worker and the wake-up of the
    * main thread after it, two thread wake-ups that on a loaded machine can
-   * each cost more than a small write's flush. 0 (the default) never does.
+   * each cost more than a small write's flush. The write waits for the end
+   * of the event loop's turn (setImmediate), so what the caller does next
+   * in this turn (sending the same entries to other servers) goes first.
+   * While it blocks, nothing else runs: no timer, no socket read. 0 (the
+   * default) never does.
    */
   inlineDurableWriteBytes?: number;
 }
@@ -69,6 +73,8 @@ export class NodeFileSystem implements FileSystem {
   readonly rootDir: string;
   /** NodeFileSystemOptions.inlineDurableWriteBytes; a change applies to later writes of open handles too. */
   inlineDurableWriteBytes: number;
+  /** writeDurably calls of this file system's handles made on the main thread so far. */
+  inlineDurableWrites = 0;
 
   constructor(rootDir: string, options: NodeFileSystemOptions = {}) {
     this.rootDir = nodePath.resolve(rootDir);
@@ -181,6 +187,12 @@ export class NodeFileSystem implements FileSystem {
   }
 }
 
+/** What a handle reads of its file system's inline-write setting, and counts there. */
+interface InlineWritePolicy {
+  readonly inlineDurableWriteBytes: number;
+  inlineDurableWrites: number;
+}
+
 /** Zeros written by preallocate, a chunk at a time. */
 const ZERO_CHUNK_BYTES = 1 << 20;
 let zeroChunk: Uint8Array | undefined;
@@ -194,11 +206,9 @@ class NodeFileHandle implements FileHandle {
   #closed = false;
   /** A second descriptor of the same file opened with O_DSYNC (writeDurably), once asked for; undefined inside when it could not be had. */
   #dsync: Promise<nodeFs.FileHandle | undefined> | undefined;
-  /** The O_DSYNC descriptor once #dsync has it, for writes made on the calling thread. */
+  /** The O_DSYNC descriptor once #dsync has it, for writes made on the main thread. */
   #dsyncFd: number | undefined;
-  readonly #owner: { readonly inlineDurableWriteBytes: number };
-  /** Operations queued on #mutations and not settled: an inline write may not overtake them. */
-  #pendingMutations = 0;
+  readonly #owner: InlineWritePolicy;
   /**
    * The tail of the chain of size-changing operations on this handle: append
    * reads the end and writes there, so nothing else that moves the end may
@@ -206,7 +216,7 @@ class NodeFileHandle implements FileHandle {
    */
   #mutations: Promise<unknown> = Promise.resolve();
 
-  constructor(handle: nodeFs.FileHandle, path: string, real: string, readOnly: boolean, owner: { readonly inlineDurableWriteBytes: number }) {
+  constructor(handle: nodeFs.FileHandle, path: string, real: string, readOnly: boolean, owner: InlineWritePolicy) {
     this.#handle = handle;
     this.#path = path;
     this.#real = real;
@@ -295,15 +305,14 @@ class NodeFileHandle implements FileHandle {
   async writeDurably(position: number, chunks: readonly Uint8Array[]): Promise<void> {
     this.#check(true);
     checkOffset(position, 'position', this.#path);
-    if (this.#dsyncFd !== undefined && this.#pendingMutations === 0 && byteLength(chunks) <= this.#owner.inlineDurableWriteBytes) {
-      try {
-        writevAllNow(this.#dsyncFd, chunks, position);
-        return;
-      } catch (error) {
-        throw toFsError(error, this.#path);
-      }
-    }
+    const inline = byteLength(chunks) <= this.#owner.inlineDurableWriteBytes;
     await this.#mutate(async () => {
+      if (inline && this.#dsyncFd !== undefined) {
+        await new Promise((resolve) => setImmediate(resolve));
+        writevAllNow(this.#dsyncFd, chunks, position);
+        this.#owner.inlineDurableWrites++;
+        return;
+      }
       const dsync = await (this.#dsync ??= this.#openDsync());
       this.#dsyncFd = dsync?.fd;
       if (dsync !== undefined) return writevAll(dsync, chunks, position);
@@ -345,8 +354,8 @@ class NodeFileHandle implements FileHandle {
   async close(): Promise<void> {
     this.#check();
     this.#closed = true;
-    this.#dsyncFd = undefined;
     await this.#mutations;
+    this.#dsyncFd = undefined;
     const dsync = await this.#dsync?.catch(() => undefined);
     await dsync?.close().catch(() => undefined);
     await mapped(this.#path, () => this.#handle.close());
@@ -359,12 +368,8 @@ class NodeFileHandle implements FileHandle {
 
   /** Runs `operation` after every size-changing operation queued before it. */
   #mutate<T>(operation: () => Promise<T>): Promise<T> {
-    this.#pendingMutations++;
     const result = this.#mutations.then(() => mapped(this.#path, operation));
-    this.#mutations = result.then(
-      () => void this.#pendingMutations--,
-      () => void this.#pendingMutations--,
-    );
+    this.#mutations = result.catch(() => undefined);
     return result;
   }
 }
