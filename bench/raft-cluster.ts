@@ -14,7 +14,10 @@
 // timeout. Go writes at most 64 entries to its log at once; shoal's leader
 // writes all it has queued (up to 16 times that). Beyond Go, shoal runs with
 // config.parallelAppend (the leader replicates while it writes its own copy)
-// unless --parallel-append off.
+// unless --parallel-append off. With --inline-log-writes on (one server per
+// process only) its servers make small log writes on the main thread
+// (`shoal raft --inline-log-writes`); off by default, as in `shoal raft`,
+// because a heartbeat then waits behind such a write (issue 14 item 1).
 // For each layout both clusters start (on fresh stores under os.tmpdir()),
 // then `--rounds` times per client count the two run one after the other,
 // the order rotating. A cell's ops/s is over all its rounds, its p50 and p99
@@ -27,7 +30,7 @@
 // count the shoal/Go ratios and the issue's targets (multi layout).
 //   node --conditions=source --import tsx bench/raft-cluster.ts [--clients 1,32,256] [--ops 2000]
 //     [--warmup 300] [--rounds 3] [--size 128] [--layout multi|single|both] [--impl shoal|go|both]
-//     [--parallel-append on|off] [--cpu-prof DIR]
+//     [--parallel-append on|off] [--inline-log-writes on|off] [--cpu-prof DIR]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,6 +51,7 @@ const { values: args } = parseArgs({
     layout: { type: 'string', default: 'both' },
     impl: { type: 'string', default: 'both' },
     'parallel-append': { type: 'string', default: 'on' },
+    'inline-log-writes': { type: 'string', default: 'off' },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -59,10 +63,12 @@ const ROUNDS = Number(args.rounds);
 const pick = <T extends string>(value: string, all: readonly T[]): T[] | undefined => (value === 'both' ? [...all] : all.includes(value as T) ? [value as T] : undefined);
 const LAYOUTS = pick<Layout>(args.layout, ['multi', 'single']);
 const IMPLS = pick<RaftImpl>(args.impl, ['shoal', 'go']);
-const PARALLEL_APPEND = args['parallel-append'] === 'on' ? true : args['parallel-append'] === 'off' ? false : undefined;
+const onOff = (value: string): boolean | undefined => (value === 'on' ? true : value === 'off' ? false : undefined);
+const PARALLEL_APPEND = onOff(args['parallel-append']);
+const INLINE_LOG_WRITES = onOff(args['inline-log-writes']);
 const positive = (n: number): boolean => Number.isInteger(n) && n >= 1;
-if (!CLIENTS.every(positive) || !positive(OPS) || !positive(ROUNDS) || !(Number.isInteger(WARMUP) && WARMUP >= 0) || !positive(SIZE) || !LAYOUTS || !IMPLS || PARALLEL_APPEND === undefined) {
-  console.error('usage: bench/raft-cluster.ts [--clients 1,32,256] [--ops N] [--warmup N] [--rounds R] [--size B] [--layout multi|single|both] [--impl shoal|go|both] [--parallel-append on|off] [--cpu-prof DIR]');
+if (!CLIENTS.every(positive) || !positive(OPS) || !positive(ROUNDS) || !(Number.isInteger(WARMUP) && WARMUP >= 0) || !positive(SIZE) || !LAYOUTS || !IMPLS || PARALLEL_APPEND === undefined || INLINE_LOG_WRITES === undefined) {
+  console.error('usage: bench/raft-cluster.ts [--clients 1,32,256] [--ops N] [--warmup N] [--rounds R] [--size B] [--layout multi|single|both] [--impl shoal|go|both] [--parallel-append on|off] [--inline-log-writes on|off] [--cpu-prof DIR]');
   process.exit(2);
 }
 const BENCH = 'raft-cluster';
@@ -91,6 +97,7 @@ console.log(
     rounds: ROUNDS,
     size: SIZE,
     shoal_parallel_append: PARALLEL_APPEND,
+    shoal_inline_log_writes: INLINE_LOG_WRITES,
     fdatasync_floor: { bytes: FLOOR_BYTES, ...floor },
     commit_floor: { bytes: FLOOR_BYTES, ...quorumFloor },
     loadavg: loadavg(),
@@ -127,7 +134,7 @@ async function runLayout(layout: Layout): Promise<void> {
   const clusters = new Map<RaftImpl, Cluster>();
   const runs = new Map<string, BenchFigures[]>();
   try {
-    for (const impl of IMPLS!) clusters.set(impl, await startCluster(impl, layout, join(root, layout, impl), PARALLEL_APPEND!, cpuProfileDir));
+    for (const impl of IMPLS!) clusters.set(impl, await startCluster(impl, layout, join(root, layout, impl), { parallelAppend: PARALLEL_APPEND!, inlineLogWrites: INLINE_LOG_WRITES! }, cpuProfileDir));
     for (const impl of IMPLS!) if (WARMUP > 0) await clusters.get(impl)!.bench(Math.max(...CLIENTS), WARMUP, SIZE);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [c, clients] of CLIENTS.entries()) {

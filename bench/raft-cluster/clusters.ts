@@ -41,13 +41,14 @@ function figuresOf(reply: Record<string, unknown>, what: string): BenchFigures {
   return reply as unknown as BenchFigures;
 }
 
-async function startMulti(impl: RaftImpl, dir: string, parallelAppend: boolean): Promise<Cluster> {
+async function startMulti(impl: RaftImpl, dir: string, options: ShoalOptions): Promise<Cluster> {
+  const flags = impl === 'shoal' ? [...parallelAppendFlag(options), ...(options.inlineLogWrites ? ['--inline-log-writes'] : [])] : [];
   const ports = await freeLoopbackPorts(3);
   const peers = ports.map((port, i) => ({ id: `s${i + 1}`, addr: `127.0.0.1:${port}` }));
   const nodes: RaftNodeProcess[] = [];
   try {
     for (const p of peers) {
-      nodes.push(await startRaftNode({ impl, id: p.id, bind: p.addr, dir: join(dir, p.id), bootstrap: peers, extraArgs: shoalFlags(impl, parallelAppend), startTimeoutMs: 120_000 }));
+      nodes.push(await startRaftNode({ impl, id: p.id, bind: p.addr, dir: join(dir, p.id), bootstrap: peers, extraArgs: flags, startTimeoutMs: 120_000 }));
     }
     const leader = await agreedLeader(nodes, 30_000);
     return {
@@ -65,16 +66,25 @@ async function startMulti(impl: RaftImpl, dir: string, parallelAppend: boolean):
   }
 }
 
-/** shoal's flag for config.parallelAppend, which Go raft lacks. */
-const shoalFlags = (impl: RaftImpl, parallelAppend: boolean): string[] => (impl === 'shoal' && parallelAppend ? ['--parallel-append'] : []);
+/**
+ * shoal's options beyond Go's: config.parallelAppend, which Go raft lacks,
+ * and, one server per process, `shoal raft --inline-log-writes` (in one
+ * process a server writing on the main thread would hold up the other two).
+ */
+export interface ShoalOptions {
+  parallelAppend: boolean;
+  inlineLogWrites: boolean;
+}
+
+const parallelAppendFlag = (options: ShoalOptions): string[] => (options.parallelAppend ? ['--parallel-append'] : []);
 
 const SHOAL_SINGLE = fileURLToPath(new URL('shoal-single.ts', import.meta.url));
 
-async function startSingle(impl: RaftImpl, dir: string, parallelAppend: boolean): Promise<Cluster> {
+async function startSingle(impl: RaftImpl, dir: string, options: ShoalOptions): Promise<Cluster> {
   const [command, args] =
     impl === 'go'
       ? [await buildGoProgram('raft-cluster-bench', 'raft-cluster-bench'), ['-dir', dir]]
-      : [process.execPath, ['--conditions=source', '--import', 'tsx', SHOAL_SINGLE, '--dir', dir, '--ports', (await freeLoopbackPorts(3)).join(','), ...shoalFlags(impl, parallelAppend)]];
+      : [process.execPath, ['--conditions=source', '--import', 'tsx', SHOAL_SINGLE, '--dir', dir, '--ports', (await freeLoopbackPorts(3)).join(','), ...parallelAppendFlag(options)]];
   const child = trackChild(spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -112,7 +122,7 @@ async function startSingle(impl: RaftImpl, dir: string, parallelAppend: boolean)
  * every shoal process writes a .cpuprofile there when it exits cleanly (on
  * stop()).
  */
-export async function startCluster(impl: RaftImpl, layout: Layout, dir: string, parallelAppend: boolean, cpuProfileDir?: string): Promise<Cluster> {
+export async function startCluster(impl: RaftImpl, layout: Layout, dir: string, shoal: ShoalOptions, cpuProfileDir?: string): Promise<Cluster> {
   await mkdir(dir, { recursive: true });
-  return withCpuProfiling(impl === 'shoal' ? cpuProfileDir : undefined, () => (layout === 'multi' ? startMulti(impl, dir, parallelAppend) : startSingle(impl, dir, parallelAppend)));
+  return withCpuProfiling(impl === 'shoal' ? cpuProfileDir : undefined, () => (layout === 'multi' ? startMulti(impl, dir, shoal) : startSingle(impl, dir, shoal)));
 }

@@ -16,3 +16,4 @@ export * from './msgpack/index.js';
 export * from './fs.js';
 /** kit's FileSystem on the real disk, over node:fs/promises, rooted at a directory. */
 export { NodeFileSystem } from './real-fs.js';
+export type { NodeFileSystemOptions } from './real-fs.js';

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,51 @@ async function freshDir(): Promise<string> {
 fileSystemContract('NodeFileSystem', async () => {
   const dir = await freshDir();
   return { fs: new NodeFileSystem(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+fileSystemContract('NodeFileSystem with inline durable writes', async () => {
+  const dir = await freshDir();
+  return { fs: new NodeFileSystem(dir, { inlineDurableWriteBytes: 1 << 20 }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+test('NodeFileSystem: a small writeDurably is made on the main thread once the turn ends, in order with the handle\'s other writes; a large one goes to a worker', async () => {
+  const dir = await freshDir();
+  try {
+    const fs = new NodeFileSystem(dir, { inlineDurableWriteBytes: 4 });
+    const f = await fs.open('a', { create: true });
+    const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+    const onDisk = (): string => readFileSync(join(dir, 'a'), 'utf8');
+    await f.writeDurably(0, [bytes('ab')]); // the first opens the O_DSYNC descriptor, on a worker
+    assert.equal(fs.inlineDurableWrites, 0);
+    const small = f.writeDurably(2, [bytes('cd')]);
+    // What the caller does next in this turn (a socket write) comes before the write.
+    const seenThisTurn = await new Promise<string>((resolve) => process.nextTick(() => resolve(onDisk())));
+    assert.equal(seenThisTurn, 'ab');
+    await small;
+    assert.equal(onDisk(), 'abcd');
+    assert.equal(fs.inlineDurableWrites, 1);
+    await f.writeDurably(4, [bytes('efg'), bytes('hi')]);
+    assert.equal(onDisk(), 'abcdefghi');
+    assert.equal(fs.inlineDurableWrites, 1, 'over the limit: on a worker');
+    // Behind a queued truncate, a small write waits its turn.
+    const cut = f.truncate(2);
+    const after = f.writeDurably(2, [bytes('XY')]);
+    await Promise.all([cut, after]);
+    assert.equal(onDisk(), 'abXY');
+    assert.equal(fs.inlineDurableWrites, 2);
+    fs.inlineDurableWriteBytes = 0;
+    await f.writeDurably(4, [bytes('z')]);
+    assert.equal(onDisk(), 'abXYz');
+    assert.equal(fs.inlineDurableWrites, 2, 'turned off: on a worker');
+    fs.inlineDurableWriteBytes = 4;
+    const last = f.writeDurably(5, [bytes('!')]);
+    await f.close(); // waits for the write queued before it
+    await last;
+    assert.equal(onDisk(), 'abXYz!');
+    await assert.rejects(f.writeDurably(0, [bytes('q')]), (e: unknown) => e instanceof FsError && e.code === 'EBADF');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('NodeFileSystem: paths stay under the root; the files are where the root says', async () => {

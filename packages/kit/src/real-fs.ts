@@ -7,7 +7,7 @@
  * keep it from naming anything outside. Symbolic links already inside the root
  * are followed: the root's contents are trusted, the paths callers pass are not.
  */
-import { constants, type Stats } from 'node:fs';
+import { constants, writevSync, type Stats } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { FsError, type FileHandle, type FileStat, type FileSystem, type FsErrorCode, type OpenOptions } from './fs.js';
@@ -52,13 +52,33 @@ function checkOffset(value: number, what: string, path: string): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new FsError('EINVAL', path, `bad ${what} ${value}`);
 }
 
+export interface NodeFileSystemOptions {
+  /**
+   * writeDurably of at most this many bytes makes its O_DSYNC write on the
+   * main thread, blocking it for the disk's flush, instead of on a libuv
+   * worker: that skips the hand-off to the worker and the wake-up of the
+   * main thread after it, two thread wake-ups that on a loaded machine can
+   * each cost more than a small write's flush. The write waits for the end
+   * of the event loop's turn (setImmediate), so what the caller does next
+   * in this turn (sending the same entries to other servers) goes first.
+   * While it blocks, nothing else runs: no timer, no socket read. 0 (the
+   * default) never does.
+   */
+  inlineDurableWriteBytes?: number;
+}
+
 /** A FileSystem over a directory of the real disk. */
 export class NodeFileSystem implements FileSystem {
   /** The absolute directory every path is resolved under. */
   readonly rootDir: string;
+  /** NodeFileSystemOptions.inlineDurableWriteBytes; a change applies to later writes of open handles too. */
+  inlineDurableWriteBytes: number;
+  /** writeDurably calls of this file system's handles made on the main thread so far. */
+  inlineDurableWrites = 0;
 
-  constructor(rootDir: string) {
+  constructor(rootDir: string, options: NodeFileSystemOptions = {}) {
     this.rootDir = nodePath.resolve(rootDir);
+    this.inlineDurableWriteBytes = options.inlineDurableWriteBytes ?? 0;
   }
 
   async open(path: string, options: OpenOptions = {}): Promise<FileHandle> {
@@ -74,7 +94,7 @@ export class NodeFileSystem implements FileSystem {
         await handle.close();
         throw new FsError('EISDIR', path, 'is a directory');
       }
-      return new NodeFileHandle(handle, path, real, readOnly);
+      return new NodeFileHandle(handle, path, real, readOnly, this);
     });
   }
 
@@ -167,6 +187,12 @@ export class NodeFileSystem implements FileSystem {
   }
 }
 
+/** What a handle reads of its file system's inline-write setting, and counts there. */
+interface InlineWritePolicy {
+  readonly inlineDurableWriteBytes: number;
+  inlineDurableWrites: number;
+}
+
 /** Zeros written by preallocate, a chunk at a time. */
 const ZERO_CHUNK_BYTES = 1 << 20;
 let zeroChunk: Uint8Array | undefined;
@@ -180,10 +206,11 @@ class NodeFileHandle implements FileHandle {
   #closed = false;
   /** A second descriptor of the same file opened with O_DSYNC (writeDurably), once asked for; undefined inside when it could not be had. */
   #dsync: Promise<nodeFs.FileHandle | undefined> | undefined;
-  /** #dsync's descriptor once it is open, so a write need not wait a turn for it. */
+  /** #dsync's descriptor once it is open, so a write need not wait a turn for it (and an inline write can use its fd). */
   #dsyncOpen: nodeFs.FileHandle | undefined;
   /** Size-changing operations queued or running (see #mutations). */
   #pendingMutations = 0;
+  readonly #owner: InlineWritePolicy;
   /**
    * The tail of the chain of size-changing operations on this handle: append
    * reads the end and writes there, so nothing else that moves the end may
@@ -191,11 +218,12 @@ class NodeFileHandle implements FileHandle {
    */
   #mutations: Promise<unknown> = Promise.resolve();
 
-  constructor(handle: nodeFs.FileHandle, path: string, real: string, readOnly: boolean) {
+  constructor(handle: nodeFs.FileHandle, path: string, real: string, readOnly: boolean, owner: InlineWritePolicy) {
     this.#handle = handle;
     this.#path = path;
     this.#real = real;
     this.#readOnly = readOnly;
+    this.#owner = owner;
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
@@ -279,14 +307,22 @@ class NodeFileHandle implements FileHandle {
   async writeDurably(position: number, chunks: readonly Uint8Array[]): Promise<void> {
     this.#check(true);
     checkOffset(position, 'position', this.#path);
-    const dsync = this.#dsyncOpen;
-    if (dsync !== undefined && this.#pendingMutations === 0) {
+    const inline = byteLength(chunks) <= this.#owner.inlineDurableWriteBytes;
+    const open = this.#dsyncOpen;
+    if (open !== undefined && !inline && this.#pendingMutations === 0) {
       // Nothing queued before it: submitted now rather than some turns later, so
       // the caller's work after this call overlaps the write instead of preceding it.
-      await this.#mutateNow(() => writevAll(dsync, chunks, position));
+      await this.#mutateNow(() => writevAll(open, chunks, position));
       return;
     }
     await this.#mutate(async () => {
+      const ready = this.#dsyncOpen;
+      if (inline && ready !== undefined) {
+        await new Promise((resolve) => setImmediate(resolve));
+        writevAllNow(ready.fd, chunks, position);
+        this.#owner.inlineDurableWrites++;
+        return;
+      }
       const dsync = await (this.#dsync ??= this.#openDsync());
       if (dsync !== undefined) return writevAll(dsync, chunks, position);
       await writevAll(this.#handle, chunks, position);
@@ -387,21 +423,47 @@ async function writeAll(handle: nodeFs.FileHandle, data: Uint8Array, position: n
  * fails the next round with ENOSPC).
  */
 async function writevAll(handle: nodeFs.FileHandle, chunks: readonly Uint8Array[], position: number): Promise<void> {
-  // A copy only when there is an empty chunk to leave out or a short write to resume.
-  let rest = chunks.some((chunk) => chunk.length === 0) ? chunks.filter((chunk) => chunk.length > 0) : chunks;
+  let rest = nonEmpty(chunks);
   let at = position;
   while (rest.length > 0) {
     const { bytesWritten } = await handle.writev(rest, at);
-    // A regular file takes no bytes of a write only with an error; never spin on it.
-    if (bytesWritten === 0) throw new Error('pwritev wrote nothing');
     at += bytesWritten;
-    let done = bytesWritten;
-    let first = 0;
-    while (first < rest.length && done >= rest[first]!.length) done -= rest[first++]!.length;
-    const left = rest.slice(first);
-    if (done > 0) left[0] = left[0]!.subarray(done);
-    rest = left;
+    rest = afterWrite(rest, bytesWritten);
   }
+}
+
+/** writevAll on the calling thread (a blocking pwritev per round). */
+function writevAllNow(fd: number, chunks: readonly Uint8Array[], position: number): void {
+  let rest = nonEmpty(chunks);
+  let at = position;
+  while (rest.length > 0) {
+    const bytesWritten = writevSync(fd, rest, at);
+    at += bytesWritten;
+    rest = afterWrite(rest, bytesWritten);
+  }
+}
+
+/** The chunks without empty ones; a copy only when there is one to leave out. */
+function nonEmpty(chunks: readonly Uint8Array[]): readonly Uint8Array[] {
+  return chunks.some((chunk) => chunk.length === 0) ? chunks.filter((chunk) => chunk.length > 0) : chunks;
+}
+
+/** What is left of `chunks` after a write took its first `bytesWritten` bytes (a new array: the caller's is not changed). */
+function afterWrite(chunks: readonly Uint8Array[], bytesWritten: number): readonly Uint8Array[] {
+  // A regular file takes no bytes of a write only with an error; never spin on it.
+  if (bytesWritten === 0) throw new Error('pwritev wrote nothing');
+  let done = bytesWritten;
+  let first = 0;
+  while (first < chunks.length && done >= chunks[first]!.length) done -= chunks[first++]!.length;
+  const left = chunks.slice(first);
+  if (done > 0) left[0] = left[0]!.subarray(done);
+  return left;
+}
+
+function byteLength(chunks: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  return total;
 }
 
 /** A Uint8Array of exactly the bytes of `data` (callers compare with plain Uint8Arrays; a Buffer may share a pool). */

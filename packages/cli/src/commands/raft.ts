@@ -34,6 +34,7 @@ const USAGE = `shoal raft --id ID --bind HOST:PORT --dir DIR [--advertise HOST:P
            [--bootstrap ID=HOST:PORT,...] [--wire 1.1|1.7]
            [--snapshot-threshold N] [--trailing-logs N] [--snapshot-interval-ms N]
            [--apply-timeout-ms N] [--tls-ca F --tls-cert F --tls-key F] [--parallel-append]
+           [--inline-log-writes]
 
 Runs one raft server (NetworkTransport over TCP, or TLS with the --tls-*
 flags, which go together) with durable stores in DIR (wal/, stable/,
@@ -56,6 +57,9 @@ bootstraps those voters only when DIR holds no state.
                           TLS with this CA, certificate and key (default: plain TCP)
   --parallel-append       the leader replicates entries while it writes them
                           (config.parallelAppend; default off)
+  --inline-log-writes     small log writes are made on the main thread, not a
+                          worker thread; it answers nothing while one runs
+                          (default off)
 
 Standard output, JSON lines:
   {"event":"ready","id":ID,"addr":HOST:PORT}            once it listens
@@ -73,6 +77,16 @@ and the stores closed either way), 1 when it cannot start, 2 on bad arguments.`;
 
 const DEFAULT_APPLY_TIMEOUT_MS = 10_000;
 
+/**
+ * With --inline-log-writes, log writes up to this size (one client's entry,
+ * or a round of 32 small ones) block the main thread for their flush
+ * instead of costing two thread wake-ups around a worker's (docs/raft.md,
+ * raft-cluster). Larger ones, from a full AppendEntries of 64 entries up,
+ * stay on a worker: at many clients the server keeps reading and sending
+ * while the disk works, and what arrives meanwhile joins the next write.
+ */
+export const INLINE_LOG_WRITE_BYTES = 8 * 1024;
+
 export interface RaftOptions {
   id: string;
   bind: string;
@@ -86,6 +100,8 @@ export interface RaftOptions {
   applyTimeoutMs: number;
   tls?: { ca: string; cert: string; key: string };
   parallelAppend?: boolean;
+  /** Log writes up to INLINE_LOG_WRITE_BYTES on the main thread (NodeFileSystemOptions.inlineDurableWriteBytes). */
+  inlineLogWrites?: boolean;
 }
 
 function checkAddr(what: string, addr: string): void {
@@ -113,6 +129,7 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'parallel-append': { type: 'boolean', default: false },
+    'inline-log-writes': { type: 'boolean', default: false },
   });
   for (const name of ['id', 'bind', 'dir'] as const) {
     if (!values[name]) throw new UsageError(`--${name} is required`);
@@ -151,6 +168,7 @@ export function parseRaftArgs(args: string[]): RaftOptions {
     applyTimeoutMs: intOption('apply-timeout-ms', values['apply-timeout-ms'], DEFAULT_APPLY_TIMEOUT_MS, 1),
     tls: given === 3 ? { ca: values['tls-ca']!, cert: values['tls-cert']!, key: values['tls-key']! } : undefined,
     parallelAppend: values['parallel-append'] === true,
+    inlineLogWrites: values['inline-log-writes'] === true,
   };
 }
 
@@ -181,7 +199,7 @@ export async function startRaftServer(options: RaftOptions, io: CommandIO, emit:
   const logger = stderrLogger(io, options.id);
   const dir = resolvePath(options.dir);
   await mkdir(dir, { recursive: true });
-  const fs = new NodeFileSystem(dir);
+  const fs = new NodeFileSystem(dir, { inlineDurableWriteBytes: options.inlineLogWrites === true ? INLINE_LOG_WRITE_BYTES : 0 });
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
