@@ -58,8 +58,9 @@ bootstraps those voters only when DIR holds no state.
   --parallel-append       the leader replicates entries while it writes them
                           (config.parallelAppend; default off)
   --inline-log-writes     small log writes are made on the main thread, not a
-                          worker thread; it answers nothing while one runs
-                          (default off)
+                          worker thread: faster on a loaded machine, but the
+                          server answers nothing, heartbeats included, while
+                          one runs, so a stalling disk stalls it (default off)
 
 Standard output, JSON lines:
   {"event":"ready","id":ID,"addr":HOST:PORT}            once it listens
