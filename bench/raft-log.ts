@@ -44,21 +44,34 @@ import {
 import { SHOAL_PENDING } from './raft-log/shoal-store.js';
 import { STEADY_KEEP, type SteadyCell } from './raft-log/steady.js';
 
-const { values: args } = parseArgs({
-  options: {
-    writers: { type: 'string', default: '1,8' },
-    batches: { type: 'string', default: '1,16,64' },
-    'cell-ms': { type: 'string', default: '4000' },
-    'slice-ms': { type: 'string', default: '500' },
-    steady: { type: 'boolean', default: false },
-  },
-});
+const USAGE = 'usage: bench/raft-log.ts [--writers 1,8] [--batches 1,16,64] [--cell-ms MS] [--slice-ms MS] [--steady] (the comment at the top of bench/raft-log.ts says what each row is)';
+const args = (() => {
+  try {
+    return parseArgs({
+      options: {
+        writers: { type: 'string', default: '1,8' },
+        batches: { type: 'string', default: '1,16,64' },
+        'cell-ms': { type: 'string', default: '4000' },
+        'slice-ms': { type: 'string', default: '500' },
+        steady: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`bench/raft-log.ts: ${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const WRITERS = args.writers.split(',').map(Number);
 const BATCHES = args.batches.split(',').map(Number);
 const cellMs = Number(args['cell-ms']);
 const sliceMs = Number(args['slice-ms']);
 if (![...WRITERS, ...BATCHES].every((n) => Number.isInteger(n) && n >= 1) || !(cellMs > 0) || !(sliceMs > 0)) {
-  console.error('usage: bench/raft-log.ts [--writers 1,8] [--batches 1,16,64] [--cell-ms MS] [--slice-ms MS] [--steady]');
+  console.error(USAGE);
   process.exit(2);
 }
 const rounds = Math.max(1, Math.round(cellMs / sliceMs));
