@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { InMemoryMetrics, RealClock, silentLogger } from '@shoal/kit';
 import { Listeners } from './listeners.js';
@@ -49,22 +49,27 @@ test('port 0 binds UDP and TCP on one port; packets and streams arrive; close re
 
   // The port is free again for both protocols.
   const again = await Listeners.bind({ bindAddrs: ['127.0.0.1'], bindPort: l.port, clock, logger: silentLogger, metrics }, c.events);
-  again.close();
+  await again.close();
 });
 
 test('an explicit port held by another UDP socket is a clear bind error', async () => {
   const udp = createSocket('udp4');
   await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
   const port = udp.address().port;
+  const tcpListeners = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
   await assert.rejects(
     Listeners.bind({ bindAddrs: ['127.0.0.1'], bindPort: port, clock, logger: silentLogger, metrics: new InMemoryMetrics() }, collect().events),
     (e: Error & { code?: string }) => e.code === 'ERR_BIND' && e.message.includes(String(port)),
   );
   udp.close();
-  // And the TCP side it bound first was released.
-  const server = createServer();
-  await new Promise<void>((r, j) => { server.once('error', j); server.listen(port, '127.0.0.1', r); });
-  server.close();
+  // And the TCP side it bound first was released. (Listening on the port again to show it raced with
+  // every other process on the machine: the number is only reserved for UDP, so any TCP connection
+  // could be given it as its local port; that failed one CI run with EADDRINUSE.)
+  // Nothing else in this file listens now (each test file runs in a process of its own); a closed
+  // server's handle goes once its close callback has run.
+  const deadline = Date.now() + 2000;
+  while (tcpListeners() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(tcpListeners(), 0, `no TCP listener is left open: ${process.getActiveResourcesInfo().join(',')}`);
 });
 
 test('IPv4 and IPv6 loopback together; sends pick the socket of the right family', async () => {
