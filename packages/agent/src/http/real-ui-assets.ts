@@ -8,11 +8,12 @@ import type { ApiContext } from './context.js';
 /** From src/http/ and from dist/http/ alike: the package's ui/ folder. */
 const UI_DIR = new URL('../../ui/', import.meta.url);
 
-const ASSETS: Readonly<Record<string, string>> = {
-  'index.html': 'text/html; charset=utf-8',
-  'dashboard.js': 'text/javascript; charset=utf-8',
-  'dashboard.css': 'text/css; charset=utf-8',
-};
+// A Map, not an object: a name from the URL such as `__proto__` or `constructor` must find nothing.
+const ASSETS: ReadonlyMap<string, string> = new Map([
+  ['index.html', 'text/html; charset=utf-8'],
+  ['dashboard.js', 'text/javascript; charset=utf-8'],
+  ['dashboard.css', 'text/css; charset=utf-8'],
+]);
 
 const cache = new Map<string, Buffer>();
 
@@ -28,7 +29,7 @@ function asset(name: string): Buffer {
 /** GET /ui/<asset>; the empty name is the page. */
 export function uiAssetHandler(_ctx: ApiContext, _req: unknown, arg: string): ApiResponse {
   const name = arg === '' ? 'index.html' : arg;
-  const contentType = ASSETS[name];
+  const contentType = ASSETS.get(name);
   if (contentType === undefined) return textResponse(404, '');
   return { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-cache' }, body: asset(name) };
 }

@@ -138,6 +138,8 @@ test('the dashboard: / and /ui redirect to /ui/, its three files with their type
   }
   assert.equal((await route(ROUTES, server, request('GET', '/ui/../package.json'))).status, 404);
   assert.equal((await route(ROUTES, server, request('GET', '/ui/nope.js'))).status, 404);
+  // Names an object would inherit (the property test found /ui/__proto__ answered 500).
+  for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) assert.equal((await route(ROUTES, server, request('GET', `/ui/${name}`))).status, 404, name);
   const forwarder = {} as Forwarder;
   for (const path of ['/', '/ui/', '/ui/dashboard.js', '/v1/internal/ui/agent']) assert.equal(forwardsToServer(ROUTES, context(undefined, forwarder), path), false, path);
   assert.equal(forwardsToServer(ROUTES, context(undefined, forwarder), '/v1/internal/ui/kv'), true);
