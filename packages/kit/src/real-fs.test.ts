@@ -51,6 +51,8 @@ test('NodeFileSystem: a small writeDurably is made on the main thread once the t
     await f.writeDurably(4, [bytes('z')]);
     assert.equal(onDisk(), 'abXYz');
     assert.equal(fs.inlineDurableWrites, 2, 'turned off: on a worker');
+    await f.writeDurably(5, []);
+    assert.equal(fs.inlineDurableWrites, 2, 'turned off, even a write of nothing: on a worker');
     fs.inlineDurableWriteBytes = 4;
     const last = f.writeDurably(5, [bytes('!')]);
     await f.close(); // waits for the write queued before it

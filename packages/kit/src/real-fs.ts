@@ -307,7 +307,8 @@ class NodeFileHandle implements FileHandle {
   async writeDurably(position: number, chunks: readonly Uint8Array[]): Promise<void> {
     this.#check(true);
     checkOffset(position, 'position', this.#path);
-    const inline = byteLength(chunks) <= this.#owner.inlineDurableWriteBytes;
+    const inlineLimit = this.#owner.inlineDurableWriteBytes;
+    const inline = inlineLimit > 0 && byteLength(chunks) <= inlineLimit;
     const open = this.#dsyncOpen;
     if (open !== undefined && !inline && this.#pendingMutations === 0) {
       // Nothing queued before it: submitted now rather than some turns later, so
