@@ -347,17 +347,9 @@ export class WalLogStore implements LogStore {
     for (const op of group) groupBytes += op.batch.byteLength + COMMIT_FRAME_BYTES;
     const active = this.#activeFits(groupBytes) ?? (await this.#segmentFor(first, groupBytes));
     const start = active.size;
-    let chunks: Uint8Array[];
-    if (group.length === 1) {
-      sealBatch(group[0]!.batch, start, active.salt);
-      chunks = group[0]!.batch.chunks;
-    } else {
-      chunks = [];
-      for (const op of group) {
-        sealBatch(op.batch, start, active.salt);
-        for (const chunk of op.batch.chunks) chunks.push(chunk);
-      }
-    }
+    for (const op of group) sealBatch(op.batch, start, active.salt);
+    // One writer's group is one batch: its chunk list goes as it is, not copied.
+    const chunks = group.length === 1 ? group[0]!.batch.chunks : group.flatMap((op) => op.batch.chunks);
     const end = start + groupBytes;
     let allocated = Math.max(active.allocated, end);
     try {
